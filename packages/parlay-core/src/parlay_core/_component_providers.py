@@ -1,0 +1,300 @@
+"""Turning a component config's ``provider`` into a class, and who may import what.
+
+The security decision: a component config is data, often read from a file, and importing a module
+runs its code. So a dotted provider path is imported only when it lies inside Parlay's own packages
+or inside a top-level package of a distribution that declares a Parlay plugin (an installed
+distribution is already trusted code). Any other path needs the caller's explicit permission,
+given to ``load_component`` or with :func:`load_permissions`. Likewise a component whose config
+carries source code asks :func:`is_code_execution_allowed` before running it.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable, Generator, Iterable
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
+
+from parlay_core._exceptions import (
+    ComponentLoadError,
+    ComponentNotAllowedError,
+    PluginNotFoundError,
+)
+from parlay_core.plugins import (
+    CODE_EXECUTORS,
+    MODEL_CLIENTS,
+    PLUGIN_GROUPS,
+    RUNTIMES,
+    STATE_STORES,
+    TOOLS,
+    find_plugin,
+    list_plugins,
+    load_plugin,
+    plugin_packages,
+)
+
+__all__ = [
+    "PARLAY_PACKAGES",
+    "is_code_execution_allowed",
+    "load_permissions",
+    "require_code_execution",
+    "resolve_provider",
+]
+
+PARLAY_PACKAGES: tuple[str, ...] = ("parlay_core", "parlay_agentchat", "parlay_ext")
+"""Import packages whose classes a config may always name."""
+
+_DISTRIBUTIONS = {
+    "parlay_core": "parlay-core",
+    "parlay_agentchat": "parlay-agentchat",
+    "parlay_ext": "parlay-ext",
+}
+
+# Configs written by AutoGen name AutoGen's packages; Parlay mirrors their layout.
+_AUTOGEN_PACKAGES = {
+    "autogen_core": "parlay_core",
+    "autogen_agentchat": "parlay_agentchat",
+    "autogen_ext": "parlay_ext",
+}
+
+_TYPE_GROUPS: dict[str, tuple[str, ...]] = {
+    "model": (MODEL_CLIENTS,),
+    "tool": (TOOLS,),
+    "workbench": (TOOLS,),
+    "code_executor": (CODE_EXECUTORS,),
+    "runtime": (RUNTIMES,),
+    "state_store": (STATE_STORES,),
+}
+
+
+@dataclass(frozen=True)
+class _Permissions:
+    import_paths: tuple[str, ...] = ()
+    any_import: bool = False
+    code_execution: bool = False
+
+
+# A context variable, so that nested loads (a team loading its agents, an agent its tools) inherit
+# the permission the outermost caller gave, and concurrent tasks do not see each other's.
+_NONE_GRANTED = _Permissions()
+_permissions: ContextVar[_Permissions] = ContextVar(
+    "parlay_component_permissions", default=_NONE_GRANTED
+)
+
+
+def _checked_prefix(prefix: str) -> str:
+    if not prefix or not all(part.isidentifier() for part in prefix.split(".")):
+        raise ValueError(
+            f"allow_import_paths entries are dotted module prefixes such as 'myapp' or "
+            f"'myapp.components'; got {prefix!r}."
+        )
+    return prefix
+
+
+@contextmanager
+def load_permissions(
+    *,
+    allow_import_paths: Iterable[str] = (),
+    allow_any_import: bool = False,
+    allow_code_execution: bool = False,
+) -> Generator[None, None, None]:
+    """Grant extra permissions to every component load inside the ``with`` block.
+
+    Permissions only widen: a nested block adds to what an outer one granted.
+
+    Args:
+        allow_import_paths: Module prefixes (``"myapp"`` covers ``myapp`` and ``myapp.x.y``) whose
+            classes configs may name by dotted path.
+        allow_any_import: Let configs import any module. Use only for configs you wrote.
+        allow_code_execution: Let components run code stored in their config (for example a
+            function tool's source code).
+
+    Yields:
+        Nothing; the permissions hold inside the block.
+
+    Raises:
+        ValueError: An entry of ``allow_import_paths`` is not a dotted module name.
+    """
+    current = _permissions.get()
+    extra = tuple(_checked_prefix(p) for p in allow_import_paths)
+    token = _permissions.set(
+        _Permissions(
+            current.import_paths + extra,
+            current.any_import or allow_any_import,
+            current.code_execution or allow_code_execution,
+        )
+    )
+    try:
+        yield
+    finally:
+        _permissions.reset(token)
+
+
+def is_code_execution_allowed() -> bool:
+    """Whether the component load in progress may execute code carried by its config.
+
+    A component's ``_from_config`` calls this (or :func:`require_code_execution`) before it
+    compiles or runs source code taken from the config.
+
+    Returns:
+        True only inside ``load_component(..., allow_code_execution=True)`` or
+        ``load_permissions(allow_code_execution=True)``.
+    """
+    return _permissions.get().code_execution
+
+
+def require_code_execution(what: str) -> None:
+    """Refuse, with a clear message, unless the caller allowed code execution.
+
+    Args:
+        what: What would run, for the message, e.g. ``"the source code of FunctionTool 'add'"``.
+
+    Raises:
+        ComponentNotAllowedError: Code execution was not allowed.
+    """
+    if not is_code_execution_allowed():
+        raise ComponentNotAllowedError(
+            f"Loading this config would execute {what}. Configs can come from anywhere, so "
+            "this needs explicit permission: if you trust the config, pass "
+            "allow_code_execution=True to load_component() (or use "
+            "load_permissions(allow_code_execution=True))."
+        )
+
+
+def _is_allowed(module: str) -> bool:
+    top = module.split(".")[0]
+    if top in PARLAY_PACKAGES:
+        return True
+    granted = _permissions.get()
+    if granted.any_import:
+        return True
+    if any(module == p or module.startswith(p + ".") for p in granted.import_paths):
+        return True
+    return top in plugin_packages()
+
+
+def _refuse(provider: str, module: str) -> ComponentNotAllowedError:
+    top = module.split(".")[0]
+    return ComponentNotAllowedError(
+        f"Refusing to import {module!r} for the provider {provider!r}: it is neither part of "
+        f"Parlay ({', '.join(PARLAY_PACKAGES)}) nor of a distribution that declares a Parlay "
+        "plugin, and importing a module runs its code. If you trust this config, pass "
+        f"allow_import_paths=[{top!r}] (or allow_any_import=True) to load_component(), or "
+        "publish the class as a plugin entry point."
+    )
+
+
+def _missing_module(provider: str, module: str) -> ComponentLoadError:
+    top = module.split(".")[0]
+    dist = _DISTRIBUTIONS.get(top)
+    hint = (
+        f"pip install {dist}"
+        if dist
+        else f"install the distribution that provides the package {top!r}"
+    )
+    return ComponentLoadError(
+        f"Cannot load the provider {provider!r}: no module for it is installed ({module!r} "
+        f"cannot be imported). To fix it, {hint}, or check the provider's spelling."
+    )
+
+
+def _import_dotted(provider: str) -> object:
+    parts = provider.split(".")
+    # Dunder attributes past the module name lead to interpreter internals, never to a class.
+    if not all(p.isidentifier() for p in parts) or any(p.startswith("__") for p in parts[1:]):
+        raise ComponentLoadError(
+            f"The provider {provider!r} is not a dotted path such as 'package.module.Class' "
+            "nor an entry-point name; fix the config's 'provider' field."
+        )
+    for cut in range(len(parts) - 1, 0, -1):
+        module_name = ".".join(parts[:cut])
+        if not _is_allowed(module_name):
+            raise _refuse(provider, module_name)
+        try:
+            obj: object = importlib.import_module(module_name)
+        except ModuleNotFoundError as exc:
+            if exc.name and (module_name == exc.name or module_name.startswith(exc.name + ".")):
+                continue  # this prefix is not a module: the rest may be attributes
+            raise ComponentLoadError(
+                f"Cannot load the provider {provider!r}: importing {module_name!r} needs "
+                f"{exc.name!r}, which is not installed ({exc}). Install it, or the extra of "
+                "the distribution that provides the component."
+            ) from exc
+        except Exception as exc:
+            raise ComponentLoadError(
+                f"Cannot load the provider {provider!r}: importing {module_name!r} failed with "
+                f"{type(exc).__name__}: {exc}"
+            ) from exc
+        for attribute in parts[cut:]:
+            try:
+                obj = getattr(obj, attribute)
+            except AttributeError:
+                raise ComponentLoadError(
+                    f"Cannot load the provider {provider!r}: {module_name!r} has no attribute "
+                    f"path {'.'.join(parts[cut:])!r}. Check the spelling, or upgrade the "
+                    "distribution that provides it."
+                ) from None
+        return obj
+    raise _missing_module(provider, parts[0])
+
+
+def _translate(provider: str) -> str:
+    head, dot, rest = provider.partition(".")
+    if dot and head in _AUTOGEN_PACKAGES:
+        return f"{_AUTOGEN_PACKAGES[head]}.{rest}"
+    return provider
+
+
+def resolve_provider(
+    provider: str,
+    component_type: str | None,
+    accepts: Callable[[object], bool],
+) -> object:
+    """Find the object a config's ``provider`` names.
+
+    The provider is first looked up as an entry-point name (in the groups that match the
+    component type, or all of Parlay's groups), then imported as a dotted path under the import
+    rules in this module's docstring. A path into ``autogen_core``, ``autogen_agentchat`` or
+    ``autogen_ext`` is read as the same path into Parlay's package.
+
+    Args:
+        provider: The config's provider string.
+        component_type: The config's component type, used to choose entry-point groups.
+        accepts: Tells whether a candidate fits; it breaks ties when one name exists in
+            several groups.
+
+    Returns:
+        The object the provider names (not yet checked to be a component class).
+
+    Raises:
+        ComponentLoadError: Nothing matches, or the match is ambiguous.
+        ComponentNotAllowedError: The dotted path lies outside the trusted packages.
+        PluginConflictError: Two distributions claim the entry-point name.
+        PluginLoadError: The plugin's module failed to import.
+    """
+    groups = _TYPE_GROUPS.get(component_type or "", PLUGIN_GROUPS)
+    names = {(info.group, info.name) for info in list_plugins()}
+    hits = [g for g in groups if (g, provider) in names]
+    if len(hits) == 1:
+        return load_plugin(hits[0], provider)
+    if len(hits) > 1:
+        fitting = [obj for obj in (load_plugin(g, provider) for g in hits) if accepts(obj)]
+        if len(fitting) == 1:
+            return fitting[0]
+        raise ComponentLoadError(
+            f"The provider {provider!r} names plugins in several groups ({', '.join(hits)}); "
+            "set the config's component_type (for example 'model' or 'tool') to choose one."
+        )
+    if "." in provider:
+        return _import_dotted(_translate(provider))
+    if len(groups) == 1:
+        try:
+            find_plugin(groups[0], provider)
+        except PluginNotFoundError as exc:
+            raise ComponentLoadError(f"Cannot load the provider {provider!r}: {exc}") from exc
+    raise ComponentLoadError(
+        f"Cannot load the provider {provider!r}: it is not a plugin name in any of the groups "
+        f"{', '.join(groups)}, nor a dotted path such as 'package.module.Class'. Install the "
+        "distribution that provides it, or fix the config's 'provider' field."
+    )
