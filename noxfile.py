@@ -1,0 +1,114 @@
+"""The one task runner for Parlay.
+
+Every session is a thin wrapper around ``_run``: it names which distributions to install, which
+extra tools it needs and which command to run. ``nox`` with no arguments runs the whole check
+suite (lint, type checks, docs, layering and tests), exactly what CI runs.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from pathlib import Path
+
+import nox
+
+ROOT = Path(__file__).parent
+PACKAGES = {
+    "core": ROOT / "packages" / "parlay-core",
+    "agentchat": ROOT / "packages" / "parlay-agentchat",
+    "ext": ROOT / "packages" / "parlay-ext",
+}
+PYPROJECT = nox.project.load_toml(str(ROOT / "pyproject.toml"))
+
+nox.options.default_venv_backend = "uv|virtualenv"
+nox.options.reuse_existing_virtualenvs = True
+nox.options.sessions = ["lint", "typecheck", "docs", "layering", "tests"]
+
+
+def _group(name: str) -> list[str]:
+    return list(nox.project.dependency_groups(PYPROJECT, name))
+
+
+def _run(
+    session: nox.Session,
+    *,
+    dists: Sequence[str] = ("core", "agentchat", "ext"),
+    extras: dict[str, str] | None = None,
+    groups: Sequence[str] = (),
+    editable: bool = True,
+    command: Sequence[str],
+) -> None:
+    """Install the named distributions (with extras) and dependency groups, then run a command."""
+    extras = extras or {}
+    targets: list[str] = []
+    for dist in dists:
+        path = str(PACKAGES[dist])
+        if dist in extras:
+            path = f"{path}[{extras[dist]}]"
+        targets += ["-e", path] if editable else [path]
+    requirements = [req for group in groups for req in _group(group)]
+    session.install(*targets, *requirements)
+    session.run(*command, *session.posargs)
+
+
+@nox.session
+def tests(session: nox.Session) -> None:
+    """Run the whole test suite (every distribution, the examples and the plugin example)."""
+    _run(session, groups=["test"], command=["pytest"])
+
+
+@nox.session
+def lint(session: nox.Session) -> None:
+    """Ruff lint and format check."""
+    session.install(*_group("lint"))
+    session.run("ruff", "check", ".")
+    session.run("ruff", "format", "--check", ".")
+
+
+@nox.session
+def typecheck(session: nox.Session) -> None:
+    """pyright and mypy, both strict, over the three distributions."""
+    _run(session, groups=["typecheck"], command=["pyright"])
+    session.run("mypy")
+
+
+@nox.session
+def docs(session: nox.Session) -> None:
+    """Build the documentation with mkdocs in strict mode."""
+    _run(session, groups=["docs"], command=["mkdocs", "build", "--strict", "--site-dir", str(ROOT / "site")])
+
+
+@nox.session
+@nox.parametrize("dist", ["core", "agentchat", "ext"])
+def layering(session: nox.Session, dist: str) -> None:
+    """Install one distribution alone (with only its declared dependencies) and run its tests.
+
+    This proves the dependency direction agentchat -> core <- ext: a distribution that imported
+    a layer it does not declare would fail here.
+    """
+    needs = {"core": ["core"], "agentchat": ["core", "agentchat"], "ext": ["core", "ext"]}[dist]
+    _run(
+        session,
+        dists=needs,
+        groups=["test"],
+        editable=False,
+        command=["pytest", "-p", "no:cacheprovider", f"tests/{dist}", "tests/test_layering.py"],
+    )
+
+
+@nox.session
+def demo(session: nox.Session) -> None:
+    """Install Parlay and run the demo."""
+    _run(session, command=["python", "examples/demo.py"])
+
+
+@nox.session
+def benchmarks(session: nox.Session) -> None:
+    """Run the benchmarks side by side with AutoGen 0.7.5 (installed into this session only)."""
+    _run(session, groups=["benchmarks"], command=["python", "benchmarks/run_all.py"])
+
+
+if os.environ.get("CI"):
+    # CI machines start clean: never reuse a half-built environment from an earlier run.
+    nox.options.reuse_existing_virtualenvs = False

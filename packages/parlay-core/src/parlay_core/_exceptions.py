@@ -1,0 +1,268 @@
+"""Every error Parlay raises on purpose derives from :class:`ParlayError`.
+
+Where AutoGen raised a built-in exception (``ValueError``, ``LookupError``, ``RuntimeError``,
+``TypeError``), Parlay's error also derives from that built-in, so ``except ValueError`` written
+for AutoGen keeps working while ``except ParlayError`` catches everything Parlay raises::
+
+    ParlayError
+    ├── CantHandleException                 no handler accepts the message
+    ├── UndeliverableException              the recipient does not exist (LookupError)
+    │   └── AgentTypeNotFoundError          no factory for that agent type
+    ├── MessageDroppedException             an intervention handler dropped the message
+    ├── NotAccessibleError                  the agent is remote and cannot be reached directly
+    ├── AgentRegistrationError              a bad registration (ValueError)
+    ├── AgentInstantiationError             a factory raised or built the wrong thing (TypeError)
+    ├── AgentClassMismatchError             the agent is not of the class asked for (TypeError)
+    ├── RuntimeStateError                   started twice, used after close (RuntimeError)
+    ├── SubscriptionNotFoundError           removing an unknown subscription (LookupError)
+    ├── HandlerReturnTypeError              a handler returned an undeclared type (ValueError)
+    ├── SerializationError                  a payload cannot be (de)serialized (ValueError)
+    │   └── UnknownMessageTypeError         no serializer is registered for a type
+    ├── StateError                          saving or loading agent state failed (ValueError)
+    ├── ComponentError                      component configuration (ValueError)
+    │   ├── ComponentLoadError              the provider cannot be found or imported
+    │   ├── ComponentNotAllowedError        the provider lies outside the trusted packages
+    │   ├── ComponentConfigError            the config does not validate against the schema
+    │   └── ComponentTypeError              the loaded component is of the wrong kind (TypeError)
+    ├── PluginError                         entry-point plugins
+    │   ├── PluginNotFoundError             nothing is registered under that name (LookupError)
+    │   ├── PluginConflictError             two distributions claim one name
+    │   └── PluginLoadError                 a plugin's module fails to import
+    ├── ToolError                           a tool call failed
+    │   ├── ToolArgumentsError              the arguments do not match the tool's schema (ValueError)
+    │   ├── ToolSchemaError                 a function cannot become a tool schema (ValueError)
+    │   └── ToolException                   a tool agent's call failed (call_id, name, content)
+    │       ├── ToolNotFoundException       the tool agent has no tool of that name
+    │       ├── InvalidToolArgumentsException  the call's arguments are not valid
+    │       └── ToolExecutionException      the tool raised while running
+    ├── ModelClientError                    a model client failed
+    │   ├── ModelInfoError                  model_info is missing or incomplete (ValueError)
+    │   ├── ModelAPIError                   the provider answered with an error
+    │   └── ReplayExhaustedError            a scripted client ran out of responses (ValueError)
+    ├── CodeExecutionError                  a code executor could not run the code
+    └── ImageError                          image data is not valid base64 or a known format (ValueError)
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "AgentClassMismatchError",
+    "AgentInstantiationError",
+    "AgentRegistrationError",
+    "AgentTypeNotFoundError",
+    "CantHandleException",
+    "CodeExecutionError",
+    "ComponentConfigError",
+    "ComponentError",
+    "ComponentLoadError",
+    "ComponentNotAllowedError",
+    "ComponentTypeError",
+    "HandlerReturnTypeError",
+    "ImageError",
+    "InvalidToolArgumentsException",
+    "MessageDroppedException",
+    "ModelAPIError",
+    "ModelClientError",
+    "ModelInfoError",
+    "NotAccessibleError",
+    "ParlayError",
+    "PluginConflictError",
+    "PluginError",
+    "PluginLoadError",
+    "PluginNotFoundError",
+    "ReplayExhaustedError",
+    "RuntimeStateError",
+    "SerializationError",
+    "StateError",
+    "SubscriptionNotFoundError",
+    "ToolArgumentsError",
+    "ToolError",
+    "ToolException",
+    "ToolExecutionException",
+    "ToolNotFoundException",
+    "ToolSchemaError",
+    "UndeliverableException",
+    "UnknownMessageTypeError",
+]
+
+
+class ParlayError(Exception):
+    """Base class of every error Parlay raises on purpose."""
+
+
+# --- runtime -----------------------------------------------------------------------------------
+
+
+class CantHandleException(ParlayError):
+    """The recipient has no handler that accepts this message (type and ``match=`` predicates)."""
+
+
+class UndeliverableException(ParlayError, LookupError):
+    """The message cannot be delivered: its recipient does not exist or is unreachable."""
+
+
+class AgentTypeNotFoundError(UndeliverableException):
+    """No factory or instance is registered for the recipient's agent type."""
+
+
+class MessageDroppedException(ParlayError):
+    """An intervention handler dropped the message (it returned ``DropMessage``)."""
+
+
+class NotAccessibleError(ParlayError):
+    """The agent lives elsewhere (another process or worker) and its object cannot be returned."""
+
+
+class AgentRegistrationError(ParlayError, ValueError):
+    """A registration was refused, for example an agent type registered twice."""
+
+
+class AgentInstantiationError(ParlayError, TypeError):
+    """An agent factory raised, or returned something that is not the registered agent."""
+
+
+class AgentClassMismatchError(ParlayError, TypeError):
+    """The agent found is not an instance of the class the caller asked for."""
+
+
+class RuntimeStateError(ParlayError, RuntimeError):
+    """The runtime is in the wrong state for the call (already started, closed, ...)."""
+
+
+class SubscriptionNotFoundError(ParlayError, LookupError):
+    """``remove_subscription`` was given an id that is not subscribed."""
+
+
+class HandlerReturnTypeError(ParlayError, ValueError):
+    """A strict handler returned a value whose type its return annotation does not declare."""
+
+
+class SerializationError(ParlayError, ValueError):
+    """A message could not be serialized or deserialized."""
+
+
+class UnknownMessageTypeError(SerializationError):
+    """No serializer is registered for the message type (or type name) at hand."""
+
+
+class StateError(ParlayError, ValueError):
+    """Saving or loading agent state failed."""
+
+
+# --- components and plugins ----------------------------------------------------------------------
+
+
+class ComponentError(ParlayError, ValueError):
+    """Base class for component configuration errors."""
+
+
+class ComponentLoadError(ComponentError):
+    """The component provider cannot be found or imported."""
+
+
+class ComponentNotAllowedError(ComponentError):
+    """The provider's import path lies outside Parlay and its registered plugin packages."""
+
+
+class ComponentConfigError(ComponentError):
+    """The component's config does not validate against its schema."""
+
+
+class ComponentTypeError(ComponentError, TypeError):
+    """The loaded component is not of the expected kind or class."""
+
+
+class PluginError(ParlayError):
+    """Base class for entry-point plugin errors."""
+
+
+class PluginNotFoundError(PluginError, LookupError):
+    """No plugin is registered under that name in that group."""
+
+
+class PluginConflictError(PluginError):
+    """Two distributions register the same plugin name in one group."""
+
+
+class PluginLoadError(PluginError):
+    """A plugin's entry point failed to import or load."""
+
+
+# --- tools, models, code execution --------------------------------------------------------------
+
+
+class ToolError(ParlayError):
+    """A tool call failed."""
+
+
+class ToolArgumentsError(ToolError, ValueError):
+    """The arguments given to a tool do not match its parameter schema."""
+
+
+class ToolSchemaError(ToolError, ValueError):
+    """A function or argument model cannot be turned into a valid tool schema."""
+
+
+class ToolException(ToolError):
+    """A call handled by a tool agent failed; the caller can report it back to the model.
+
+    Attributes:
+        call_id: The id of the failed :class:`~parlay_core.FunctionCall`.
+        content: A message for the model that says what went wrong.
+        name: The name of the tool that was called.
+    """
+
+    def __init__(self, call_id: str, content: str, name: str) -> None:
+        super().__init__(content)
+        self.call_id = call_id
+        self.content = content
+        self.name = name
+
+
+class ToolNotFoundException(ToolException):
+    """The tool agent has no tool with the requested name."""
+
+
+class InvalidToolArgumentsException(ToolException):
+    """The call's arguments are not valid JSON or do not match the tool's schema."""
+
+
+class ToolExecutionException(ToolException):
+    """The tool raised an exception while running."""
+
+
+class ModelClientError(ParlayError):
+    """A model client failed."""
+
+
+class ModelInfoError(ModelClientError, ValueError):
+    """``model_info`` is missing or lacks required keys."""
+
+
+class ModelAPIError(ModelClientError):
+    """The model provider answered with an error.
+
+    Attributes:
+        status_code: The HTTP status code, when there was one.
+        body: The provider's error body, when there was one.
+    """
+
+    def __init__(self, message: str, *, status_code: int | None = None, body: object = None) -> None:
+        super().__init__(message)
+        self.status_code = status_code
+        self.body = body
+
+
+class ReplayExhaustedError(ModelClientError, ValueError):
+    """A scripted replay client was asked for more responses than it was given.
+
+    Also a ``ValueError``, which is what AutoGen's replay client raised.
+    """
+
+
+class CodeExecutionError(ParlayError):
+    """A code executor could not run the code (not: the code ran and failed)."""
+
+
+class ImageError(ParlayError, ValueError):
+    """Image data is not valid base64, not a data URI, or not in a recognised image format."""

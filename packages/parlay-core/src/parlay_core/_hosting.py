@@ -1,0 +1,266 @@
+"""The hosting core: the one place where agents are registered, created, matched and called.
+
+Every runtime is a transport around an :class:`AgentHost`. The in-process runtime calls
+:meth:`AgentHost.deliver` directly; a distributed runtime calls it when a message for a local
+agent arrives over the wire, and asks :attr:`AgentHost.subscriptions` for the recipients of a
+publish. Registration, lazy instantiation, subscription matching and handler dispatch are
+therefore the same code whatever carries the messages.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import logging
+from collections.abc import Awaitable, Callable, Mapping
+from typing import TYPE_CHECKING, Any, TypeVar, cast
+
+from parlay_core._agent import Agent
+from parlay_core._agent_id import AgentId, AgentType
+from parlay_core._base_agent import BaseAgent
+from parlay_core._constants import EVENT_LOGGER_NAME
+from parlay_core._contexts import AgentInstantiationContext, MessageHandlerContext
+from parlay_core._exceptions import (
+    AgentInstantiationError,
+    AgentRegistrationError,
+    AgentTypeNotFoundError,
+    StateError,
+    UndeliverableException,
+)
+from parlay_core._message_context import MessageContext
+from parlay_core._serialization import SerializationRegistry
+from parlay_core._subscription_table import SubscriptionTable
+from parlay_core._telemetry import span_attributes
+
+if TYPE_CHECKING:
+    from parlay_core._agent_runtime import AgentRuntime
+
+__all__ = ["AgentHost"]
+
+event_logger = logging.getLogger(EVENT_LOGGER_NAME)
+
+T = TypeVar("T", bound=Agent)
+AgentFactory = Callable[[], Agent | Awaitable[Agent]] | Callable[[Any, AgentId], Agent | Awaitable[Agent]]
+
+# MessageHandlerContext's variable, used directly: set/reset per delivery is on the hot path.
+_HANDLER_AGENT = MessageHandlerContext._CONTEXT  # pyright: ignore[reportPrivateUsage]
+
+
+class _Registration:
+    __slots__ = ("expected_class", "factory", "legacy_args")
+
+    def __init__(self, factory: AgentFactory, expected_class: type[Any] | None, legacy_args: bool) -> None:
+        self.factory = factory
+        self.expected_class = expected_class
+        self.legacy_args = legacy_args
+
+
+class AgentHost:
+    """Registry, lazy instantiation, subscriptions and dispatch for the agents of one runtime.
+
+    Args:
+        runtime: The runtime that owns this host; agents are created bound to it.
+        tracer: An OpenTelemetry tracer, or None for no spans.
+    """
+
+    def __init__(self, runtime: AgentRuntime, *, tracer: Any | None = None) -> None:
+        self.runtime = runtime
+        self.tracer = tracer
+        self.subscriptions = SubscriptionTable()
+        self.serializers = SerializationRegistry()
+        self.instances: dict[AgentId, Agent] = {}
+        self._factories: dict[str, _Registration] = {}
+        self._instance_types: set[str] = set()
+        self._creating: dict[AgentId, asyncio.Future[Agent]] = {}
+
+    # --- registration ------------------------------------------------------------------------
+
+    def is_known_type(self, agent_type: str) -> bool:
+        """Whether ``agent_type`` has a factory or a registered instance here."""
+        return agent_type in self._factories or agent_type in self._instance_types
+
+    @property
+    def known_types(self) -> list[str]:
+        """Every agent type registered here, sorted."""
+        return sorted({*self._factories, *self._instance_types})
+
+    def register_factory(
+        self, agent_type: str | AgentType, factory: AgentFactory, expected_class: type[Any] | None = None
+    ) -> AgentType:
+        """Register ``factory`` for ``agent_type``.
+
+        Raises:
+            AgentRegistrationError: The type is already registered.
+        """
+        name = agent_type.type if isinstance(agent_type, AgentType) else agent_type
+        AgentId(name, "default")  # validates the type name
+        if self.is_known_type(name):
+            raise AgentRegistrationError(
+                f"Agent type {name!r} is already registered. Register each type once; use a "
+                "different type name for a second kind of agent."
+            )
+        if not callable(factory):
+            raise AgentRegistrationError(f"The factory for {name!r} must be callable, got {factory!r}.")
+        try:
+            params = len(inspect.signature(factory).parameters)
+        except (TypeError, ValueError):
+            params = 0
+        self._factories[name] = _Registration(factory, expected_class, legacy_args=params == 2)
+        return AgentType(name)
+
+    async def register_instance(self, agent: Agent, agent_id: AgentId) -> AgentId:
+        """Register a pre-built agent under ``agent_id`` and bind it to the runtime.
+
+        Raises:
+            AgentRegistrationError: The id is taken or its type has a factory.
+        """
+        if agent_id.type in self._factories:
+            raise AgentRegistrationError(
+                f"Agent type {agent_id.type!r} is registered with a factory; a type uses either a "
+                "factory or instances, not both."
+            )
+        if agent_id in self.instances:
+            raise AgentRegistrationError(f"An agent is already registered as {agent_id}.")
+        await agent.bind_id_and_runtime(agent_id, self.runtime)
+        self._instance_types.add(agent_id.type)
+        self.instances[agent_id] = agent
+        return agent_id
+
+    # --- instances ---------------------------------------------------------------------------
+
+    def check_recipient_type(self, agent_id: AgentId) -> None:
+        """Raise :class:`AgentTypeNotFoundError` if nothing here serves ``agent_id``'s type."""
+        if agent_id.type not in self._factories and agent_id.type not in self._instance_types:
+            raise AgentTypeNotFoundError(
+                f"Unknown agent type {agent_id.type!r} (recipient {agent_id}). Registered types: "
+                f"{self.known_types or 'none'}. Register it with {{AgentClass}}.register(runtime, "
+                f"{agent_id.type!r}, factory) before sending to it."
+            )
+
+    async def get_agent(self, agent_id: AgentId) -> Agent:
+        """Return the agent for ``agent_id``, creating it through its factory on first use.
+
+        Raises:
+            AgentTypeNotFoundError: The type is not registered.
+            UndeliverableException: The type has only pre-built instances, none with that key.
+            AgentInstantiationError: The factory raised or built the wrong thing.
+        """
+        agent = self.instances.get(agent_id)
+        if agent is not None:
+            return agent
+        pending = self._creating.get(agent_id)
+        if pending is not None:
+            return await asyncio.shield(pending)
+        registration = self._factories.get(agent_id.type)
+        if registration is None:
+            if agent_id.type in self._instance_types:
+                keys = sorted(i.key for i in self.instances if i.type == agent_id.type)
+                raise UndeliverableException(
+                    f"No agent {agent_id}: type {agent_id.type!r} has registered instances only "
+                    f"(keys {keys}), so agents of other keys cannot be created."
+                )
+            self.check_recipient_type(agent_id)
+        return await self._instantiate(agent_id, cast(_Registration, registration))
+
+    async def _instantiate(self, agent_id: AgentId, registration: _Registration) -> Agent:
+        with AgentInstantiationContext.populate_context((self.runtime, agent_id)):
+            try:
+                factory = cast(Any, registration.factory)
+                made = factory(self.runtime, agent_id) if registration.legacy_args else factory()
+            except Exception as e:
+                raise self._construction_error(agent_id, e) from e
+        if inspect.isawaitable(made):
+            # An async factory yields to the loop: make concurrent first messages share one creation.
+            future: asyncio.Future[Agent] = asyncio.get_running_loop().create_future()
+            self._creating[agent_id] = future
+            try:
+                try:
+                    made = await made
+                except Exception as e:
+                    raise self._construction_error(agent_id, e) from e
+                agent = self._check_made(agent_id, made, registration)
+                future.set_result(agent)
+            except BaseException as e:
+                future.set_exception(e)
+                future.exception()  # mark retrieved: the creator re-raises it itself
+                raise
+            finally:
+                del self._creating[agent_id]
+        else:
+            agent = self._check_made(agent_id, made, registration)
+        self.instances[agent_id] = agent
+        return agent
+
+    def _check_made(self, agent_id: AgentId, made: Any, registration: _Registration) -> Agent:
+        expected = registration.expected_class
+        if expected is not None:
+            ok = isinstance(made, expected)
+        else:
+            ok = isinstance(made, BaseAgent) or isinstance(made, Agent)
+        if not ok:
+            wanted = expected.__name__ if expected is not None else "an Agent"
+            raise AgentInstantiationError(
+                f"The factory for {agent_id.type!r} returned {type(made).__name__}, not {wanted}. "
+                "Make the factory return a new agent of the registered class."
+            )
+        agent = cast(Agent, made)
+        if agent.id != agent_id:
+            raise AgentInstantiationError(
+                f"The factory for {agent_id} returned an agent whose id is {agent.id}. Create a new "
+                "agent inside the factory on every call instead of returning an existing one."
+            )
+        return agent
+
+    def _construction_error(self, agent_id: AgentId, error: Exception) -> AgentInstantiationError:
+        if event_logger.isEnabledFor(logging.INFO):
+            from parlay_core.logging import AgentConstructionExceptionEvent
+
+            event_logger.info(AgentConstructionExceptionEvent(agent_id=agent_id, exception=error))
+        if isinstance(error, AgentInstantiationError):
+            return error
+        return AgentInstantiationError(
+            f"The factory for {agent_id} raised {type(error).__name__}: {error}"
+        )
+
+    # --- dispatch ----------------------------------------------------------------------------
+
+    async def deliver(self, agent_id: AgentId, message: Any, ctx: MessageContext) -> Any:
+        """Hand ``message`` to the agent ``agent_id`` (creating it if needed); return its response."""
+        agent = self.instances.get(agent_id)
+        if agent is None:
+            agent = await self.get_agent(agent_id)
+        token = _HANDLER_AGENT.set(agent_id)
+        try:
+            if self.tracer is None:
+                return await agent.on_message(message, ctx)
+            attributes = span_attributes(agent_id.type, str(agent_id), message, ctx.is_rpc, ctx.message_id)
+            with self.tracer.start_as_current_span(f"invoke_agent {agent_id.type}", attributes=attributes):
+                return await agent.on_message(message, ctx)
+        finally:
+            _HANDLER_AGENT.reset(token)
+
+    # --- state -------------------------------------------------------------------------------
+
+    async def save_state(self) -> dict[str, Any]:
+        """The state of every instantiated agent, keyed ``"type/key"``."""
+        return {str(agent_id): dict(await agent.save_state()) for agent_id, agent in list(self.instances.items())}
+
+    async def load_state(self, state: Mapping[str, Any]) -> list[str]:
+        """Load each agent's state, creating agents as needed; return the keys skipped as unknown types."""
+        skipped: list[str] = []
+        for key, agent_state in state.items():
+            try:
+                agent_id = AgentId.from_str(key)
+            except ValueError as e:
+                raise StateError(f"Invalid agent key {key!r} in the saved state: {e}") from e
+            if not self.is_known_type(agent_id.type):
+                skipped.append(key)
+                continue
+            agent = await self.get_agent(agent_id)
+            await agent.load_state(agent_state)
+        return skipped
+
+    async def close_agents(self) -> None:
+        """Call ``close()`` on every instantiated agent."""
+        for agent in list(self.instances.values()):
+            await agent.close()

@@ -1,0 +1,218 @@
+"""Message serializers: used only where a message crosses a process boundary.
+
+In-process delivery hands the message object itself to the handler; nothing is serialized.
+A serializer is found by the message's type name and a content type. Only JSON serializers for
+dataclasses and pydantic models are built in: Parlay never unpickles a payload.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol, TypeVar, cast, runtime_checkable
+
+from parlay_core._exceptions import SerializationError, UnknownMessageTypeError
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel
+
+__all__ = [
+    "JSON_DATA_CONTENT_TYPE",
+    "PROTOBUF_DATA_CONTENT_TYPE",
+    "DataclassJsonMessageSerializer",
+    "MessageSerializer",
+    "PydanticJsonMessageSerializer",
+    "SerializationRegistry",
+    "UnknownPayload",
+    "try_get_known_serializers_for_type",
+    "wire_type_name",
+]
+
+T = TypeVar("T")
+
+JSON_DATA_CONTENT_TYPE = "application/json"
+"""Content type of JSON payloads."""
+
+PROTOBUF_DATA_CONTENT_TYPE = "application/x-protobuf"
+"""Content type of protobuf payloads (no protobuf serializer is built in)."""
+
+
+@runtime_checkable
+class MessageSerializer(Protocol[T]):
+    """Turns messages of one type into bytes and back."""
+
+    @property
+    def data_content_type(self) -> str:
+        """The content type this serializer produces, e.g. ``application/json``."""
+        ...
+
+    @property
+    def type_name(self) -> str:
+        """The name that identifies the message type on the wire."""
+        ...
+
+    def deserialize(self, payload: bytes) -> T:
+        """Build a message from bytes."""
+        ...
+
+    def serialize(self, message: T) -> bytes:
+        """Turn a message into bytes."""
+        ...
+
+
+@dataclass
+class UnknownPayload:
+    """A payload whose type no registered serializer knows, kept as raw bytes."""
+
+    type_name: str
+    data_content_type: str
+    payload: bytes
+
+
+def _is_pydantic_model(cls: Any) -> bool:
+    # pydantic is imported only if some code already uses it: a class cannot be a pydantic model
+    # otherwise, and `import parlay_core` stays free of pydantic's import time.
+    pydantic = sys.modules.get("pydantic")
+    return pydantic is not None and isinstance(cls, type) and issubclass(cls, pydantic.BaseModel)
+
+
+def wire_type_name(cls: type[Any] | Any) -> str:
+    """Return the wire name of a message class (or of a message's class): its ``__name__``."""
+    if not isinstance(cls, type):
+        cls = type(cls)
+    return cls.__name__
+
+
+class DataclassJsonMessageSerializer(MessageSerializer[T]):
+    """JSON for a dataclass message type (fields must be JSON-serializable)."""
+
+    def __init__(self, cls: type[T]) -> None:
+        if not dataclasses.is_dataclass(cls):
+            raise TypeError(f"{cls!r} is not a dataclass.")
+        self._cls = cls
+        self._type_name = wire_type_name(cls)
+
+    @property
+    def data_content_type(self) -> str:
+        return JSON_DATA_CONTENT_TYPE
+
+    @property
+    def type_name(self) -> str:
+        return self._type_name
+
+    def deserialize(self, payload: bytes) -> T:
+        try:
+            data = json.loads(payload)
+            return self._cls(**data)
+        except (ValueError, TypeError) as e:
+            raise SerializationError(
+                f"Cannot build {self._type_name} from the payload: {e}. "
+                "Check that sender and receiver use the same message definition."
+            ) from e
+
+    def serialize(self, message: T) -> bytes:
+        try:
+            return json.dumps(dataclasses.asdict(cast(Any, message))).encode()
+        except TypeError as e:
+            raise SerializationError(
+                f"Cannot serialize {self._type_name} to JSON: {e}. Use JSON-friendly field types "
+                "or a pydantic model."
+            ) from e
+
+
+class PydanticJsonMessageSerializer(MessageSerializer[T]):
+    """JSON for a pydantic model message type."""
+
+    def __init__(self, cls: type[T]) -> None:
+        if not _is_pydantic_model(cls):
+            raise TypeError(f"{cls!r} is not a pydantic model.")
+        self._cls = cast("type[BaseModel]", cls)
+        self._type_name = wire_type_name(cls)
+
+    @property
+    def data_content_type(self) -> str:
+        return JSON_DATA_CONTENT_TYPE
+
+    @property
+    def type_name(self) -> str:
+        return self._type_name
+
+    def deserialize(self, payload: bytes) -> T:
+        try:
+            return cast(T, self._cls.model_validate_json(payload))
+        except ValueError as e:
+            raise SerializationError(f"Cannot build {self._type_name} from the payload: {e}") from e
+
+    def serialize(self, message: T) -> bytes:
+        return cast("BaseModel", message).model_dump_json().encode()
+
+
+def try_get_known_serializers_for_type(cls: type[Any]) -> list[MessageSerializer[Any]]:
+    """Return the built-in serializers for ``cls`` (empty if it is neither dataclass nor pydantic)."""
+    if _is_pydantic_model(cls):
+        return [PydanticJsonMessageSerializer(cls)]
+    if dataclasses.is_dataclass(cls):
+        return [DataclassJsonMessageSerializer(cls)]
+    return []
+
+
+class SerializationRegistry:
+    """Serializers by (type name, content type)."""
+
+    DEFAULT_CONTENT_TYPE: ClassVar[str] = JSON_DATA_CONTENT_TYPE
+
+    def __init__(self) -> None:
+        self._serializers: dict[tuple[str, str], MessageSerializer[Any]] = {}
+
+    def add_serializer(self, serializer: MessageSerializer[Any] | Sequence[MessageSerializer[Any]]) -> None:
+        """Register one or more serializers; a later one for the same key replaces the earlier."""
+        items = [serializer] if isinstance(serializer, MessageSerializer) else serializer
+        for item in items:
+            self._serializers[(item.type_name, item.data_content_type)] = item
+
+    def is_registered(self, type_name: str, data_content_type: str = JSON_DATA_CONTENT_TYPE) -> bool:
+        """Return whether a serializer is registered for that type name and content type."""
+        return (type_name, data_content_type) in self._serializers
+
+    @property
+    def type_names(self) -> set[str]:
+        """Every registered type name."""
+        return {name for name, _ in self._serializers}
+
+    def serialize(
+        self, message: Any, *, type_name: str | None = None, data_content_type: str = JSON_DATA_CONTENT_TYPE
+    ) -> bytes:
+        """Serialize ``message`` with its registered serializer.
+
+        Raises:
+            UnknownMessageTypeError: No serializer is registered for the message's type.
+        """
+        name = type_name or wire_type_name(message)
+        serializer = self._serializers.get((name, data_content_type))
+        if serializer is None:
+            raise UnknownMessageTypeError(
+                f"No {data_content_type} serializer is registered for message type {name!r}. "
+                "Handle the type in a registered agent (register() adds serializers for handled "
+                "types) or call runtime.add_message_serializer(try_get_known_serializers_for_type(T))."
+            )
+        return serializer.serialize(message)
+
+    def deserialize(
+        self, payload: bytes, *, type_name: str, data_content_type: str = JSON_DATA_CONTENT_TYPE
+    ) -> Any:
+        """Deserialize ``payload`` with the serializer registered for ``type_name``.
+
+        Raises:
+            UnknownMessageTypeError: No serializer is registered for ``type_name``.
+        """
+        serializer = self._serializers.get((type_name, data_content_type))
+        if serializer is None:
+            raise UnknownMessageTypeError(
+                f"Received a message of type {type_name!r} ({data_content_type}) that no "
+                "registered serializer knows. Register an agent that handles it, or add a "
+                "serializer with runtime.add_message_serializer(...)."
+            )
+        return serializer.deserialize(payload)

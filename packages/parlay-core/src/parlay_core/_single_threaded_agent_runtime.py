@@ -1,0 +1,545 @@
+"""The in-process runtime: the hosting core with the shortest possible transport.
+
+Design (each point documented in docs/runtime.md):
+
+* A direct message (``send_message``) runs its handler in the caller's task: no queue hop, no
+  extra task, no serialization. Cancelling the caller's ``CancellationToken`` cancels the handler.
+* A publish returns at once; each recipient's handler runs in a task of its own, concurrently.
+* Messages sent before ``start()`` wait in a queue and are delivered when the runtime starts (or
+  one at a time with ``process_next()``).
+* ``stop_when_idle()`` waits until every delivery, including those started by handlers, is done.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import logging
+import threading
+import uuid
+from collections import deque
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, TypeVar, overload
+
+from parlay_core._agent import Agent
+from parlay_core._agent_id import AgentId, AgentType, TopicId
+from parlay_core._agent_metadata import AgentMetadata
+from parlay_core._agent_runtime import AgentRuntime
+from parlay_core._cancellation_token import CancellationToken
+from parlay_core._constants import EVENT_LOGGER_NAME, ROOT_LOGGER_NAME
+from parlay_core._exceptions import AgentClassMismatchError, MessageDroppedException, RuntimeStateError
+from parlay_core._hosting import AgentHost
+from parlay_core._intervention import DropMessage, InterventionHandler
+from parlay_core._message_context import MessageContext
+from parlay_core._serialization import MessageSerializer
+from parlay_core._subscription import Subscription
+from parlay_core._telemetry import get_tracer
+
+__all__ = ["SingleThreadedAgentRuntime"]
+
+logger = logging.getLogger(ROOT_LOGGER_NAME)
+event_logger = logging.getLogger(EVENT_LOGGER_NAME)
+
+T = TypeVar("T", bound=Agent)
+
+
+@dataclass(slots=True)
+class _PendingSend:
+    message: Any
+    recipient: AgentId
+    ctx: MessageContext
+    future: asyncio.Future[Any]
+
+
+@dataclass(slots=True)
+class _PendingPublish:
+    message: Any
+    ctx: MessageContext
+
+
+class _Canceller:
+    """Cancels the task running an RPC when the caller's token is cancelled, while armed."""
+
+    __slots__ = ("armed", "loop", "task", "thread")
+
+    def __init__(self, task: asyncio.Task[Any], loop: asyncio.AbstractEventLoop) -> None:
+        self.task = task
+        self.loop = loop
+        self.thread = threading.get_ident()
+        self.armed = True
+
+    def __call__(self) -> None:
+        if threading.get_ident() == self.thread:
+            self._cancel()
+        else:
+            self.loop.call_soon_threadsafe(self._cancel)
+
+    def _cancel(self) -> None:
+        if self.armed:
+            self.task.cancel()
+
+
+class SingleThreadedAgentRuntime(AgentRuntime):
+    """Hosts agents in this process, on the running asyncio event loop.
+
+    Args:
+        intervention_handlers: Hooks that see every message and may change or drop it.
+        tracer_provider: An OpenTelemetry tracer provider; without one (and without a configured
+            global provider) no spans are created and tracing costs nothing.
+        ignore_unhandled_exceptions: If False, the first exception raised by a publish handler is
+            re-raised from ``stop()``, ``stop_when_idle()``, ``stop_when()`` or ``process_next()``
+            and the runtime stops. RPC handler exceptions always go to the caller.
+    """
+
+    def __init__(
+        self,
+        *,
+        intervention_handlers: list[InterventionHandler] | None = None,
+        tracer_provider: Any | None = None,
+        ignore_unhandled_exceptions: bool = True,
+    ) -> None:
+        self._host = AgentHost(self, tracer=get_tracer(tracer_provider))
+        self._interventions = list(intervention_handlers or [])
+        self._ignore_unhandled = ignore_unhandled_exceptions
+        self._running = False
+        self._closed = False
+        self._pending: deque[_PendingSend | _PendingPublish] = deque()
+        self._pending_waiter: asyncio.Future[None] | None = None
+        self._outstanding = 0
+        self._idle_waiters: list[asyncio.Future[None]] = []
+        self._conditions: list[tuple[Callable[[], bool], asyncio.Future[None]]] = []
+        self._tasks: set[asyncio.Task[Any]] = set()
+        self._unhandled: BaseException | None = None
+        self._id_prefix = uuid.uuid4().hex[:12]
+        self._counter = itertools.count(1)
+
+    # --- messaging ---------------------------------------------------------------------------
+
+    async def send_message(
+        self,
+        message: Any,
+        recipient: AgentId,
+        *,
+        sender: AgentId | None = None,
+        cancellation_token: CancellationToken | None = None,
+        message_id: str | None = None,
+    ) -> Any:
+        """Send ``message`` to ``recipient`` and return its handler's response.
+
+        Raises:
+            AgentTypeNotFoundError: No agent type ``recipient.type`` is registered.
+            CantHandleException: The recipient has no handler that accepts the message.
+            MessageDroppedException: An intervention handler dropped the message or response.
+            RuntimeStateError: The runtime is closed.
+            Exception: Whatever the handler raised, re-raised as is.
+        """
+        if self._closed:
+            raise self._closed_error()
+        self._host.check_recipient_type(recipient)
+        token = cancellation_token if cancellation_token is not None else CancellationToken()
+        ctx = MessageContext(
+            sender, None, True, token, message_id if message_id is not None else self._next_id()
+        )
+        if event_logger.isEnabledFor(logging.INFO):
+            self._log_message(message, sender, recipient, "DIRECT")
+        if not self._running:
+            future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+            token.link_future(future)
+            self._enqueue(_PendingSend(message, recipient, ctx, future))
+            return await future
+        return await self._rpc(message, recipient, ctx, cancellation_token is not None)
+
+    async def _rpc(self, message: Any, recipient: AgentId, ctx: MessageContext, watch_token: bool) -> Any:
+        if self._interventions:
+            message = await self._intervene_send(message, ctx, recipient)
+        self._outstanding += 1
+        try:
+            if not watch_token:
+                response = await self._host.deliver(recipient, message, ctx)
+            else:
+                token = ctx.cancellation_token
+                if token.is_cancelled():
+                    raise asyncio.CancelledError(f"The message to {recipient} was cancelled before delivery.")
+                task = asyncio.current_task()
+                assert task is not None
+                canceller = _Canceller(task, task.get_loop())
+                token.add_callback(canceller)
+                try:
+                    response = await self._host.deliver(recipient, message, ctx)
+                finally:
+                    canceller.armed = False
+                    token._discard_callback(canceller)  # pyright: ignore[reportPrivateUsage]
+        finally:
+            self._outstanding -= 1
+            if self._outstanding == 0 or self._conditions:
+                self._after_delivery()
+        if self._interventions:
+            response = await self._intervene_response(response, recipient, ctx.sender)
+        return response
+
+    async def publish_message(
+        self,
+        message: Any,
+        topic_id: TopicId,
+        *,
+        sender: AgentId | None = None,
+        cancellation_token: CancellationToken | None = None,
+        message_id: str | None = None,
+    ) -> None:
+        """Publish ``message`` to every subscriber of ``topic_id`` except the sender; returns at once.
+
+        Handlers run concurrently, each in its own task. Their exceptions are logged (or kept for
+        ``stop_when_idle()`` when ``ignore_unhandled_exceptions=False``).
+
+        Raises:
+            RuntimeStateError: The runtime is closed.
+        """
+        if self._closed:
+            raise self._closed_error()
+        token = cancellation_token if cancellation_token is not None else CancellationToken()
+        ctx = MessageContext(
+            sender, topic_id, False, token, message_id if message_id is not None else self._next_id()
+        )
+        if event_logger.isEnabledFor(logging.INFO):
+            self._log_message(message, sender, topic_id, "PUBLISH")
+        if not self._running:
+            self._enqueue(_PendingPublish(message, ctx))
+        else:
+            self._publish(message, ctx)
+
+    def _publish(self, message: Any, ctx: MessageContext) -> None:
+        if self._interventions:
+            self._outstanding += 1
+            self._spawn(self._publish_after_interventions(message, ctx))
+        else:
+            self._fan_out(message, ctx)
+
+    async def _publish_after_interventions(self, message: Any, ctx: MessageContext) -> None:
+        try:
+            for handler in self._interventions:
+                message = await handler.on_publish(message, message_context=ctx)
+                if message is DropMessage or isinstance(message, DropMessage):
+                    self._log_dropped(message, ctx.sender, ctx.topic_id)
+                    return
+            self._fan_out(message, ctx)
+        finally:
+            self._outstanding -= 1
+            if self._outstanding == 0 or self._conditions:
+                self._after_delivery()
+
+    def _fan_out(self, message: Any, ctx: MessageContext) -> None:
+        assert ctx.topic_id is not None
+        sender = ctx.sender
+        for recipient in self._host.subscriptions.recipients(ctx.topic_id):
+            if recipient == sender:
+                continue
+            self._outstanding += 1
+            self._spawn(self._deliver_event(recipient, message, ctx))
+
+    async def _deliver_event(self, recipient: AgentId, message: Any, ctx: MessageContext) -> None:
+        try:
+            await self._host.deliver(recipient, message, ctx)
+        except Exception as e:
+            self._on_event_exception(e, recipient, message)
+        finally:
+            self._outstanding -= 1
+            if self._outstanding == 0 or self._conditions:
+                self._after_delivery()
+
+    def _spawn(self, coro: Awaitable[Any]) -> None:
+        task = asyncio.ensure_future(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    # --- interventions -----------------------------------------------------------------------
+
+    async def _intervene_send(self, message: Any, ctx: MessageContext, recipient: AgentId) -> Any:
+        for handler in self._interventions:
+            message = await handler.on_send(message, message_context=ctx, recipient=recipient)
+            if message is DropMessage or isinstance(message, DropMessage):
+                self._log_dropped(message, ctx.sender, recipient)
+                raise MessageDroppedException(
+                    f"An intervention handler dropped the message to {recipient}."
+                )
+        return message
+
+    async def _intervene_response(self, response: Any, sender: AgentId, recipient: AgentId | None) -> Any:
+        for handler in self._interventions:
+            response = await handler.on_response(response, sender=sender, recipient=recipient)
+            if response is DropMessage or isinstance(response, DropMessage):
+                self._log_dropped(response, sender, recipient)
+                raise MessageDroppedException(f"An intervention handler dropped the response from {sender}.")
+        return response
+
+    # --- lifecycle ---------------------------------------------------------------------------
+
+    def start(self) -> None:
+        """Start delivering messages, beginning with any sent before the start.
+
+        Raises:
+            RuntimeStateError: Already started, or closed.
+        """
+        if self._closed:
+            raise self._closed_error()
+        if self._running:
+            raise RuntimeStateError("The runtime is already started; call stop() before starting it again.")
+        self._running = True
+        self._unhandled = None
+        while self._pending:
+            self._dispatch_pending(self._pending.popleft())
+
+    @property
+    def unprocessed_messages_count(self) -> int:
+        """Messages waiting for the runtime to start."""
+        return len(self._pending)
+
+    async def process_next(self) -> None:
+        """Deliver the next message sent while the runtime is not started (waiting for one).
+
+        Raises:
+            RuntimeStateError: The runtime is started (it delivers messages by itself then).
+            Exception: A publish handler's exception kept under ``ignore_unhandled_exceptions=False``.
+        """
+        self._raise_unhandled()
+        if self._running:
+            raise RuntimeStateError("process_next() steps a runtime that is not started; this one is running.")
+        while not self._pending:
+            self._pending_waiter = asyncio.get_running_loop().create_future()
+            await self._pending_waiter
+            self._raise_unhandled()
+        self._dispatch_pending(self._pending.popleft())
+
+    async def stop(self) -> None:
+        """Stop delivering new messages now; deliveries already running go on.
+
+        Raises:
+            RuntimeStateError: The runtime is not started.
+        """
+        if not self._running:
+            raise RuntimeStateError("The runtime is not started.")
+        self._running = False
+        self._raise_unhandled()
+
+    async def stop_when_idle(self) -> None:
+        """Wait until no message is being delivered (including those sent by handlers), then stop.
+
+        Raises:
+            RuntimeStateError: The runtime is not started.
+        """
+        if not self._running:
+            raise RuntimeStateError("The runtime is not started; call start() first.")
+        loop = asyncio.get_running_loop()
+        while self._outstanding > 0 and self._unhandled is None:
+            waiter: asyncio.Future[None] = loop.create_future()
+            self._idle_waiters.append(waiter)
+            await waiter
+        self._running = False
+        self._raise_unhandled()
+
+    async def stop_when(self, condition: Callable[[], bool]) -> None:
+        """Stop once ``condition()`` holds; it is checked now and after every delivery."""
+        if not self._running:
+            raise RuntimeStateError("The runtime is not started; call start() first.")
+        if not condition():
+            waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+            self._conditions.append((condition, waiter))
+            await waiter
+        self._running = False
+        self._raise_unhandled()
+
+    async def close(self) -> None:
+        """Stop if running, fail messages still waiting, and call ``close()`` on every agent."""
+        if self._closed:
+            return
+        self._running = False
+        self._closed = True
+        while self._pending:
+            item = self._pending.popleft()
+            if isinstance(item, _PendingSend) and not item.future.done():
+                item.future.set_exception(self._closed_error())
+        await self._host.close_agents()
+
+    # --- registration and state --------------------------------------------------------------
+
+    async def register_factory(
+        self,
+        type: str | AgentType,
+        agent_factory: Callable[[], T | Awaitable[T]],
+        *,
+        expected_class: type[T] | None = None,
+    ) -> AgentType:
+        """Register ``agent_factory`` for agents of ``type``; each key gets its own agent, lazily.
+
+        Raises:
+            AgentRegistrationError: ``type`` is already registered.
+        """
+        if self._closed:
+            raise self._closed_error()
+        return self._host.register_factory(type, agent_factory, expected_class)
+
+    async def register_agent_instance(self, agent_instance: Agent, agent_id: AgentId) -> AgentId:
+        """Register a pre-built agent under ``agent_id``."""
+        if self._closed:
+            raise self._closed_error()
+        return await self._host.register_instance(agent_instance, agent_id)
+
+    async def try_get_underlying_agent_instance(self, id: AgentId, type: type[T] = Agent) -> T:  # type: ignore[assignment]
+        """Return the agent object for ``id`` (creating it), checked to be an instance of ``type``.
+
+        Raises:
+            AgentClassMismatchError: The agent is not an instance of ``type``.
+        """
+        agent = await self._host.get_agent(id)
+        if not isinstance(agent, type):
+            raise AgentClassMismatchError(f"Agent {id} is a {agent.__class__.__name__}, not a {type.__name__}.")
+        return agent
+
+    @overload
+    async def get(self, id_or_type: AgentId, /, *, lazy: bool = ...) -> AgentId: ...
+
+    @overload
+    async def get(self, id_or_type: AgentType | str, /, key: str = ..., *, lazy: bool = ...) -> AgentId: ...
+
+    async def get(
+        self, id_or_type: AgentId | AgentType | str, /, key: str = "default", *, lazy: bool = True
+    ) -> AgentId:
+        """Return the id of an agent, creating it now unless ``lazy``."""
+        agent_id = id_or_type if isinstance(id_or_type, AgentId) else AgentId(id_or_type, key)
+        self._host.check_recipient_type(agent_id)
+        if not lazy:
+            await self._host.get_agent(agent_id)
+        return agent_id
+
+    async def save_state(self) -> Mapping[str, Any]:
+        """The state of every instantiated agent, keyed ``"type/key"``."""
+        return await self._host.save_state()
+
+    async def load_state(self, state: Mapping[str, Any]) -> None:
+        """Load a state from :meth:`save_state`; entries of unregistered types are skipped."""
+        skipped = await self._host.load_state(state)
+        if skipped:
+            logger.warning("load_state skipped agents of unregistered types: %s", skipped)
+
+    async def agent_metadata(self, agent: AgentId) -> AgentMetadata:
+        """One agent's metadata."""
+        return (await self._host.get_agent(agent)).metadata
+
+    async def agent_save_state(self, agent: AgentId) -> Mapping[str, Any]:
+        """One agent's state."""
+        return await (await self._host.get_agent(agent)).save_state()
+
+    async def agent_load_state(self, agent: AgentId, state: Mapping[str, Any]) -> None:
+        """Restore one agent's state."""
+        await (await self._host.get_agent(agent)).load_state(state)
+
+    async def add_subscription(self, subscription: Subscription) -> None:
+        """Add a subscription; one with the same id (or an equal one) is ignored."""
+        self._host.subscriptions.add(subscription)
+
+    async def remove_subscription(self, id: str) -> None:
+        """Remove a subscription.
+
+        Raises:
+            SubscriptionNotFoundError: No subscription has that id.
+        """
+        self._host.subscriptions.remove(id)
+
+    def add_message_serializer(self, serializer: MessageSerializer[Any] | Sequence[MessageSerializer[Any]]) -> None:
+        """Register serializers (used only where messages leave the process)."""
+        self._host.serializers.add_serializer(serializer)
+
+    # --- internals ---------------------------------------------------------------------------
+
+    def _next_id(self) -> str:
+        return f"{self._id_prefix}-{next(self._counter)}"
+
+    def _enqueue(self, item: _PendingSend | _PendingPublish) -> None:
+        self._pending.append(item)
+        waiter, self._pending_waiter = self._pending_waiter, None
+        if waiter is not None and not waiter.done():
+            waiter.set_result(None)
+
+    def _dispatch_pending(self, item: _PendingSend | _PendingPublish) -> None:
+        if isinstance(item, _PendingPublish):
+            self._publish(item.message, item.ctx)
+        elif not item.future.done():
+            self._spawn(self._complete_pending_send(item))
+
+    async def _complete_pending_send(self, item: _PendingSend) -> None:
+        try:
+            result = await self._rpc(item.message, item.recipient, item.ctx, True)
+        except BaseException as e:
+            if not item.future.done():
+                item.future.set_exception(e)
+            if not isinstance(e, Exception):
+                raise
+        else:
+            if not item.future.done():
+                item.future.set_result(result)
+
+    def _after_delivery(self) -> None:
+        if self._outstanding == 0 and self._idle_waiters:
+            waiters, self._idle_waiters = self._idle_waiters, []
+            for waiter in waiters:
+                if not waiter.done():
+                    waiter.set_result(None)
+        if self._conditions:
+            remaining: list[tuple[Callable[[], bool], asyncio.Future[None]]] = []
+            for condition, waiter in self._conditions:
+                if waiter.done():
+                    continue
+                if condition():
+                    waiter.set_result(None)
+                else:
+                    remaining.append((condition, waiter))
+            self._conditions = remaining
+
+    def _on_event_exception(self, error: Exception, recipient: AgentId, message: Any) -> None:
+        if event_logger.isEnabledFor(logging.INFO):
+            from parlay_core.logging import MessageHandlerExceptionEvent
+
+            event_logger.info(MessageHandlerExceptionEvent(payload=message, handling_agent=recipient, exception=error))
+        if self._ignore_unhandled:
+            logger.error("Handler of %s raised on a published %s", recipient, type(message).__name__, exc_info=error)
+            return
+        if self._unhandled is None:
+            self._unhandled = error
+        # Wake everything that waits, so the error surfaces now rather than at the next idle.
+        for waiter in [*self._idle_waiters, *(w for _, w in self._conditions)]:
+            if not waiter.done():
+                waiter.set_result(None)
+        self._idle_waiters.clear()
+        self._conditions.clear()
+        if self._pending_waiter is not None and not self._pending_waiter.done():
+            self._pending_waiter.set_result(None)
+
+    def _raise_unhandled(self) -> None:
+        error, self._unhandled = self._unhandled, None
+        if error is not None:
+            self._running = False
+            raise error
+
+    def _closed_error(self) -> RuntimeStateError:
+        return RuntimeStateError("The runtime is closed; create a new SingleThreadedAgentRuntime.")
+
+    def _log_message(self, message: Any, sender: AgentId | None, receiver: AgentId | TopicId, kind: str) -> None:
+        from parlay_core.logging import DeliveryStage, MessageEvent, MessageKind
+
+        event_logger.info(
+            MessageEvent(
+                payload=message,
+                sender=sender,
+                receiver=receiver,
+                kind=MessageKind[kind],
+                delivery_stage=DeliveryStage.SEND,
+            )
+        )
+
+    def _log_dropped(self, message: Any, sender: AgentId | None, receiver: AgentId | TopicId | None) -> None:
+        if event_logger.isEnabledFor(logging.INFO):
+            from parlay_core.logging import MessageDroppedEvent, MessageKind
+
+            event_logger.info(
+                MessageDroppedEvent(payload=message, sender=sender, receiver=receiver, kind=MessageKind.DIRECT)
+            )
