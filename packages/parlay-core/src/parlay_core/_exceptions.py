@@ -30,7 +30,7 @@ for AutoGen keeps working while ``except ParlayError`` catches everything Parlay
     │   └── PluginLoadError                 a plugin's module fails to import
     ├── ToolError                           a tool call failed
     │   ├── ToolArgumentsError              the arguments do not match the tool's schema (ValueError)
-    │   ├── ToolSchemaError                 a function cannot become a tool schema (ValueError)
+    │   ├── ToolSchemaError                 a bad tool schema or clashing tool names (ValueError)
     │   └── ToolException                   a tool agent's call failed (call_id, name, content)
     │       ├── ToolNotFoundException       the tool agent has no tool of that name
     │       ├── InvalidToolArgumentsException  the call's arguments are not valid
@@ -200,7 +200,7 @@ class ToolArgumentsError(ToolError, ValueError):
 
 
 class ToolSchemaError(ToolError, ValueError):
-    """A function or argument model cannot be turned into a valid tool schema."""
+    """A tool's schema cannot be built or is invalid (strict mode), or tool names clash."""
 
 
 class ToolException(ToolError):
