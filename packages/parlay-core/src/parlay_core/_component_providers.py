@@ -230,10 +230,14 @@ def _import_dotted(provider: str) -> object:
             try:
                 obj = getattr(obj, attribute)
             except AttributeError:
+                dist = _DISTRIBUTIONS.get(parts[0])
+                origin = f" (it would come from {dist})" if dist else ""
+                missing = f"{module_name!r} has no attribute path {'.'.join(parts[cut:])!r}"
+                if cut < len(parts) - 1:
+                    missing = f"there is no module {'.'.join(parts[:-1])!r}, and {missing}"
                 raise ComponentLoadError(
-                    f"Cannot load the provider {provider!r}: {module_name!r} has no attribute "
-                    f"path {'.'.join(parts[cut:])!r}. Check the spelling, or upgrade the "
-                    "distribution that provides it."
+                    f"Cannot load the provider {provider!r}: {missing}{origin}. Check the "
+                    "spelling, or install or upgrade the distribution that provides it."
                 ) from None
         return obj
     raise _missing_module(provider, parts[0])

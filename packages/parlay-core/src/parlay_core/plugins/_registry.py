@@ -12,10 +12,13 @@ import threading
 from collections.abc import Generator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from importlib import metadata
+from typing import TYPE_CHECKING
 
 from parlay_core._exceptions import PluginConflictError, PluginLoadError, PluginNotFoundError
 from parlay_core.plugins._groups import parlay_ext_extra
+
+if TYPE_CHECKING:
+    from importlib import metadata
 
 __all__ = [
     "PluginInfo",
@@ -97,6 +100,10 @@ _state = _State()
 
 
 def _read_snapshot(key: tuple[str, ...]) -> _Snapshot:
+    # Imported here, not at module level: importlib.metadata costs more to import than a
+    # cached listing costs to run, and `import parlay_core` should not pay for it.
+    from importlib import metadata
+
     # One pass over all installed metadata: entry_points() reads each distribution's
     # entry_points.txt and nothing else, which keeps this cheap enough for startup paths.
     every = metadata.entry_points()
@@ -132,6 +139,11 @@ def refresh_plugins() -> None:
 
     Objects given to :func:`register` stay registered.
     """
+    import importlib
+
+    # importlib.metadata caches directory listings too; without this, a distribution installed
+    # after the first lookup could stay invisible.
+    importlib.invalidate_caches()
     with _state.lock:
         _state.snapshot = None
         _state.loaded.clear()
@@ -243,7 +255,9 @@ def _load_info(info: PluginInfo) -> object:
     with _state.lock:
         if info in _state.loaded:
             return _state.loaded[info]
-    entry = metadata.EntryPoint(name=info.name, value=info.value, group=info.group)
+    from importlib.metadata import EntryPoint
+
+    entry = EntryPoint(name=info.name, value=info.value, group=info.group)
     try:
         obj = entry.load()
     except Exception as exc:
