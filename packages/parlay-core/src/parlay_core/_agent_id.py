@@ -91,7 +91,7 @@ class AgentId:
         return f'AgentId(type="{self._type}", key="{self._key}")'
 
 
-@dataclass(eq=True, frozen=True)
+@dataclass(eq=False, frozen=True)
 class TopicId:
     """The address of a topic: a type (what kind of event) and a source (where it happened).
 
@@ -107,6 +107,15 @@ class TopicId:
             raise ValueError(
                 f"Invalid topic type {self.type!r}: use only letters, digits and '_', '-', '.', ':', '='."
             )
+
+    def __eq__(self, other: object) -> bool:
+        # Compare by value across subclasses: DefaultTopicId() equals TopicId("default", ...).
+        if not isinstance(other, TopicId):
+            return NotImplemented
+        return self.type == other.type and self.source == other.source
+
+    def __hash__(self) -> int:
+        return hash((self.type, self.source))
 
     def __str__(self) -> str:
         return f"{self.type}/{self.source}"

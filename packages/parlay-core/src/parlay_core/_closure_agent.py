@@ -129,6 +129,7 @@ class ClosureAgent(BaseAgent, ClosureContext):
             description: The agents' description.
             subscriptions: A function returning the subscriptions to add.
         """
+        message_types = _message_types(closure)  # fail before registering anything
 
         def factory() -> ClosureAgent:
             return ClosureAgent(description, closure, unknown_type_policy=unknown_type_policy)
@@ -143,7 +144,7 @@ class ClosureAgent(BaseAgent, ClosureContext):
         if not skip_direct_message_subscription:
             await runtime.add_subscription(TypePrefixSubscription(f"{agent_type.type}:", agent_type.type))
         serializers: list[MessageSerializer[Any]] = [
-            s for t in _message_types(closure) for s in try_get_known_serializers_for_type(t)
+            s for t in message_types for s in try_get_known_serializers_for_type(t)
         ]
         if serializers:
             runtime.add_message_serializer(serializers)

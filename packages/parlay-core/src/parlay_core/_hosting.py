@@ -150,7 +150,13 @@ class AgentHost:
             return agent
         pending = self._creating.get(agent_id)
         if pending is not None:
-            return await asyncio.shield(pending)
+            await asyncio.shield(pending)
+            created = self.instances.get(agent_id)
+            if created is None:
+                raise AgentInstantiationError(
+                    f"Creating {agent_id} failed; the first message to it received the factory's error."
+                )
+            return created
         registration = self._factories.get(agent_id.type)
         if registration is None:
             if agent_id.type in self._instance_types:
@@ -163,33 +169,38 @@ class AgentHost:
         return await self._instantiate(agent_id, cast(_Registration, registration))
 
     async def _instantiate(self, agent_id: AgentId, registration: _Registration) -> Agent:
+        factory = cast(Any, registration.factory)
         with AgentInstantiationContext.populate_context((self.runtime, agent_id)):
             try:
-                factory = cast(Any, registration.factory)
                 made = factory(self.runtime, agent_id) if registration.legacy_args else factory()
             except Exception as e:
                 raise self._construction_error(agent_id, e) from e
-        if inspect.isawaitable(made):
-            # An async factory yields to the loop: make concurrent first messages share one creation.
-            future: asyncio.Future[Agent] = asyncio.get_running_loop().create_future()
-            self._creating[agent_id] = future
-            try:
-                try:
-                    made = await made
-                except Exception as e:
-                    raise self._construction_error(agent_id, e) from e
-                agent = self._check_made(agent_id, made, registration)
-                future.set_result(agent)
-            except BaseException as e:
-                future.set_exception(e)
-                future.exception()  # mark retrieved: the creator re-raises it itself
-                raise
-            finally:
-                del self._creating[agent_id]
-        else:
-            agent = self._check_made(agent_id, made, registration)
+            if inspect.isawaitable(made):
+                made = await self._await_creation(agent_id, made)
+        agent = self._check_made(agent_id, made, registration)
         self.instances[agent_id] = agent
         return agent
+
+    async def _await_creation(self, agent_id: AgentId, made: Awaitable[Any]) -> Any:
+        # An async factory yields to the loop: concurrent first messages must share one creation.
+        future: asyncio.Future[Agent] = asyncio.get_running_loop().create_future()
+        self._creating[agent_id] = future
+        try:
+            result = await made
+        except Exception as e:
+            error = self._construction_error(agent_id, e)
+            future.set_exception(error)
+            future.exception()  # retrieved: the creator raises it itself
+            raise error from e
+        except BaseException as e:
+            future.set_exception(e)
+            future.exception()
+            raise
+        else:
+            future.set_result(result)
+            return result
+        finally:
+            del self._creating[agent_id]
 
     def _check_made(self, agent_id: AgentId, made: Any, registration: _Registration) -> Agent:
         expected = registration.expected_class
