@@ -4,23 +4,19 @@ Every context keeps the whole conversation (so states are interchangeable) and d
 the window :meth:`~ChatCompletionContext.get_messages` returns.
 """
 
-from parlay_core.model_context._buffered import (
-    BufferedChatCompletionContext,
-    BufferedChatCompletionContextConfig,
-)
 from parlay_core.model_context._chat_completion_context import (
     ChatCompletionContext,
     ChatCompletionContextState,
-)
-from parlay_core.model_context._head_and_tail import (
-    HeadAndTailChatCompletionContext,
-    HeadAndTailChatCompletionContextConfig,
 )
 from parlay_core.model_context._token_limited import (
     TokenLimitedChatCompletionContext,
     TokenLimitedChatCompletionContextConfig,
 )
-from parlay_core.model_context._unbounded import (
+from parlay_core.model_context._window_contexts import (
+    BufferedChatCompletionContext,
+    BufferedChatCompletionContextConfig,
+    HeadAndTailChatCompletionContext,
+    HeadAndTailChatCompletionContextConfig,
     UnboundedChatCompletionContext,
     UnboundedChatCompletionContextConfig,
 )
