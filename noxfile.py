@@ -19,11 +19,12 @@ PACKAGES = {
     "agentchat": ROOT / "packages" / "parlay-agentchat",
     "ext": ROOT / "packages" / "parlay-ext",
 }
+ECHO_PLUGIN = ROOT / "examples" / "parlay-echo"
 PYPROJECT = nox.project.load_toml(str(ROOT / "pyproject.toml"))
 
 nox.options.default_venv_backend = "uv|virtualenv"
 nox.options.reuse_existing_virtualenvs = True
-nox.options.sessions = ["lint", "typecheck", "docs", "layering", "tests"]
+nox.options.sessions = ["lint", "typecheck", "docs", "layering", "tests", "plugins"]
 
 
 def _group(name: str) -> list[str]:
@@ -55,6 +56,9 @@ def _run(
 @nox.session
 def tests(session: nox.Session) -> None:
     """Run the whole test suite (every distribution, the examples and the plugin example)."""
+    # tests/plugins needs the example plugin installed. --no-deps: its parlay-core requirement
+    # is met by the editable install below, never by a package index.
+    session.install("--no-deps", "-e", str(ECHO_PLUGIN))
     _run(session, groups=["test"], command=["pytest"])
 
 
@@ -76,7 +80,11 @@ def typecheck(session: nox.Session) -> None:
 @nox.session
 def docs(session: nox.Session) -> None:
     """Build the documentation with mkdocs in strict mode."""
-    _run(session, groups=["docs"], command=["mkdocs", "build", "--strict", "--site-dir", str(ROOT / "site")])
+    _run(
+        session,
+        groups=["docs"],
+        command=["mkdocs", "build", "--strict", "--site-dir", str(ROOT / "site")],
+    )
 
 
 @nox.session
@@ -94,6 +102,24 @@ def layering(session: nox.Session, dist: str) -> None:
         groups=["test"],
         editable=False,
         command=["pytest", "-p", "no:cacheprovider", f"tests/{dist}", "tests/test_layering.py"],
+    )
+
+
+@nox.session(reuse_venv=False)
+def plugins(session: nox.Session) -> None:
+    """Install parlay-core and the parlay-echo example as wheels into a fresh environment.
+
+    Then check that Parlay finds the example's model client and tool through their entry points
+    alone, exactly as it would find any third-party plugin after ``pip install``.
+    """
+    # One install command, so parlay-echo's requirement on parlay-core is met by this build.
+    session.install(str(PACKAGES["core"]), str(ECHO_PLUGIN))
+    _run(
+        session,
+        dists=(),
+        groups=["test"],
+        editable=False,
+        command=["pytest", "-p", "no:cacheprovider", "tests/plugins"],
     )
 
 

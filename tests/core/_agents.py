@@ -77,7 +77,9 @@ class Relayer(RoutedAgent):
     async def on_relay(self, message: Relay, ctx: MessageContext) -> Pong:
         from parlay_core import AgentId
 
-        result = await self.send_message(Ping("relay"), AgentId(message.target_type, message.target_key))
+        result = await self.send_message(
+            Ping("relay"), AgentId(message.target_type, message.target_key)
+        )
         assert isinstance(result, Pong)
         return result
 

@@ -8,6 +8,7 @@ import pytest
 
 from parlay_core import (
     AgentId,
+    CancellationToken,
     CantHandleException,
     ClosureAgent,
     ClosureContext,
@@ -28,7 +29,10 @@ async def test_closure_collects_published_messages(runtime: SingleThreadedAgentR
         await queue.put(f"{ctx.id.key}:{message.text}")
 
     await ClosureAgent.register_closure(
-        runtime, "collector", collect, subscriptions=lambda: [TypeSubscription("results", "collector")]
+        runtime,
+        "collector",
+        collect,
+        subscriptions=lambda: [TypeSubscription("results", "collector")],
     )
     await runtime.publish_message(Note("done"), TopicId("results", "job1"))
     await runtime.stop_when_idle()
@@ -58,10 +62,10 @@ async def test_closure_unknown_type_policies(runtime: SingleThreadedAgentRuntime
     # an RPC never silently returns None, whatever the policy
     with pytest.raises(CantHandleException):
         await runtime.send_message(Ping(), AgentId("lenient", "a"))
+    closure_agent = await runtime.try_get_underlying_agent_instance(AgentId("lenient", "a"), ClosureAgent)
+    ctx = MessageContext(None, DefaultTopicId(), False, CancellationToken(), "m")
     with pytest.warns(UserWarning, match="expects"):
-        closure_agent = await runtime.try_get_underlying_agent_instance(AgentId("lenient", "a"), ClosureAgent)
-        ctx = MessageContext(None, DefaultTopicId(), False, __import__("parlay_core").CancellationToken(), "m")
-        await closure_agent.on_message(Ping(), ctx)
+        assert await closure_agent.on_message(Ping(), ctx) is None
 
 
 async def test_closure_needs_a_message_annotation(runtime: SingleThreadedAgentRuntime) -> None:

@@ -65,7 +65,7 @@ def test_json_serializers_round_trip() -> None:
 
 def test_unknown_types_and_bad_payloads_are_typed_errors() -> None:
     registry = SerializationRegistry()
-    with pytest.raises(UnknownMessageTypeError, match="'DataMessage'.*add_message_serializer"):
+    with pytest.raises(UnknownMessageTypeError, match=r"'DataMessage'.*add_message_serializer"):
         registry.serialize(DataMessage("a", 1))
     with pytest.raises(UnknownMessageTypeError, match="'Mystery'"):
         registry.deserialize(b"{}", type_name="Mystery")

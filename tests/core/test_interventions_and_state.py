@@ -27,7 +27,9 @@ class Upper(DefaultInterventionHandler):
     def __init__(self) -> None:
         self.seen: list[str] = []
 
-    async def on_send(self, message: Any, *, message_context: MessageContext, recipient: AgentId) -> Any:
+    async def on_send(
+        self, message: Any, *, message_context: MessageContext, recipient: AgentId
+    ) -> Any:
         self.seen.append(f"send:{recipient}")
         if isinstance(message, Ping):
             if message.text == "drop":

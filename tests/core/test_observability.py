@@ -15,7 +15,9 @@ from parlay_core import EVENT_LOGGER_NAME, AgentId, SingleThreadedAgentRuntime, 
 from ._agents import Echo, Fail, Note, Ping
 
 
-async def test_message_events_are_logged_as_json_when_enabled(caplog: pytest.LogCaptureFixture) -> None:
+async def test_message_events_are_logged_as_json_when_enabled(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
     runtime = SingleThreadedAgentRuntime()
     await Echo.register(runtime, "echo", Echo)
     runtime.start()
@@ -24,7 +26,10 @@ async def test_message_events_are_logged_as_json_when_enabled(caplog: pytest.Log
         await runtime.publish_message(Note("n"), TopicId("echo:", "a"))
         await runtime.stop_when_idle()
     events = [json.loads(r.getMessage()) for r in caplog.records if r.name == EVENT_LOGGER_NAME]
-    assert [(e["type"], e["kind"]) for e in events] == [("MessageEvent", "DIRECT"), ("MessageEvent", "PUBLISH")]
+    assert [(e["type"], e["kind"]) for e in events] == [
+        ("MessageEvent", "DIRECT"),
+        ("MessageEvent", "PUBLISH"),
+    ]
     assert events[0]["receiver"] == "echo/a"
     await runtime.close()
 

@@ -34,7 +34,11 @@ async def test_type_subscription_creates_one_instance_per_topic_source(
     await runtime.publish_message(Note("two"), TopicId("t", "src2"))
     await runtime.publish_message(Note("three"), TopicId("t", "src1"))
     await runtime.stop_when_idle()
-    assert sorted(log) == [("boom", "src1", "one"), ("boom", "src1", "three"), ("boom", "src2", "two")]
+    assert sorted(log) == [
+        ("boom", "src1", "one"),
+        ("boom", "src1", "three"),
+        ("boom", "src2", "two"),
+    ]
     assert set(await runtime.save_state()) == {"boom/src1", "boom/src2"}
 
 
@@ -77,7 +81,9 @@ async def test_published_message_context(runtime: SingleThreadedAgentRuntime) ->
     assert ctx.sender == AgentId("someone", "x")
 
 
-async def test_every_registered_type_gets_a_direct_topic(runtime: SingleThreadedAgentRuntime) -> None:
+async def test_every_registered_type_gets_a_direct_topic(
+    runtime: SingleThreadedAgentRuntime,
+) -> None:
     await Echo.register(runtime, "echo", Echo)
     await runtime.publish_message(Note("direct"), TopicId("echo:", "k9"))
     await runtime.stop_when_idle()
@@ -156,10 +162,14 @@ async def test_stop_when_idle_drains_messages_published_by_handlers(
     runtime: SingleThreadedAgentRuntime,
 ) -> None:
     log: list[str] = []
-    await Republisher.register(runtime, "rep", lambda: Republisher(log), skip_class_subscriptions=True)
+    await Republisher.register(
+        runtime, "rep", lambda: Republisher(log), skip_class_subscriptions=True
+    )
     await runtime.add_subscription(TypeSubscription("chain", "rep"))
     # the republisher is the sender of each follow-up, so each hop goes to a second instance type
-    await Republisher.register(runtime, "rep2", lambda: Republisher(log), skip_class_subscriptions=True)
+    await Republisher.register(
+        runtime, "rep2", lambda: Republisher(log), skip_class_subscriptions=True
+    )
     await runtime.add_subscription(TypeSubscription("chain", "rep2"))
     await runtime.publish_message(Note("3"), TopicId("chain", "x"))
     await runtime.stop_when_idle()

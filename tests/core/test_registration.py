@@ -51,7 +51,9 @@ async def test_factory_returning_the_wrong_class(runtime: SingleThreadedAgentRun
         await runtime.send_message(Ping(), AgentId("echo", "a"))
 
 
-async def test_factory_that_raises_then_other_agents_still_work(runtime: SingleThreadedAgentRuntime) -> None:
+async def test_factory_that_raises_then_other_agents_still_work(
+    runtime: SingleThreadedAgentRuntime,
+) -> None:
     def broken() -> Echo:
         raise OSError("disk gone")
 
@@ -63,7 +65,9 @@ async def test_factory_that_raises_then_other_agents_still_work(runtime: SingleT
     assert await runtime.send_message(Ping(), AgentId("echo", "a")) == Pong("ping->a")
 
 
-async def test_factory_returning_a_shared_instance_is_refused(runtime: SingleThreadedAgentRuntime) -> None:
+async def test_factory_returning_a_shared_instance_is_refused(
+    runtime: SingleThreadedAgentRuntime,
+) -> None:
     made: list[Echo] = []
 
     def factory() -> Echo:
@@ -89,7 +93,9 @@ async def test_async_factory_creates_one_instance_under_concurrent_first_message
         return agent
 
     await Echo.register(runtime, "echo", factory)
-    results = await asyncio.gather(*(runtime.send_message(Ping(), AgentId("echo", "k")) for _ in range(5)))
+    results = await asyncio.gather(
+        *(runtime.send_message(Ping(), AgentId("echo", "k")) for _ in range(5))
+    )
     assert results == [Pong("ping->k")] * 5
     assert created == [AgentId("echo", "k")]
 
@@ -106,11 +112,18 @@ async def test_legacy_two_argument_factory(runtime: SingleThreadedAgentRuntime) 
     assert seen == [(runtime, AgentId("echo", "a"))]
 
 
-async def test_instantiation_context_is_set_inside_factories(runtime: SingleThreadedAgentRuntime) -> None:
+async def test_instantiation_context_is_set_inside_factories(
+    runtime: SingleThreadedAgentRuntime,
+) -> None:
     seen: list[tuple[Any, AgentId]] = []
 
     def factory() -> Echo:
-        seen.append((AgentInstantiationContext.current_runtime(), AgentInstantiationContext.current_agent_id()))
+        seen.append(
+            (
+                AgentInstantiationContext.current_runtime(),
+                AgentInstantiationContext.current_agent_id(),
+            )
+        )
         return Echo()
 
     await Echo.register(runtime, "echo", factory)
@@ -150,7 +163,9 @@ async def test_register_instance(runtime: SingleThreadedAgentRuntime) -> None:
         await Echo().register_instance(runtime, AgentId("byfactory", "x"))
 
 
-async def test_try_get_underlying_agent_instance_checks_the_class(runtime: SingleThreadedAgentRuntime) -> None:
+async def test_try_get_underlying_agent_instance_checks_the_class(
+    runtime: SingleThreadedAgentRuntime,
+) -> None:
     await Echo.register(runtime, "echo", Echo)
     agent = await runtime.try_get_underlying_agent_instance(AgentId("echo", "a"), Echo)
     assert isinstance(agent, Echo)
@@ -180,7 +195,9 @@ async def test_close_closes_every_agent() -> None:
     assert sorted(map(str, closed)) == ["c/1", "c/2"]
 
 
-async def test_a_plain_agent_protocol_implementation_can_be_hosted(runtime: SingleThreadedAgentRuntime) -> None:
+async def test_a_plain_agent_protocol_implementation_can_be_hosted(
+    runtime: SingleThreadedAgentRuntime,
+) -> None:
     class Minimal(BaseAgent):
         def __init__(self) -> None:
             super().__init__("minimal")

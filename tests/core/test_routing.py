@@ -101,7 +101,9 @@ async def test_handler_table_is_built_once_per_class() -> None:
     assert Router._parlay_handlers[B][0] is Router.on_union  # pyright: ignore[reportPrivateUsage]
 
 
-async def test_decorated_method_checks_types_when_called_directly(runtime: SingleThreadedAgentRuntime) -> None:
+async def test_decorated_method_checks_types_when_called_directly(
+    runtime: SingleThreadedAgentRuntime,
+) -> None:
     await Router.register(runtime, "r", Router)
     agent = await runtime.try_get_underlying_agent_instance(AgentId("r", "k"), Router)
     ctx = MessageContext(None, None, True, __import__("parlay_core").CancellationToken(), "m1")

@@ -73,7 +73,9 @@ async def test_rpc_no_handler_raises_cant_handle(runtime: SingleThreadedAgentRun
         await runtime.send_message(Unknown(), AgentId("echo", "a"))
 
 
-async def test_rpc_to_event_only_handler_raises_cant_handle(runtime: SingleThreadedAgentRuntime) -> None:
+async def test_rpc_to_event_only_handler_raises_cant_handle(
+    runtime: SingleThreadedAgentRuntime,
+) -> None:
     await Echo.register(runtime, "echo", Echo)
     with pytest.raises(CantHandleException, match="direct message"):
         await runtime.send_message(Note("x"), AgentId("echo", "a"))
@@ -120,7 +122,9 @@ async def test_handlers_of_one_agent_run_concurrently(runtime: SingleThreadedAge
     assert {(await first).text, (await second).text} == {"a", "b"}
 
 
-async def test_cancelling_the_token_cancels_caller_and_handler(runtime: SingleThreadedAgentRuntime) -> None:
+async def test_cancelling_the_token_cancels_caller_and_handler(
+    runtime: SingleThreadedAgentRuntime,
+) -> None:
     started = asyncio.Event()
     handler_cancelled = asyncio.Event()
 
@@ -140,7 +144,9 @@ async def test_cancelling_the_token_cancels_caller_and_handler(runtime: SingleTh
 
     await Slow.register(runtime, "slow", Slow)
     token = CancellationToken()
-    call = asyncio.create_task(runtime.send_message(Ping(), AgentId("slow", "a"), cancellation_token=token))
+    call = asyncio.create_task(
+        runtime.send_message(Ping(), AgentId("slow", "a"), cancellation_token=token)
+    )
     await started.wait()
     token.cancel()
     with pytest.raises(asyncio.CancelledError):
@@ -156,13 +162,17 @@ async def test_token_cancelled_after_the_call_does_not_cancel_the_caller(
 ) -> None:
     await Echo.register(runtime, "echo", Echo)
     token = CancellationToken()
-    assert await runtime.send_message(Ping(), AgentId("echo", "a"), cancellation_token=token) == Pong("ping->a")
+    assert await runtime.send_message(
+        Ping(), AgentId("echo", "a"), cancellation_token=token
+    ) == Pong("ping->a")
     token.cancel()
     await asyncio.sleep(0)  # would raise CancelledError here if the task had been cancelled
     assert await runtime.send_message(Ping(), AgentId("echo", "b")) == Pong("ping->b")
 
 
-async def test_already_cancelled_token_is_not_delivered(runtime: SingleThreadedAgentRuntime) -> None:
+async def test_already_cancelled_token_is_not_delivered(
+    runtime: SingleThreadedAgentRuntime,
+) -> None:
     await Echo.register(runtime, "echo", Echo)
     token = CancellationToken()
     token.cancel()

@@ -105,6 +105,8 @@ class AgentRuntime(Protocol):
         """Remove a subscription by id."""
         ...
 
-    def add_message_serializer(self, serializer: MessageSerializer[Any] | Sequence[MessageSerializer[Any]]) -> None:
+    def add_message_serializer(
+        self, serializer: MessageSerializer[Any] | Sequence[MessageSerializer[Any]]
+    ) -> None:
         """Register serializers for messages that cross a process boundary."""
         ...

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+import builtins
 from abc import ABC, abstractmethod
 from collections.abc import Awaitable, Callable, Mapping
 from typing import TYPE_CHECKING, Any, ClassVar, final
-
 
 from parlay_core._agent_id import AgentId, AgentType, TopicId
 from parlay_core._agent_metadata import AgentMetadata
@@ -37,12 +37,12 @@ class BaseAgent(ABC):
     internal_unbound_subscriptions_list: ClassVar[list[UnboundSubscription]] = []
     """Subscription factories added by class decorators such as ``@default_subscription``."""
 
-    internal_extra_handles_types: ClassVar[list[tuple[type[Any], list[MessageSerializer[Any]]]]] = []
+    internal_extra_handles_types: ClassVar[
+        list[tuple[type[Any], list[MessageSerializer[Any]]]]
+    ] = []
     """Extra message types (with serializers) this class handles beyond its handlers."""
 
     def __init__(self, description: str) -> None:
-        if not isinstance(description, str):
-            raise TypeError("An agent's description must be a string.")
         self._description = description
         self._runtime: AgentRuntime | None
         self._id: AgentId | None
@@ -133,7 +133,11 @@ class BaseAgent(ABC):
     ) -> None:
         """Publish a message from this agent; this agent does not receive its own publish."""
         await self.runtime.publish_message(
-            message, topic_id, sender=self.id, cancellation_token=cancellation_token, message_id=message_id
+            message,
+            topic_id,
+            sender=self.id,
+            cancellation_token=cancellation_token,
+            message_id=message_id,
         )
 
     async def save_state(self) -> Mapping[str, Any]:
@@ -147,7 +151,7 @@ class BaseAgent(ABC):
         """Release resources; called when the runtime closes."""
 
     @classmethod
-    def _handles_types(cls) -> list[tuple[type[Any], list[MessageSerializer[Any]]]]:
+    def _handles_types(cls) -> list[tuple[builtins.type[Any], list[MessageSerializer[Any]]]]:
         """The message types this class handles, with their serializers."""
         return list(cls.internal_extra_handles_types)
 
@@ -179,7 +183,9 @@ class BaseAgent(ABC):
             for subscription in cls._class_subscriptions(agent_type):
                 await runtime.add_subscription(subscription)
         if not skip_direct_message_subscription:
-            await runtime.add_subscription(TypePrefixSubscription(f"{agent_type.type}:", agent_type.type))
+            await runtime.add_subscription(
+                TypePrefixSubscription(f"{agent_type.type}:", agent_type.type)
+            )
         cls._add_serializers(runtime)
         return agent_type
 
@@ -202,7 +208,9 @@ class BaseAgent(ABC):
             for subscription in type(self)._class_subscriptions(agent_type):
                 await runtime.add_subscription(subscription)
         if not skip_direct_message_subscription:
-            await runtime.add_subscription(TypePrefixSubscription(f"{agent_type.type}:", agent_type.type))
+            await runtime.add_subscription(
+                TypePrefixSubscription(f"{agent_type.type}:", agent_type.type)
+            )
         type(self)._add_serializers(runtime)
         return agent_id
 
@@ -213,5 +221,3 @@ class BaseAgent(ABC):
             serializers.extend(known or try_get_known_serializers_for_type(message_type))
         if serializers:
             runtime.add_message_serializer(serializers)
-
-

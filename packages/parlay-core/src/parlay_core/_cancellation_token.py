@@ -57,5 +57,8 @@ class CancellationToken:
 
     def link_future(self, future: Future[Any]) -> Future[Any]:
         """Cancel ``future`` when the token is cancelled, and return it."""
-        self.add_callback(future.cancel)
+        def cancel_future() -> None:
+            future.cancel()
+
+        self.add_callback(cancel_future)
         return future

@@ -77,7 +77,11 @@ class ClosureAgent(BaseAgent, ClosureContext):
     """
 
     def __init__(
-        self, description: str, closure: Closure[Any], *, unknown_type_policy: UnknownTypePolicy = "warn"
+        self,
+        description: str,
+        closure: Closure[Any],
+        *,
+        unknown_type_policy: UnknownTypePolicy = "warn",
     ) -> None:
         super().__init__(description)
         self._closure = closure
@@ -116,7 +120,8 @@ class ClosureAgent(BaseAgent, ClosureContext):
         unknown_type_policy: UnknownTypePolicy = "warn",
         skip_direct_message_subscription: bool = False,
         description: str = "",
-        subscriptions: Callable[[], list[Subscription] | Awaitable[list[Subscription]]] | None = None,
+        subscriptions: Callable[[], list[Subscription] | Awaitable[list[Subscription]]]
+        | None = None,
     ) -> AgentType:
         """Register a closure as agent type ``type`` and add its subscriptions.
 
@@ -142,12 +147,12 @@ class ClosureAgent(BaseAgent, ClosureContext):
             for subscription in found:
                 await runtime.add_subscription(subscription)
         if not skip_direct_message_subscription:
-            await runtime.add_subscription(TypePrefixSubscription(f"{agent_type.type}:", agent_type.type))
+            await runtime.add_subscription(
+                TypePrefixSubscription(f"{agent_type.type}:", agent_type.type)
+            )
         serializers: list[MessageSerializer[Any]] = [
             s for t in message_types for s in try_get_known_serializers_for_type(t)
         ]
         if serializers:
             runtime.add_message_serializer(serializers)
         return agent_type
-
-

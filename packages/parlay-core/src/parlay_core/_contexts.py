@@ -27,7 +27,9 @@ class AgentInstantiationContext:
     for its id and runtime.
     """
 
-    _CONTEXT: ClassVar[ContextVar[tuple[AgentRuntime, AgentId]]] = ContextVar("parlay_agent_instantiation")
+    _CONTEXT: ClassVar[ContextVar[tuple[AgentRuntime, AgentId]]] = ContextVar(
+        "parlay_agent_instantiation"
+    )
 
     def __init__(self) -> None:
         raise RuntimeError("AgentInstantiationContext is a static class; use its class methods.")
@@ -76,7 +78,9 @@ class SubscriptionInstantiationContext:
     _CONTEXT: ClassVar[ContextVar[AgentType]] = ContextVar("parlay_subscription_instantiation")
 
     def __init__(self) -> None:
-        raise RuntimeError("SubscriptionInstantiationContext is a static class; use its class methods.")
+        raise RuntimeError(
+            "SubscriptionInstantiationContext is a static class; use its class methods."
+        )
 
     @classmethod
     @contextmanager

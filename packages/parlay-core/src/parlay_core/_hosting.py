@@ -40,7 +40,9 @@ __all__ = ["AgentHost"]
 event_logger = logging.getLogger(EVENT_LOGGER_NAME)
 
 T = TypeVar("T", bound=Agent)
-AgentFactory = Callable[[], Agent | Awaitable[Agent]] | Callable[[Any, AgentId], Agent | Awaitable[Agent]]
+AgentFactory = (
+    Callable[[], Agent | Awaitable[Agent]] | Callable[[Any, AgentId], Agent | Awaitable[Agent]]
+)
 
 # MessageHandlerContext's variable, used directly: set/reset per delivery is on the hot path.
 _HANDLER_AGENT = MessageHandlerContext._CONTEXT  # pyright: ignore[reportPrivateUsage]
@@ -49,7 +51,9 @@ _HANDLER_AGENT = MessageHandlerContext._CONTEXT  # pyright: ignore[reportPrivate
 class _Registration:
     __slots__ = ("expected_class", "factory", "legacy_args")
 
-    def __init__(self, factory: AgentFactory, expected_class: type[Any] | None, legacy_args: bool) -> None:
+    def __init__(
+        self, factory: AgentFactory, expected_class: type[Any] | None, legacy_args: bool
+    ) -> None:
         self.factory = factory
         self.expected_class = expected_class
         self.legacy_args = legacy_args
@@ -85,7 +89,10 @@ class AgentHost:
         return sorted({*self._factories, *self._instance_types})
 
     def register_factory(
-        self, agent_type: str | AgentType, factory: AgentFactory, expected_class: type[Any] | None = None
+        self,
+        agent_type: str | AgentType,
+        factory: AgentFactory,
+        expected_class: type[Any] | None = None,
     ) -> AgentType:
         """Register ``factory`` for ``agent_type``.
 
@@ -100,7 +107,9 @@ class AgentHost:
                 "different type name for a second kind of agent."
             )
         if not callable(factory):
-            raise AgentRegistrationError(f"The factory for {name!r} must be callable, got {factory!r}.")
+            raise AgentRegistrationError(
+                f"The factory for {name!r} must be callable, got {factory!r}."
+            )
         try:
             params = len(inspect.signature(factory).parameters)
         except (TypeError, ValueError):
@@ -207,7 +216,7 @@ class AgentHost:
         if expected is not None:
             ok = isinstance(made, expected)
         else:
-            ok = isinstance(made, BaseAgent) or isinstance(made, Agent)
+            ok = isinstance(made, (BaseAgent, Agent))
         if not ok:
             wanted = expected.__name__ if expected is not None else "an Agent"
             raise AgentInstantiationError(
@@ -244,8 +253,12 @@ class AgentHost:
         try:
             if self.tracer is None:
                 return await agent.on_message(message, ctx)
-            attributes = span_attributes(agent_id.type, str(agent_id), message, ctx.is_rpc, ctx.message_id)
-            with self.tracer.start_as_current_span(f"invoke_agent {agent_id.type}", attributes=attributes):
+            attributes = span_attributes(
+                agent_id.type, str(agent_id), message, ctx.is_rpc, ctx.message_id
+            )
+            with self.tracer.start_as_current_span(
+                f"invoke_agent {agent_id.type}", attributes=attributes
+            ):
                 return await agent.on_message(message, ctx)
         finally:
             _HANDLER_AGENT.reset(token)
@@ -254,7 +267,10 @@ class AgentHost:
 
     async def save_state(self) -> dict[str, Any]:
         """The state of every instantiated agent, keyed ``"type/key"``."""
-        return {str(agent_id): dict(await agent.save_state()) for agent_id, agent in list(self.instances.items())}
+        return {
+            str(agent_id): dict(await agent.save_state())
+            for agent_id, agent in list(self.instances.items())
+        }
 
     async def load_state(self, state: Mapping[str, Any]) -> list[str]:
         """Load each agent's state, creating agents as needed; return the keys skipped as unknown types."""

@@ -27,7 +27,9 @@ class InterventionHandler(Protocol):
         """Called for a direct message before it is delivered."""
         ...
 
-    async def on_publish(self, message: Any, *, message_context: MessageContext) -> Any | type[DropMessage]:
+    async def on_publish(
+        self, message: Any, *, message_context: MessageContext
+    ) -> Any | type[DropMessage]:
         """Called for a published message before recipients are resolved."""
         ...
 
@@ -46,7 +48,9 @@ class DefaultInterventionHandler(InterventionHandler):
     ) -> Any | type[DropMessage]:
         return message
 
-    async def on_publish(self, message: Any, *, message_context: MessageContext) -> Any | type[DropMessage]:
+    async def on_publish(
+        self, message: Any, *, message_context: MessageContext
+    ) -> Any | type[DropMessage]:
         return message
 
     async def on_response(

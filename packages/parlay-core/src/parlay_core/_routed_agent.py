@@ -35,8 +35,8 @@ __all__ = ["MessageHandler", "RoutedAgent", "event", "message_handler", "rpc"]
 
 logger = logging.getLogger(ROOT_LOGGER_NAME)
 
-AgentT = TypeVar("AgentT")
-ReceivesT = TypeVar("ReceivesT")
+AgentT = TypeVar("AgentT", contravariant=True)
+ReceivesT = TypeVar("ReceivesT", contravariant=True)
 ProducesT = TypeVar("ProducesT", covariant=True)
 
 HandlerKind = Literal["message", "event", "rpc"]
@@ -53,7 +53,9 @@ class MessageHandler(Protocol[AgentT, ReceivesT, ProducesT]):
     router: Router
     handler_kind: HandlerKind
 
-    async def __call__(self, agent_instance: AgentT, message: ReceivesT, ctx: MessageContext) -> ProducesT: ...
+    async def __call__(
+        self, agent_instance: AgentT, message: ReceivesT, ctx: MessageContext
+    ) -> ProducesT: ...
 
 
 def _expand(annotation: Any) -> list[Any]:
@@ -94,11 +96,15 @@ def _make_handler(
             "(for example: async def handle(self, message: MyMessage, ctx: MessageContext) -> None)."
         )
     if "return" not in hints:
-        raise TypeError(f"Handler {name} needs a return annotation ('-> None' if it returns nothing).")
+        raise TypeError(
+            f"Handler {name} needs a return annotation ('-> None' if it returns nothing)."
+        )
     target_types = cast(list[type[Any]], _expand(hints["message"]))
     produces_types = cast(list[type[Any]], _expand(hints["return"]))
     if kind == "event" and produces_types != [type(None)]:
-        raise TypeError(f"Event handler {name} must be annotated '-> None': events have no response.")
+        raise TypeError(
+            f"Event handler {name} must be annotated '-> None': events have no response."
+        )
 
     checks = [_checkable(t) for t in produces_types]
     return_check: tuple[type[Any], ...] | None = (
@@ -223,7 +229,7 @@ class RoutedAgent(BaseAgent):
 
     async def on_message_impl(self, message: Any, ctx: MessageContext) -> Any:
         """Dispatch ``message`` to the first matching handler."""
-        handlers = self._parlay_handlers.get(type(message))
+        handlers = self._parlay_handlers.get(cast(type[Any], type(message)))
         if handlers is not None:
             is_rpc = ctx.is_rpc
             for handler in handlers:
@@ -247,7 +253,7 @@ class RoutedAgent(BaseAgent):
 
     def _cant_handle_text(self, message: Any, ctx: MessageContext) -> str:
         name = type(message).__name__
-        candidates = self._parlay_handlers.get(type(message), ())
+        candidates = self._parlay_handlers.get(cast(type[Any], type(message)), ())
         if not candidates:
             known = sorted({t.__name__ for t in self._parlay_handlers})
             return (

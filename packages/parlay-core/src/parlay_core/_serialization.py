@@ -79,11 +79,10 @@ def _is_pydantic_model(cls: Any) -> bool:
     return pydantic is not None and isinstance(cls, type) and issubclass(cls, pydantic.BaseModel)
 
 
-def wire_type_name(cls: type[Any] | Any) -> str:
+def wire_type_name(cls: object) -> str:
     """Return the wire name of a message class (or of a message's class): its ``__name__``."""
-    if not isinstance(cls, type):
-        cls = type(cls)
-    return cls.__name__
+    klass = cls if isinstance(cls, type) else type(cls)
+    return klass.__name__
 
 
 class DataclassJsonMessageSerializer(MessageSerializer[T]):
@@ -167,13 +166,17 @@ class SerializationRegistry:
     def __init__(self) -> None:
         self._serializers: dict[tuple[str, str], MessageSerializer[Any]] = {}
 
-    def add_serializer(self, serializer: MessageSerializer[Any] | Sequence[MessageSerializer[Any]]) -> None:
+    def add_serializer(
+        self, serializer: MessageSerializer[Any] | Sequence[MessageSerializer[Any]]
+    ) -> None:
         """Register one or more serializers; a later one for the same key replaces the earlier."""
         items = [serializer] if isinstance(serializer, MessageSerializer) else serializer
         for item in items:
             self._serializers[(item.type_name, item.data_content_type)] = item
 
-    def is_registered(self, type_name: str, data_content_type: str = JSON_DATA_CONTENT_TYPE) -> bool:
+    def is_registered(
+        self, type_name: str, data_content_type: str = JSON_DATA_CONTENT_TYPE
+    ) -> bool:
         """Return whether a serializer is registered for that type name and content type."""
         return (type_name, data_content_type) in self._serializers
 
@@ -183,7 +186,11 @@ class SerializationRegistry:
         return {name for name, _ in self._serializers}
 
     def serialize(
-        self, message: Any, *, type_name: str | None = None, data_content_type: str = JSON_DATA_CONTENT_TYPE
+        self,
+        message: Any,
+        *,
+        type_name: str | None = None,
+        data_content_type: str = JSON_DATA_CONTENT_TYPE,
     ) -> bytes:
         """Serialize ``message`` with its registered serializer.
 

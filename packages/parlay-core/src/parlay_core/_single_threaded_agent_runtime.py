@@ -28,7 +28,11 @@ from parlay_core._agent_metadata import AgentMetadata
 from parlay_core._agent_runtime import AgentRuntime
 from parlay_core._cancellation_token import CancellationToken
 from parlay_core._constants import EVENT_LOGGER_NAME, ROOT_LOGGER_NAME
-from parlay_core._exceptions import AgentClassMismatchError, MessageDroppedException, RuntimeStateError
+from parlay_core._exceptions import (
+    AgentClassMismatchError,
+    MessageDroppedException,
+    RuntimeStateError,
+)
 from parlay_core._hosting import AgentHost
 from parlay_core._intervention import DropMessage, InterventionHandler
 from parlay_core._message_context import MessageContext
@@ -150,7 +154,9 @@ class SingleThreadedAgentRuntime(AgentRuntime):
             return await future
         return await self._rpc(message, recipient, ctx, cancellation_token is not None)
 
-    async def _rpc(self, message: Any, recipient: AgentId, ctx: MessageContext, watch_token: bool) -> Any:
+    async def _rpc(
+        self, message: Any, recipient: AgentId, ctx: MessageContext, watch_token: bool
+    ) -> Any:
         if self._interventions:
             message = await self._intervene_send(message, ctx, recipient)
         self._outstanding += 1
@@ -160,7 +166,9 @@ class SingleThreadedAgentRuntime(AgentRuntime):
             else:
                 token = ctx.cancellation_token
                 if token.is_cancelled():
-                    raise asyncio.CancelledError(f"The message to {recipient} was cancelled before delivery.")
+                    raise asyncio.CancelledError(
+                        f"The message to {recipient} was cancelled before delivery."
+                    )
                 task = asyncio.current_task()
                 assert task is not None
                 canceller = _Canceller(task, task.get_loop())
@@ -199,7 +207,11 @@ class SingleThreadedAgentRuntime(AgentRuntime):
             raise self._closed_error()
         token = cancellation_token if cancellation_token is not None else CancellationToken()
         ctx = MessageContext(
-            sender, topic_id, False, token, message_id if message_id is not None else self._next_id()
+            sender,
+            topic_id,
+            False,
+            token,
+            message_id if message_id is not None else self._next_id(),
         )
         if event_logger.isEnabledFor(logging.INFO):
             self._log_message(message, sender, topic_id, "PUBLISH")
@@ -264,12 +276,16 @@ class SingleThreadedAgentRuntime(AgentRuntime):
                 )
         return message
 
-    async def _intervene_response(self, response: Any, sender: AgentId, recipient: AgentId | None) -> Any:
+    async def _intervene_response(
+        self, response: Any, sender: AgentId, recipient: AgentId | None
+    ) -> Any:
         for handler in self._interventions:
             response = await handler.on_response(response, sender=sender, recipient=recipient)
             if response is DropMessage or isinstance(response, DropMessage):
                 self._log_dropped(response, sender, recipient)
-                raise MessageDroppedException(f"An intervention handler dropped the response from {sender}.")
+                raise MessageDroppedException(
+                    f"An intervention handler dropped the response from {sender}."
+                )
         return response
 
     # --- lifecycle ---------------------------------------------------------------------------
@@ -283,7 +299,9 @@ class SingleThreadedAgentRuntime(AgentRuntime):
         if self._closed:
             raise self._closed_error()
         if self._running:
-            raise RuntimeStateError("The runtime is already started; call stop() before starting it again.")
+            raise RuntimeStateError(
+                "The runtime is already started; call stop() before starting it again."
+            )
         self._running = True
         self._unhandled = None
         while self._pending:
@@ -303,7 +321,9 @@ class SingleThreadedAgentRuntime(AgentRuntime):
         """
         self._raise_unhandled()
         if self._running:
-            raise RuntimeStateError("process_next() steps a runtime that is not started; this one is running.")
+            raise RuntimeStateError(
+                "process_next() steps a runtime that is not started; this one is running."
+            )
         while not self._pending:
             self._pending_waiter = asyncio.get_running_loop().create_future()
             await self._pending_waiter
@@ -392,14 +412,18 @@ class SingleThreadedAgentRuntime(AgentRuntime):
         """
         agent = await self._host.get_agent(id)
         if not isinstance(agent, type):
-            raise AgentClassMismatchError(f"Agent {id} is a {agent.__class__.__name__}, not a {type.__name__}.")
+            raise AgentClassMismatchError(
+                f"Agent {id} is a {agent.__class__.__name__}, not a {type.__name__}."
+            )
         return agent
 
     @overload
     async def get(self, id_or_type: AgentId, /, *, lazy: bool = ...) -> AgentId: ...
 
     @overload
-    async def get(self, id_or_type: AgentType | str, /, key: str = ..., *, lazy: bool = ...) -> AgentId: ...
+    async def get(
+        self, id_or_type: AgentType | str, /, key: str = ..., *, lazy: bool = ...
+    ) -> AgentId: ...
 
     async def get(
         self, id_or_type: AgentId | AgentType | str, /, key: str = "default", *, lazy: bool = True
@@ -445,7 +469,9 @@ class SingleThreadedAgentRuntime(AgentRuntime):
         """
         self._host.subscriptions.remove(id)
 
-    def add_message_serializer(self, serializer: MessageSerializer[Any] | Sequence[MessageSerializer[Any]]) -> None:
+    def add_message_serializer(
+        self, serializer: MessageSerializer[Any] | Sequence[MessageSerializer[Any]]
+    ) -> None:
         """Register serializers (used only where messages leave the process)."""
         self._host.serializers.add_serializer(serializer)
 
@@ -499,9 +525,18 @@ class SingleThreadedAgentRuntime(AgentRuntime):
         if event_logger.isEnabledFor(logging.INFO):
             from parlay_core.logging import MessageHandlerExceptionEvent
 
-            event_logger.info(MessageHandlerExceptionEvent(payload=message, handling_agent=recipient, exception=error))
+            event_logger.info(
+                MessageHandlerExceptionEvent(
+                    payload=message, handling_agent=recipient, exception=error
+                )
+            )
         if self._ignore_unhandled:
-            logger.error("Handler of %s raised on a published %s", recipient, type(message).__name__, exc_info=error)
+            logger.error(
+                "Handler of %s raised on a published %s",
+                recipient,
+                type(message).__name__,
+                exc_info=error,
+            )
             return
         if self._unhandled is None:
             self._unhandled = error
@@ -523,7 +558,9 @@ class SingleThreadedAgentRuntime(AgentRuntime):
     def _closed_error(self) -> RuntimeStateError:
         return RuntimeStateError("The runtime is closed; create a new SingleThreadedAgentRuntime.")
 
-    def _log_message(self, message: Any, sender: AgentId | None, receiver: AgentId | TopicId, kind: str) -> None:
+    def _log_message(
+        self, message: Any, sender: AgentId | None, receiver: AgentId | TopicId, kind: str
+    ) -> None:
         from parlay_core.logging import DeliveryStage, MessageEvent, MessageKind
 
         event_logger.info(
@@ -536,10 +573,14 @@ class SingleThreadedAgentRuntime(AgentRuntime):
             )
         )
 
-    def _log_dropped(self, message: Any, sender: AgentId | None, receiver: AgentId | TopicId | None) -> None:
+    def _log_dropped(
+        self, message: Any, sender: AgentId | None, receiver: AgentId | TopicId | None
+    ) -> None:
         if event_logger.isEnabledFor(logging.INFO):
             from parlay_core.logging import MessageDroppedEvent, MessageKind
 
             event_logger.info(
-                MessageDroppedEvent(payload=message, sender=sender, receiver=receiver, kind=MessageKind.DIRECT)
+                MessageDroppedEvent(
+                    payload=message, sender=sender, receiver=receiver, kind=MessageKind.DIRECT
+                )
             )

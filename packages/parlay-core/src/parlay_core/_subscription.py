@@ -111,7 +111,9 @@ class TypePrefixSubscription:
 
     __slots__ = ("_agent_type", "_id", "_topic_type_prefix")
 
-    def __init__(self, topic_type_prefix: str, agent_type: str | AgentType, id: str | None = None) -> None:
+    def __init__(
+        self, topic_type_prefix: str, agent_type: str | AgentType, id: str | None = None
+    ) -> None:
         self._topic_type_prefix = topic_type_prefix
         self._agent_type = _check_agent_type(agent_type)
         self._id = id or str(uuid.uuid4())
@@ -142,7 +144,8 @@ class TypePrefixSubscription:
         if not isinstance(other, TypePrefixSubscription):
             return False
         return self._id == other._id or (
-            self._topic_type_prefix == other._topic_type_prefix and self._agent_type == other._agent_type
+            self._topic_type_prefix == other._topic_type_prefix
+            and self._agent_type == other._agent_type
         )
 
     def __hash__(self) -> int:
@@ -164,7 +167,9 @@ class DefaultSubscription(TypeSubscription):
 
     __slots__ = ()
 
-    def __init__(self, topic_type: str = "default", agent_type: str | AgentType | None = None) -> None:
+    def __init__(
+        self, topic_type: str = "default", agent_type: str | AgentType | None = None
+    ) -> None:
         if agent_type is None:
             agent_type = SubscriptionInstantiationContext.agent_type()
         super().__init__(topic_type, agent_type)
@@ -187,7 +192,10 @@ AgentClassT = TypeVar("AgentClassT", bound=type[Any])
 
 def _add_unbound(cls: Any, factory: UnboundSubscription) -> None:
     # Copy, so a subclass never appends to its parent's list.
-    cls.internal_unbound_subscriptions_list = [*getattr(cls, "internal_unbound_subscriptions_list", []), factory]
+    cls.internal_unbound_subscriptions_list = [
+        *getattr(cls, "internal_unbound_subscriptions_list", []),
+        factory,
+    ]
 
 
 def default_subscription(

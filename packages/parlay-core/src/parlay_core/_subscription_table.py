@@ -45,7 +45,8 @@ class SubscriptionTable:
             return False
         self._by_id[subscription.id] = subscription
         if type(subscription) is TypeSubscription or (
-            isinstance(subscription, TypeSubscription) and type(subscription).is_match is TypeSubscription.is_match
+            isinstance(subscription, TypeSubscription)
+            and type(subscription).is_match is TypeSubscription.is_match
         ):
             self._by_topic_type.setdefault(subscription.topic_type, []).append(subscription)
         else:

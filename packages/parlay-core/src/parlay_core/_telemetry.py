@@ -29,7 +29,9 @@ def get_tracer(tracer_provider: Any | None) -> Any | None:
     return provider.get_tracer("parlay_core")
 
 
-def span_attributes(agent_type: str, agent_id: str, message: Any, is_rpc: bool, message_id: str) -> dict[str, Any]:
+def span_attributes(
+    agent_type: str, agent_id: str, message: Any, is_rpc: bool, message_id: str
+) -> dict[str, Any]:
     """Attributes of an agent invocation span, following the GenAI semantic conventions."""
     return {
         "gen_ai.operation.name": "invoke_agent",

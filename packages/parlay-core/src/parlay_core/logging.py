@@ -77,14 +77,25 @@ class MessageEvent(_Event):
         delivery_stage: DeliveryStage,
     ) -> None:
         super().__init__(
-            payload=payload, sender=sender, receiver=receiver, kind=kind.name, delivery_stage=delivery_stage.name
+            payload=payload,
+            sender=sender,
+            receiver=receiver,
+            kind=kind.name,
+            delivery_stage=delivery_stage.name,
         )
 
 
 class MessageDroppedEvent(_Event):
     """An intervention handler dropped a message."""
 
-    def __init__(self, *, payload: Any, sender: AgentId | None, receiver: AgentId | TopicId | None, kind: MessageKind) -> None:
+    def __init__(
+        self,
+        *,
+        payload: Any,
+        sender: AgentId | None,
+        receiver: AgentId | TopicId | None,
+        kind: MessageKind,
+    ) -> None:
         super().__init__(payload=payload, sender=sender, receiver=receiver, kind=kind.name)
 
 

@@ -1,0 +1,48 @@
+"""Every example runs and prints what it promises."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+
+# What each example must print; an example added without an entry here fails the suite.
+EXPECTED: dict[str, list[str]] = {
+    "hello_world.py": [
+        "manager received: Hello World!",
+        "manager sending to my_worker_agent/worker...",
+        "worker received from my_manager_agent/manager: Hello World!",
+        "manager got reply from my_worker_agent/worker: OK, Got it!",
+    ],
+    "pubsub.py": [
+        "[billing order-1] charged 8.00 for saucers (total 32.50)",
+        "agents created lazily: ['billing/order-1', 'billing/order-2', 'shipping/order-1', 'shipping/order-2']",
+    ],
+    "demo.py": ["=== Step 1:", "OK, Got it!", "=== Step 2:", "Demo finished"],
+}
+
+
+def _scripts() -> list[str]:
+    return sorted(p.name for p in EXAMPLES.glob("*.py"))
+
+
+def test_every_example_has_expectations() -> None:
+    assert set(_scripts()) == set(EXPECTED)
+
+
+@pytest.mark.parametrize("script", _scripts())
+def test_example_runs(script: str) -> None:
+    result = subprocess.run(
+        [sys.executable, str(EXAMPLES / script)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=EXAMPLES.parent,
+    )
+    assert result.returncode == 0, result.stderr
+    for line in EXPECTED[script]:
+        assert line in result.stdout, f"{script} did not print {line!r}:\n{result.stdout}"
