@@ -40,7 +40,8 @@ class MemoryMimeType(Enum):
 _KNOWN_MIME_TYPES = {member.value: member for member in MemoryMimeType}
 
 ContentType = Union[str, bytes, dict[str, Any], Image]
-"""What a :class:`MemoryContent` may hold."""
+# Set at run time, so help() and API docs show it on the alias itself.
+ContentType.__doc__ = """What a :class:`MemoryContent` may hold."""
 
 
 class MemoryContent(BaseModel):

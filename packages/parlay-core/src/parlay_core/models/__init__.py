@@ -32,6 +32,7 @@ from parlay_core.models._types import (
 )
 
 __all__ = [
+    "IMAGE_TOKENS",
     "AssistantMessage",
     "ChatCompletionClient",
     "ChatCompletionTokenLogprob",
@@ -39,7 +40,6 @@ __all__ = [
     "FinishReasons",
     "FunctionExecutionResult",
     "FunctionExecutionResultMessage",
-    "IMAGE_TOKENS",
     "LLMMessage",
     "ModelCapabilities",
     "ModelFamily",

@@ -100,7 +100,8 @@ LLMMessage = Annotated[
     Union[SystemMessage, UserMessage, AssistantMessage, FunctionExecutionResultMessage],
     Field(discriminator="type"),
 ]
-"""Any message of a model conversation, told apart by its ``type`` field."""
+# Also set at run time, so help() and API docs show it on the alias itself.
+LLMMessage.__doc__ = """Any message of a model conversation, told apart by its ``type`` field."""
 
 
 @dataclass
@@ -117,7 +118,7 @@ class RequestUsage:
 
 
 FinishReasons = Literal["stop", "length", "function_calls", "content_filter", "unknown"]
-"""Why the model stopped producing output."""
+FinishReasons.__doc__ = """Why the model stopped producing output."""
 
 
 @dataclass
