@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import json
+import logging
 import threading
 from collections.abc import AsyncGenerator
 from pathlib import Path
@@ -13,7 +14,7 @@ from typing import Annotated, Any, Literal, Optional
 import pytest
 from pydantic import BaseModel, ConfigDict, Field
 
-from parlay_core import CancellationToken
+from parlay_core import EVENT_LOGGER_NAME, CancellationToken
 from parlay_core._component_config import ComponentModel
 from parlay_core._exceptions import (
     ComponentConfigError,
@@ -24,6 +25,7 @@ from parlay_core._exceptions import (
     ToolSchemaError,
 )
 from parlay_core._import_statements import Alias, ImportFromModule
+from parlay_core.logging import ToolCallEvent
 from parlay_core.tools import (
     BaseStreamTool,
     BaseTool,
@@ -598,3 +600,20 @@ def test_lambdas_and_partials_cannot_be_dumped() -> None:
 def test_schema_is_plain_json() -> None:
     schema: dict[str, Any] = dict(FunctionTool(distance, description="D.").schema)
     assert json.loads(json.dumps(schema)) == schema
+
+
+async def test_each_call_is_logged_as_a_tool_call_event(caplog: pytest.LogCaptureFixture) -> None:
+    tool = FunctionTool(add, description="Add.")
+    with caplog.at_level(logging.INFO, logger=EVENT_LOGGER_NAME):
+        await tool.run_json({"a": 1, "b": 2}, CancellationToken())
+        await Countdown().run_json({"start": 1}, CancellationToken())
+    events = [record.msg for record in caplog.records if isinstance(record.msg, ToolCallEvent)]
+    assert [event.kwargs for event in events] == [
+        {"type": "ToolCallEvent", "tool_name": "add", "arguments": {"a": 1, "b": 2}, "result": "3"},
+        {
+            "type": "ToolCallEvent",
+            "tool_name": "countdown",
+            "arguments": {"start": 1},
+            "result": "0",
+        },
+    ]

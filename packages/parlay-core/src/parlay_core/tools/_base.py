@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import json
+import logging
 from abc import ABC, abstractmethod
 from collections.abc import AsyncGenerator, Mapping
 from typing import Any, Generic, Protocol, TypeVar, runtime_checkable
@@ -12,7 +13,9 @@ from pydantic import BaseModel, ValidationError
 
 from parlay_core._cancellation_token import CancellationToken
 from parlay_core._component_config import ComponentBase
+from parlay_core._constants import EVENT_LOGGER_NAME
 from parlay_core._exceptions import ToolArgumentsError, ToolError, ToolSchemaError
+from parlay_core.logging import ToolCallEvent
 from parlay_core.tools._schema import ToolSchema, parameters_schema
 
 __all__ = [
@@ -23,6 +26,8 @@ __all__ = [
     "Tool",
     "format_validation_errors",
 ]
+
+_event_logger = logging.getLogger(EVENT_LOGGER_NAME)
 
 ArgsT = TypeVar("ArgsT", bound=BaseModel)
 ReturnT = TypeVar("ReturnT")
@@ -272,7 +277,20 @@ class BaseTool(ABC, Tool, Generic[ArgsT, ReturnT], ComponentBase[BaseModel]):
         Raises:
             ToolArgumentsError: The arguments do not match the schema.
         """
-        return await self.run(self.validate_args(args), cancellation_token)
+        result = await self.run(self.validate_args(args), cancellation_token)
+        self._log_call(args, result)
+        return result
+
+    def _log_call(self, args: Mapping[str, Any], result: Any) -> None:
+        # Rendering the result costs a str() or a JSON dump; do it only when someone listens.
+        if _event_logger.isEnabledFor(logging.INFO):
+            _event_logger.info(
+                ToolCallEvent(
+                    tool_name=self._name,
+                    arguments=dict(args),
+                    result=self.return_value_as_string(result),
+                )
+            )
 
     async def save_state_json(self) -> Mapping[str, Any]:
         """Return ``{}``: a plain tool has no state."""
@@ -364,7 +382,7 @@ class BaseStreamTool(BaseTool[ArgsT, ReturnT], StreamTool, ABC, Generic[ArgsT, S
         async for item in self.run_stream(validated, cancellation_token):
             last = item
             yield item
-        self._final(last)
+        self._log_call(args, self._final(last))
 
     def _final(self, last: Any) -> ReturnT:
         if last is _NOTHING:
