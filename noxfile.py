@@ -20,6 +20,8 @@ PACKAGES = {
     "ext": ROOT / "packages" / "parlay-ext",
 }
 ECHO_PLUGIN = ROOT / "examples" / "parlay-echo"
+# The parlay-ext extras the test suite exercises (each integration is tested for real).
+EXT_TEST_EXTRAS = "openai,anthropic,local,nats"
 PYPROJECT = nox.project.load_toml(str(ROOT / "pyproject.toml"))
 
 nox.options.default_venv_backend = "uv|virtualenv"
@@ -59,7 +61,7 @@ def tests(session: nox.Session) -> None:
     # tests/plugins needs the example plugin installed. --no-deps: its parlay-core requirement
     # is met by the editable install below, never by a package index.
     session.install("--no-deps", "-e", str(ECHO_PLUGIN))
-    _run(session, groups=["test"], command=["pytest"])
+    _run(session, extras={"ext": EXT_TEST_EXTRAS}, groups=["test"], command=["pytest"])
 
 
 @nox.session
@@ -80,6 +82,7 @@ def typecheck(session: nox.Session) -> None:
 @nox.session
 def docs(session: nox.Session) -> None:
     """Build the documentation with mkdocs in strict mode."""
+    session.env["NO_MKDOCS_2_WARNING"] = "1"
     _run(
         session,
         groups=["docs"],
@@ -99,6 +102,7 @@ def layering(session: nox.Session, dist: str) -> None:
     _run(
         session,
         dists=needs,
+        extras={"ext": EXT_TEST_EXTRAS},
         groups=["test"],
         editable=False,
         command=["pytest", "-p", "no:cacheprovider", f"tests/{dist}", "tests/test_layering.py"],
