@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import inspect
 import pkgutil
 from types import ModuleType
 
@@ -55,5 +56,13 @@ def test_all_is_sorted_and_resolves(module_name: str) -> None:
     assert len(set(exported)) == len(exported)
     for name in exported:
         value = getattr(module, name)
-        if isinstance(value, type) or callable(value):
+        if inspect.isclass(value) or inspect.isfunction(value):
             assert getattr(value, "__doc__", None), f"{module_name}.{name} has no docstring"
+
+
+def test_public_exceptions_module_exports_the_whole_tree() -> None:
+    import parlay_core._exceptions as private
+    import parlay_core.exceptions as public
+
+    assert set(public.__all__) == set(private.__all__)
+    assert all(issubclass(getattr(public, name), private.ParlayError) for name in public.__all__)

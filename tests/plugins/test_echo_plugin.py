@@ -14,8 +14,7 @@ import textwrap
 
 import pytest
 
-from parlay_core import CancellationToken
-from parlay_core._component_loading import load_component
+from parlay_core import CancellationToken, load_component
 from parlay_core._exceptions import ComponentNotAllowedError
 from parlay_core.models import ChatCompletionClient, CreateResult, SystemMessage, UserMessage
 from parlay_core.plugins import MODEL_CLIENTS, TOOLS, find_plugin, list_plugins, plugin_packages

@@ -10,10 +10,8 @@ from typing import Any, Literal, Union
 from pydantic import BaseModel
 from typing_extensions import Self
 
-from parlay_core import CancellationToken
-
 # Component is re-exported by parlay_core; the private path keeps this working until then.
-from parlay_core._component_config import Component
+from parlay_core import CancellationToken, Component
 from parlay_core.models import (
     ChatCompletionClient,
     CreateResult,

@@ -5,10 +5,8 @@ from __future__ import annotations
 from pydantic import BaseModel, Field
 from typing_extensions import Self
 
-from parlay_core import CancellationToken
-
 # Component is re-exported by parlay_core; the private path keeps this working until then.
-from parlay_core._component_config import Component
+from parlay_core import CancellationToken, Component
 from parlay_core.tools import BaseTool
 
 __all__ = ["EchoArgs", "EchoTool", "EchoToolConfig"]

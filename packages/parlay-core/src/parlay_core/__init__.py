@@ -1,7 +1,14 @@
 """Parlay core: agents, the agent runtime, subscriptions, serialization and interventions.
 
 The names follow AutoGen 0.4's ``autogen_core``, so AutoGen code runs after renaming imports.
+
+The runtime's names are imported eagerly. Names that need pydantic (component configuration,
+images, cache stores) load on first use, so ``import parlay_core`` stays cheap for processes that
+only host agents.
 """
+
+import importlib
+from typing import TYPE_CHECKING
 
 from parlay_core._agent import Agent
 from parlay_core._agent_id import AgentId, AgentType, TopicId
@@ -46,7 +53,63 @@ from parlay_core._subscription import (
 )
 from parlay_core._types import FunctionCall
 
+if TYPE_CHECKING:
+    from parlay_core._cache_store import CacheStore, InMemoryStore
+    from parlay_core._component_config import (
+        Component,
+        ComponentBase,
+        ComponentFromConfig,
+        ComponentLoader,
+        ComponentModel,
+        ComponentSchemaType,
+        ComponentToConfig,
+        ComponentType,
+        is_component_class,
+        is_component_instance,
+    )
+    from parlay_core._component_loading import load_component
+    from parlay_core._component_providers import (
+        is_code_execution_allowed,
+        load_permissions,
+        require_code_execution,
+    )
+    from parlay_core._image import Image
+
 __version__ = "0.1.0"
+
+_LAZY = {
+    "CacheStore": "parlay_core._cache_store",
+    "Component": "parlay_core._component_config",
+    "ComponentBase": "parlay_core._component_config",
+    "ComponentFromConfig": "parlay_core._component_config",
+    "ComponentLoader": "parlay_core._component_config",
+    "ComponentModel": "parlay_core._component_config",
+    "ComponentSchemaType": "parlay_core._component_config",
+    "ComponentToConfig": "parlay_core._component_config",
+    "ComponentType": "parlay_core._component_config",
+    "Image": "parlay_core._image",
+    "InMemoryStore": "parlay_core._cache_store",
+    "is_code_execution_allowed": "parlay_core._component_providers",
+    "is_component_class": "parlay_core._component_config",
+    "is_component_instance": "parlay_core._component_config",
+    "load_component": "parlay_core._component_loading",
+    "load_permissions": "parlay_core._component_providers",
+    "require_code_execution": "parlay_core._component_providers",
+}
+
+
+def __getattr__(name: str) -> object:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'parlay_core' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value  # later lookups skip this function
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_LAZY})
+
 
 __all__ = [
     "EVENT_LOGGER_NAME",
@@ -62,15 +125,26 @@ __all__ = [
     "AgentRuntime",
     "AgentType",
     "BaseAgent",
+    "CacheStore",
     "CancellationToken",
     "CantHandleException",
     "ClosureAgent",
     "ClosureContext",
+    "Component",
+    "ComponentBase",
+    "ComponentFromConfig",
+    "ComponentLoader",
+    "ComponentModel",
+    "ComponentSchemaType",
+    "ComponentToConfig",
+    "ComponentType",
     "DefaultInterventionHandler",
     "DefaultSubscription",
     "DefaultTopicId",
     "DropMessage",
     "FunctionCall",
+    "Image",
+    "InMemoryStore",
     "InterventionHandler",
     "MessageContext",
     "MessageDroppedException",
@@ -90,7 +164,13 @@ __all__ = [
     "UnknownPayload",
     "default_subscription",
     "event",
+    "is_code_execution_allowed",
+    "is_component_class",
+    "is_component_instance",
+    "load_component",
+    "load_permissions",
     "message_handler",
+    "require_code_execution",
     "rpc",
     "try_get_known_serializers_for_type",
     "type_subscription",
