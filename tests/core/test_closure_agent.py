@@ -62,7 +62,9 @@ async def test_closure_unknown_type_policies(runtime: SingleThreadedAgentRuntime
     # an RPC never silently returns None, whatever the policy
     with pytest.raises(CantHandleException):
         await runtime.send_message(Ping(), AgentId("lenient", "a"))
-    closure_agent = await runtime.try_get_underlying_agent_instance(AgentId("lenient", "a"), ClosureAgent)
+    closure_agent = await runtime.try_get_underlying_agent_instance(
+        AgentId("lenient", "a"), ClosureAgent
+    )
     ctx = MessageContext(None, DefaultTopicId(), False, CancellationToken(), "m")
     with pytest.warns(UserWarning, match="expects"):
         assert await closure_agent.on_message(Ping(), ctx) is None

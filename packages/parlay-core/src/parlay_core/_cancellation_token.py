@@ -57,6 +57,7 @@ class CancellationToken:
 
     def link_future(self, future: Future[Any]) -> Future[Any]:
         """Cancel ``future`` when the token is cancelled, and return it."""
+
         def cancel_future() -> None:
             future.cancel()
 

@@ -247,7 +247,9 @@ class ModelAPIError(ModelClientError):
         body: The provider's error body, when there was one.
     """
 
-    def __init__(self, message: str, *, status_code: int | None = None, body: object = None) -> None:
+    def __init__(
+        self, message: str, *, status_code: int | None = None, body: object = None
+    ) -> None:
         super().__init__(message)
         self.status_code = status_code
         self.body = body
