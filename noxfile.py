@@ -75,7 +75,12 @@ def lint(session: nox.Session) -> None:
 @nox.session
 def typecheck(session: nox.Session) -> None:
     """pyright and mypy, both strict, over the three distributions."""
-    _run(session, groups=["typecheck"], command=["pyright"])
+    _run(
+        session,
+        extras={"core": "image,telemetry", "ext": EXT_TEST_EXTRAS},
+        groups=["typecheck"],
+        command=["pyright"],
+    )
     session.run("mypy")
 
 
