@@ -67,11 +67,11 @@ class ListMemory(Memory, Component[ListMemoryConfig]):
         memory_contents: Items to start with.
 
     Example:
-        >>> import asyncio
-        >>> memory = ListMemory()
-        >>> asyncio.run(memory.add(MemoryContent(content="Use metric units", mime_type="text/plain")))
-        >>> [item.content for item in memory.content]
-        ['Use metric units']
+        ```python
+        memory = ListMemory()
+        await memory.add(MemoryContent(content="Use metric units", mime_type="text/plain"))
+        assert [item.content for item in memory.content] == ["Use metric units"]
+        ```
     """
 
     component_config_schema = ListMemoryConfig
