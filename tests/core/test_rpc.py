@@ -230,3 +230,15 @@ async def test_close_fails_messages_still_waiting() -> None:
     await runtime.close()
     with pytest.raises(RuntimeStateError, match="closed"):
         await asyncio.wait_for(call, 5)
+
+
+async def test_agent_proxy_goes_through_the_runtime(runtime: SingleThreadedAgentRuntime) -> None:
+    from parlay_core import AgentProxy
+
+    await Echo.register(runtime, "echo", Echo)
+    proxy = AgentProxy(AgentId("echo", "p"), runtime)
+    assert proxy.id == AgentId("echo", "p")
+    assert await proxy.send_message(Ping("x"), sender=AgentId("someone", "s")) == Pong("x->p")
+    assert (await proxy.metadata)["key"] == "p"
+    assert await proxy.save_state() == {}
+    await proxy.load_state({})
