@@ -1,0 +1,78 @@
+"""The errors parlay-agentchat raises on purpose.
+
+Each derives from :class:`~parlay_core.exceptions.ParlayError` and, where AutoGen raised a
+built-in exception in the same situation, from that built-in too, so ``except ValueError`` or
+``except RuntimeError`` written for AutoGen keeps working::
+
+    ParlayError
+    ├── AgentChatError                      base of the errors below
+    │   ├── InvalidTaskError                a task is not a str, chat message or list (ValueError)
+    │   ├── MessageTypeNotRegisteredError   a message class unknown to a MessageFactory (ValueError)
+    │   ├── AgentConfigurationError         bad constructor arguments of an agent or team (ValueError)
+    │   ├── TerminatedException             a termination condition called after it fired (RuntimeError)
+    │   ├── TeamAlreadyRunningError         run() while the team runs (ValueError)
+    │   ├── TeamRunningError                reset() or load_state() while the team runs (RuntimeError)
+    │   ├── TeamRunError                    a participant or condition raised during a run (RuntimeError)
+    │   ├── UserInputError                  the input function of a UserProxyAgent failed (RuntimeError)
+    │   └── StructuredOutputError           a reply does not match the structured output type (ValueError)
+"""
+
+from __future__ import annotations
+
+from parlay_core.exceptions import ParlayError
+
+__all__ = [
+    "AgentChatError",
+    "AgentConfigurationError",
+    "InvalidTaskError",
+    "MessageTypeNotRegisteredError",
+    "StructuredOutputError",
+    "TeamAlreadyRunningError",
+    "TeamRunError",
+    "TeamRunningError",
+    "TerminatedException",
+    "UserInputError",
+]
+
+
+class AgentChatError(ParlayError):
+    """Base class of the errors raised by parlay-agentchat."""
+
+
+class InvalidTaskError(AgentChatError, ValueError):
+    """A task given to ``run``/``run_stream`` is not a str, a chat message or a list of them."""
+
+
+class MessageTypeNotRegisteredError(AgentChatError, ValueError):
+    """A message class (or ``type`` name) is not registered with the :class:`MessageFactory`."""
+
+
+class AgentConfigurationError(AgentChatError, ValueError):
+    """An agent or team was built with arguments that cannot work together."""
+
+
+class TerminatedException(AgentChatError, RuntimeError):
+    """A termination condition was called again after it fired, without a ``reset()``."""
+
+
+class TeamAlreadyRunningError(AgentChatError, ValueError):
+    """``run``/``run_stream`` was called while the same team is still running."""
+
+
+class TeamRunningError(AgentChatError, RuntimeError):
+    """An operation that needs an idle team (reset, load_state) was called during a run."""
+
+
+class TeamRunError(AgentChatError, RuntimeError):
+    """A participant, a speaker selector or the termination condition raised during a run.
+
+    The original exception is the ``__cause__`` when it was raised in this process.
+    """
+
+
+class UserInputError(AgentChatError, RuntimeError):
+    """The input function of a :class:`~parlay_agentchat.agents.UserProxyAgent` raised."""
+
+
+class StructuredOutputError(AgentChatError, ValueError):
+    """A model reply does not validate against the agent's ``output_content_type``."""
