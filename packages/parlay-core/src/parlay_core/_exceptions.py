@@ -19,6 +19,7 @@ for AutoGen keeps working while ``except ParlayError`` catches everything Parlay
     ├── SerializationError                  a payload cannot be (de)serialized (ValueError)
     │   └── UnknownMessageTypeError         no serializer is registered for a type
     ├── StateError                          saving or loading agent state failed (ValueError)
+    │   └── StateConflictError              a compare-and-set write met a newer revision
     ├── ComponentError                      component configuration (ValueError)
     │   ├── ComponentLoadError              the provider cannot be found or imported
     │   ├── ComponentNotAllowedError        the provider lies outside the trusted packages
@@ -38,6 +39,7 @@ for AutoGen keeps working while ``except ParlayError`` catches everything Parlay
     ├── ModelClientError                    a model client failed
     │   ├── ModelInfoError                  model_info is missing or incomplete (ValueError)
     │   ├── ModelAPIError                   the provider answered with an error
+    │   ├── ModelCapabilityError            the request needs what the model lacks (ValueError)
     │   └── ReplayExhaustedError            a scripted client ran out of responses (ValueError)
     ├── CodeExecutionError                  a code executor could not run the code
     └── ImageError                          image data is not valid base64 or a known format (ValueError)
@@ -62,6 +64,7 @@ __all__ = [
     "InvalidToolArgumentsException",
     "MessageDroppedException",
     "ModelAPIError",
+    "ModelCapabilityError",
     "ModelClientError",
     "ModelInfoError",
     "NotAccessibleError",
@@ -73,6 +76,7 @@ __all__ = [
     "ReplayExhaustedError",
     "RuntimeStateError",
     "SerializationError",
+    "StateConflictError",
     "StateError",
     "SubscriptionNotFoundError",
     "ToolArgumentsError",
@@ -147,6 +151,31 @@ class UnknownMessageTypeError(SerializationError):
 
 class StateError(ParlayError, ValueError):
     """Saving or loading agent state failed."""
+
+
+class StateConflictError(StateError):
+    """A state write expected one revision of a key and found another.
+
+    Raised by a state store's compare-and-set ``put`` or ``delete``: somebody else (another
+    process, or a newer owner of the agent) wrote the key since the writer last read it.
+
+    Attributes:
+        key: The key written.
+        expected_revision: The revision the writer expected (0: the key must not exist).
+        actual_revision: The revision found (0: the key does not exist), when the store knows it.
+    """
+
+    def __init__(
+        self, key: str, expected_revision: int, actual_revision: int | None = None
+    ) -> None:
+        found = "unknown" if actual_revision is None else str(actual_revision)
+        super().__init__(
+            f"State conflict on {key!r}: expected revision {expected_revision}, found {found}. "
+            "Another writer changed it; read it again before writing."
+        )
+        self.key = key
+        self.expected_revision = expected_revision
+        self.actual_revision = actual_revision
 
 
 # --- components and plugins ----------------------------------------------------------------------
@@ -253,6 +282,14 @@ class ModelAPIError(ModelClientError):
         super().__init__(message)
         self.status_code = status_code
         self.body = body
+
+
+class ModelCapabilityError(ModelClientError, ValueError):
+    """The request needs a capability that the model's ``model_info`` denies.
+
+    For example images sent to a model without vision, or tools offered to a model without
+    function calling. Also a ``ValueError``, which is what AutoGen raised.
+    """
 
 
 class ReplayExhaustedError(ModelClientError, ValueError):

@@ -12,18 +12,20 @@ from __future__ import annotations
 import asyncio
 import inspect
 import logging
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from parlay_core._agent import Agent
 from parlay_core._agent_id import AgentId, AgentType
 from parlay_core._base_agent import BaseAgent
-from parlay_core._constants import EVENT_LOGGER_NAME
+from parlay_core._constants import EVENT_LOGGER_NAME, ROOT_LOGGER_NAME
 from parlay_core._contexts import AgentInstantiationContext, MessageHandlerContext
 from parlay_core._exceptions import (
     AgentInstantiationError,
     AgentRegistrationError,
     AgentTypeNotFoundError,
+    CantHandleException,
+    RuntimeStateError,
     StateError,
     UndeliverableException,
 )
@@ -34,9 +36,12 @@ from parlay_core._telemetry import span_attributes
 
 if TYPE_CHECKING:
     from parlay_core._agent_runtime import AgentRuntime
+    from parlay_core.state import CheckpointPolicy, StateStore
+    from parlay_core.state._checkpoints import Checkpointer
 
 __all__ = ["AgentHost"]
 
+logger = logging.getLogger(ROOT_LOGGER_NAME)
 event_logger = logging.getLogger(EVENT_LOGGER_NAME)
 
 T = TypeVar("T", bound=Agent)
@@ -65,17 +70,60 @@ class AgentHost:
     Args:
         runtime: The runtime that owns this host; agents are created bound to it.
         tracer: An OpenTelemetry tracer, or None for no spans.
+        state_store: Where agent state is kept durably, or None to keep it in memory only. With
+            a store, a newly created agent first loads its stored state (lazy rehydration).
+        checkpoint: When agent state is written to ``state_store``.
+
+    Raises:
+        ValueError: ``checkpoint`` is not a known policy.
     """
 
-    def __init__(self, runtime: AgentRuntime, *, tracer: Any | None = None) -> None:
+    def __init__(
+        self,
+        runtime: AgentRuntime,
+        *,
+        tracer: Any | None = None,
+        state_store: StateStore | None = None,
+        checkpoint: CheckpointPolicy = "every_message",
+    ) -> None:
         self.runtime = runtime
-        self.tracer = tracer
         self.subscriptions = SubscriptionTable()
         self.serializers = SerializationRegistry()
         self.instances: dict[AgentId, Agent] = {}
         self._factories: dict[str, _Registration] = {}
         self._instance_types: set[str] = set()
         self._creating: dict[AgentId, asyncio.Future[Agent]] = {}
+        self._checkpointer: Checkpointer | None = None
+        if state_store is not None:
+            # Imported only when used: a runtime without a store never loads the state package.
+            from parlay_core.state._checkpoints import Checkpointer
+
+            self._checkpointer = Checkpointer(state_store, checkpoint)
+        self._tracer = tracer
+        self._plain = True
+        self._update_plain()
+
+    @property
+    def tracer(self) -> Any | None:
+        """The OpenTelemetry tracer, or None for no spans."""
+        return self._tracer
+
+    @tracer.setter
+    def tracer(self, tracer: Any | None) -> None:
+        self._tracer = tracer
+        self._update_plain()
+
+    def _update_plain(self) -> None:
+        # One flag for "nothing but the handler runs per delivery": the hot path tests it once.
+        checkpointer = self._checkpointer
+        self._plain = self._tracer is None and (
+            checkpointer is None or not checkpointer.after_each_message
+        )
+
+    @property
+    def state_store(self) -> StateStore | None:
+        """The durable state store, or None."""
+        return None if self._checkpointer is None else self._checkpointer.store
 
     # --- registration ------------------------------------------------------------------------
 
@@ -131,6 +179,8 @@ class AgentHost:
         if agent_id in self.instances:
             raise AgentRegistrationError(f"An agent is already registered as {agent_id}.")
         await agent.bind_id_and_runtime(agent_id, self.runtime)
+        if self._checkpointer is not None:
+            await self._checkpointer.rehydrate(agent_id, agent)
         self._instance_types.add(agent_id.type)
         self.instances[agent_id] = agent
         return agent_id
@@ -184,30 +234,36 @@ class AgentHost:
                 made = factory(self.runtime, agent_id) if registration.legacy_args else factory()
             except Exception as e:
                 raise self._construction_error(agent_id, e) from e
-            if inspect.isawaitable(made):
-                made = await self._await_creation(agent_id, made)
+            if inspect.isawaitable(made) or self._checkpointer is not None:
+                return await self._await_creation(agent_id, made, registration)
         agent = self._check_made(agent_id, made, registration)
         self.instances[agent_id] = agent
         return agent
 
-    async def _await_creation(self, agent_id: AgentId, made: Awaitable[Any]) -> Any:
-        # An async factory yields to the loop: concurrent first messages must share one creation.
+    async def _await_creation(
+        self, agent_id: AgentId, made: Any, registration: _Registration
+    ) -> Agent:
+        # An async factory or loading stored state yields to the loop: concurrent first messages
+        # must share one creation, and see the agent only once its state is loaded.
         future: asyncio.Future[Agent] = asyncio.get_running_loop().create_future()
         self._creating[agent_id] = future
         try:
-            result = await made
-        except Exception as e:
-            error = self._construction_error(agent_id, e)
-            future.set_exception(error)
-            future.exception()  # retrieved: the creator raises it itself
-            raise error from e
+            if inspect.isawaitable(made):
+                try:
+                    made = await made
+                except Exception as e:
+                    raise self._construction_error(agent_id, e) from e
+            agent = self._check_made(agent_id, made, registration)
+            if self._checkpointer is not None:
+                await self._checkpointer.rehydrate(agent_id, agent)
         except BaseException as e:
             future.set_exception(e)
-            future.exception()
+            future.exception()  # retrieved: the creator raises it itself
             raise
         else:
-            future.set_result(result)
-            return result
+            self.instances[agent_id] = agent
+            future.set_result(agent)
+            return agent
         finally:
             del self._creating[agent_id]
 
@@ -251,17 +307,46 @@ class AgentHost:
             agent = await self.get_agent(agent_id)
         token = _HANDLER_AGENT.set(agent_id)
         try:
-            if self.tracer is None:
+            if self._plain:
                 return await agent.on_message(message, ctx)
-            attributes = span_attributes(
-                agent_id.type, str(agent_id), message, ctx.is_rpc, ctx.message_id
-            )
-            with self.tracer.start_as_current_span(
-                f"invoke_agent {agent_id.type}", attributes=attributes
-            ):
-                return await agent.on_message(message, ctx)
+            return await self._deliver_observed(agent_id, agent, message, ctx)
         finally:
             _HANDLER_AGENT.reset(token)
+
+    async def _deliver_observed(
+        self, agent_id: AgentId, agent: Agent, message: Any, ctx: MessageContext
+    ) -> Any:
+        checkpointer = self._checkpointer
+        if checkpointer is None or not checkpointer.after_each_message:
+            return await self._traced(agent_id, agent, message, ctx)
+        try:
+            response = await self._traced(agent_id, agent, message, ctx)
+        except CantHandleException:
+            raise  # no handler ran, so the state did not change
+        except Exception:
+            # A handler that raised may still have changed the agent: keep the store in step
+            # with the live agent, but report the handler's error, not a checkpoint problem.
+            try:
+                await checkpointer.save(agent_id, agent)
+            except Exception:
+                logger.exception("Could not checkpoint %s after its handler raised", agent_id)
+            raise
+        # The response goes back only once the state that produced it is stored.
+        await checkpointer.save(agent_id, agent)
+        return response
+
+    async def _traced(
+        self, agent_id: AgentId, agent: Agent, message: Any, ctx: MessageContext
+    ) -> Any:
+        if self._tracer is None:
+            return await agent.on_message(message, ctx)
+        attributes = span_attributes(
+            agent_id.type, str(agent_id), message, ctx.is_rpc, ctx.message_id
+        )
+        with self._tracer.start_as_current_span(
+            f"invoke_agent {agent_id.type}", attributes=attributes
+        ):
+            return await agent.on_message(message, ctx)
 
     # --- state -------------------------------------------------------------------------------
 
@@ -286,6 +371,44 @@ class AgentHost:
             agent = await self.get_agent(agent_id)
             await agent.load_state(agent_state)
         return skipped
+
+    async def checkpoint(self, agent_ids: Iterable[AgentId] | None = None) -> list[AgentId]:
+        """Write the state of the given (default: all) instantiated agents to the state store.
+
+        Returns:
+            The ids of the agents written (ids not instantiated here are skipped).
+
+        Raises:
+            RuntimeStateError: No state store is configured, or its policy is ``"never"``.
+            StateConflictError: Another process wrote an agent's state since this one read it.
+        """
+        checkpointer = self._checkpointer
+        if checkpointer is None:
+            raise RuntimeStateError(
+                "No state store is configured; pass state_store= to the runtime to checkpoint."
+            )
+        if checkpointer.policy == "never":
+            raise RuntimeStateError(
+                "The state store is read-only (checkpoint='never'); use 'explicit' or "
+                "'every_message' to write state."
+            )
+        written: list[AgentId] = []
+        for agent_id in list(self.instances) if agent_ids is None else list(agent_ids):
+            agent = self.instances.get(agent_id)
+            if agent is not None:
+                await checkpointer.save(agent_id, agent)
+                written.append(agent_id)
+        return written
+
+    def release(self, agent_id: AgentId) -> Agent | None:
+        """Forget the local instance of ``agent_id`` without closing it; return it if there was one.
+
+        A distributed transport calls this when another worker takes the agent over: if the agent
+        comes back here later, it is created again and loads the newest stored state.
+        """
+        if self._checkpointer is not None:
+            self._checkpointer.forget(agent_id)
+        return self.instances.pop(agent_id, None)
 
     async def close_agents(self) -> None:
         """Call ``close()`` on every instantiated agent."""

@@ -20,7 +20,7 @@ import uuid
 from collections import deque
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, TypeVar, overload
+from typing import TYPE_CHECKING, Any, TypeVar, overload
 
 from parlay_core._agent import Agent
 from parlay_core._agent_id import AgentId, AgentType, TopicId
@@ -39,6 +39,9 @@ from parlay_core._message_context import MessageContext
 from parlay_core._serialization import MessageSerializer
 from parlay_core._subscription import Subscription
 from parlay_core._telemetry import get_tracer
+
+if TYPE_CHECKING:
+    from parlay_core.state import CheckpointPolicy, StateStore
 
 __all__ = ["SingleThreadedAgentRuntime"]
 
@@ -94,6 +97,12 @@ class SingleThreadedAgentRuntime(AgentRuntime):
         ignore_unhandled_exceptions: If False, the first exception raised by a publish handler is
             re-raised from ``stop()``, ``stop_when_idle()``, ``stop_when()`` or ``process_next()``
             and the runtime stops. RPC handler exceptions always go to the caller.
+        state_store: A :class:`~parlay_core.state.StateStore` that keeps agent state across
+            restarts: each agent loads its stored state when it is first addressed, and its state
+            is written according to ``checkpoint``. The caller owns the store (and closes it).
+        checkpoint: ``"every_message"`` (write after each handled message, before an RPC's
+            response is returned), ``"explicit"`` (only in :meth:`checkpoint`) or ``"never"``
+            (read the store, never write it).
     """
 
     def __init__(
@@ -102,8 +111,15 @@ class SingleThreadedAgentRuntime(AgentRuntime):
         intervention_handlers: list[InterventionHandler] | None = None,
         tracer_provider: Any | None = None,
         ignore_unhandled_exceptions: bool = True,
+        state_store: StateStore | None = None,
+        checkpoint: CheckpointPolicy = "every_message",
     ) -> None:
-        self._host = AgentHost(self, tracer=get_tracer(tracer_provider))
+        self._host = AgentHost(
+            self,
+            tracer=get_tracer(tracer_provider),
+            state_store=state_store,
+            checkpoint=checkpoint,
+        )
         self._interventions = list(intervention_handlers or [])
         self._ignore_unhandled = ignore_unhandled_exceptions
         self._running = False
@@ -444,6 +460,18 @@ class SingleThreadedAgentRuntime(AgentRuntime):
         skipped = await self._host.load_state(state)
         if skipped:
             logger.warning("load_state skipped agents of unregistered types: %s", skipped)
+
+    async def checkpoint(self, agent_ids: Sequence[AgentId] | None = None) -> list[AgentId]:
+        """Write the state of the given (default: every instantiated) agent to the state store.
+
+        Returns:
+            The ids written; ids of agents not instantiated yet are skipped.
+
+        Raises:
+            RuntimeStateError: No state store is configured, or the policy is ``"never"``.
+            StateConflictError: Another process wrote an agent's state since this one read it.
+        """
+        return await self._host.checkpoint(agent_ids)
 
     async def agent_metadata(self, agent: AgentId) -> AgentMetadata:
         """One agent's metadata."""
