@@ -46,9 +46,10 @@ class BaseAgent(ABC):
         self._description = description
         self._runtime: AgentRuntime | None
         self._id: AgentId | None
-        if AgentInstantiationContext.is_in_factory_call():
-            self._runtime = AgentInstantiationContext.current_runtime()
-            self._id = AgentInstantiationContext.current_agent_id()
+        # One context lookup: this runs for every agent created.
+        context = AgentInstantiationContext._CONTEXT.get(None)  # pyright: ignore[reportPrivateUsage]
+        if context is not None:
+            self._runtime, self._id = context
         else:
             self._runtime = None
             self._id = None

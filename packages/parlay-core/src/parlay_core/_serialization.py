@@ -8,7 +8,6 @@ dataclasses and pydantic models are built in: Parlay never unpickles a payload.
 from __future__ import annotations
 
 import dataclasses
-import json
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -104,6 +103,8 @@ class DataclassJsonMessageSerializer(MessageSerializer[T]):
 
     def deserialize(self, payload: bytes) -> T:
         try:
+            import json  # only at a process boundary; keeps `import parlay_core` lean
+
             data = json.loads(payload)
             return self._cls(**data)
         except (ValueError, TypeError) as e:
@@ -114,6 +115,8 @@ class DataclassJsonMessageSerializer(MessageSerializer[T]):
 
     def serialize(self, message: T) -> bytes:
         try:
+            import json
+
             return json.dumps(dataclasses.asdict(cast(Any, message))).encode()
         except TypeError as e:
             raise SerializationError(

@@ -15,10 +15,11 @@ from __future__ import annotations
 import asyncio
 import itertools
 import logging
+import os
+import sys
 import threading
-import uuid
 from collections import deque
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar, overload
 
@@ -49,6 +50,10 @@ logger = logging.getLogger(ROOT_LOGGER_NAME)
 event_logger = logging.getLogger(EVENT_LOGGER_NAME)
 
 T = TypeVar("T", bound=Agent)
+
+# Python 3.12 can start a task eagerly: a handler runs at once as a real task, and only handlers
+# that actually wait cost a scheduled task. Earlier versions schedule every task.
+_EAGER_TASKS = sys.version_info >= (3, 12)
 
 
 @dataclass(slots=True)
@@ -130,8 +135,10 @@ class SingleThreadedAgentRuntime(AgentRuntime):
         self._idle_waiters: list[asyncio.Future[None]] = []
         self._conditions: list[tuple[Callable[[], bool], asyncio.Future[None]]] = []
         self._tasks: set[asyncio.Task[Any]] = set()
+        self._deliveries: deque[Coroutine[Any, Any, None]] = deque()
+        self._drain_scheduled = False
         self._unhandled: BaseException | None = None
-        self._id_prefix = uuid.uuid4().hex[:12]
+        self._id_prefix = os.urandom(6).hex()
         self._counter = itertools.count(1)
 
     # --- messaging ---------------------------------------------------------------------------
@@ -263,7 +270,35 @@ class SingleThreadedAgentRuntime(AgentRuntime):
             if recipient == sender:
                 continue
             self._outstanding += 1
-            self._spawn(self._deliver_event(recipient, message, ctx))
+            self._deliveries.append(self._deliver_event(recipient, message, ctx))
+        if self._deliveries and not self._drain_scheduled:
+            # Handlers start on the next loop iteration, so publish returns before any runs.
+            self._drain_scheduled = True
+            asyncio.get_running_loop().call_soon(self._drain)
+
+    def _drain(self) -> None:
+        loop = asyncio.get_running_loop()
+        queue = self._deliveries
+        try:
+            # A handler that publishes appends here; the loop picks that up too (no recursion).
+            while queue:
+                coro = queue.popleft()
+                task: asyncio.Task[None]
+                if _EAGER_TASKS:
+                    task = asyncio.Task(coro, loop=loop, eager_start=True)  # type: ignore[call-arg,unused-ignore]
+                    if task.done():
+                        continue
+                else:
+                    task = loop.create_task(coro)
+                self._tasks.add(task)
+                task.add_done_callback(self._tasks.discard)
+        finally:
+            self._drain_scheduled = False
+
+    def _drop_queued_deliveries(self) -> None:
+        while self._deliveries:
+            self._deliveries.popleft().close()
+            self._outstanding -= 1
 
     async def _deliver_event(self, recipient: AgentId, message: Any, ctx: MessageContext) -> None:
         try:
@@ -275,8 +310,8 @@ class SingleThreadedAgentRuntime(AgentRuntime):
             if self._outstanding == 0 or self._conditions:
                 self._after_delivery()
 
-    def _spawn(self, coro: Awaitable[Any]) -> None:
-        task = asyncio.ensure_future(coro)
+    def _spawn(self, coro: Coroutine[Any, Any, Any]) -> None:
+        task = asyncio.get_running_loop().create_task(coro)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
@@ -355,6 +390,7 @@ class SingleThreadedAgentRuntime(AgentRuntime):
         if not self._running:
             raise RuntimeStateError("The runtime is not started.")
         self._running = False
+        self._drop_queued_deliveries()
         self._raise_unhandled()
 
     async def stop_when_idle(self) -> None:
@@ -390,6 +426,7 @@ class SingleThreadedAgentRuntime(AgentRuntime):
             return
         self._running = False
         self._closed = True
+        self._drop_queued_deliveries()
         while self._pending:
             item = self._pending.popleft()
             if isinstance(item, _PendingSend) and not item.future.done():

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import uuid
+import os
 from collections.abc import Callable
 from typing import Any, Protocol, TypeVar, runtime_checkable
 
@@ -64,7 +64,7 @@ class TypeSubscription:
     def __init__(self, topic_type: str, agent_type: str | AgentType, id: str | None = None) -> None:
         self._topic_type = topic_type
         self._agent_type = _check_agent_type(agent_type)
-        self._id = id or str(uuid.uuid4())
+        self._id = id or os.urandom(16).hex()
 
     @property
     def id(self) -> str:
@@ -116,7 +116,7 @@ class TypePrefixSubscription:
     ) -> None:
         self._topic_type_prefix = topic_type_prefix
         self._agent_type = _check_agent_type(agent_type)
-        self._id = id or str(uuid.uuid4())
+        self._id = id or os.urandom(16).hex()
 
     @property
     def id(self) -> str:
