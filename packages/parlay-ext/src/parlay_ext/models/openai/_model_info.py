@@ -1,0 +1,166 @@
+"""What Parlay knows about models reachable through the OpenAI chat-completions API.
+
+Known models get their real capabilities and context window. An unknown model (a new OpenAI
+release, or whatever an OpenAI-compatible server such as Ollama, vLLM or llama.cpp serves) gets
+sensible defaults with a warning, instead of AutoGen's "model_info is required" error: such
+servers nearly all accept tools and JSON, and few accept images.
+"""
+
+from __future__ import annotations
+
+import warnings
+from typing import Final
+
+from parlay_core.models import ModelFamily, ModelInfo, validate_model_info
+
+__all__ = [
+    "DEFAULT_CONTEXT_WINDOW",
+    "GEMINI_BASE_URL",
+    "default_model_info",
+    "guess_family",
+    "known_context_window",
+    "known_model_info",
+    "resolve_model_info",
+]
+
+GEMINI_BASE_URL: Final = "https://generativelanguage.googleapis.com/v1beta/openai/"
+"""Google's OpenAI-compatible endpoint, used for ``gemini-*`` models when no base_url is given."""
+
+DEFAULT_CONTEXT_WINDOW: Final = 128_000
+"""Context window assumed for a model whose window Parlay does not know."""
+
+
+def _info(
+    family: str, *, vision: bool = True, tools: bool = True, structured: bool = True
+) -> ModelInfo:
+    return ModelInfo(
+        vision=vision,
+        function_calling=tools,
+        json_output=True,
+        family=family,
+        structured_output=structured,
+        multiple_system_messages=True,
+    )
+
+
+# Model name (or name prefix, for dated snapshots such as gpt-4o-2024-08-06) -> info, window.
+# Ordered from most to least specific, because the first prefix that matches wins.
+_KNOWN: Final[tuple[tuple[str, ModelInfo, int], ...]] = (
+    ("gpt-5-nano", _info(ModelFamily.GPT_5), 400_000),
+    ("gpt-5-mini", _info(ModelFamily.GPT_5), 400_000),
+    ("gpt-5", _info(ModelFamily.GPT_5), 400_000),
+    ("gpt-4.5", _info(ModelFamily.GPT_45), 128_000),
+    ("gpt-4.1-nano", _info(ModelFamily.GPT_41), 1_047_576),
+    ("gpt-4.1-mini", _info(ModelFamily.GPT_41), 1_047_576),
+    ("gpt-4.1", _info(ModelFamily.GPT_41), 1_047_576),
+    ("gpt-4o-mini", _info(ModelFamily.GPT_4O), 128_000),
+    ("gpt-4o", _info(ModelFamily.GPT_4O), 128_000),
+    ("gpt-4-turbo", _info(ModelFamily.GPT_4), 128_000),
+    ("gpt-4", _info(ModelFamily.GPT_4, vision=False, structured=False), 8_192),
+    ("gpt-3.5-turbo", _info(ModelFamily.GPT_35, vision=False, structured=False), 16_385),
+    ("o1-mini", _info(ModelFamily.O1, vision=False, tools=False), 128_000),
+    ("o1", _info(ModelFamily.O1), 200_000),
+    ("o3-mini", _info(ModelFamily.O3, vision=False), 200_000),
+    ("o3", _info(ModelFamily.O3), 200_000),
+    ("o4-mini", _info(ModelFamily.O4), 200_000),
+    ("gemini-1.5-flash", _info(ModelFamily.GEMINI_1_5_FLASH), 1_048_576),
+    ("gemini-1.5-pro", _info(ModelFamily.GEMINI_1_5_PRO), 2_097_152),
+    ("gemini-2.0-flash", _info(ModelFamily.GEMINI_2_0_FLASH), 1_048_576),
+    ("gemini-2.5-pro", _info(ModelFamily.GEMINI_2_5_PRO), 1_048_576),
+    ("gemini-2.5-flash", _info(ModelFamily.GEMINI_2_5_FLASH), 1_048_576),
+)
+
+# Name fragments -> family, for models Parlay has no entry for (Ollama tags, vLLM repo ids).
+_FAMILY_HINTS: Final[tuple[tuple[str, str], ...]] = (
+    ("deepseek-r1", ModelFamily.R1),
+    ("gpt-5", ModelFamily.GPT_5),
+    ("gpt-4o", ModelFamily.GPT_4O),
+    ("gpt-4.1", ModelFamily.GPT_41),
+    ("claude-3-5-sonnet", ModelFamily.CLAUDE_3_5_SONNET),
+    ("claude-3-7-sonnet", ModelFamily.CLAUDE_3_7_SONNET),
+    ("claude-sonnet-4", ModelFamily.CLAUDE_4_SONNET),
+    ("claude-opus-4", ModelFamily.CLAUDE_4_OPUS),
+    ("gemini-2.5-flash", ModelFamily.GEMINI_2_5_FLASH),
+    ("gemini-2.5-pro", ModelFamily.GEMINI_2_5_PRO),
+    ("gemini-2.0-flash", ModelFamily.GEMINI_2_0_FLASH),
+    ("llama-4-scout", ModelFamily.LLAMA_4_SCOUT),
+    ("llama-4-maverick", ModelFamily.LLAMA_4_MAVERICK),
+    ("codestral", ModelFamily.CODESRAL),
+    ("ministral", ModelFamily.MINISTRAL),
+    ("pixtral", ModelFamily.PIXTRAL),
+    ("mistral", ModelFamily.MISTRAL),
+)
+
+
+def _lookup(model: str) -> tuple[ModelInfo, int] | None:
+    name = model.lower()
+    for prefix, info, window in _KNOWN:
+        if name == prefix or name.startswith(prefix + "-"):
+            return ModelInfo(**info), window
+    return None
+
+
+def known_model_info(model: str) -> ModelInfo | None:
+    """Return what Parlay knows about ``model`` (exact name or dated snapshot), or None."""
+    found = _lookup(model)
+    return None if found is None else found[0]
+
+
+def known_context_window(model: str) -> int:
+    """Return the context window of ``model``, or :data:`DEFAULT_CONTEXT_WINDOW` if unknown."""
+    found = _lookup(model)
+    return DEFAULT_CONTEXT_WINDOW if found is None else found[1]
+
+
+def guess_family(model: str) -> str:
+    """Guess a model's family from its name; ``ModelFamily.UNKNOWN`` when nothing fits."""
+    name = model.lower()
+    for fragment, family in _FAMILY_HINTS:
+        if fragment in name:
+            return family
+    return ModelFamily.UNKNOWN
+
+
+def default_model_info(model: str) -> ModelInfo:
+    """The capabilities assumed for a model Parlay does not know.
+
+    Function calling and JSON (mode and schema) are assumed because OpenAI-compatible servers
+    (Ollama, vLLM, llama.cpp server) accept them; vision is not, because few local models have it.
+    """
+    return ModelInfo(
+        vision=False,
+        function_calling=True,
+        json_output=True,
+        family=guess_family(model),
+        structured_output=True,
+        multiple_system_messages=True,
+    )
+
+
+def resolve_model_info(model: str, given: ModelInfo | None, *, stacklevel: int = 3) -> ModelInfo:
+    """Decide a client's ``model_info``: the one given, a known one, or warned-about defaults.
+
+    Args:
+        model: The model name.
+        given: The caller's ``model_info``, if any; it always wins.
+        stacklevel: Where the warning points (the caller's caller by default).
+
+    Raises:
+        ModelInfoError: ``given`` lacks required keys.
+    """
+    if given is not None:
+        validate_model_info(given)
+        return given
+    known = known_model_info(model)
+    if known is not None:
+        return known
+    assumed = default_model_info(model)
+    warnings.warn(
+        f"Parlay does not know the model {model!r}; assuming vision=False, "
+        f"function_calling=True, json_output=True, structured_output=True, "
+        f"family={assumed['family']!r}. Pass model_info=... to the client to state what the "
+        "model supports.",
+        UserWarning,
+        stacklevel=stacklevel,
+    )
+    return assumed
