@@ -1,0 +1,14 @@
+"""Prebuilt chat agents."""
+
+from parlay_agentchat.agents._assistant_agent import AssistantAgent
+from parlay_agentchat.agents._assistant_config import AssistantAgentConfig
+from parlay_agentchat.agents._base_chat_agent import BaseChatAgent
+from parlay_agentchat.agents._user_proxy_agent import UserProxyAgent, UserProxyAgentConfig
+
+__all__ = [
+    "AssistantAgent",
+    "AssistantAgentConfig",
+    "BaseChatAgent",
+    "UserProxyAgent",
+    "UserProxyAgentConfig",
+]

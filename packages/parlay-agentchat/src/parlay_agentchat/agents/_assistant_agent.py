@@ -1,0 +1,535 @@
+"""AssistantAgent: a model-backed agent with tools, workbenches, handoffs, memory and streaming."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+import warnings
+from collections.abc import AsyncGenerator, Callable, Mapping, Sequence
+from typing import Any, Union, cast
+
+from pydantic import BaseModel, ValidationError
+from typing_extensions import Self
+
+from parlay_agentchat._exceptions import AgentConfigurationError, StructuredOutputError
+from parlay_agentchat.agents._assistant_config import AssistantAgentConfig
+from parlay_agentchat.agents._base_chat_agent import BaseChatAgent
+from parlay_agentchat.agents._tool_calls import ToolRouter
+from parlay_agentchat.base import Handoff, Response
+from parlay_agentchat.messages import (
+    BaseAgentEvent,
+    BaseChatMessage,
+    HandoffMessage,
+    MemoryQueryEvent,
+    ModelClientStreamingChunkEvent,
+    StructuredMessageFactory,
+    TextMessage,
+    ThoughtEvent,
+    ToolCallExecutionEvent,
+    ToolCallRequestEvent,
+    ToolCallSummaryMessage,
+)
+from parlay_agentchat.state import AssistantAgentState
+from parlay_core import CancellationToken, Component, FunctionCall, Image
+from parlay_core.memory import Memory
+from parlay_core.model_context import ChatCompletionContext, UnboundedChatCompletionContext
+from parlay_core.models import (
+    AssistantMessage,
+    ChatCompletionClient,
+    CreateResult,
+    FunctionExecutionResult,
+    FunctionExecutionResultMessage,
+    LLMMessage,
+    SystemMessage,
+    UserMessage,
+)
+from parlay_core.tools import BaseTool, FunctionTool, StaticStreamWorkbench, ToolSchema, Workbench
+
+__all__ = ["AssistantAgent"]
+
+DEFAULT_DESCRIPTION = "An agent that provides assistance with ability to use tools."
+DEFAULT_SYSTEM_MESSAGE = (
+    "You are a helpful AI assistant. Solve tasks using your tools. Reply with TERMINATE when "
+    "the task has been completed."
+)
+
+ToolLike = Union[BaseTool[Any, Any], Callable[..., Any]]
+Event = Union[BaseAgentEvent, BaseChatMessage]
+
+
+def _as_tool(tool: ToolLike) -> BaseTool[Any, Any]:
+    if isinstance(tool, BaseTool):
+        return cast(BaseTool[Any, Any], tool)
+    if callable(tool):
+        return FunctionTool(tool, description=getattr(tool, "__doc__", None) or "")
+    raise AgentConfigurationError(
+        f"Unsupported tool {tool!r}: pass a BaseTool (for example FunctionTool) or a function."
+    )
+
+
+def _without_images(messages: list[LLMMessage]) -> list[LLMMessage]:
+    # A model without vision would reject image parts; it reads a placeholder instead.
+    compatible: list[LLMMessage] = []
+    for message in messages:
+        if isinstance(message, UserMessage) and isinstance(message.content, list):
+            parts = ["[image]" if isinstance(p, Image) else p for p in message.content]
+            message = UserMessage(content="\n".join(parts), source=message.source)
+        compatible.append(message)
+    return compatible
+
+
+class AssistantAgent(BaseChatAgent, Component[AssistantAgentConfig]):
+    """An agent that answers with a model, calling tools and handing off when the model asks.
+
+    Each turn: the new messages are added to the model context (as ``UserMessage``s with their
+    source), memories may add to it (a :class:`MemoryQueryEvent`), and the model is called
+    with the system message, the context and the tools. Then:
+
+    * a text reply ends the turn with a :class:`TextMessage` (or a ``StructuredMessage[T]``
+      when ``output_content_type`` is set);
+    * tool calls yield a :class:`ToolCallRequestEvent`, run concurrently, and yield a
+      :class:`ToolCallExecutionEvent`. A handoff tool ends the turn with a
+      :class:`HandoffMessage`. While ``max_tool_iterations`` allows, the model is called again
+      with the results. Otherwise the turn ends with a reflection (one more model call without
+      tools) if ``reflect_on_tool_use``, or a :class:`ToolCallSummaryMessage`.
+
+    A tool that raises or gets invalid arguments produces an error result the model reads;
+    it never ends the turn with an exception.
+
+    Args:
+        name: The agent's name (a Python identifier).
+        model_client: The model client.
+        tools: Tools (``BaseTool`` objects or plain functions). Not together with ``workbench``.
+        workbench: One or more workbenches providing tools.
+        handoffs: Agents to hand off to, as :class:`Handoff` objects or target names.
+        model_context: Where the conversation is kept; an unbounded context by default.
+        description: What the agent does (read by speaker selectors).
+        system_message: The system message; ``None`` for none.
+        model_client_stream: Stream replies, yielding :class:`ModelClientStreamingChunkEvent`
+            items whose ``full_message_id`` is the ``id`` of the complete message.
+        reflect_on_tool_use: Call the model once more after tool calls to answer in words.
+            Defaults to True when ``output_content_type`` is set, else False.
+        tool_call_summary_format: Template of each line of a tool-call summary, with
+            ``{tool_name}``, ``{arguments}``, ``{result}`` and ``{is_error}``.
+        tool_call_summary_formatter: A function ``(call, result) -> str`` used instead of the
+            template (not saved in component configs).
+        output_content_type: A pydantic model for structured output.
+        output_content_type_format: A ``str.format`` template for rendering structured output.
+        max_tool_iterations: How many model calls with tools one turn may make (at least 1).
+        memory: Memories that enrich the context before each model call.
+        metadata: Free-form metadata kept in the component config.
+
+    Raises:
+        AgentConfigurationError: Tools and a workbench together, tools or handoffs with a model
+            that cannot call functions, clashing tool or handoff names, or
+            ``max_tool_iterations`` below 1.
+    """
+
+    component_version = 2
+    component_config_schema = AssistantAgentConfig
+    component_provider_override = "parlay_agentchat.agents.AssistantAgent"
+
+    def __init__(
+        self,
+        name: str,
+        model_client: ChatCompletionClient,
+        *,
+        tools: Sequence[ToolLike] | None = None,
+        workbench: Workbench | Sequence[Workbench] | None = None,
+        handoffs: Sequence[Handoff | str] | None = None,
+        model_context: ChatCompletionContext | None = None,
+        description: str = DEFAULT_DESCRIPTION,
+        system_message: str | None = DEFAULT_SYSTEM_MESSAGE,
+        model_client_stream: bool = False,
+        reflect_on_tool_use: bool | None = None,
+        tool_call_summary_format: str = "{result}",
+        tool_call_summary_formatter: Callable[[FunctionCall, FunctionExecutionResult], str]
+        | None = None,
+        output_content_type: type[BaseModel] | None = None,
+        output_content_type_format: str | None = None,
+        max_tool_iterations: int = 1,
+        memory: Sequence[Memory] | None = None,
+        metadata: dict[str, str] | None = None,
+    ) -> None:
+        super().__init__(name=name, description=description)
+        self._model_client = model_client
+        self._system_messages: list[LLMMessage] = (
+            [] if system_message is None else [SystemMessage(content=system_message)]
+        )
+        self._system_message = system_message
+        self._model_context = model_context or UnboundedChatCompletionContext()
+        self._memory = list(memory) if memory is not None else None
+        self._model_client_stream = model_client_stream
+        self._tool_call_summary_format = tool_call_summary_format
+        self._tool_call_summary_formatter = tool_call_summary_formatter
+        self._output_content_type = output_content_type
+        self._output_content_type_format = output_content_type_format
+        self._structured_message_factory = (
+            StructuredMessageFactory(
+                input_model=output_content_type, format_string=output_content_type_format
+            )
+            if output_content_type is not None
+            else None
+        )
+        self._reflect_on_tool_use = (
+            output_content_type is not None if reflect_on_tool_use is None else reflect_on_tool_use
+        )
+        if max_tool_iterations < 1:
+            raise AgentConfigurationError(
+                f"max_tool_iterations must be at least 1, not {max_tool_iterations}."
+            )
+        self._max_tool_iterations = max_tool_iterations
+        self._metadata = metadata
+        self._workbench = self._build_workbenches(tools, workbench)
+        self._handoffs = self._build_handoffs(handoffs)
+        if (self._workbench or self._handoffs) and not model_client.model_info.get(
+            "function_calling", False
+        ):
+            raise AgentConfigurationError(
+                f"Agent {name!r} has tools or handoffs, but its model does not support function "
+                "calling (model_info['function_calling'] is False). Use a model that can call "
+                "functions, or remove the tools and handoffs."
+            )
+        self._router = ToolRouter(self._workbench, self._handoffs)
+        self._vision = bool(model_client.model_info.get("vision", False))
+
+    def _build_workbenches(
+        self, tools: Sequence[ToolLike] | None, workbench: Workbench | Sequence[Workbench] | None
+    ) -> list[Workbench]:
+        if tools and workbench is not None:
+            raise AgentConfigurationError(
+                "Pass tools or workbench, not both: put the tools into one of the workbenches."
+            )
+        if tools:
+            built = [_as_tool(tool) for tool in tools]
+            names = [tool.name for tool in built]
+            if len(set(names)) != len(names):
+                raise AgentConfigurationError(f"Tool names must be unique: {names}.")
+            return [StaticStreamWorkbench(built)]
+        if workbench is None:
+            return []
+        if isinstance(workbench, Workbench):
+            return [workbench]
+        return list(workbench)
+
+    def _build_handoffs(self, handoffs: Sequence[Handoff | str] | None) -> dict[str, Handoff]:
+        built: dict[str, Handoff] = {}
+        tool_names = {
+            tool.name
+            for workbench in self._workbench
+            if isinstance(workbench, StaticStreamWorkbench)
+            for tool in workbench.tools
+        }
+        for item in handoffs or ():
+            handoff = Handoff(target=item) if isinstance(item, str) else item
+            if handoff.name in built:
+                raise AgentConfigurationError(f"Handoff names must be unique: {handoff.name!r}.")
+            if handoff.name in tool_names:
+                raise AgentConfigurationError(
+                    f"Handoff {handoff.name!r} has the name of a tool; rename one of them."
+                )
+            built[handoff.name] = handoff
+        return built
+
+    @property
+    def produced_message_types(self) -> Sequence[type[BaseChatMessage]]:
+        """TextMessage (or the StructuredMessage type), plus ToolCallSummaryMessage and
+        HandoffMessage when tools or handoffs can produce them."""
+        types: list[type[BaseChatMessage]] = [TextMessage]
+        if self._structured_message_factory is not None:
+            types = [self._structured_message_factory.StructuredMessage]
+        if self._workbench and not self._reflect_on_tool_use:
+            types.append(ToolCallSummaryMessage)
+        if self._handoffs:
+            types.append(HandoffMessage)
+        return types
+
+    @property
+    def model_context(self) -> ChatCompletionContext:
+        """The agent's model context."""
+        return self._model_context
+
+    async def on_messages(
+        self, messages: Sequence[BaseChatMessage], cancellation_token: CancellationToken
+    ) -> Response:
+        """Run one turn and return its response (inner events in ``inner_messages``)."""
+        async for item in self.on_messages_stream(messages, cancellation_token):
+            if isinstance(item, Response):
+                return item
+        raise AssertionError("on_messages_stream always ends with a Response")
+
+    async def on_messages_stream(
+        self, messages: Sequence[BaseChatMessage], cancellation_token: CancellationToken
+    ) -> AsyncGenerator[BaseAgentEvent | BaseChatMessage | Response, None]:
+        """Run one turn, yielding events as they happen and then the :class:`Response`."""
+        context = self._model_context
+        for message in messages:
+            if isinstance(message, HandoffMessage):
+                for passed in message.context:
+                    await context.add_message(passed)
+            await context.add_message(message.to_model_message())
+        inner: list[Event] = []
+        for memory in self._memory or ():
+            update = await memory.update_context(context)
+            if update.memories.results:
+                queried = MemoryQueryEvent(content=update.memories.results, source=self.name)
+                inner.append(queried)
+                yield queried
+        tools = await self._router.schemas() if (self._workbench or self._handoffs) else []
+        calls: list[FunctionCall] = []
+        results: list[FunctionExecutionResult] = []
+        for iteration in range(self._max_tool_iterations):
+            message_id = str(uuid.uuid4())
+            result: CreateResult | None = None
+            async for item in self._call_model(tools, cancellation_token, message_id):
+                if isinstance(item, CreateResult):
+                    result = item
+                else:
+                    yield item
+            assert result is not None
+            for event in await self._record(result):
+                inner.append(event)
+                yield event
+            if isinstance(result.content, str):
+                yield Response(
+                    chat_message=self._final_message(result, message_id), inner_messages=inner
+                )
+                return
+            calls = list(result.content)
+            request = ToolCallRequestEvent(
+                content=calls, source=self.name, models_usage=result.usage
+            )
+            inner.append(request)
+            yield request
+            async for produced in self._router.run(calls, cancellation_token):
+                if isinstance(produced, list):
+                    results = produced
+                else:
+                    inner.append(produced)
+                    yield produced
+            execution = ToolCallExecutionEvent(content=results, source=self.name)
+            inner.append(execution)
+            yield execution
+            await context.add_message(FunctionExecutionResultMessage(content=results))
+            handoff = self._handoff_message(calls, results)
+            if handoff is not None:
+                yield Response(chat_message=handoff, inner_messages=inner)
+                return
+            if iteration + 1 < self._max_tool_iterations:
+                continue
+        if self._reflect_on_tool_use:
+            message_id = str(uuid.uuid4())
+            reflection: CreateResult | None = None
+            async for item in self._call_model([], cancellation_token, message_id):
+                if isinstance(item, CreateResult):
+                    reflection = item
+                else:
+                    yield item
+            assert reflection is not None
+            for event in await self._record(reflection):
+                inner.append(event)
+                yield event
+            if isinstance(reflection.content, str):
+                yield Response(
+                    chat_message=self._final_message(reflection, message_id),
+                    inner_messages=inner,
+                )
+                return
+        yield Response(chat_message=self._summary(calls, results), inner_messages=inner)
+
+    async def _call_model(
+        self, tools: list[ToolSchema], token: CancellationToken, message_id: str
+    ) -> AsyncGenerator[ModelClientStreamingChunkEvent | CreateResult, None]:
+        llm_messages = [*self._system_messages, *await self._model_context.get_messages()]
+        if not self._vision:
+            llm_messages = _without_images(llm_messages)
+        if self._model_client_stream:
+            result: CreateResult | None = None
+            async for chunk in self._model_client.create_stream(
+                llm_messages,
+                tools=tools,
+                json_output=self._output_content_type,
+                cancellation_token=token,
+            ):
+                if token.is_cancelled():
+                    raise asyncio.CancelledError("The turn was cancelled through its token.")
+                if isinstance(chunk, CreateResult):
+                    result = chunk
+                elif chunk:
+                    yield ModelClientStreamingChunkEvent(
+                        content=chunk, source=self.name, full_message_id=message_id
+                    )
+            if result is None:
+                raise AgentConfigurationError(
+                    "The model client's create_stream ended without a CreateResult; a stream "
+                    "must end with the complete result."
+                )
+            yield result
+            return
+        call = asyncio.ensure_future(
+            self._model_client.create(
+                llm_messages,
+                tools=tools,
+                json_output=self._output_content_type,
+                cancellation_token=token,
+            )
+        )
+        token.link_future(call)
+        yield await call
+
+    async def _record(self, result: CreateResult) -> list[BaseAgentEvent]:
+        # The reply goes into the context first, so it is there even if the turn fails later.
+        await self._model_context.add_message(
+            AssistantMessage(content=result.content, source=self.name, thought=result.thought)
+        )
+        if result.thought:
+            return [ThoughtEvent(content=result.thought, source=self.name)]
+        return []
+
+    def _final_message(self, result: CreateResult, message_id: str) -> BaseChatMessage:
+        assert isinstance(result.content, str)
+        factory = self._structured_message_factory
+        if factory is None:
+            return TextMessage(
+                id=message_id, content=result.content, source=self.name, models_usage=result.usage
+            )
+        try:
+            content = factory.ContentModel.model_validate_json(result.content)
+        except ValidationError as exc:
+            raise StructuredOutputError(
+                f"Agent {self.name!r} expected a reply matching {factory.ContentModel.__name__}, "
+                f"but the model answered {result.content!r}: {exc}"
+            ) from exc
+        return factory.StructuredMessage(
+            id=message_id,
+            content=content,
+            source=self.name,
+            models_usage=result.usage,
+            format_string=self._output_content_type_format,
+        )
+
+    def _handoff_message(
+        self, calls: list[FunctionCall], results: list[FunctionExecutionResult]
+    ) -> HandoffMessage | None:
+        chosen = next((c for c in calls if c.name in self._handoffs), None)
+        if chosen is None:
+            return None
+        handoff = self._handoffs[chosen.name]
+        other_calls = [c for c in calls if c.name not in self._handoffs]
+        passed: list[LLMMessage] = []
+        if other_calls:
+            # The target sees the other tool calls of this step, so it knows what was done.
+            other_ids = {c.id for c in other_calls}
+            passed = [
+                AssistantMessage(content=other_calls, source=self.name),
+                FunctionExecutionResultMessage(
+                    content=[r for r in results if r.call_id in other_ids]
+                ),
+            ]
+        return HandoffMessage(
+            content=handoff.message, target=handoff.target, source=self.name, context=passed
+        )
+
+    def _summary(
+        self, calls: list[FunctionCall], results: list[FunctionExecutionResult]
+    ) -> ToolCallSummaryMessage:
+        lines: list[str] = []
+        for call, result in zip(calls, results, strict=True):
+            if self._tool_call_summary_formatter is not None:
+                lines.append(self._tool_call_summary_formatter(call, result))
+            else:
+                lines.append(
+                    self._tool_call_summary_format.format(
+                        tool_name=call.name,
+                        arguments=call.arguments,
+                        result=result.content,
+                        is_error=result.is_error,
+                    )
+                )
+        return ToolCallSummaryMessage(
+            content="\n".join(lines), source=self.name, tool_calls=calls, results=results
+        )
+
+    async def on_reset(self, cancellation_token: CancellationToken) -> None:
+        """Clear the model context."""
+        await self._model_context.clear()
+
+    async def save_state(self) -> Mapping[str, Any]:
+        """Return ``{"type": "AssistantAgentState", "version": "1.0.0", "llm_context": ...}``."""
+        context = await self._model_context.save_state()
+        return AssistantAgentState(llm_context=context).model_dump()
+
+    async def load_state(self, state: Mapping[str, Any]) -> None:
+        """Replace the model context with the one in ``state``."""
+        loaded = AssistantAgentState.model_validate(dict(state))
+        await self._model_context.clear()
+        await self._model_context.load_state(loaded.llm_context)
+
+    async def close(self) -> None:
+        """Close the model client."""
+        await self._model_client.close()
+
+    def _to_config(self) -> AssistantAgentConfig:
+        if self._tool_call_summary_formatter is not None:
+            warnings.warn(
+                f"Agent {self.name!r}: tool_call_summary_formatter is a function and is not "
+                "saved in the component config; the loaded agent uses tool_call_summary_format.",
+                UserWarning,
+                stacklevel=3,
+            )
+        factory = self._structured_message_factory
+        return AssistantAgentConfig(
+            name=self.name,
+            model_client=self._model_client.dump_component(),
+            workbench=[w.dump_component() for w in self._workbench] or None,
+            handoffs=list(self._handoffs.values()) or None,
+            model_context=self._model_context.dump_component(),
+            memory=[m.dump_component() for m in self._memory] if self._memory else None,
+            description=self.description,
+            system_message=self._system_message,
+            model_client_stream=self._model_client_stream,
+            reflect_on_tool_use=self._reflect_on_tool_use,
+            tool_call_summary_format=self._tool_call_summary_format,
+            max_tool_iterations=self._max_tool_iterations,
+            metadata=self._metadata,
+            structured_message_factory=factory.dump_component() if factory else None,
+        )
+
+    @classmethod
+    def _from_config(cls, config: AssistantAgentConfig) -> Self:
+        tools: list[ToolLike] | None = (
+            [BaseTool.load_component(t) for t in config.tools] if config.tools else None
+        )
+        workbench = (
+            [Workbench.load_component(w) for w in config.workbench] if config.workbench else None
+        )
+        factory = (
+            StructuredMessageFactory.load_component(config.structured_message_factory)
+            if config.structured_message_factory is not None
+            else None
+        )
+        return cls(
+            name=config.name,
+            model_client=ChatCompletionClient.load_component(config.model_client),
+            tools=tools,
+            workbench=workbench,
+            handoffs=config.handoffs,
+            model_context=ChatCompletionContext.load_component(config.model_context)
+            if config.model_context is not None
+            else None,
+            memory=[Memory.load_component(m) for m in config.memory] if config.memory else None,
+            description=config.description,
+            system_message=config.system_message,
+            model_client_stream=config.model_client_stream,
+            reflect_on_tool_use=config.reflect_on_tool_use,
+            tool_call_summary_format=config.tool_call_summary_format,
+            output_content_type=factory.ContentModel if factory is not None else None,
+            output_content_type_format=factory.format_string if factory is not None else None,
+            max_tool_iterations=config.max_tool_iterations,
+            metadata=config.metadata,
+        )
+
+    @classmethod
+    def _from_config_past_version(cls, config: dict[str, Any], version: int) -> Self:
+        """Read a version-1 config, which lists ``tools`` instead of workbenches."""
+        return cls._from_config(AssistantAgentConfig.model_validate(config))

@@ -1,0 +1,140 @@
+"""Executing a model's tool calls against workbenches and handoffs, never letting a tool crash.
+
+Every failure (unknown tool, arguments that are not a JSON object, a tool that raises, a
+workbench that raises) becomes a :class:`FunctionExecutionResult` with ``is_error=True`` whose
+text tells the model what went wrong; only cancellation propagates.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncGenerator, Mapping, Sequence
+from typing import Any, cast
+
+from parlay_agentchat.base import Handoff
+from parlay_agentchat.messages import BaseAgentEvent, BaseChatMessage
+from parlay_core import CancellationToken, FunctionCall
+from parlay_core.models import FunctionExecutionResult
+from parlay_core.tools import StreamWorkbench, ToolResult, ToolSchema, Workbench
+
+__all__ = ["ToolRouter"]
+
+_DONE = object()
+
+
+def _error(call: FunctionCall, text: str) -> FunctionExecutionResult:
+    return FunctionExecutionResult(content=text, name=call.name, call_id=call.id, is_error=True)
+
+
+def _parse_arguments(call: FunctionCall) -> Mapping[str, Any] | FunctionExecutionResult:
+    try:
+        arguments: object = json.loads(call.arguments) if call.arguments.strip() else {}
+    except json.JSONDecodeError as exc:
+        return _error(
+            call,
+            f"Error: the arguments of {call.name!r} are not valid JSON ({exc}). Call the tool "
+            "again with a JSON object of arguments.",
+        )
+    if not isinstance(arguments, dict):
+        return _error(
+            call,
+            f"Error: the arguments of {call.name!r} must be a JSON object, not "
+            f"{type(arguments).__name__}. Call the tool again with an object of arguments.",
+        )
+    return cast(dict[str, Any], arguments)
+
+
+class ToolRouter:
+    """Knows which workbench serves each tool name, and runs calls.
+
+    Args:
+        workbenches: The agent's workbenches.
+        handoffs: The agent's handoffs by tool name.
+    """
+
+    def __init__(self, workbenches: Sequence[Workbench], handoffs: Mapping[str, Handoff]) -> None:
+        self._workbenches = list(workbenches)
+        self._handoffs = dict(handoffs)
+        self._owner: dict[str, Workbench] = {}
+
+    async def schemas(self) -> list[ToolSchema]:
+        """List every tool the model may call (handoffs first), refreshing the routing table."""
+        schemas = [handoff.handoff_tool.schema for handoff in self._handoffs.values()]
+        owner: dict[str, Workbench] = {}
+        for workbench in self._workbenches:
+            for schema in await workbench.list_tools():
+                owner.setdefault(schema["name"], workbench)
+                schemas.append(schema)
+        self._owner = owner
+        return schemas
+
+    async def _run_one(
+        self, call: FunctionCall, token: CancellationToken, sink: asyncio.Queue[object] | None
+    ) -> FunctionExecutionResult:
+        handoff = self._handoffs.get(call.name)
+        if handoff is not None:
+            return FunctionExecutionResult(
+                content=handoff.message, name=call.name, call_id=call.id, is_error=False
+            )
+        workbench = self._owner.get(call.name)
+        if workbench is None:
+            available = ", ".join(sorted([*self._handoffs, *self._owner])) or "none"
+            return _error(
+                call,
+                f"Error: the tool {call.name!r} is not available. Available tools: {available}.",
+            )
+        arguments = _parse_arguments(call)
+        if isinstance(arguments, FunctionExecutionResult):
+            return arguments
+        try:
+            if sink is not None and isinstance(workbench, StreamWorkbench):
+                result: ToolResult | None = None
+                async for item in workbench.call_tool_stream(call.name, arguments, token, call.id):
+                    if isinstance(item, ToolResult):
+                        result = item
+                    elif isinstance(item, (BaseAgentEvent, BaseChatMessage)):
+                        await sink.put(item)
+                if result is None:
+                    return _error(call, f"Error: the tool {call.name!r} returned no result.")
+            else:
+                result = await workbench.call_tool(call.name, arguments, token, call.id)
+        except Exception as exc:  # a workbench must not crash the agent; the model reads this
+            return _error(call, f"Error: {type(exc).__name__}: {exc}")
+        return FunctionExecutionResult(
+            content=result.to_text(), name=call.name, call_id=call.id, is_error=result.is_error
+        )
+
+    async def run(
+        self, calls: Sequence[FunctionCall], token: CancellationToken
+    ) -> AsyncGenerator[BaseAgentEvent | BaseChatMessage | list[FunctionExecutionResult], None]:
+        """Run the calls concurrently; yield events tools stream, then the results in call order.
+
+        Raises:
+            asyncio.CancelledError: The token was cancelled.
+        """
+        streaming = any(isinstance(w, StreamWorkbench) for w in self._workbenches)
+        if len(calls) == 1 and not streaming:
+            # The common case: no task, no queue.
+            yield [await self._run_one(calls[0], token, None)]
+            return
+        sink: asyncio.Queue[object] = asyncio.Queue()
+
+        async def run_all() -> list[FunctionExecutionResult]:
+            try:
+                return list(await asyncio.gather(*(self._run_one(c, token, sink) for c in calls)))
+            finally:
+                sink.put_nowait(_DONE)
+
+        task = asyncio.ensure_future(run_all())
+        token.link_future(task)
+        try:
+            while True:
+                item = await sink.get()
+                if item is _DONE:
+                    break
+                yield cast(BaseAgentEvent | BaseChatMessage, item)
+            yield await task
+        finally:
+            if not task.done():
+                task.cancel()

@@ -1,0 +1,25 @@
+"""State models: the shapes ``save_state()`` returns, compatible with AutoGen's."""
+
+from parlay_agentchat.state._states import (
+    AssistantAgentState,
+    BaseGroupChatManagerState,
+    BaseState,
+    ChatAgentContainerState,
+    RoundRobinManagerState,
+    SelectorManagerState,
+    SocietyOfMindAgentState,
+    SwarmManagerState,
+    TeamState,
+)
+
+__all__ = [
+    "AssistantAgentState",
+    "BaseGroupChatManagerState",
+    "BaseState",
+    "ChatAgentContainerState",
+    "RoundRobinManagerState",
+    "SelectorManagerState",
+    "SocietyOfMindAgentState",
+    "SwarmManagerState",
+    "TeamState",
+]
