@@ -1,0 +1,17 @@
+"""Teams: groups of agents that work on a task together, built on core agents and topics."""
+
+from parlay_agentchat.teams._base_group_chat import BaseGroupChat
+from parlay_agentchat.teams._manager import BaseGroupChatManager
+from parlay_agentchat.teams._round_robin import (
+    RoundRobinGroupChat,
+    RoundRobinGroupChatConfig,
+    RoundRobinGroupChatManager,
+)
+
+__all__ = [
+    "BaseGroupChat",
+    "BaseGroupChatManager",
+    "RoundRobinGroupChat",
+    "RoundRobinGroupChatConfig",
+    "RoundRobinGroupChatManager",
+]

@@ -1,0 +1,441 @@
+"""BaseGroupChat: a team built from core agents and topics, runnable on any AgentRuntime.
+
+Each participant is wrapped in a :class:`ChatAgentContainer` registered as agent type
+``"{name}_{team_id}"``; a manager agent runs the turns. They talk over topics that carry the
+team id (``group_topic_{team_id}``, ``output_topic_{team_id}`` and one topic per participant),
+so several teams share one runtime without crossing wires.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from abc import ABC, abstractmethod
+from collections.abc import AsyncGenerator, Callable, Mapping, Sequence
+from typing import Any
+
+from pydantic import BaseModel
+
+from parlay_agentchat._exceptions import (
+    AgentConfigurationError,
+    MessageTypeNotRegisteredError,
+    TeamAlreadyRunningError,
+    TeamRunError,
+    TeamRunningError,
+)
+from parlay_agentchat._task_input import task_messages
+from parlay_agentchat.base import ChatAgent, TaskResult, Team, TerminationCondition
+from parlay_agentchat.messages import (
+    BaseAgentEvent,
+    BaseChatMessage,
+    MessageFactory,
+    ModelClientStreamingChunkEvent,
+    StopMessage,
+)
+from parlay_agentchat.state import TeamState
+from parlay_agentchat.teams._container import ChatAgentContainer
+from parlay_agentchat.teams._events import (
+    ErrorDetails,
+    GroupChatPause,
+    GroupChatReset,
+    GroupChatResume,
+    GroupChatStart,
+    GroupChatTermination,
+)
+from parlay_agentchat.teams._manager import BaseGroupChatManager, OutputItem
+from parlay_core import (
+    AgentId,
+    AgentRuntime,
+    CancellationToken,
+    ComponentBase,
+    SingleThreadedAgentRuntime,
+    TypeSubscription,
+)
+from parlay_core.exceptions import StateError
+
+__all__ = ["BaseGroupChat"]
+
+_CANCELLED = object()
+
+
+class BaseGroupChat(Team, ABC, ComponentBase[BaseModel]):
+    """The base of group-chat teams; subclasses supply the manager that picks speakers.
+
+    Args:
+        name: The team's name.
+        description: What the team does.
+        participants: The agents (or teams) taking part; names must be unique.
+        group_chat_manager_name: The manager's name, also its key in the saved state.
+        termination_condition: Stops the run when it fires.
+        max_turns: Stops the run after this many turns.
+        runtime: A runtime to run on, which the caller starts and stops; by default each team
+            embeds a :class:`~parlay_core.SingleThreadedAgentRuntime` started for each run.
+        custom_message_types: Message classes (beyond the built-in ones) that task messages,
+            participants or saved states use.
+        emit_team_events: Report speaker selections as ``SelectSpeakerEvent``.
+
+    Raises:
+        AgentConfigurationError: No participants, duplicate names, or ``max_turns`` below 1.
+    """
+
+    component_type = "team"
+
+    def __init__(
+        self,
+        name: str,
+        description: str,
+        participants: Sequence[ChatAgent | Team],
+        group_chat_manager_name: str,
+        termination_condition: TerminationCondition | None = None,
+        max_turns: int | None = None,
+        runtime: AgentRuntime | None = None,
+        custom_message_types: Sequence[type[BaseAgentEvent | BaseChatMessage]] | None = None,
+        emit_team_events: bool = False,
+    ) -> None:
+        if not participants:
+            raise AgentConfigurationError("A team needs at least one participant.")
+        names = [p.name for p in participants]
+        if len(set(names)) != len(names):
+            raise AgentConfigurationError(f"The participant names must be unique: {names}.")
+        if max_turns is not None and max_turns < 1:
+            raise AgentConfigurationError(f"max_turns must be at least 1 or None, not {max_turns}.")
+        self._name = name
+        self._description = description
+        self._participants = list(participants)
+        self._participant_names = names
+        self._termination_condition = termination_condition
+        self._max_turns = max_turns
+        self._emit_team_events = emit_team_events
+        self._message_factory = MessageFactory()
+        for message_type in custom_message_types or ():
+            self._message_factory.register(message_type)
+        for participant in participants:
+            if isinstance(participant, ChatAgent):
+                for produced in participant.produced_message_types:
+                    self._message_factory.register(produced)
+        self._team_id = str(uuid.uuid4())
+        self._manager_name = group_chat_manager_name
+        self._group_topic_type = f"group_topic_{self._team_id}"
+        self._output_topic_type = f"output_topic_{self._team_id}"
+        self._manager_topic_type = f"{group_chat_manager_name}_{self._team_id}"
+        self._participant_topic_types = [f"{n}_{self._team_id}" for n in names]
+        self._embedded = runtime is None
+        self._runtime: AgentRuntime = (
+            runtime
+            if runtime is not None
+            else SingleThreadedAgentRuntime(ignore_unhandled_exceptions=False)
+        )
+        self._initialized = False
+        self._is_running = False
+        self._output_queue: asyncio.Queue[OutputItem | object] = asyncio.Queue()
+
+    @property
+    def name(self) -> str:
+        """The team's name."""
+        return self._name
+
+    @property
+    def description(self) -> str:
+        """What the team does."""
+        return self._description
+
+    @abstractmethod
+    def _create_manager(
+        self, output_queue: asyncio.Queue[OutputItem], message_factory: MessageFactory
+    ) -> BaseGroupChatManager:
+        """Build the manager agent (called by the runtime, inside its factory)."""
+
+    def _manager_args(
+        self, output_queue: asyncio.Queue[OutputItem], message_factory: MessageFactory
+    ) -> dict[str, Any]:
+        """The constructor arguments every manager takes."""
+        return {
+            "name": self._manager_name,
+            "group_topic_type": self._group_topic_type,
+            "output_topic_type": self._output_topic_type,
+            "participant_topic_types": self._participant_topic_types,
+            "participant_names": self._participant_names,
+            "participant_descriptions": [p.description for p in self._participants],
+            "output_queue": output_queue,
+            "termination_condition": self._termination_condition,
+            "max_turns": self._max_turns,
+            "message_factory": message_factory,
+            "emit_team_events": self._emit_team_events,
+        }
+
+    async def _init(self) -> None:
+        runtime = self._runtime
+        group = self._group_topic_type
+        for participant, topic_type in zip(
+            self._participants, self._participant_topic_types, strict=True
+        ):
+            await ChatAgentContainer.register(
+                runtime, topic_type, self._container_factory(participant)
+            )
+            await runtime.add_subscription(TypeSubscription(topic_type, topic_type))
+            await runtime.add_subscription(TypeSubscription(group, topic_type))
+        queue: Any = self._output_queue
+        await BaseGroupChatManager.register(
+            runtime,
+            self._manager_topic_type,
+            lambda: self._create_manager(queue, self._message_factory),
+        )
+        manager = self._manager_topic_type
+        for topic_type in (manager, group, self._output_topic_type):
+            await runtime.add_subscription(TypeSubscription(topic_type, manager))
+        self._initialized = True
+
+    def _container_factory(self, participant: ChatAgent | Team) -> Callable[[], ChatAgentContainer]:
+        def factory() -> ChatAgentContainer:
+            return ChatAgentContainer(
+                self._group_topic_type, self._output_topic_type, participant, self._message_factory
+            )
+
+        return factory
+
+    def _manager_id(self) -> AgentId:
+        return AgentId(self._manager_topic_type, self._team_id)
+
+    def _participant_ids(self) -> list[AgentId]:
+        return [AgentId(t, self._team_id) for t in self._participant_topic_types]
+
+    # --- running -------------------------------------------------------------------------------
+
+    async def run(
+        self,
+        *,
+        task: str | BaseChatMessage | Sequence[BaseChatMessage] | None = None,
+        cancellation_token: CancellationToken | None = None,
+        output_task_messages: bool = True,
+    ) -> TaskResult:
+        """Run the team until it stops and return every message and the stop reason.
+
+        A team keeps its conversation: a new run continues it (with ``task=None``, or a new
+        task). Call :meth:`reset` to start afresh.
+
+        Args:
+            task: A string (a ``TextMessage`` from ``"user"``), a chat message, a non-empty
+                list of chat messages, or ``None`` to continue.
+            cancellation_token: Aborts the run at once (the current turn is cancelled).
+            output_task_messages: Whether the task messages start the result.
+
+        Raises:
+            InvalidTaskError: ``task`` is of the wrong type or an empty list.
+            MessageTypeNotRegisteredError: A task message's class is not registered; pass it
+                as ``custom_message_types``.
+            TeamAlreadyRunningError: The team is already running.
+            TeamRunError: A participant, the speaker selection or the termination condition
+                raised; the original exception is the ``__cause__``.
+            asyncio.CancelledError: The token was cancelled.
+        """
+        result: TaskResult | None = None
+        async for item in self.run_stream(
+            task=task,
+            cancellation_token=cancellation_token,
+            output_task_messages=output_task_messages,
+        ):
+            if isinstance(item, TaskResult):
+                result = item
+        assert result is not None  # run_stream ends with a TaskResult or raises
+        return result
+
+    async def run_stream(
+        self,
+        *,
+        task: str | BaseChatMessage | Sequence[BaseChatMessage] | None = None,
+        cancellation_token: CancellationToken | None = None,
+        output_task_messages: bool = True,
+    ) -> AsyncGenerator[BaseAgentEvent | BaseChatMessage | TaskResult, None]:
+        """Run the team, yielding the task messages, every event and message as produced, and
+        finally the :class:`TaskResult`. Arguments and errors are those of :meth:`run`."""
+        messages = task_messages(task)
+        for message in messages or ():
+            if not self._message_factory.is_registered(type(message)):
+                raise MessageTypeNotRegisteredError(
+                    f"Message type {type(message).__name__} is not registered with the team's "
+                    "message factory. Pass it to the team as custom_message_types=[...]."
+                )
+        if self._is_running:
+            raise TeamAlreadyRunningError(
+                "The team is already running, it cannot run again until it is stopped."
+            )
+        self._is_running = True
+        # The run's own token: cancelled by the caller's token, and by us if the run is
+        # abandoned or fails, so no turn keeps running in the background.
+        run_token = CancellationToken()
+        loop = asyncio.get_running_loop()
+        queue = self._output_queue
+
+        def wake_reader() -> None:
+            # The token may be cancelled from another thread (a UI, a signal handler).
+            loop.call_soon_threadsafe(queue.put_nowait, _CANCELLED)
+
+        run_token.add_callback(wake_reader)
+        if cancellation_token is not None:
+            cancellation_token.add_callback(run_token.cancel)
+        finished = False
+        shutdown: asyncio.Future[None] | None = None
+        try:
+            if not self._initialized:
+                await self._init()
+            if self._embedded:
+                assert isinstance(self._runtime, SingleThreadedAgentRuntime)
+                self._runtime.start()
+                shutdown = asyncio.ensure_future(self._stop_when_idle(self._runtime))
+            await self._runtime.send_message(
+                GroupChatStart(messages=messages, output_task_messages=output_task_messages),
+                self._manager_id(),
+                cancellation_token=run_token,
+            )
+            output: list[BaseAgentEvent | BaseChatMessage] = []
+            while True:
+                item = await queue.get()
+                if item is _CANCELLED:
+                    if run_token.is_cancelled():
+                        raise asyncio.CancelledError(
+                            "The team run was cancelled through its token."
+                        )
+                    continue  # left over from an earlier run
+                if isinstance(item, GroupChatTermination):
+                    if item.error is not None:
+                        raise TeamRunError(
+                            f"The team run failed: {item.error}. Fix the cause, then run the "
+                            "team again (call reset() first to start the conversation afresh)."
+                        ) from item.error.exception
+                    stop_reason = item.message.content
+                    break
+                assert isinstance(item, (BaseAgentEvent, BaseChatMessage))
+                yield item
+                if not isinstance(item, ModelClientStreamingChunkEvent):
+                    output.append(item)
+            finished = True
+            yield TaskResult.model_construct(messages=output, stop_reason=stop_reason)
+        finally:
+            if not finished:
+                run_token.cancel()
+            try:
+                if shutdown is not None:
+                    await shutdown
+            finally:
+                while not self._output_queue.empty():
+                    self._output_queue.get_nowait()
+                self._is_running = False
+
+    async def _stop_when_idle(self, runtime: SingleThreadedAgentRuntime) -> None:
+        try:
+            await runtime.stop_when_idle()
+        except Exception as error:
+            details = ErrorDetails.from_exception(error, "the team's runtime")
+            stop = StopMessage(content="An exception occurred in the runtime.", source=self._name)
+            self._output_queue.put_nowait(GroupChatTermination(stop, details))
+            return
+        # Nothing is left to do, yet no condition stopped the run.
+        stop = StopMessage(content="The group chat is stopped.", source=self._manager_name)
+        self._output_queue.put_nowait(GroupChatTermination(stop))
+
+    # --- control -------------------------------------------------------------------------------
+
+    async def _with_runtime(self, work: Callable[[], Any]) -> None:
+        """Run ``work`` (which sends RPCs) with the embedded runtime started, then idle."""
+        if self._is_running:
+            raise TeamRunningError(
+                "The team is running; wait for the run to end (or cancel it) first."
+            )
+        self._is_running = True
+        try:
+            if not self._initialized:
+                await self._init()
+            if not self._embedded:
+                await work()
+                return
+            assert isinstance(self._runtime, SingleThreadedAgentRuntime)
+            self._runtime.start()
+            try:
+                await work()
+            finally:
+                await self._runtime.stop_when_idle()
+        finally:
+            while not self._output_queue.empty():
+                self._output_queue.get_nowait()
+            self._is_running = False
+
+    async def reset(self) -> None:
+        """Reset every participant, the manager and the termination condition.
+
+        Raises:
+            TeamRunningError: The team is running.
+        """
+
+        async def work() -> None:
+            for agent_id in self._participant_ids():
+                await self._runtime.send_message(GroupChatReset(), agent_id)
+            await self._runtime.send_message(GroupChatReset(), self._manager_id())
+
+        await self._with_runtime(work)
+
+    async def _broadcast_control(self, message: GroupChatPause | GroupChatResume) -> None:
+        if not self._initialized:
+            await self._init()
+        if self._embedded and not self._is_running:
+            # Nothing runs, so the participants are told directly.
+            token = CancellationToken()
+            pausing = isinstance(message, GroupChatPause)
+            for participant in self._participants:
+                if isinstance(participant, Team):
+                    await (participant.pause() if pausing else participant.resume())
+                else:
+                    await (participant.on_pause(token) if pausing else participant.on_resume(token))
+            return
+        for agent_id in self._participant_ids():
+            await self._runtime.send_message(message, agent_id)
+
+    async def pause(self) -> None:
+        """Call ``on_pause`` on every participant (``pause()`` on participant teams)."""
+        await self._broadcast_control(GroupChatPause())
+
+    async def resume(self) -> None:
+        """Call ``on_resume`` on every participant (``resume()`` on participant teams)."""
+        await self._broadcast_control(GroupChatResume())
+
+    async def save_state(self) -> Mapping[str, Any]:
+        """Return a ``TeamState``: each participant's container state by name, and the
+        manager's state under the manager's name."""
+        if not self._initialized:
+            await self._init()
+        states: dict[str, Any] = {}
+        for name, agent_id in zip(self._participant_names, self._participant_ids(), strict=True):
+            states[name] = await self._runtime.agent_save_state(agent_id)
+        states[self._manager_name] = await self._runtime.agent_save_state(self._manager_id())
+        return TeamState(agent_states=states).model_dump()
+
+    async def load_state(self, state: Mapping[str, Any]) -> None:
+        """Restore a state from :meth:`save_state` (of this team or one with the same names).
+
+        Raises:
+            TeamRunningError: The team is running.
+            StateError: A participant's or the manager's state is missing.
+        """
+        if self._is_running:
+            raise TeamRunningError("The team cannot load a state while it is running.")
+        self._is_running = True
+        try:
+            if not self._initialized:
+                await self._init()
+            team_state = TeamState.model_validate(dict(state))
+            agent_states = team_state.agent_states
+            for name in [*self._participant_names, self._manager_name]:
+                if name not in agent_states:
+                    raise StateError(
+                        f"Agent state for {name!r} not found in the saved state; it has "
+                        f"{sorted(agent_states)}. Load a state saved by a team with the same "
+                        "participant names."
+                    )
+            for name, agent_id in zip(
+                self._participant_names, self._participant_ids(), strict=True
+            ):
+                await self._runtime.agent_load_state(agent_id, agent_states[name])
+            await self._runtime.agent_load_state(
+                self._manager_id(), agent_states[self._manager_name]
+            )
+        finally:
+            self._is_running = False

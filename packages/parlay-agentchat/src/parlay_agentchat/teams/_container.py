@@ -1,0 +1,160 @@
+"""ChatAgentContainer: hosts one participant (agent or team) as a core agent of the runtime."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Mapping
+from typing import Any
+
+from parlay_agentchat.base import ChatAgent, Response, TaskResult, Team
+from parlay_agentchat.messages import BaseChatMessage, MessageFactory
+from parlay_agentchat.state import ChatAgentContainerState
+from parlay_agentchat.teams._events import (
+    ErrorDetails,
+    GroupChatAgentResponse,
+    GroupChatError,
+    GroupChatMessage,
+    GroupChatPause,
+    GroupChatRequestPublish,
+    GroupChatReset,
+    GroupChatResume,
+    GroupChatStart,
+    GroupChatTeamResponse,
+)
+from parlay_core import MessageContext, RoutedAgent, TopicId, event, rpc
+
+__all__ = ["ChatAgentContainer"]
+
+
+class ChatAgentContainer(RoutedAgent):
+    """Runs one participant inside a group chat.
+
+    It keeps the chat messages broadcast since the participant last spoke; when asked to take
+    its turn, it hands them to the participant, forwards every event to the output topic as it
+    happens, and publishes the response to the group.
+
+    Args:
+        parent_topic_type: The group topic type.
+        output_topic_type: The output topic type (read by the manager for the caller).
+        agent: The participant.
+        message_factory: Loads dumped messages when a state is restored.
+    """
+
+    def __init__(
+        self,
+        parent_topic_type: str,
+        output_topic_type: str,
+        agent: ChatAgent | Team,
+        message_factory: MessageFactory,
+    ) -> None:
+        super().__init__(description=agent.description)
+        self._parent_topic_type = parent_topic_type
+        self._output_topic_type = output_topic_type
+        self._agent = agent
+        self._message_factory = message_factory
+        self._buffer: list[BaseChatMessage] = []
+
+    @event
+    async def handle_start(self, message: GroupChatStart, ctx: MessageContext) -> None:
+        """Buffer the task messages."""
+        if message.messages:
+            self._buffer.extend(message.messages)
+
+    @event
+    async def handle_agent_response(
+        self, message: GroupChatAgentResponse, ctx: MessageContext
+    ) -> None:
+        """Buffer another participant's chat message."""
+        self._buffer.append(message.response.chat_message)
+
+    @event
+    async def handle_team_response(
+        self, message: GroupChatTeamResponse, ctx: MessageContext
+    ) -> None:
+        """Buffer the chat messages of a participant team's turn."""
+        self._buffer.extend(m for m in message.result.messages if isinstance(m, BaseChatMessage))
+
+    @event
+    async def handle_request(self, message: GroupChatRequestPublish, ctx: MessageContext) -> None:
+        """Take the participant's turn and publish what it produced."""
+        key = self.id.key
+        token = ctx.cancellation_token
+        output = TopicId(self._output_topic_type, key)
+        group = TopicId(self._parent_topic_type, key)
+        messages, self._buffer = self._buffer, []
+        try:
+            if isinstance(self._agent, Team):
+                result: TaskResult | None = None
+                async for item in self._agent.run_stream(
+                    task=messages or None, cancellation_token=token, output_task_messages=False
+                ):
+                    if isinstance(item, TaskResult):
+                        result = item
+                    else:
+                        await self.publish_message(GroupChatMessage(item), output)
+                assert result is not None
+                reply: GroupChatAgentResponse | GroupChatTeamResponse = GroupChatTeamResponse(
+                    result, self._agent.name
+                )
+            else:
+                response: Response | None = None
+                async for produced in self._agent.on_messages_stream(messages, token):
+                    if isinstance(produced, Response):
+                        response = produced
+                    else:
+                        await self.publish_message(GroupChatMessage(produced), output)
+                if response is None:
+                    raise RuntimeError(
+                        f"Agent {self._agent.name!r} ended its turn without a Response."
+                    )
+                reply = GroupChatAgentResponse(response, self._agent.name)
+        except asyncio.CancelledError:
+            raise
+        except Exception as error:
+            details = ErrorDetails.from_exception(error, f"participant {self._agent.name!r}")
+            await self.publish_message(GroupChatError(details), group)
+            return
+        await self.publish_message(reply, group, cancellation_token=token)
+
+    @rpc
+    async def handle_reset(self, message: GroupChatReset, ctx: MessageContext) -> None:
+        """Forget the buffer and reset the participant."""
+        self._buffer.clear()
+        if isinstance(self._agent, Team):
+            await self._agent.reset()
+        else:
+            await self._agent.on_reset(ctx.cancellation_token)
+
+    @rpc
+    async def handle_pause(self, message: GroupChatPause, ctx: MessageContext) -> None:
+        """Pause the participant."""
+        if isinstance(self._agent, Team):
+            await self._agent.pause()
+        else:
+            await self._agent.on_pause(ctx.cancellation_token)
+
+    @rpc
+    async def handle_resume(self, message: GroupChatResume, ctx: MessageContext) -> None:
+        """Resume the participant."""
+        if isinstance(self._agent, Team):
+            await self._agent.resume()
+        else:
+            await self._agent.on_resume(ctx.cancellation_token)
+
+    async def save_state(self) -> Mapping[str, Any]:
+        """The participant's state and the buffered messages."""
+        return ChatAgentContainerState(
+            agent_state=await self._agent.save_state(),
+            message_buffer=[m.dump() for m in self._buffer],
+        ).model_dump()
+
+    async def load_state(self, state: Mapping[str, Any]) -> None:
+        """Restore the participant's state and the buffered messages."""
+        loaded = ChatAgentContainerState.model_validate(dict(state))
+        buffer: list[BaseChatMessage] = []
+        for data in loaded.message_buffer:
+            restored = self._message_factory.create(data)
+            if isinstance(restored, BaseChatMessage):
+                buffer.append(restored)
+        await self._agent.load_state(loaded.agent_state)
+        self._buffer = buffer

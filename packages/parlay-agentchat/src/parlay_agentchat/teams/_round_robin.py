@@ -1,0 +1,167 @@
+"""RoundRobinGroupChat: participants take turns in a fixed order."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from pydantic import BaseModel
+from typing_extensions import Self
+
+from parlay_agentchat._exceptions import AgentConfigurationError
+from parlay_agentchat.base import ChatAgent, Team, TerminationCondition
+from parlay_agentchat.messages import BaseAgentEvent, BaseChatMessage, MessageFactory
+from parlay_agentchat.state import RoundRobinManagerState
+from parlay_agentchat.teams._base_group_chat import BaseGroupChat
+from parlay_agentchat.teams._manager import BaseGroupChatManager, OutputItem
+from parlay_core import AgentRuntime, Component, ComponentModel, load_component
+
+__all__ = ["RoundRobinGroupChat", "RoundRobinGroupChatConfig", "RoundRobinGroupChatManager"]
+
+
+class RoundRobinGroupChatManager(BaseGroupChatManager):
+    """Hands the turn to each participant in order, starting over after the last."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._next_speaker_index = 0
+
+    async def select_speaker(self, thread: Sequence[BaseAgentEvent | BaseChatMessage]) -> str:
+        """The next participant in order."""
+        name = self._participant_names[self._next_speaker_index]
+        self._next_speaker_index = (self._next_speaker_index + 1) % len(self._participant_names)
+        return name
+
+    async def reset(self) -> None:
+        """Start again with the first participant."""
+        self._next_speaker_index = 0
+
+    async def save_state(self) -> Mapping[str, Any]:
+        """Return a ``RoundRobinManagerState``."""
+        return RoundRobinManagerState(
+            message_thread=self._dump_thread(),
+            current_turn=self._current_turn,
+            next_speaker_index=self._next_speaker_index,
+        ).model_dump()
+
+    async def load_state(self, state: Mapping[str, Any]) -> None:
+        """Restore a ``RoundRobinManagerState``."""
+        loaded = RoundRobinManagerState.model_validate(dict(state))
+        self._load_thread(loaded.message_thread)
+        self._current_turn = loaded.current_turn
+        self._next_speaker_index = loaded.next_speaker_index
+
+
+class RoundRobinGroupChatConfig(BaseModel):
+    """The component config of :class:`RoundRobinGroupChat`."""
+
+    name: str | None = None
+    description: str | None = None
+    participants: list[ComponentModel]
+    termination_condition: ComponentModel | None = None
+    max_turns: int | None = None
+    emit_team_events: bool = False
+
+
+def load_participants(configs: Sequence[ComponentModel]) -> list[ChatAgent | Team]:
+    """Load participant configs, checking that each is an agent or a team."""
+    loaded: list[ChatAgent | Team] = []
+    for config in configs:
+        participant = load_component(config)
+        if not isinstance(participant, (ChatAgent, Team)):
+            raise AgentConfigurationError(
+                f"A participant config loaded a {type(participant).__name__}, which is neither "
+                "a chat agent nor a team."
+            )
+        loaded.append(participant)
+    return loaded
+
+
+class RoundRobinGroupChat(BaseGroupChat, Component[RoundRobinGroupChatConfig]):
+    """A team whose participants speak in turn, in the order given.
+
+    Each participant sees every chat message broadcast since its last turn. The run stops
+    when the termination condition fires or after ``max_turns`` turns; with neither, it runs
+    until nothing is left to do (``stop_reason`` ``"The group chat is stopped."``) or forever.
+
+    Args:
+        participants: The agents (or teams); names must be unique.
+        termination_condition: Stops the run when it fires (reset automatically after).
+        max_turns: Stops the run after this many turns.
+        runtime: A runtime to run on (you start and stop it); by default an embedded one.
+        custom_message_types: Message classes beyond the built-in ones.
+        emit_team_events: Report each speaker selection as a ``SelectSpeakerEvent``.
+        name: The team's name.
+        description: What the team does.
+
+    Example:
+        >>> from parlay_agentchat.agents import AssistantAgent
+        >>> from parlay_agentchat.conditions import TextMentionTermination
+        >>> from parlay_core.testing import ReplayChatCompletionClient
+        >>> writer = AssistantAgent("writer", ReplayChatCompletionClient(["Draft."]))
+        >>> critic = AssistantAgent("critic", ReplayChatCompletionClient(["Good. APPROVE"]))
+        >>> team = RoundRobinGroupChat([writer, critic], TextMentionTermination("APPROVE"))
+        >>> result = asyncio.run(team.run(task="Write a line."))
+        >>> result.stop_reason
+        "Text 'APPROVE' mentioned"
+    """
+
+    component_config_schema = RoundRobinGroupChatConfig
+    component_provider_override = "parlay_agentchat.teams.RoundRobinGroupChat"
+
+    def __init__(
+        self,
+        participants: Sequence[ChatAgent | Team],
+        termination_condition: TerminationCondition | None = None,
+        max_turns: int | None = None,
+        runtime: AgentRuntime | None = None,
+        custom_message_types: Sequence[type[BaseAgentEvent | BaseChatMessage]] | None = None,
+        emit_team_events: bool = False,
+        *,
+        name: str | None = None,
+        description: str | None = None,
+    ) -> None:
+        super().__init__(
+            name=name or "RoundRobinGroupChat",
+            description=description or "A team of agents.",
+            participants=participants,
+            group_chat_manager_name="RoundRobinGroupChatManager",
+            termination_condition=termination_condition,
+            max_turns=max_turns,
+            runtime=runtime,
+            custom_message_types=custom_message_types,
+            emit_team_events=emit_team_events,
+        )
+
+    def _create_manager(
+        self, output_queue: asyncio.Queue[OutputItem], message_factory: MessageFactory
+    ) -> RoundRobinGroupChatManager:
+        return RoundRobinGroupChatManager(**self._manager_args(output_queue, message_factory))
+
+    def _to_config(self) -> RoundRobinGroupChatConfig:
+        condition = self._termination_condition
+        return RoundRobinGroupChatConfig(
+            name=self._name,
+            description=self._description,
+            participants=[p.dump_component() for p in self._participants],
+            termination_condition=condition.dump_component() if condition else None,
+            max_turns=self._max_turns,
+            emit_team_events=self._emit_team_events,
+        )
+
+    @classmethod
+    def _from_config(cls, config: RoundRobinGroupChatConfig) -> Self:
+        condition = (
+            TerminationCondition.load_component(config.termination_condition)
+            if config.termination_condition is not None
+            else None
+        )
+        return cls(
+            load_participants(config.participants),
+            termination_condition=condition,
+            max_turns=config.max_turns,
+            emit_team_events=config.emit_team_events,
+            name=config.name,
+            description=config.description,
+        )
