@@ -8,10 +8,12 @@ token stops a request) lives here so the clients agree on it.
 from __future__ import annotations
 
 import asyncio
+import functools
+import inspect
 import logging
 import re
-from collections.abc import Awaitable, Sequence
-from typing import TYPE_CHECKING, Literal, TypeVar, Union
+from collections.abc import Awaitable, Callable, Sequence
+from typing import TYPE_CHECKING, Any, Literal, TypeVar, Union
 
 from pydantic import BaseModel
 
@@ -34,9 +36,11 @@ __all__ = [
     "UsageTracker",
     "check_request",
     "forced_tool_name",
+    "http_advice",
     "log_call",
     "missing_sdk",
     "run_cancellable",
+    "sdk_arguments",
     "split_think_tags",
     "tool_schemas",
 ]
@@ -45,6 +49,24 @@ ToolChoice = Union["Tool", Literal["auto", "required", "none"]]
 _T = TypeVar("_T")
 _event_logger = logging.getLogger(EVENT_LOGGER_NAME)
 _THINK = re.compile(r"^\s*<think>(?P<thought>.*?)</think>\s*", re.DOTALL)
+
+
+_HTTP_ADVICE = {
+    400: "The request was rejected; check the model name, the messages and the arguments.",
+    401: "The API key was refused; check api_key (or the provider's environment variable).",
+    403: "The API key may not use this model or endpoint.",
+    404: "The model or endpoint does not exist; check model and base_url.",
+    408: "The provider timed out; try again, or raise max_retries.",
+    413: "The request is too large; send fewer or smaller messages.",
+    429: "Rate limited or out of quota; wait and retry, or raise max_retries.",
+}
+
+
+def http_advice(status: int) -> str:
+    """What a user can do about an HTTP error status from a model provider."""
+    if status in _HTTP_ADVICE:
+        return _HTTP_ADVICE[status]
+    return "The provider failed; retry later, or raise max_retries." if status >= 500 else ""
 
 
 def missing_sdk(extra: str, package: str, error: ImportError) -> ImportError:
@@ -152,6 +174,26 @@ def check_request(
             f"JSON output was requested, but model {model!r} does not support it "
             f"(model_info['json_output'] is False). {fix}"
         )
+
+
+@functools.lru_cache(maxsize=16)
+def _parameters(function: Callable[..., object]) -> frozenset[str]:
+    return frozenset(inspect.signature(function).parameters)
+
+
+def sdk_arguments(method: Callable[..., object], request: dict[str, Any]) -> dict[str, Any]:
+    """Split a request into the keyword arguments ``method`` declares and ``extra_body``.
+
+    SDK releases add and drop typed parameters (a newer ``anthropic`` no longer declares
+    ``temperature``); anything the installed SDK does not declare still reaches the API,
+    unchanged, in the JSON body.
+    """
+    accepted = _parameters(getattr(method, "__func__", method))
+    arguments = {key: value for key, value in request.items() if key in accepted}
+    extra = {key: value for key, value in request.items() if key not in accepted}
+    if extra:
+        arguments["extra_body"] = {**arguments.get("extra_body", {}), **extra}
+    return arguments
 
 
 def split_think_tags(text: str) -> tuple[str | None, str]:

@@ -29,6 +29,7 @@ from parlay_ext.models._common import (
     forced_tool_name,
     log_call,
     run_cancellable,
+    sdk_arguments,
     split_think_tags,
     tool_schemas,
 )
@@ -186,7 +187,9 @@ class BaseOpenAIChatCompletionClient(ChatCompletionClient):
         request.pop("stream_options", None)
         try:
             completion = await run_cancellable(
-                self._client.chat.completions.create(**request, stream=False),
+                self._client.chat.completions.create(
+                    **sdk_arguments(self._client.chat.completions.create, request), stream=False
+                ),
                 cancellation_token,
             )
         except openai.OpenAIError as exc:
@@ -229,7 +232,9 @@ class BaseOpenAIChatCompletionClient(ChatCompletionClient):
             request.setdefault("stream_options", {"include_usage": True})
         try:
             stream = await run_cancellable(
-                self._client.chat.completions.create(**request, stream=True),
+                self._client.chat.completions.create(
+                    **sdk_arguments(self._client.chat.completions.create, request), stream=True
+                ),
                 cancellation_token,
             )
         except openai.OpenAIError as exc:

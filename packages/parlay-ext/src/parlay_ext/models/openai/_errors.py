@@ -3,18 +3,10 @@
 from __future__ import annotations
 
 from parlay_core.exceptions import ModelAPIError, ModelClientError, ParlayError
+from parlay_ext.models._common import http_advice
 from parlay_ext.models.openai._sdk import openai
 
 __all__ = ["broken_stream", "map_error"]
-
-_ADVICE = {
-    400: "The request was rejected; check the model name, the messages and the arguments.",
-    401: "The API key was refused; check api_key (or the provider's environment variable).",
-    403: "The API key may not use this model or endpoint.",
-    404: "The model or endpoint does not exist; check model and base_url.",
-    408: "The provider timed out; try again, or raise max_retries.",
-    429: "Rate limited or out of quota; wait and retry, or raise max_retries.",
-}
 
 
 def map_error(error: Exception, where: str) -> ParlayError:
@@ -26,7 +18,7 @@ def map_error(error: Exception, where: str) -> ParlayError:
     """
     if isinstance(error, openai.APIStatusError):
         status = error.status_code
-        advice = _ADVICE.get(status, "The provider failed; retry later." if status >= 500 else "")
+        advice = http_advice(status)
         return ModelAPIError(
             f"{where} answered HTTP {status}: {error.message} {advice}".strip(),
             status_code=status,

@@ -1,0 +1,292 @@
+"""A model client for Anthropic's Claude models on the Messages API."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncGenerator, Mapping, Sequence
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Any, Union, cast
+
+from pydantic import BaseModel, SecretStr
+from typing_extensions import Self
+
+from parlay_core import CancellationToken
+from parlay_core._component_config import Component
+from parlay_core.exceptions import ModelCapabilityError
+from parlay_core.models import (
+    ChatCompletionClient,
+    CreateResult,
+    LLMMessage,
+    ModelInfo,
+    RequestUsage,
+    approximate_message_tokens,
+    validate_model_info,
+)
+from parlay_ext.models._common import (
+    ToolChoice,
+    UsageTracker,
+    check_request,
+    forced_tool_name,
+    log_call,
+    run_cancellable,
+    sdk_arguments,
+    tool_schemas,
+)
+from parlay_ext.models.anthropic._config import (
+    AnthropicClientConfigurationConfigModel,
+    split_create_args,
+)
+from parlay_ext.models.anthropic._errors import broken_stream, map_error
+from parlay_ext.models.anthropic._model_info import CONTEXT_WINDOW, resolve_model_info
+from parlay_ext.models.anthropic._sdk import AsyncAnthropic, anthropic
+from parlay_ext.models.anthropic._stream import StreamAssembler, message_result
+from parlay_ext.models.anthropic._transform import (
+    convert_messages,
+    convert_tool_choice,
+    convert_tools,
+    structured_output_tool,
+)
+
+if TYPE_CHECKING:
+    from parlay_core.tools import Tool, ToolSchema
+
+__all__ = ["AnthropicChatCompletionClient"]
+
+_NO_EXTRA_ARGS: Mapping[str, Any] = MappingProxyType({})
+
+
+class AnthropicChatCompletionClient(
+    ChatCompletionClient, Component[AnthropicClientConfigurationConfigModel]
+):
+    """A model client for Claude on Anthropic's Messages API (official ``anthropic`` SDK).
+
+    System messages become the request's system prompt (joined in order, wherever they appear).
+    Tool calls, tool results and images map to Anthropic's content blocks. Structured output
+    (``json_output=SomeModel``) forces a tool whose input schema is the model and returns its
+    input as JSON text. Extended thinking (``thinking={"type": "enabled", "budget_tokens":
+    2048}``) comes back as :attr:`CreateResult.thought`.
+
+    Args:
+        model: The Claude model, e.g. ``"claude-sonnet-4-20250514"``.
+        api_key: The API key (default: ``ANTHROPIC_API_KEY``).
+        base_url: The API's root URL, for a proxy or gateway.
+        timeout: Seconds to wait for a response.
+        max_retries: Automatic retries on connection errors, 408, 409, 429 and 5xx.
+        model_info: What the model supports; known Claude models need none.
+        default_headers: HTTP headers sent with every request.
+        **create_args: Default request arguments (``max_tokens``, ``temperature``, ``top_p``,
+            ``top_k``, ``stop_sequences``, ``metadata``, ``thinking``).
+
+    Raises:
+        ModelInfoError: ``model_info`` lacks required keys.
+        TypeError: An unknown keyword argument.
+    """
+
+    component_config_schema = AnthropicClientConfigurationConfigModel
+    component_provider_override = "parlay_ext.models.anthropic.AnthropicChatCompletionClient"
+
+    def __init__(
+        self,
+        *,
+        model: str,
+        api_key: str | None = None,
+        base_url: str | None = None,
+        timeout: float | None = None,
+        max_retries: int | None = None,
+        model_info: ModelInfo | None = None,
+        default_headers: Mapping[str, str] | None = None,
+        **create_args: Any,
+    ) -> None:
+        if not model:
+            raise ValueError("model must be a Claude model name such as 'claude-sonnet-4-0'.")
+        create = split_create_args(create_args)
+        if model_info is not None:
+            validate_model_info(model_info)
+        self._config = AnthropicClientConfigurationConfigModel(
+            model=model,
+            api_key=None if api_key is None else SecretStr(api_key),
+            base_url=base_url,
+            timeout=timeout,
+            max_retries=max_retries,
+            model_info=dict(model_info) if model_info is not None else None,
+            default_headers=dict(default_headers) if default_headers else None,
+            **create,
+        )
+        options: dict[str, Any] = {"api_key": api_key, "base_url": base_url}
+        if timeout is not None:
+            options["timeout"] = timeout
+        if max_retries is not None:
+            options["max_retries"] = max_retries
+        if default_headers:
+            options["default_headers"] = dict(default_headers)
+        self._client = AsyncAnthropic(**options)
+        self._model = model
+        self._model_info = resolve_model_info(model, model_info)
+        self._create_args = self._config.model_dump(
+            include=set(create) | {"max_tokens"}, exclude_none=True
+        )
+        self._usage = UsageTracker()
+
+    @property
+    def model_info(self) -> ModelInfo:
+        """What the model supports."""
+        return self._model_info
+
+    def _where(self) -> str:
+        return f"Anthropic at {self._client.base_url} (model {self._model!r})"
+
+    def _request(
+        self,
+        messages: Sequence[LLMMessage],
+        tools: Sequence[Union[Tool, ToolSchema]],
+        tool_choice: ToolChoice,
+        json_output: bool | type[BaseModel] | None,
+        extra_create_args: Mapping[str, Any],
+    ) -> tuple[dict[str, Any], str | None]:
+        if json_output is True:
+            raise ModelCapabilityError(
+                "The Anthropic Messages API has no JSON mode. Pass a pydantic model as "
+                "json_output= for structured output, or ask for JSON in the prompt."
+            )
+        check_request(self._model, self._model_info, messages, tools, json_output)
+        forced = forced_tool_name(tool_choice, tools)
+        system, turns = convert_messages(messages)
+        request: dict[str, Any] = {"model": self._model, **self._create_args, "messages": turns}
+        if system is not None:
+            request["system"] = system
+        wire_tools = convert_tools(tool_schemas(tools))
+        structured: str | None = None
+        if isinstance(json_output, type):
+            schema_tool = structured_output_tool(json_output)
+            structured = schema_tool["name"]
+            wire_tools.append(schema_tool)
+            request["tool_choice"] = {"type": "tool", "name": structured}
+        elif tools:
+            mode = tool_choice if isinstance(tool_choice, str) else "auto"
+            request["tool_choice"] = convert_tool_choice(mode, forced)
+        if wire_tools:
+            request["tools"] = wire_tools
+        request.update(extra_create_args)
+        request.pop("stream", None)
+        return request, structured
+
+    async def create(
+        self,
+        messages: Sequence[LLMMessage],
+        *,
+        tools: Sequence[Union[Tool, ToolSchema]] = (),
+        tool_choice: ToolChoice = "auto",
+        json_output: bool | type[BaseModel] | None = None,
+        extra_create_args: Mapping[str, Any] = _NO_EXTRA_ARGS,
+        cancellation_token: CancellationToken | None = None,
+    ) -> CreateResult:
+        """Send the conversation and return Claude's reply.
+
+        Raises:
+            ModelAPIError: The API answered with an error (``status_code`` and ``body`` set),
+                timed out, or could not be reached.
+            ModelCapabilityError: JSON mode (``json_output=True``), or a capability the model
+                lacks.
+            asyncio.CancelledError: ``cancellation_token`` was cancelled.
+        """
+        request, structured = self._request(
+            messages, tools, tool_choice, json_output, extra_create_args
+        )
+        try:
+            message = await run_cancellable(
+                self._client.messages.create(
+                    **sdk_arguments(self._client.messages.create, request), stream=False
+                ),
+                cancellation_token,
+            )
+        except anthropic.AnthropicError as exc:
+            raise map_error(exc, self._where()) from exc
+        result = message_result(message, structured)
+        self._usage.add(result.usage)
+        log_call(messages, result, stream=False)
+        return result
+
+    async def create_stream(
+        self,
+        messages: Sequence[LLMMessage],
+        *,
+        tools: Sequence[Union[Tool, ToolSchema]] = (),
+        tool_choice: ToolChoice = "auto",
+        json_output: bool | type[BaseModel] | None = None,
+        extra_create_args: Mapping[str, Any] = _NO_EXTRA_ARGS,
+        cancellation_token: CancellationToken | None = None,
+    ) -> AsyncGenerator[Union[str, CreateResult], None]:
+        """Stream the reply: text chunks as they arrive, then one :class:`CreateResult`.
+
+        Raises:
+            ModelAPIError: The API answered with an error (before or inside the stream), or
+                the stream broke off or was malformed.
+        """
+        request, structured = self._request(
+            messages, tools, tool_choice, json_output, extra_create_args
+        )
+        try:
+            stream = await run_cancellable(
+                self._client.messages.create(
+                    **sdk_arguments(self._client.messages.create, request), stream=True
+                ),
+                cancellation_token,
+            )
+        except anthropic.AnthropicError as exc:
+            raise map_error(exc, self._where()) from exc
+        assembler = StreamAssembler()
+        try:
+            iterator = stream.__aiter__()
+            while True:
+                try:
+                    event = await run_cancellable(iterator.__anext__(), cancellation_token)
+                except StopAsyncIteration:
+                    break
+                except Exception as exc:
+                    raise broken_stream(exc, self._where()) from exc
+                text = assembler.add(event)
+                if text and structured is None:
+                    yield text
+        finally:
+            await stream.close()
+        if not assembler.finished:
+            raise broken_stream(
+                EOFError("the stream ended before the message_stop event"), self._where()
+            )
+        result = assembler.result(structured)
+        self._usage.add(result.usage)
+        log_call(messages, result, stream=True)
+        yield result
+
+    async def close(self) -> None:
+        """Close the HTTP connections."""
+        await self._client.close()
+
+    def actual_usage(self) -> RequestUsage:
+        """Token usage of the most recent call."""
+        return self._usage.last
+
+    def total_usage(self) -> RequestUsage:
+        """Token usage summed over every call."""
+        return self._usage.total
+
+    def count_tokens(
+        self, messages: Sequence[LLMMessage], *, tools: Sequence[Union[Tool, ToolSchema]] = ()
+    ) -> int:
+        """Estimate the prompt's tokens offline (the API's counting endpoint is not called)."""
+        return approximate_message_tokens(messages, tools=tools)
+
+    def remaining_tokens(
+        self, messages: Sequence[LLMMessage], *, tools: Sequence[Union[Tool, ToolSchema]] = ()
+    ) -> int:
+        """The 200,000-token context window minus :meth:`count_tokens`."""
+        return CONTEXT_WINDOW - self.count_tokens(messages, tools=tools)
+
+    def _to_config(self) -> AnthropicClientConfigurationConfigModel:
+        return self._config.model_copy()
+
+    @classmethod
+    def _from_config(cls, config: AnthropicClientConfigurationConfigModel) -> Self:
+        fields = config.model_dump(exclude_none=True, exclude={"api_key", "model_info"})
+        key = None if config.api_key is None else config.api_key.get_secret_value()
+        info = None if config.model_info is None else cast("ModelInfo", config.model_info)
+        return cls(api_key=key, model_info=info, **fields)
