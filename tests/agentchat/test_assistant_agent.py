@@ -541,3 +541,17 @@ def test_version_one_config_with_tools_loads() -> None:
         loaded.dump_component().config["workbench"][0]["config"]["tools"][0]["config"]["name"]
         == "add"
     )
+
+
+async def test_images_from_a_loaded_state_are_hidden_from_a_model_without_vision() -> None:
+    image = Image.from_base64(PNG)
+    seeing = AssistantAgent("v", replay("ok"), system_message=None)
+    await seeing.model_context.add_message(UserMessage(content=["look", image], source="user"))
+    state = await seeing.save_state()
+    client = replay("I cannot see.")
+    blind = AssistantAgent("v", client, system_message=None)
+    await blind.load_state(state)
+    await blind.run(task="and?")
+    assert client.create_calls[0]["messages"][0] == UserMessage(
+        content="look\n[image]", source="user"
+    )

@@ -192,6 +192,11 @@ class AssistantAgent(BaseChatAgent, Component[AssistantAgentConfig]):
             )
         self._router = ToolRouter(self._workbench, self._handoffs)
         self._vision = bool(model_client.model_info.get("vision", False))
+        # Whether the context may hold images a model without vision must not get. Scanning
+        # the whole context before every call would cost O(conversation) per turn, so it is
+        # done only when images may have come in: a context or memory supplied by the caller
+        # (unknown content), a loaded state, or an incoming message with a list of parts.
+        self._may_hold_images = model_context is not None or bool(self._memory)
 
     def _build_workbenches(
         self, tools: Sequence[ToolLike] | None, workbench: Workbench | Sequence[Workbench] | None
@@ -267,7 +272,12 @@ class AssistantAgent(BaseChatAgent, Component[AssistantAgentConfig]):
             if isinstance(message, HandoffMessage):
                 for passed in message.context:
                     await context.add_message(passed)
-            await context.add_message(message.to_model_message())
+                    if isinstance(passed, UserMessage) and isinstance(passed.content, list):
+                        self._may_hold_images = True
+            model_message = message.to_model_message()
+            if isinstance(model_message.content, list):
+                self._may_hold_images = True
+            await context.add_message(model_message)
         inner: list[Event] = []
         for memory in self._memory or ():
             update = await memory.update_context(context)
@@ -341,7 +351,7 @@ class AssistantAgent(BaseChatAgent, Component[AssistantAgentConfig]):
         self, tools: list[ToolSchema], token: CancellationToken, message_id: str
     ) -> AsyncGenerator[ModelClientStreamingChunkEvent | CreateResult, None]:
         llm_messages = [*self._system_messages, *await self._model_context.get_messages()]
-        if not self._vision:
+        if not self._vision and self._may_hold_images:
             llm_messages = _without_images(llm_messages)
         if self._model_client_stream:
             result: CreateResult | None = None
@@ -462,6 +472,7 @@ class AssistantAgent(BaseChatAgent, Component[AssistantAgentConfig]):
     async def load_state(self, state: Mapping[str, Any]) -> None:
         """Replace the model context with the one in ``state``."""
         loaded = AssistantAgentState.model_validate(dict(state))
+        self._may_hold_images = True
         await self._model_context.clear()
         await self._model_context.load_state(loaded.llm_context)
 
