@@ -12,6 +12,7 @@ import functools
 import inspect
 import logging
 import re
+import sys
 from collections.abc import Awaitable, Callable, Sequence
 from typing import TYPE_CHECKING, Any, Literal, TypeVar, Union
 
@@ -34,6 +35,7 @@ if TYPE_CHECKING:
 __all__ = [
     "ToolChoice",
     "UsageTracker",
+    "announce",
     "check_request",
     "forced_tool_name",
     "http_advice",
@@ -48,6 +50,7 @@ __all__ = [
 ToolChoice = Union["Tool", Literal["auto", "required", "none"]]
 _T = TypeVar("_T")
 _event_logger = logging.getLogger(EVENT_LOGGER_NAME)
+_progress_logger = logging.getLogger("parlay_ext.models")
 _THINK = re.compile(r"^\s*<think>(?P<thought>.*?)</think>\s*", re.DOTALL)
 
 
@@ -67,6 +70,17 @@ def http_advice(status: int) -> str:
     if status in _HTTP_ADVICE:
         return _HTTP_ADVICE[status]
     return "The provider failed; retry later, or raise max_retries." if status >= 500 else ""
+
+
+def announce(message: str, *, quiet: bool = False) -> None:
+    """Log a progress message on ``parlay_ext.models`` and, unless ``quiet``, print it too.
+
+    Printed to standard error as well as logged: loading or choosing a model must never look
+    frozen, and most scripts do not configure logging.
+    """
+    _progress_logger.info(message)
+    if not quiet:
+        print(f"[parlay] {message}", file=sys.stderr, flush=True)
 
 
 def missing_sdk(extra: str, package: str, error: ImportError) -> ImportError:

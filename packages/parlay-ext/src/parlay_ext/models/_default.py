@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import logging
 import os
-import sys
 from collections.abc import Mapping
 from typing import Any
 
 from parlay_core.models import ChatCompletionClient
+from parlay_ext.models._common import announce
 
 __all__ = ["DEFAULT_ANTHROPIC_MODEL", "DEFAULT_OPENAI_MODEL", "default_model_client"]
 
@@ -17,16 +16,6 @@ DEFAULT_OPENAI_MODEL = "gpt-4o-mini"
 
 DEFAULT_ANTHROPIC_MODEL = "claude-3-5-haiku-latest"
 """The model :func:`default_model_client` uses when ``ANTHROPIC_API_KEY`` is set."""
-
-_logger = logging.getLogger("parlay_ext.models")
-
-
-def _announce(message: str, quiet: bool) -> None:
-    _logger.info(message)
-    if not quiet:
-        # Printed as well as logged: a first run that builds or loads a model must never look
-        # frozen, and most scripts do not configure logging.
-        print(f"[parlay] {message}", file=sys.stderr, flush=True)
 
 
 def default_model_client(
@@ -70,14 +59,14 @@ def default_model_client(
         from parlay_ext.models.openai import OpenAIChatCompletionClient
 
         model = env.get("PARLAY_OPENAI_MODEL", DEFAULT_OPENAI_MODEL)
-        _announce(f"Using OpenAI ({model}): OPENAI_API_KEY is set.", quiet)
+        announce(f"Using OpenAI ({model}): OPENAI_API_KEY is set.", quiet=quiet)
         kwargs.setdefault("model", model)
         return OpenAIChatCompletionClient(**kwargs)
     if forced == "anthropic" or (not forced and env.get("ANTHROPIC_API_KEY")):
         from parlay_ext.models.anthropic import AnthropicChatCompletionClient
 
         model = env.get("PARLAY_ANTHROPIC_MODEL", DEFAULT_ANTHROPIC_MODEL)
-        _announce(f"Using Anthropic ({model}): ANTHROPIC_API_KEY is set.", quiet)
+        announce(f"Using Anthropic ({model}): ANTHROPIC_API_KEY is set.", quiet=quiet)
         kwargs.setdefault("model", model)
         return AnthropicChatCompletionClient(**kwargs)
     from parlay_ext.models.llama_cpp import LlamaCppChatCompletionClient
@@ -85,6 +74,7 @@ def default_model_client(
     path = env.get("PARLAY_GGUF_PATH")
     if path:
         kwargs.setdefault("model_path", path)
+    kwargs.setdefault("quiet", quiet)
     why = "forced by PARLAY_MODEL_CLIENT" if forced else "no OPENAI_API_KEY or ANTHROPIC_API_KEY"
-    _announce(f"Using the embedded offline model (llama.cpp, {why}).", quiet)
+    announce(f"Using the embedded offline model (llama.cpp, {why}).", quiet=quiet)
     return LlamaCppChatCompletionClient(**kwargs)
