@@ -7,6 +7,12 @@ from parlay_agentchat.teams._round_robin import (
     RoundRobinGroupChatConfig,
     RoundRobinGroupChatManager,
 )
+from parlay_agentchat.teams._selector import (
+    SelectorGroupChat,
+    SelectorGroupChatConfig,
+    SelectorGroupChatManager,
+)
+from parlay_agentchat.teams._swarm import Swarm, SwarmConfig, SwarmGroupChatManager
 
 __all__ = [
     "BaseGroupChat",
@@ -14,4 +20,10 @@ __all__ = [
     "RoundRobinGroupChat",
     "RoundRobinGroupChatConfig",
     "RoundRobinGroupChatManager",
+    "SelectorGroupChat",
+    "SelectorGroupChatConfig",
+    "SelectorGroupChatManager",
+    "Swarm",
+    "SwarmConfig",
+    "SwarmGroupChatManager",
 ]

@@ -48,14 +48,30 @@ from parlay_core import (
     AgentRuntime,
     CancellationToken,
     ComponentBase,
+    ComponentModel,
     SingleThreadedAgentRuntime,
     TypeSubscription,
+    load_component,
 )
 from parlay_core.exceptions import StateError
 
-__all__ = ["BaseGroupChat"]
+__all__ = ["BaseGroupChat", "load_participants"]
 
 _CANCELLED = object()
+
+
+def load_participants(configs: Sequence[ComponentModel]) -> list[ChatAgent | Team]:
+    """Load participant configs, checking that each is an agent or a team."""
+    loaded: list[ChatAgent | Team] = []
+    for config in configs:
+        participant = load_component(config)
+        if not isinstance(participant, (ChatAgent, Team)):
+            raise AgentConfigurationError(
+                f"A participant config loaded a {type(participant).__name__}, which is neither "
+                "a chat agent nor a team."
+            )
+        loaded.append(participant)
+    return loaded
 
 
 class BaseGroupChat(Team, ABC, ComponentBase[BaseModel]):
@@ -299,7 +315,8 @@ class BaseGroupChat(Team, ABC, ComponentBase[BaseModel]):
                 if isinstance(item, GroupChatTermination):
                     if item.error is not None:
                         raise TeamRunError(
-                            f"The team run failed: {item.error}. Fix the cause, then run the "
+                            f"The team run failed: {str(item.error).rstrip('.')}. Fix the "
+                            "cause, then run the "
                             "team again (call reset() first to start the conversation afresh)."
                         ) from item.error.exception
                     stop_reason = item.message.content

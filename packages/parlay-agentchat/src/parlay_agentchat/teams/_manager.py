@@ -89,6 +89,8 @@ class BaseGroupChatManager(RoutedAgent, ABC):
         self._message_thread: list[Message] = []
         self._current_turn = 0
         self._active_speakers: list[str] = []
+        # The token of the turn being handed out, for model-based selectors.
+        self._turn_token = CancellationToken()
 
     # --- what subclasses decide ----------------------------------------------------------------
 
@@ -102,6 +104,10 @@ class BaseGroupChatManager(RoutedAgent, ABC):
 
     async def reset(self) -> None:
         """Forget what the subclass keeps (speaker indexes, ...)."""
+
+    async def update_message_thread(self, messages: Sequence[Message]) -> None:
+        """Append new messages to the thread; subclasses may also track them elsewhere."""
+        self._message_thread.extend(messages)
 
     # --- output --------------------------------------------------------------------------------
 
@@ -144,7 +150,7 @@ class BaseGroupChatManager(RoutedAgent, ABC):
                 TopicId(self._group_topic_type, self.id.key),
                 cancellation_token=token,
             )
-            self._message_thread.extend(message.messages)
+            await self.update_message_thread(message.messages)
             if await self._check_termination(message.messages, count_turn=False):
                 return
         await self._hand_out_turns(token)
@@ -169,7 +175,7 @@ class BaseGroupChatManager(RoutedAgent, ABC):
 
     async def _after_turn(self, name: str, delta: list[Message], token: CancellationToken) -> None:
         try:
-            self._message_thread.extend(delta)
+            await self.update_message_thread(delta)
             if name in self._active_speakers:
                 self._active_speakers.remove(name)
             if self._active_speakers:
@@ -231,6 +237,7 @@ class BaseGroupChatManager(RoutedAgent, ABC):
         self._signal_termination(stop)
 
     async def _hand_out_turns(self, token: CancellationToken) -> None:
+        self._turn_token = token
         selected = await self.select_speaker(self._message_thread)
         names = [selected] if isinstance(selected, str) else list(selected)
         for name in names:

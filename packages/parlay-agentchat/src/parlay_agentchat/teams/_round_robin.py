@@ -9,13 +9,12 @@ from typing import Any
 from pydantic import BaseModel
 from typing_extensions import Self
 
-from parlay_agentchat._exceptions import AgentConfigurationError
 from parlay_agentchat.base import ChatAgent, Team, TerminationCondition
 from parlay_agentchat.messages import BaseAgentEvent, BaseChatMessage, MessageFactory
 from parlay_agentchat.state import RoundRobinManagerState
-from parlay_agentchat.teams._base_group_chat import BaseGroupChat
+from parlay_agentchat.teams._base_group_chat import BaseGroupChat, load_participants
 from parlay_agentchat.teams._manager import BaseGroupChatManager, OutputItem
-from parlay_core import AgentRuntime, Component, ComponentModel, load_component
+from parlay_core import AgentRuntime, Component, ComponentModel
 
 __all__ = ["RoundRobinGroupChat", "RoundRobinGroupChatConfig", "RoundRobinGroupChatManager"]
 
@@ -62,20 +61,6 @@ class RoundRobinGroupChatConfig(BaseModel):
     termination_condition: ComponentModel | None = None
     max_turns: int | None = None
     emit_team_events: bool = False
-
-
-def load_participants(configs: Sequence[ComponentModel]) -> list[ChatAgent | Team]:
-    """Load participant configs, checking that each is an agent or a team."""
-    loaded: list[ChatAgent | Team] = []
-    for config in configs:
-        participant = load_component(config)
-        if not isinstance(participant, (ChatAgent, Team)):
-            raise AgentConfigurationError(
-                f"A participant config loaded a {type(participant).__name__}, which is neither "
-                "a chat agent nor a team."
-            )
-        loaded.append(participant)
-    return loaded
 
 
 class RoundRobinGroupChat(BaseGroupChat, Component[RoundRobinGroupChatConfig]):
