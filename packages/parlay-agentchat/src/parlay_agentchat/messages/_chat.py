@@ -121,17 +121,18 @@ class StructuredMessage(BaseChatMessage, Generic[StructuredContentType]):
         format_string: A ``str.format`` template over the content's fields used by
             :meth:`to_text`; without one the content is rendered as JSON.
 
-    Example:
-        >>> class Weather(BaseModel):
-        ...     city: str
-        ...     degrees: int
-        >>> message = StructuredMessage[Weather](
-        ...     content=Weather(city="Oslo", degrees=4),
-        ...     source="forecaster",
-        ...     format_string="{city}: {degrees} C",
-        ... )
-        >>> message.to_text()
-        'Oslo: 4 C'
+    Example::
+
+        class Weather(BaseModel):
+            city: str
+            degrees: int
+
+        message = StructuredMessage[Weather](
+            content=Weather(city="Oslo", degrees=4),
+            source="forecaster",
+            format_string="{city}: {degrees} C",
+        )
+        message.to_text()  # 'Oslo: 4 C'
     """
 
     content: StructuredContentType
