@@ -1,0 +1,283 @@
+"""Running model-written code blocks as local processes."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import os
+import re
+import shutil
+import sys
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+from pydantic import BaseModel
+from typing_extensions import Self
+
+from parlay_core import CancellationToken
+from parlay_core._component_config import Component
+from parlay_core.code_executor import CodeBlock, CodeExecutor, CodeResult
+from parlay_core.exceptions import CodeExecutionError
+from parlay_ext.code_executors.local._process import run_process
+
+__all__ = [
+    "CommandLineCodeResult",
+    "LocalCommandLineCodeExecutor",
+    "LocalCommandLineCodeExecutorConfig",
+]
+
+_PYTHON = frozenset({"python", "py", "python3"})
+_SHELL = frozenset({"bash", "shell", "sh"})
+_POWERSHELL = frozenset({"pwsh", "powershell", "ps1"})
+_FILENAME = re.compile(r"^\s*(?:#|//|--)\s*filename:\s*(?P<name>[^\s]+)\s*$", re.IGNORECASE)
+
+
+@dataclass
+class CommandLineCodeResult(CodeResult):
+    """A :class:`~parlay_core.code_executor.CodeResult` that also names the file that ran.
+
+    Attributes:
+        code_file: The file the last block was written to, or None if none was written.
+    """
+
+    code_file: str | None = None
+
+
+class LocalCommandLineCodeExecutorConfig(BaseModel):
+    """Configuration of :class:`LocalCommandLineCodeExecutor` (see its arguments)."""
+
+    timeout: float = 60
+    work_dir: str | None = None
+    virtual_env_dir: str | None = None
+    max_output_bytes: int = 1_000_000
+    cleanup_temp_files: bool = True
+
+
+class LocalCommandLineCodeExecutor(CodeExecutor, Component[LocalCommandLineCodeExecutorConfig]):
+    """Runs Python and shell code blocks as processes on this machine.
+
+    Each block is written to a file in the working directory and run there: ``python`` blocks
+    with the virtual environment's interpreter (or this interpreter), ``sh``/``bash``/``shell``
+    blocks with ``bash`` (or ``sh``), ``pwsh`` blocks with PowerShell. A block whose first line
+    is ``# filename: name.py`` is saved under that name. Blocks run in order and stop at the
+    first failure; their outputs are joined.
+
+    Every block runs in its own process group. At the timeout, when its output passes
+    ``max_output_bytes``, or when the cancellation token fires, the whole group is killed, so
+    neither a runaway loop, a flood of output nor a forgotten child process outlives the call.
+
+    This is **not a sandbox**: the code runs as the current user, sees the environment
+    (including any API keys in it), the network and every file that user can reach. Use it
+    for code you would run yourself; otherwise use a container-based executor.
+
+    Args:
+        timeout: Seconds each block may run.
+        work_dir: Where code files are written and run; default: a temporary directory,
+            removed by :meth:`stop`.
+        virtual_env_context: A virtual environment to run in: the object returned by
+            ``venv.EnvBuilder().ensure_directories(path)`` (AutoGen's convention), or its path.
+        max_output_bytes: Output kept per block; past it the block is stopped.
+        cleanup_temp_files: Delete each code file after it runs.
+        env: The environment for the code; default: this process's environment.
+
+    Raises:
+        ValueError: ``timeout`` or ``max_output_bytes`` is not positive.
+    """
+
+    component_config_schema = LocalCommandLineCodeExecutorConfig
+    component_provider_override = "parlay_ext.code_executors.local.LocalCommandLineCodeExecutor"
+
+    def __init__(
+        self,
+        timeout: float = 60,
+        work_dir: str | Path | None = None,
+        *,
+        virtual_env_context: SimpleNamespace | str | Path | None = None,
+        max_output_bytes: int = 1_000_000,
+        cleanup_temp_files: bool = True,
+        env: dict[str, str] | None = None,
+    ) -> None:
+        if timeout <= 0:
+            raise ValueError(f"timeout must be a positive number of seconds; got {timeout}.")
+        if max_output_bytes <= 0:
+            raise ValueError(f"max_output_bytes must be positive; got {max_output_bytes}.")
+        self._timeout = timeout
+        self._given_dir = None if work_dir is None else Path(work_dir)
+        self._venv = _venv_dir(virtual_env_context)
+        self._max_output = max_output_bytes
+        self._cleanup = cleanup_temp_files
+        self._env = env
+        self._temp_dir: tempfile.TemporaryDirectory[str] | None = None
+
+    @property
+    def timeout(self) -> float:
+        """Seconds each block may run."""
+        return self._timeout
+
+    @property
+    def work_dir(self) -> Path:
+        """The directory code runs in (created on first use)."""
+        if self._given_dir is not None:
+            return self._given_dir
+        if self._temp_dir is None:
+            self._temp_dir = tempfile.TemporaryDirectory(prefix="parlay-code-")
+        return Path(self._temp_dir.name)
+
+    async def start(self) -> None:
+        """Create the working directory."""
+        self.work_dir.mkdir(parents=True, exist_ok=True)
+
+    async def stop(self) -> None:
+        """Remove the temporary working directory, if this executor created one."""
+        if self._temp_dir is not None:
+            self._temp_dir.cleanup()
+            self._temp_dir = None
+
+    async def restart(self) -> None:
+        """Start again with a fresh temporary directory (a given ``work_dir`` is kept)."""
+        await self.stop()
+        await self.start()
+
+    def _environment(self) -> dict[str, str]:
+        env = dict(os.environ if self._env is None else self._env)
+        if self._venv is not None:
+            env["VIRTUAL_ENV"] = str(self._venv)
+            env["PATH"] = str(_bin_dir(self._venv)) + os.pathsep + env.get("PATH", "")
+            env.pop("PYTHONHOME", None)
+        return env
+
+    def _command(self, language: str, file: Path) -> list[str] | None:
+        if language in _PYTHON:
+            if self._venv is not None:
+                exe = _bin_dir(self._venv) / ("python.exe" if sys.platform == "win32" else "python")
+                return [str(exe), str(file)]
+            return [sys.executable, str(file)]
+        if language in _SHELL:
+            shell = shutil.which("bash") or shutil.which("sh")
+            return None if shell is None else [shell, str(file)]
+        if language in _POWERSHELL:
+            pwsh = shutil.which("pwsh") or shutil.which("powershell")
+            return None if pwsh is None else [pwsh, "-NoProfile", "-File", str(file)]
+        return None
+
+    def _file_for(self, block: CodeBlock, language: str) -> Path | str:
+        first_line = block.code.split("\n", 1)[0]
+        match = _FILENAME.match(first_line)
+        if match is not None:
+            target = (self.work_dir / match.group("name")).resolve()
+            if not target.is_relative_to(self.work_dir.resolve()):
+                return f"The filename {match.group('name')!r} points outside the working directory."
+            return target
+        suffix = ".py" if language in _PYTHON else ".ps1" if language in _POWERSHELL else ".sh"
+        digest = hashlib.sha256(block.code.encode()).hexdigest()[:16]
+        return self.work_dir / f"tmp_code_{digest}{suffix}"
+
+    async def execute_code_blocks(
+        self, code_blocks: list[CodeBlock], cancellation_token: CancellationToken
+    ) -> CommandLineCodeResult:
+        """Run the blocks in order and stop at the first that fails.
+
+        Returns:
+            The joined output; the exit code of the first failing block (124 for a timeout),
+            or 0. Unsupported languages and output floods are failed results, not exceptions.
+
+        Raises:
+            CodeExecutionError: The interpreter could not be started at all.
+            asyncio.CancelledError: ``cancellation_token`` fired; the running code was killed.
+        """
+        await self.start()
+        outputs: list[str] = []
+        code_file: str | None = None
+        for block in code_blocks:
+            language = block.language.strip().lower()
+            file = self._file_for(block, language)
+            command = None if isinstance(file, str) else self._command(language, file)
+            if isinstance(file, str) or command is None:
+                reason = file if isinstance(file, str) else _unsupported(language)
+                outputs.append(reason)
+                return CommandLineCodeResult(1, "\n".join(outputs), code_file)
+            file.parent.mkdir(parents=True, exist_ok=True)
+            file.write_text(block.code, encoding="utf-8")
+            code_file = str(file)
+            task = asyncio.ensure_future(
+                run_process(
+                    command,
+                    cwd=self.work_dir,
+                    env=self._environment(),
+                    timeout=self._timeout,
+                    max_output_bytes=self._max_output,
+                )
+            )
+            cancellation_token.link_future(task)
+            try:
+                outcome = await task
+            except OSError as exc:
+                raise CodeExecutionError(
+                    f"Could not start {command[0]!r} to run a {language} block: {exc}."
+                ) from exc
+            finally:
+                if self._cleanup:
+                    file.unlink(missing_ok=True)
+            output = outcome.output
+            if outcome.timed_out:
+                output += (
+                    f"\nTimeout: the code ran longer than {self._timeout:g} s and was stopped."
+                )
+            elif outcome.truncated:
+                output += (
+                    f"\nOutput limit: the code printed more than {self._max_output} bytes and "
+                    "was stopped."
+                )
+            outputs.append(output)
+            if outcome.exit_code != 0:
+                return CommandLineCodeResult(outcome.exit_code, "".join(outputs), code_file)
+        return CommandLineCodeResult(0, "".join(outputs), code_file)
+
+    def _to_config(self) -> LocalCommandLineCodeExecutorConfig:
+        return LocalCommandLineCodeExecutorConfig(
+            timeout=self._timeout,
+            work_dir=None if self._given_dir is None else str(self._given_dir),
+            virtual_env_dir=None if self._venv is None else str(self._venv),
+            max_output_bytes=self._max_output,
+            cleanup_temp_files=self._cleanup,
+        )
+
+    @classmethod
+    def _from_config(cls, config: LocalCommandLineCodeExecutorConfig) -> Self:
+        return cls(
+            timeout=config.timeout,
+            work_dir=config.work_dir,
+            virtual_env_context=config.virtual_env_dir,
+            max_output_bytes=config.max_output_bytes,
+            cleanup_temp_files=config.cleanup_temp_files,
+        )
+
+
+def _unsupported(language: str) -> str:
+    if language in _SHELL or language in _POWERSHELL:
+        return f"No interpreter for {language!r} blocks was found on PATH."
+    return (
+        f"Unsupported language {language!r}: this executor runs python, bash/sh/shell and "
+        "pwsh blocks."
+    )
+
+
+def _venv_dir(context: Any) -> Path | None:
+    if context is None:
+        return None
+    if isinstance(context, (str, Path)):
+        return Path(context)
+    env_dir = getattr(context, "env_dir", None)
+    if env_dir is None:
+        raise ValueError(
+            "virtual_env_context must be a path or the object venv.EnvBuilder()."
+            "ensure_directories(path) returns (it has an env_dir attribute)."
+        )
+    return Path(env_dir)
+
+
+def _bin_dir(venv: Path) -> Path:
+    return venv / ("Scripts" if sys.platform == "win32" else "bin")
