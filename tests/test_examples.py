@@ -22,6 +22,8 @@ EXPECTED: dict[str, list[str]] = {
         "[billing order-1] charged 8.00 for saucers (total 32.50)",
         "agents created lazily: ['billing/order-1', 'billing/order-2', 'shipping/order-1', 'shipping/order-2']",
     ],
+    # A 135M model's words are not predictable: check that the agent was asked and answered.
+    "ai_agent.py": ["user: 中国的首都是哪个城市?", "my_agent replied ("],
     "demo.py": ["=== Step 1:", "OK, Got it!", "=== Step 2:", "Demo finished"],
 }
 
