@@ -16,6 +16,7 @@ __all__ = [
     "BaseGroupChatManagerState",
     "BaseState",
     "ChatAgentContainerState",
+    "CodeExecutorAgentState",
     "RoundRobinManagerState",
     "SelectorManagerState",
     "SocietyOfMindAgentState",
@@ -49,6 +50,17 @@ class AssistantAgentState(BaseState):
 
     llm_context: Mapping[str, Any] = Field(default_factory=_empty_context)
     type: str = Field(default="AssistantAgentState")
+
+
+class CodeExecutorAgentState(BaseState):
+    """A :class:`~parlay_agentchat.agents.CodeExecutorAgent`'s state: its model context.
+
+    Attributes:
+        llm_context: The model context's state, ``{"messages": [...]}``.
+    """
+
+    llm_context: Mapping[str, Any] = Field(default_factory=_empty_context)
+    type: str = Field(default="CodeExecutorAgentState")
 
 
 class SocietyOfMindAgentState(BaseState):

@@ -1,0 +1,157 @@
+"""CodeExecutorAgent: running given code, writing code with a model, retries and approval."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel
+from typing_extensions import Self
+
+from parlay_agentchat.agents import ApprovalRequest, ApprovalResponse, CodeExecutorAgent
+from parlay_agentchat.messages import CodeExecutionEvent, CodeGenerationEvent, TextMessage
+from parlay_core import CancellationToken, Component, load_component
+from parlay_core.code_executor import CodeBlock, CodeExecutor, CodeResult
+from parlay_core.models import UserMessage
+from parlay_core.testing import ReplayChatCompletionClient
+
+
+class FakeExecutorConfig(BaseModel):
+    outputs: list[tuple[int, str]]
+
+
+class FakeExecutor(CodeExecutor, Component[FakeExecutorConfig]):
+    """Returns scripted results and records what it was asked to run."""
+
+    component_config_schema = FakeExecutorConfig
+
+    def __init__(self, outputs: list[tuple[int, str]]) -> None:
+        self.outputs = list(outputs)
+        self.ran: list[list[CodeBlock]] = []
+
+    async def execute_code_blocks(
+        self, code_blocks: list[CodeBlock], cancellation_token: CancellationToken
+    ) -> CodeResult:
+        self.ran.append(code_blocks)
+        exit_code, output = self.outputs.pop(0)
+        return CodeResult(exit_code=exit_code, output=output)
+
+    async def start(self) -> None:
+        pass
+
+    async def stop(self) -> None:
+        pass
+
+    async def restart(self) -> None:
+        pass
+
+    def _to_config(self) -> FakeExecutorConfig:
+        return FakeExecutorConfig(outputs=self.outputs)
+
+    @classmethod
+    def _from_config(cls, config: FakeExecutorConfig) -> Self:
+        return cls(config.outputs)
+
+
+CODE = "Here:\n```python\nprint(1 + 2)\n```\nand\n```js\nconsole.log(1)\n```\n"
+
+
+async def test_runs_code_blocks_from_the_messages() -> None:
+    executor = FakeExecutor([(0, "3\n")])
+    agent = CodeExecutorAgent("runner", executor)
+    result = await agent.run(task=CODE)
+    assert result.messages[-1] == TextMessage(
+        id=result.messages[-1].id,
+        created_at=result.messages[-1].created_at,  # type: ignore[union-attr]
+        content="3\n",
+        source="runner",
+    )
+    assert executor.ran == [[CodeBlock(code="print(1 + 2)\n", language="python")]]
+
+
+async def test_no_code_silent_scripts_errors_and_sources() -> None:
+    executor = FakeExecutor([(0, ""), (2, "Traceback: boom")])
+    agent = CodeExecutorAgent("runner", executor, sources=["coder"])
+    no_code = await agent.on_messages(
+        [TextMessage(content=CODE, source="someone else")], CancellationToken()
+    )
+    assert no_code.chat_message.to_text().startswith("No code blocks found in the thread.")
+    silent = await agent.on_messages(
+        [TextMessage(content=CODE, source="coder")], CancellationToken()
+    )
+    assert "produced no output to console" in silent.chat_message.to_text()
+    failed = await agent.on_messages(
+        [TextMessage(content=CODE, source="coder")], CancellationToken()
+    )
+    assert failed.chat_message.to_text() == (
+        "The script ran, then exited with an error (POSIX exit code: 2)\n"
+        "Its output was:\nTraceback: boom"
+    )
+
+
+async def test_refused_code_is_not_run() -> None:
+    executor = FakeExecutor([])
+    requests: list[ApprovalRequest] = []
+
+    async def deny(request: ApprovalRequest) -> ApprovalResponse:
+        requests.append(request)
+        return ApprovalResponse(approved=False, reason="not today")
+
+    agent = CodeExecutorAgent("runner", executor, approval_func=deny)
+    result = await agent.run(task=CODE)
+    assert result.messages[-1].to_text() == "Code execution was not approved. Reason: not today"
+    assert executor.ran == []
+    assert "print(1 + 2)" in requests[0].code
+
+
+async def test_model_writes_code_retries_on_error_and_reflects() -> None:
+    executor = FakeExecutor([(1, "NameError: x"), (0, "42\n")])
+    model = ReplayChatCompletionClient(
+        ["```python\nprint(x)\n```", "```python\nprint(42)\n```", "The answer is 42."]
+    )
+    agent = CodeExecutorAgent("coder", executor, model_client=model, max_retries_on_error=1)
+    result = await agent.run(task="Print the answer.")
+    kinds = [type(m).__name__ for m in result.messages]
+    assert kinds == [
+        "TextMessage",
+        "CodeGenerationEvent",
+        "CodeExecutionEvent",
+        "CodeGenerationEvent",
+        "CodeExecutionEvent",
+        "TextMessage",
+    ]
+    second = result.messages[3]
+    assert isinstance(second, CodeGenerationEvent)
+    assert second.retry_attempt == 1
+    executed = result.messages[4]
+    assert isinstance(executed, CodeExecutionEvent)
+    assert executed.result.output == "42\n"
+    assert result.messages[-1].to_text() == "The answer is 42."
+    retry_prompt = model.create_calls[1]["messages"]
+    assert (
+        UserMessage(
+            content="The script ran, then exited with an error (POSIX exit code: 1)\n"
+            "Its output was:\nNameError: x",
+            source="coder",
+        )
+        in retry_prompt
+    )
+    state = await agent.save_state()
+    assert state["type"] == "CodeExecutorAgentState"
+    assert len(state["llm_context"]["messages"]) == 6
+
+
+async def test_model_reply_without_code_ends_the_turn() -> None:
+    agent = CodeExecutorAgent(
+        "coder", FakeExecutor([]), model_client=ReplayChatCompletionClient(["No code needed."])
+    )
+    result = await agent.run(task="Say hi.")
+    assert [m.to_text() for m in result.messages] == ["Say hi.", "No code needed."]
+
+
+def test_config_round_trip() -> None:
+    agent = CodeExecutorAgent(
+        "runner", FakeExecutor([(0, "x")]), sources=["coder"], supported_languages=["Python"]
+    )
+    model = agent.dump_component()
+    assert model.provider == "parlay_agentchat.agents.CodeExecutorAgent"
+    assert model.config["supported_languages"] == ["python"]
+    loaded = load_component(model, expected=CodeExecutorAgent, allow_import_paths=["tests"])
+    assert loaded.dump_component() == model
