@@ -59,7 +59,7 @@ async def test_runs_code_blocks_from_the_messages() -> None:
     result = await agent.run(task=CODE)
     assert result.messages[-1] == TextMessage(
         id=result.messages[-1].id,
-        created_at=result.messages[-1].created_at,  # type: ignore[union-attr]
+        created_at=result.messages[-1].created_at,
         content="3\n",
         source="runner",
     )
