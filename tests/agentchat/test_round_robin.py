@@ -531,3 +531,14 @@ async def test_structured_output_participants_register_their_message_type() -> N
 
 def test_condition_type_is_termination_condition() -> None:
     assert isinstance(TextMentionTermination("x"), TerminationCondition)
+
+
+def test_a_team_runs_in_one_event_loop_after_another() -> None:
+    a = Scripted("a", ["a1", "a2"])
+    team = RoundRobinGroupChat([a], max_turns=1)
+    first = asyncio.run(team.run(task="one"))
+    second = asyncio.run(team.run(task="two"))
+    assert texts(first.messages) == [("user", "one"), ("a", "a1")]
+    assert texts(second.messages) == [("user", "two"), ("a", "a2")]
+    state = asyncio.run(team.save_state())
+    assert len(state["agent_states"]["RoundRobinGroupChatManager"]["message_thread"]) == 4

@@ -42,7 +42,7 @@ from parlay_agentchat.teams._events import (
     GroupChatStart,
     GroupChatTermination,
 )
-from parlay_agentchat.teams._manager import BaseGroupChatManager, OutputItem
+from parlay_agentchat.teams._manager import BaseGroupChatManager, OutputChannel
 from parlay_core import (
     AgentId,
     AgentRuntime,
@@ -143,7 +143,7 @@ class BaseGroupChat(Team, ABC, ComponentBase[BaseModel]):
         )
         self._initialized = False
         self._is_running = False
-        self._output_queue: asyncio.Queue[OutputItem | object] = asyncio.Queue()
+        self._output = OutputChannel()
 
     @property
     def name(self) -> str:
@@ -157,12 +157,12 @@ class BaseGroupChat(Team, ABC, ComponentBase[BaseModel]):
 
     @abstractmethod
     def _create_manager(
-        self, output_queue: asyncio.Queue[OutputItem], message_factory: MessageFactory
+        self, output_channel: OutputChannel, message_factory: MessageFactory
     ) -> BaseGroupChatManager:
         """Build the manager agent (called by the runtime, inside its factory)."""
 
     def _manager_args(
-        self, output_queue: asyncio.Queue[OutputItem], message_factory: MessageFactory
+        self, output_channel: OutputChannel, message_factory: MessageFactory
     ) -> dict[str, Any]:
         """The constructor arguments every manager takes."""
         return {
@@ -172,7 +172,7 @@ class BaseGroupChat(Team, ABC, ComponentBase[BaseModel]):
             "participant_topic_types": self._participant_topic_types,
             "participant_names": self._participant_names,
             "participant_descriptions": [p.description for p in self._participants],
-            "output_queue": output_queue,
+            "output_channel": output_channel,
             "termination_condition": self._termination_condition,
             "max_turns": self._max_turns,
             "message_factory": message_factory,
@@ -190,11 +190,10 @@ class BaseGroupChat(Team, ABC, ComponentBase[BaseModel]):
             )
             await runtime.add_subscription(TypeSubscription(topic_type, topic_type))
             await runtime.add_subscription(TypeSubscription(group, topic_type))
-        queue: Any = self._output_queue
         await BaseGroupChatManager.register(
             runtime,
             self._manager_topic_type,
-            lambda: self._create_manager(queue, self._message_factory),
+            lambda: self._create_manager(self._output, self._message_factory),
         )
         manager = self._manager_topic_type
         for topic_type in (manager, group, self._output_topic_type):
@@ -280,11 +279,14 @@ class BaseGroupChat(Team, ABC, ComponentBase[BaseModel]):
         # abandoned or fails, so no turn keeps running in the background.
         run_token = CancellationToken()
         loop = asyncio.get_running_loop()
-        queue = self._output_queue
+        queue: asyncio.Queue[object] = asyncio.Queue()
+        self._output.queue = queue
 
         def wake_reader() -> None:
-            # The token may be cancelled from another thread (a UI, a signal handler).
-            loop.call_soon_threadsafe(queue.put_nowait, _CANCELLED)
+            # The token may be cancelled from another thread (a UI, a signal handler), or
+            # long after the run, when its loop is gone.
+            if not loop.is_closed():
+                loop.call_soon_threadsafe(queue.put_nowait, _CANCELLED)
 
         run_token.add_callback(wake_reader)
         if cancellation_token is not None:
@@ -297,7 +299,7 @@ class BaseGroupChat(Team, ABC, ComponentBase[BaseModel]):
             if self._embedded:
                 assert isinstance(self._runtime, SingleThreadedAgentRuntime)
                 self._runtime.start()
-                shutdown = asyncio.ensure_future(self._stop_when_idle(self._runtime))
+                shutdown = asyncio.ensure_future(self._stop_when_idle(self._runtime, queue))
             await self._runtime.send_message(
                 GroupChatStart(messages=messages, output_task_messages=output_task_messages),
                 self._manager_id(),
@@ -307,11 +309,7 @@ class BaseGroupChat(Team, ABC, ComponentBase[BaseModel]):
             while True:
                 item = await queue.get()
                 if item is _CANCELLED:
-                    if run_token.is_cancelled():
-                        raise asyncio.CancelledError(
-                            "The team run was cancelled through its token."
-                        )
-                    continue  # left over from an earlier run
+                    raise asyncio.CancelledError("The team run was cancelled through its token.")
                 if isinstance(item, GroupChatTermination):
                     if item.error is not None:
                         raise TeamRunError(
@@ -334,21 +332,23 @@ class BaseGroupChat(Team, ABC, ComponentBase[BaseModel]):
                 if shutdown is not None:
                     await shutdown
             finally:
-                while not self._output_queue.empty():
-                    self._output_queue.get_nowait()
+                if self._output.queue is queue:
+                    self._output.queue = None
                 self._is_running = False
 
-    async def _stop_when_idle(self, runtime: SingleThreadedAgentRuntime) -> None:
+    async def _stop_when_idle(
+        self, runtime: SingleThreadedAgentRuntime, queue: asyncio.Queue[object]
+    ) -> None:
         try:
             await runtime.stop_when_idle()
         except Exception as error:
             details = ErrorDetails.from_exception(error, "the team's runtime")
             stop = StopMessage(content="An exception occurred in the runtime.", source=self._name)
-            self._output_queue.put_nowait(GroupChatTermination(stop, details))
+            queue.put_nowait(GroupChatTermination(stop, details))
             return
         # Nothing is left to do, yet no condition stopped the run.
         stop = StopMessage(content="The group chat is stopped.", source=self._manager_name)
-        self._output_queue.put_nowait(GroupChatTermination(stop))
+        queue.put_nowait(GroupChatTermination(stop))
 
     # --- control -------------------------------------------------------------------------------
 
@@ -372,8 +372,6 @@ class BaseGroupChat(Team, ABC, ComponentBase[BaseModel]):
             finally:
                 await self._runtime.stop_when_idle()
         finally:
-            while not self._output_queue.empty():
-                self._output_queue.get_nowait()
             self._is_running = False
 
     async def reset(self) -> None:

@@ -35,12 +35,31 @@ from parlay_agentchat.teams._events import (
 )
 from parlay_core import CancellationToken, MessageContext, RoutedAgent, TopicId, event, rpc
 
-__all__ = ["BaseGroupChatManager", "OutputItem"]
+__all__ = ["BaseGroupChatManager", "OutputChannel"]
 
 _event_logger = logging.getLogger(EVENT_LOGGER_NAME)
 
-OutputItem = Union[BaseAgentEvent, BaseChatMessage, GroupChatTermination]
 Message = Union[BaseAgentEvent, BaseChatMessage]
+
+
+class OutputChannel:
+    """Where a manager puts what the caller of ``run_stream`` sees.
+
+    The team gives the channel a fresh queue for each run, so a team works across event loops
+    (for example two ``asyncio.run`` calls) and nothing from an earlier run leaks into the next.
+    Items put while no run is reading are dropped.
+    """
+
+    __slots__ = ("queue",)
+
+    def __init__(self) -> None:
+        self.queue: asyncio.Queue[object] | None = None
+
+    def put(self, item: object) -> None:
+        """Hand ``item`` to the reader of the current run, if any."""
+        queue = self.queue
+        if queue is not None:
+            queue.put_nowait(item)
 
 
 class BaseGroupChatManager(RoutedAgent, ABC):
@@ -53,7 +72,7 @@ class BaseGroupChatManager(RoutedAgent, ABC):
         participant_topic_types: Each participant's own topic type.
         participant_names: The participants' names, in order.
         participant_descriptions: The participants' descriptions, in order.
-        output_queue: Where the caller's ``run_stream`` reads from.
+        output_channel: Where the caller's ``run_stream`` reads from.
         termination_condition: The team's condition, if any.
         max_turns: The team's turn limit, if any.
         message_factory: Loads dumped messages when a state is restored.
@@ -68,7 +87,7 @@ class BaseGroupChatManager(RoutedAgent, ABC):
         participant_topic_types: Sequence[str],
         participant_names: Sequence[str],
         participant_descriptions: Sequence[str],
-        output_queue: asyncio.Queue[OutputItem],
+        output_channel: OutputChannel,
         termination_condition: TerminationCondition | None,
         max_turns: int | None,
         message_factory: MessageFactory,
@@ -81,7 +100,7 @@ class BaseGroupChatManager(RoutedAgent, ABC):
         self._participant_names = list(participant_names)
         self._participant_descriptions = list(participant_descriptions)
         self._topic_by_name = dict(zip(participant_names, participant_topic_types, strict=True))
-        self._output_queue = output_queue
+        self._output = output_channel
         self._termination_condition = termination_condition
         self._max_turns = max_turns
         self._message_factory = message_factory
@@ -112,13 +131,13 @@ class BaseGroupChatManager(RoutedAgent, ABC):
     # --- output --------------------------------------------------------------------------------
 
     def _emit(self, item: Message) -> None:
-        self._output_queue.put_nowait(item)
+        self._output.put(item)
         if _event_logger.isEnabledFor(logging.INFO):
             _event_logger.info("%s", item.model_dump_json())
 
     def _signal_termination(self, stop: StopMessage, error: ErrorDetails | None = None) -> None:
         self._active_speakers.clear()
-        self._output_queue.put_nowait(GroupChatTermination(stop, error))
+        self._output.put(GroupChatTermination(stop, error))
 
     def _fail(self, error: Exception, source: str) -> None:
         details = ErrorDetails.from_exception(error, source)

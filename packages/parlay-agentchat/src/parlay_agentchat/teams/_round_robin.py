@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -13,7 +12,7 @@ from parlay_agentchat.base import ChatAgent, Team, TerminationCondition
 from parlay_agentchat.messages import BaseAgentEvent, BaseChatMessage, MessageFactory
 from parlay_agentchat.state import RoundRobinManagerState
 from parlay_agentchat.teams._base_group_chat import BaseGroupChat, load_participants
-from parlay_agentchat.teams._manager import BaseGroupChatManager, OutputItem
+from parlay_agentchat.teams._manager import BaseGroupChatManager, OutputChannel
 from parlay_core import AgentRuntime, Component, ComponentModel
 
 __all__ = ["RoundRobinGroupChat", "RoundRobinGroupChatConfig", "RoundRobinGroupChatManager"]
@@ -120,9 +119,9 @@ class RoundRobinGroupChat(BaseGroupChat, Component[RoundRobinGroupChatConfig]):
         )
 
     def _create_manager(
-        self, output_queue: asyncio.Queue[OutputItem], message_factory: MessageFactory
+        self, output_channel: OutputChannel, message_factory: MessageFactory
     ) -> RoundRobinGroupChatManager:
-        return RoundRobinGroupChatManager(**self._manager_args(output_queue, message_factory))
+        return RoundRobinGroupChatManager(**self._manager_args(output_channel, message_factory))
 
     def _to_config(self) -> RoundRobinGroupChatConfig:
         condition = self._termination_condition

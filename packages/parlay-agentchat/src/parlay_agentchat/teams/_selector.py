@@ -24,7 +24,7 @@ from parlay_agentchat.messages import (
 )
 from parlay_agentchat.state import SelectorManagerState
 from parlay_agentchat.teams._base_group_chat import BaseGroupChat, load_participants
-from parlay_agentchat.teams._manager import BaseGroupChatManager, OutputItem
+from parlay_agentchat.teams._manager import BaseGroupChatManager, OutputChannel
 from parlay_core import AgentRuntime, Component, ComponentModel
 from parlay_core.model_context import ChatCompletionContext
 from parlay_core.models import (
@@ -361,7 +361,7 @@ class SelectorGroupChat(BaseGroupChat, Component[SelectorGroupChatConfig]):
         self._model_context = model_context
 
     def _create_manager(
-        self, output_queue: asyncio.Queue[OutputItem], message_factory: MessageFactory
+        self, output_channel: OutputChannel, message_factory: MessageFactory
     ) -> SelectorGroupChatManager:
         return SelectorGroupChatManager(
             model_client=self._model_client,
@@ -372,7 +372,7 @@ class SelectorGroupChat(BaseGroupChat, Component[SelectorGroupChatConfig]):
             max_selector_attempts=self._max_selector_attempts,
             model_client_streaming=self._model_client_streaming,
             model_context=self._model_context,
-            **self._manager_args(output_queue, message_factory),
+            **self._manager_args(output_channel, message_factory),
         )
 
     def _to_config(self) -> SelectorGroupChatConfig:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -19,7 +18,7 @@ from parlay_agentchat.messages import (
 )
 from parlay_agentchat.state import SwarmManagerState
 from parlay_agentchat.teams._base_group_chat import BaseGroupChat, load_participants
-from parlay_agentchat.teams._manager import BaseGroupChatManager, OutputItem
+from parlay_agentchat.teams._manager import BaseGroupChatManager, OutputChannel
 from parlay_core import AgentRuntime, Component, ComponentModel
 
 __all__ = ["Swarm", "SwarmConfig", "SwarmGroupChatManager"]
@@ -174,9 +173,9 @@ class Swarm(BaseGroupChat, Component[SwarmConfig]):
         )
 
     def _create_manager(
-        self, output_queue: asyncio.Queue[OutputItem], message_factory: MessageFactory
+        self, output_channel: OutputChannel, message_factory: MessageFactory
     ) -> SwarmGroupChatManager:
-        return SwarmGroupChatManager(**self._manager_args(output_queue, message_factory))
+        return SwarmGroupChatManager(**self._manager_args(output_channel, message_factory))
 
     def _to_config(self) -> SwarmConfig:
         condition = self._termination_condition
