@@ -282,8 +282,8 @@ async def test_group_chat_stops_when_nothing_is_left_to_do() -> None:
     from parlay_agentchat.teams import RoundRobinGroupChatManager
 
     class OneRound(RoundRobinGroupChat):
-        def _create_manager(self, output_queue: Any, message_factory: Any) -> Any:
-            manager = super()._create_manager(output_queue, message_factory)
+        def _create_manager(self, output_channel: Any, message_factory: Any) -> Any:
+            manager = super()._create_manager(output_channel, message_factory)
             original = manager.select_speaker
             spoken: list[str] = []
 
