@@ -7,7 +7,12 @@ for AutoGen keeps working while ``except ParlayError`` catches everything Parlay
     ParlayError
     ├── CantHandleException                 no handler accepts the message
     ├── UndeliverableException              the recipient does not exist (LookupError)
-    │   └── AgentTypeNotFoundError          no factory for that agent type
+    │   ├── AgentTypeNotFoundError          no factory for that agent type
+    │   └── WorkerUnavailableError          no live worker serves the agent, or it died mid-call
+    ├── RemoteHandlerError                  a handler in another process raised (+ the builtin class)
+    ├── RequestTimeoutError                 no response within the call's deadline (TimeoutError)
+    ├── TransportError                      the message transport failed (ConnectionError)
+    │   └── TransportAuthError              the transport refused the credentials
     ├── MessageDroppedException             an intervention handler dropped the message
     ├── NotAccessibleError                  the agent is remote and cannot be reached directly
     ├── AgentRegistrationError              a bad registration (ValueError)
@@ -17,7 +22,8 @@ for AutoGen keeps working while ``except ParlayError`` catches everything Parlay
     ├── SubscriptionNotFoundError           removing an unknown subscription (LookupError)
     ├── HandlerReturnTypeError              a handler returned an undeclared type (ValueError)
     ├── SerializationError                  a payload cannot be (de)serialized (ValueError)
-    │   └── UnknownMessageTypeError         no serializer is registered for a type
+    │   ├── UnknownMessageTypeError         no serializer is registered for a type
+    │   └── PayloadTooLargeError            a serialized message exceeds the transport's limit
     ├── StateError                          saving or loading agent state failed (ValueError)
     │   └── StateConflictError              a compare-and-set write met a newer revision
     ├── ComponentError                      component configuration (ValueError)
@@ -69,11 +75,14 @@ __all__ = [
     "ModelInfoError",
     "NotAccessibleError",
     "ParlayError",
+    "PayloadTooLargeError",
     "PluginConflictError",
     "PluginError",
     "PluginLoadError",
     "PluginNotFoundError",
+    "RemoteHandlerError",
     "ReplayExhaustedError",
+    "RequestTimeoutError",
     "RuntimeStateError",
     "SerializationError",
     "StateConflictError",
@@ -85,8 +94,11 @@ __all__ = [
     "ToolExecutionException",
     "ToolNotFoundException",
     "ToolSchemaError",
+    "TransportAuthError",
+    "TransportError",
     "UndeliverableException",
     "UnknownMessageTypeError",
+    "WorkerUnavailableError",
 ]
 
 
@@ -107,6 +119,42 @@ class UndeliverableException(ParlayError, LookupError):
 
 class AgentTypeNotFoundError(UndeliverableException):
     """No factory or instance is registered for the recipient's agent type."""
+
+
+class WorkerUnavailableError(UndeliverableException):
+    """No live worker serves the recipient, or the worker handling a call died before answering.
+
+    In the second case the handler may have run (in part): the call is not retried for you.
+    """
+
+
+class RemoteHandlerError(ParlayError):
+    """A handler running in another process raised an exception.
+
+    A remote builtin exception (``ValueError``, ``KeyError``, ...) arrives as a subclass of both
+    this class and that builtin, so ``except ValueError`` keeps working across processes.
+
+    Attributes:
+        remote_type: The name of the exception class raised remotely.
+        agent_id: The agent whose handler raised, as ``"type/key"``.
+    """
+
+    def __init__(self, message: str, *, remote_type: str = "", agent_id: str = "") -> None:
+        super().__init__(message)
+        self.remote_type = remote_type
+        self.agent_id = agent_id
+
+
+class RequestTimeoutError(ParlayError, TimeoutError):
+    """A remote call got no response within its deadline; the handler may or may not have run."""
+
+
+class TransportError(ParlayError, ConnectionError):
+    """The message transport (for example the NATS connection) failed or is unreachable."""
+
+
+class TransportAuthError(TransportError):
+    """The transport refused the connection's credentials (user, token, NKey or creds file)."""
 
 
 class MessageDroppedException(ParlayError):
@@ -147,6 +195,10 @@ class SerializationError(ParlayError, ValueError):
 
 class UnknownMessageTypeError(SerializationError):
     """No serializer is registered for the message type (or type name) at hand."""
+
+
+class PayloadTooLargeError(SerializationError):
+    """A serialized message is larger than the transport accepts (NATS ``max_payload``)."""
 
 
 class StateError(ParlayError, ValueError):

@@ -6,7 +6,7 @@ topics are published to again and again while subscriptions change rarely.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterator
 
 from parlay_core._agent_id import AgentId, TopicId
 from parlay_core._exceptions import SubscriptionNotFoundError
@@ -33,7 +33,7 @@ class SubscriptionTable:
     def __contains__(self, subscription_id: str) -> bool:
         return subscription_id in self._by_id
 
-    def __iter__(self) -> Iterable[Subscription]:
+    def __iter__(self) -> Iterator[Subscription]:
         return iter(list(self._by_id.values()))
 
     def __len__(self) -> int:

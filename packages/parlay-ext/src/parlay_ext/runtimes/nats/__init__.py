@@ -1,0 +1,17 @@
+"""A distributed agent runtime on NATS with JetStream (``pip install "parlay-ext[nats]"``).
+
+Run one :class:`NatsWorkerAgentRuntime` per process; workers that share a NATS server and a
+namespace form one runtime. Agents are addressed exactly as in process (``AgentId``,
+``TopicId``), created lazily on the worker that holds their partition, and reached by NATS
+request/reply with a deadline::
+
+    runtime = NatsWorkerAgentRuntime("nats://127.0.0.1:4222")
+    await Worker.register(runtime, "worker", Worker)
+    await runtime.start()
+
+See ``docs/distributed.md`` for deployment, delivery guarantees and sizing.
+"""
+
+from parlay_ext.runtimes.nats._runtime import NatsWorkerAgentRuntime
+
+__all__ = ["NatsWorkerAgentRuntime"]

@@ -1,0 +1,351 @@
+"""The calling side: encode a message, find the agent's subject, send, wait with a deadline.
+
+A call is retried, until its deadline, only while it is certain that nobody received it: NATS
+reports "no responders" (the partition is between owners) or the worker answers "moved" (it no
+longer holds the partition). A call that may have reached a handler is never repeated; if the
+worker holding it dies, the caller learns it from the cluster view within about one lease time
+(:class:`WorkerUnavailableError`), and in any case at the deadline (:class:`RequestTimeoutError`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, cast
+from urllib.parse import quote, unquote
+
+from parlay_core import (
+    ROOT_LOGGER_NAME,
+    AgentId,
+    MessageContext,
+    TopicId,
+    try_get_known_serializers_for_type,
+)
+from parlay_core._hosting import AgentHost
+from parlay_core._serialization import wire_type_name
+from parlay_core.exceptions import (
+    AgentTypeNotFoundError,
+    PayloadTooLargeError,
+    RequestTimeoutError,
+    SerializationError,
+    TransportError,
+    UnknownMessageTypeError,
+    WorkerUnavailableError,
+)
+from parlay_ext.runtimes.nats import _wire
+from parlay_ext.runtimes.nats._cluster import Cluster, Partition
+from parlay_ext.runtimes.nats._sdk import Client, Msg, nats_errors
+
+__all__ = ["Caller", "decode_id", "encode_id"]
+
+logger = logging.getLogger(f"{ROOT_LOGGER_NAME}.nats")
+
+CALLER = "Parlay-Caller"
+
+# Plain JSON values travel as themselves (an RPC may answer with a str or a number).
+_JSON_PREFIX = "json:"
+_JSON_TYPES: frozenset[type[Any]] = frozenset({str, int, float, bool, list, dict})
+_JSON_TYPES_BY_NAME: dict[str, type[Any]] = {t.__name__: t for t in _JSON_TYPES}
+
+
+def encode_id(value: AgentId | TopicId) -> str:
+    """A header-safe form of an agent or topic id (header values may not hold line breaks)."""
+    return quote(str(value), safe="/:")
+
+
+def decode_id(value: str) -> str:
+    """The inverse of :func:`encode_id`."""
+    return unquote(value)
+
+
+@dataclass(slots=True, eq=False)
+class _Pending:
+    partition: Partition
+    owner: str | None
+    outcome: asyncio.Future[Msg]
+
+
+class Caller:
+    """Sends direct messages and published events to agents on other workers.
+
+    Args:
+        host: The local host (its serializers encode and decode payloads).
+        cluster: The cluster view (who hosts what, who holds which partition).
+        client: A function returning the NATS connection.
+        namespace: The subject prefix.
+        partitions: Partitions per agent type.
+        request_timeout: The deadline of every call, in seconds.
+        worker_id: This worker's id (sent so a cancellation reaches the right handler).
+    """
+
+    def __init__(
+        self,
+        host: AgentHost,
+        cluster: Cluster,
+        client: Callable[[], Client],
+        *,
+        namespace: str,
+        partitions: int,
+        request_timeout: float,
+        worker_id: str,
+    ) -> None:
+        self._host = host
+        self._cluster = cluster
+        self._client = client
+        self._namespace = namespace
+        self._partitions = partitions
+        self._timeout = request_timeout
+        self._worker_id = worker_id
+        self._pending: set[_Pending] = set()
+
+    # --- addressing and encoding --------------------------------------------------------------
+
+    def partition(self, agent_id: AgentId) -> Partition:
+        """The partition that ``agent_id`` belongs to."""
+        return (agent_id.type, _wire.partition_of(agent_id, self._partitions))
+
+    def subject(self, agent_id: AgentId, partition: int) -> str:
+        """The subject that reaches ``agent_id``."""
+        return (
+            f"{self._namespace}.agent.{_wire.token(agent_id.type)}.{partition}."
+            f"{_wire.token(agent_id.key)}"
+        )
+
+    def encode(self, message: Any) -> tuple[str, bytes]:
+        """Serialize ``message`` with the host's serializers; return its wire type name and bytes.
+
+        A dataclass or pydantic type without a serializer gets the built-in JSON one.
+
+        Raises:
+            UnknownMessageTypeError: The type is neither registered nor JSON-serializable as is.
+            PayloadTooLargeError: The payload exceeds the server's ``max_payload``.
+        """
+        serializers = self._host.serializers
+        if type(message) in _JSON_TYPES:
+            type_name = _JSON_PREFIX + type(message).__name__
+            payload = json.dumps(message).encode()
+            self.check_size(payload, type_name)
+            return type_name, payload
+        type_name = wire_type_name(message)
+        if not serializers.is_registered(type_name):
+            cls = cast(type[Any], type(message))
+            known = try_get_known_serializers_for_type(cls)
+            if not known:
+                raise UnknownMessageTypeError(
+                    f"{type_name} cannot cross a process boundary: it is not a dataclass or "
+                    "pydantic model and no serializer is registered for it. Use a dataclass or "
+                    "pydantic model, or call runtime.add_message_serializer(...)."
+                )
+            serializers.add_serializer(known)
+        payload = serializers.serialize(message, type_name=type_name)
+        self.check_size(payload, type_name)
+        return type_name, payload
+
+    def check_size(self, payload: bytes, type_name: str) -> None:
+        """Raise :class:`PayloadTooLargeError` if ``payload`` exceeds the server's limit."""
+        limit = self._client().max_payload
+        if len(payload) > limit - 1024:  # headers travel in the same frame
+            raise PayloadTooLargeError(
+                f"A serialized {type_name} is {len(payload)} bytes; the NATS server accepts "
+                f"{limit} per message (max_payload). Send a reference (a URL, an object-store "
+                "key) instead, or raise max_payload in the server configuration."
+            )
+
+    def headers(
+        self, kind: str, recipient: AgentId, type_name: str, ctx: MessageContext
+    ) -> dict[str, str]:
+        """The headers of a request to ``recipient``."""
+        headers = {
+            _wire.KIND: kind,
+            _wire.RECIPIENT: encode_id(recipient),
+            _wire.TYPE: type_name,
+            _wire.ID: quote(ctx.message_id, safe=""),
+            CALLER: self._worker_id,
+        }
+        if ctx.sender is not None:
+            headers[_wire.SENDER] = encode_id(ctx.sender)
+        if ctx.topic_id is not None:
+            headers[_wire.TOPIC] = encode_id(ctx.topic_id)
+        return headers
+
+    def check_hosted(self, agent_id: AgentId) -> None:
+        """Raise :class:`AgentTypeNotFoundError` at once if no live worker hosts the type."""
+        if not self._cluster.is_hosted(agent_id.type):
+            hosted = self._cluster.all_hosted_types()
+            raise AgentTypeNotFoundError(
+                f"Unknown agent type {agent_id.type!r} (recipient {agent_id}): no live worker "
+                f"hosts it. Types hosted now: {hosted or 'none'}. Register it on a worker "
+                f"(AgentClass.register(runtime, {agent_id.type!r}, factory)) and start that "
+                "worker before sending to it."
+            )
+
+    # --- direct messages ----------------------------------------------------------------------
+
+    async def call(self, message: Any, recipient: AgentId, ctx: MessageContext) -> Any:
+        """Send ``message`` to the remote ``recipient`` and return the decoded response.
+
+        Raises:
+            AgentTypeNotFoundError: No live worker hosts the recipient's type.
+            WorkerUnavailableError: No worker served the partition before the deadline, or the
+                worker handling the call died.
+            RequestTimeoutError: No response before the deadline.
+            Exception: The handler's error (see :func:`_wire.decode_error`).
+        """
+        self.check_hosted(recipient)
+        if ctx.cancellation_token.is_cancelled():
+            raise asyncio.CancelledError(
+                f"The message to {recipient} was cancelled before sending."
+            )
+        type_name, payload = self.encode(message)
+        reply = await self._request(recipient, "rpc", type_name, payload, ctx)
+        response_type = reply.headers.get(_wire.TYPE, _wire.NONE_TYPE) if reply.headers else ""
+        if response_type == _wire.NONE_TYPE:
+            return None
+        return self.decode(reply.data, response_type, recipient)
+
+    def decode(self, data: bytes, type_name: str, responder: AgentId | None = None) -> Any:
+        """Deserialize a payload of wire type ``type_name``.
+
+        Raises:
+            UnknownMessageTypeError: This process has no serializer for the type.
+            SerializationError: The payload does not match the type.
+        """
+        if type_name.startswith(_JSON_PREFIX):
+            expected = _JSON_TYPES_BY_NAME.get(type_name[len(_JSON_PREFIX) :])
+            try:
+                value = json.loads(data)
+            except ValueError as e:
+                raise SerializationError(f"A {type_name} payload is not valid JSON: {e}") from e
+            if expected is None or type(value) is not expected:
+                raise SerializationError(f"A {type_name} payload holds a {type(value).__name__}.")
+            return value
+        if responder is not None and not self._host.serializers.is_registered(type_name):
+            raise UnknownMessageTypeError(
+                f"{responder} answered with a {type_name}, a type this process has no "
+                "serializer for, so the response cannot be read. Register it here: "
+                f"runtime.add_message_serializer(try_get_known_serializers_for_type({type_name}))."
+            )
+        return self._host.serializers.deserialize(data, type_name=type_name)
+
+    async def send_event(
+        self, recipient: AgentId, type_name: str, payload: bytes, ctx: MessageContext
+    ) -> None:
+        """Deliver a published message to a remote recipient; returns once its worker has it."""
+        await self._request(recipient, "event", type_name, payload, ctx)
+
+    async def _request(
+        self, recipient: AgentId, kind: str, type_name: str, payload: bytes, ctx: MessageContext
+    ) -> Msg:
+        partition = self.partition(recipient)
+        subject = self.subject(recipient, partition[1])
+        headers = self.headers(kind, recipient, type_name, ctx)
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self._timeout
+        delay = 0.005
+        while True:
+            remaining = deadline - loop.time()
+            if remaining <= 0:
+                raise WorkerUnavailableError(
+                    f"No worker served {recipient} within {self._timeout:g}s: its partition "
+                    f"{partition[1]} has no live holder (workers starting, stopping or paused)."
+                )
+            reply = await self._send_once(subject, payload, headers, remaining, partition, ctx)
+            if reply is None:
+                # Certainly not received: wait for a holder, unless the type vanished meanwhile.
+                self.check_hosted(recipient)
+                await asyncio.sleep(min(delay, max(deadline - loop.time(), 0)))
+                delay = min(delay * 2, 0.2)
+                continue
+            status = reply.headers.get(_wire.STATUS) if reply.headers else None
+            if status == "ok":
+                return reply
+            if status == "moved":
+                await asyncio.sleep(min(delay, max(deadline - loop.time(), 0)))
+                delay = min(delay * 2, 0.2)
+                continue
+            raise _wire.decode_error(reply.data, recipient)
+
+    async def _send_once(
+        self,
+        subject: str,
+        payload: bytes,
+        headers: dict[str, str],
+        timeout: float,
+        partition: Partition,
+        ctx: MessageContext,
+    ) -> Msg | None:
+        client = self._client()
+        request = asyncio.ensure_future(
+            client.request(subject, payload, timeout=timeout, headers=headers)
+        )
+        loop = asyncio.get_running_loop()
+        outcome: asyncio.Future[Msg] = loop.create_future()
+        request.add_done_callback(lambda done: _settle(outcome, done))
+        pending = _Pending(partition, self._cluster.owner(partition), outcome)
+        self._pending.add(pending)
+        token = ctx.cancellation_token
+
+        def cancel() -> None:  # may run on another thread: the token can be cancelled anywhere
+            loop.call_soon_threadsafe(outcome.cancel)
+
+        token.add_callback(cancel)
+        try:
+            return await outcome
+        except nats_errors.NoRespondersError:
+            return None
+        except nats_errors.TimeoutError:
+            raise RequestTimeoutError(
+                f"No response from {decode_id(headers[_wire.RECIPIENT])} within {timeout:.3g}s; "
+                "the handler may still be running, or may have run."
+            ) from None
+        except (nats_errors.ConnectionClosedError, nats_errors.ConnectionDrainingError) as e:
+            raise TransportError(f"The NATS connection is closed: {e}") from e
+        except asyncio.CancelledError:
+            if not request.done():
+                request.cancel()
+                await self._cancel_remote(headers)
+            raise
+        finally:
+            token._discard_callback(cancel)  # pyright: ignore[reportPrivateUsage]
+            self._pending.discard(pending)
+            if not request.done():
+                request.cancel()
+
+    async def _cancel_remote(self, headers: dict[str, str]) -> None:
+        # The handler's worker cancels it, so no work is left running for a caller that left.
+        with contextlib.suppress(Exception):
+            await self._client().publish(
+                f"{self._namespace}.cancel",
+                b"",
+                headers={_wire.ID: headers[_wire.ID], CALLER: self._worker_id},
+            )
+
+    def check_pending(self) -> None:
+        """Fail the calls whose handling worker is no longer alive."""
+        for pending in list(self._pending):
+            if pending.outcome.done():
+                continue
+            owner = pending.owner or self._cluster.owner(pending.partition)
+            if owner is not None and not self._cluster.is_alive(owner):
+                pending.outcome.set_exception(
+                    WorkerUnavailableError(
+                        f"Worker {owner}, which was handling a call to an agent of partition "
+                        f"{pending.partition}, stopped answering before it replied. The handler "
+                        "may have run in part; the call is not retried."
+                    )
+                )
+
+
+def _settle(outcome: asyncio.Future[Msg], request: asyncio.Future[Msg]) -> None:
+    if outcome.done():
+        return
+    if request.cancelled():
+        outcome.cancel()
+    elif (error := request.exception()) is not None:
+        outcome.set_exception(error)
+    else:
+        outcome.set_result(request.result())

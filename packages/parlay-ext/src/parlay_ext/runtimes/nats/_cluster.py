@@ -1,0 +1,371 @@
+"""Membership and partition leases: which worker serves which agents.
+
+Every worker writes a record to the ``<ns>_workers`` bucket (the agent types it hosts, whether it
+serves) at every tick, and every worker watches that bucket: a worker whose record has not been
+refreshed for one lease time is considered gone. This view answers "does any worker host agent
+type T?" without a round trip, so a call to a type nobody hosts fails at once.
+
+Partition ``p`` of agent type ``T`` is served by the worker holding the lease ``<T>.<p>`` in the
+``<ns>_leases`` bucket. A lease is taken with a create-if-absent write, renewed with a write that
+names the revision it replaces (so a worker that lost its lease cannot renew it by accident), and
+expires through the bucket's age limit when its holder stops renewing. A worker treats its lease
+as valid only until a safety margin before the server could let it expire, and refuses messages
+for a partition whose lease it cannot vouch for: so at no time do two workers deliver to one agent.
+
+Which worker *should* hold a partition is decided by rendezvous hashing over the live, serving
+workers that host the type: every worker computes the same answer, and a worker joining or
+leaving moves only the partitions it gains or loses. With rebalancing on, a holder hands a
+partition over (stop serving it, release its agents, delete the lease) when another live worker
+is its target; a partition nobody holds is claimed by its target, or by anyone after a grace time.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import json
+import logging
+import time
+from collections.abc import Awaitable, Callable, Collection
+from dataclasses import dataclass
+from typing import Any, cast
+
+from parlay_core import ROOT_LOGGER_NAME
+from parlay_ext.runtimes.nats._kv import KVEvent, KVMirror, open_bucket
+from parlay_ext.runtimes.nats._sdk import JetStreamContext, KeyValue, js_errors
+from parlay_ext.runtimes.nats._wire import token
+
+__all__ = ["Cluster"]
+
+logger = logging.getLogger(f"{ROOT_LOGGER_NAME}.nats")
+
+# Share of the lease time a lease is trusted after the renewal was sent: the rest absorbs clock
+# rate differences and the server's expiry granularity.
+_VALIDITY = 0.75
+Partition = tuple[str, int]
+
+
+@dataclass(slots=True)
+class _Worker:
+    types: frozenset[str]
+    serving: bool
+    seen: float
+
+
+@dataclass(slots=True)
+class _Lease:
+    owner: str
+    partition: Partition
+    seen: float
+
+
+@dataclass(slots=True)
+class _Held:
+    revision: int
+    valid_until: float
+    since: float
+
+
+class Cluster:
+    """One worker's view of the cluster, and the leases it holds.
+
+    Args:
+        js: The JetStream context.
+        namespace: Prefix of the bucket names.
+        worker_id: This worker's id.
+        partitions: Partitions per agent type.
+        lease_ttl: Seconds a lease lives without renewal.
+        rebalance: Whether to hand partitions over to their target worker.
+        replicas: Replicas of the buckets this worker creates (in a clustered NATS).
+        hosted_types: Returns the agent types this worker hosts now.
+        on_gain: Called when this worker starts holding a partition.
+        on_lose: Called when it stops (``graceful`` when it hands the partition over itself).
+    """
+
+    def __init__(
+        self,
+        js: JetStreamContext,
+        *,
+        namespace: str,
+        worker_id: str,
+        partitions: int,
+        lease_ttl: float,
+        rebalance: bool,
+        replicas: int,
+        hosted_types: Callable[[], Collection[str]],
+        on_gain: Callable[[str, int], Awaitable[None]],
+        on_lose: Callable[[str, int, bool], Awaitable[None]],
+    ) -> None:
+        self._js = js
+        self._namespace = namespace
+        self.worker_id = worker_id
+        self._partitions = partitions
+        self._ttl = lease_ttl
+        self._rebalance = rebalance
+        self._replicas = replicas
+        self._hosted_types = hosted_types
+        self._on_gain = on_gain
+        self._on_lose = on_lose
+        self.serving = False
+        self.held: dict[Partition, _Held] = {}
+        self._workers: dict[str, _Worker] = {}
+        self._leases: dict[str, _Lease] = {}
+        self._unowned_since: dict[Partition, float] = {}
+        self._leases_kv: KeyValue | None = None
+        self._workers_kv: KeyValue | None = None
+        self._mirrors: list[KVMirror] = []
+        self._lock = asyncio.Lock()
+        self._wake = asyncio.Event()
+        self._loop_task: asyncio.Task[None] | None = None
+        self._closing = False
+
+    # --- views --------------------------------------------------------------------------------
+
+    def is_hosted(self, agent_type: str) -> bool:
+        """Whether this or any live worker hosts ``agent_type``."""
+        if agent_type in self._hosted_types():
+            return True
+        now = time.monotonic()
+        return any(
+            agent_type in w.types and now - w.seen < self._ttl for w in self._workers.values()
+        )
+
+    def all_hosted_types(self) -> list[str]:
+        """Every agent type hosted by this or a live worker, sorted."""
+        now = time.monotonic()
+        types = set(self._hosted_types())
+        for worker in self._workers.values():
+            if now - worker.seen < self._ttl:
+                types.update(worker.types)
+        return sorted(types)
+
+    def holds(self, partition: Partition) -> bool:
+        """Whether this worker holds ``partition`` and may deliver to its agents now."""
+        held = self.held.get(partition)
+        return held is not None and time.monotonic() < held.valid_until
+
+    def owner(self, partition: Partition) -> str | None:
+        """The worker believed to hold ``partition``, or None."""
+        lease = self._leases.get(self._lease_key(partition))
+        return None if lease is None else lease.owner
+
+    def is_alive(self, worker_id: str) -> bool:
+        """Whether ``worker_id`` refreshed its record within the last lease time."""
+        if worker_id == self.worker_id:
+            return True
+        worker = self._workers.get(worker_id)
+        return worker is not None and time.monotonic() - worker.seen < self._ttl
+
+    # --- lifecycle ------------------------------------------------------------------------------
+
+    async def open(self) -> None:
+        """Open the buckets and learn the current workers and leases."""
+        ns = self._namespace
+        self._leases_kv = await open_bucket(
+            self._js, f"{ns}_leases", ttl=self._ttl, replicas=self._replicas
+        )
+        self._workers_kv = await open_bucket(
+            self._js, f"{ns}_workers", ttl=self._ttl, replicas=self._replicas
+        )
+        self._mirrors = [
+            KVMirror(self._workers_kv, self._on_worker_event, label="workers"),
+            KVMirror(self._leases_kv, self._on_lease_event, label="leases"),
+        ]
+        for mirror in self._mirrors:
+            await mirror.start()
+        self._loop_task = asyncio.create_task(self._loop())
+
+    async def resync(self) -> None:
+        """Rebuild the watched views (after a reconnect) and run a tick."""
+        for mirror in self._mirrors:
+            await mirror.restart()
+        self.wake()
+
+    def wake(self) -> None:
+        """Run a tick soon instead of at the next interval."""
+        self._wake.set()
+
+    async def refresh(self) -> None:
+        """Run one tick now: announce, renew, claim and hand over."""
+        async with self._lock:
+            await self._tick()
+
+    async def leave(self) -> None:
+        """Stop the background loop, hand over every partition and remove this worker's record."""
+        self._closing = True
+        task, self._loop_task = self._loop_task, None
+        if task is not None:
+            task.cancel()
+            # Bounded: the NATS client can turn a cancellation into a timeout error, which the
+            # loop then sees as a failed tick; the closing flag ends it at the next check.
+            await asyncio.wait({task}, timeout=self._ttl)
+        async with self._lock:
+            for partition in list(self.held):
+                await self._hand_over(partition)
+            if self._workers_kv is not None:
+                with contextlib.suppress(Exception):
+                    await self._workers_kv.delete(token(self.worker_id))
+        for mirror in self._mirrors:
+            await mirror.stop()
+
+    # --- the tick -----------------------------------------------------------------------------
+
+    async def _loop(self) -> None:
+        interval = self._ttl / 4
+        while not self._closing:
+            with contextlib.suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), interval)
+            self._wake.clear()
+            if self._closing:
+                return
+            try:
+                await self.refresh()
+            except Exception as e:
+                logger.warning(
+                    "Cluster tick of %s failed: %s: %s", self.worker_id, type(e).__name__, e
+                )
+
+    async def _tick(self) -> None:
+        await self._announce()
+        await self._renew()
+        types = sorted(self._hosted_types())
+        now = time.monotonic()
+        claims: list[Partition] = []
+        for agent_type in types:
+            candidates = self._candidates(agent_type, now)
+            for p in range(self._partitions):
+                partition = (agent_type, p)
+                target = max(candidates, key=lambda w: _score(w, agent_type, p))
+                held = self.held.get(partition)
+                if held is not None:
+                    # Held for a lease time at least before moving: two workers whose views
+                    # briefly disagree must not pass a partition back and forth.
+                    if (
+                        self._rebalance
+                        and target != self.worker_id
+                        and now - held.since >= self._ttl
+                    ):
+                        await self._hand_over(partition)
+                    continue
+                if not self.serving:
+                    continue
+                lease = self._leases.get(self._lease_key(partition))
+                if lease is not None and now - lease.seen < self._ttl:
+                    self._unowned_since.pop(partition, None)
+                    continue
+                since = self._unowned_since.setdefault(partition, now)
+                if target == self.worker_id or now - since >= self._ttl / 2:
+                    claims.append(partition)
+        if claims:
+            await asyncio.gather(*(self._claim(partition) for partition in claims))
+
+    def _candidates(self, agent_type: str, now: float) -> list[str]:
+        live = [
+            worker_id
+            for worker_id, w in self._workers.items()
+            if w.serving and agent_type in w.types and now - w.seen < self._ttl
+        ]
+        if self.serving and self.worker_id not in live:
+            live.append(self.worker_id)
+        return live or [self.worker_id]
+
+    async def _announce(self) -> None:
+        assert self._workers_kv is not None
+        record = {"types": sorted(self._hosted_types()), "serving": self.serving}
+        await self._workers_kv.put(token(self.worker_id), json.dumps(record).encode())
+
+    async def _renew(self) -> None:
+        assert self._leases_kv is not None
+        kv = self._leases_kv
+        now = time.monotonic()
+        for partition, held in list(self.held.items()):
+            if now >= held.valid_until:
+                await self._drop(partition, "its lease could not be renewed in time")
+                continue
+            sent = time.monotonic()
+            try:
+                revision = await kv.update(
+                    self._lease_key(partition), self._lease_value(partition), last=held.revision
+                )
+            except js_errors.KeyWrongLastSequenceError:
+                await self._drop(partition, "another worker holds its lease now")
+            except Exception as e:
+                # Unreachable server: keep serving until the lease's validity runs out.
+                logger.debug("Renewing %s failed: %s", partition, e)
+            else:
+                held.revision = revision
+                held.valid_until = sent + self._ttl * _VALIDITY
+
+    async def _claim(self, partition: Partition) -> None:
+        assert self._leases_kv is not None
+        sent = time.monotonic()
+        try:
+            revision = await self._leases_kv.create(
+                self._lease_key(partition), self._lease_value(partition)
+            )
+        except js_errors.KeyWrongLastSequenceError:
+            return  # somebody holds it
+        except Exception as e:
+            logger.debug("Claiming %s failed: %s", partition, e)
+            return
+        self.held[partition] = _Held(revision, sent + self._ttl * _VALIDITY, sent)
+        self._unowned_since.pop(partition, None)
+        self._leases[self._lease_key(partition)] = _Lease(self.worker_id, partition, sent)
+        await self._on_gain(*partition)
+
+    async def _hand_over(self, partition: Partition) -> None:
+        held = self.held.pop(partition)
+        await self._on_lose(partition[0], partition[1], True)
+        assert self._leases_kv is not None
+        with contextlib.suppress(Exception):  # if it fails, the lease simply expires
+            await self._leases_kv.delete(self._lease_key(partition), last=held.revision)
+
+    async def _drop(self, partition: Partition, why: str) -> None:
+        logger.warning("%s stops serving %s: %s", self.worker_id, partition, why)
+        self.held.pop(partition, None)
+        await self._on_lose(partition[0], partition[1], False)
+
+    # --- watched buckets --------------------------------------------------------------------
+
+    def _on_worker_event(self, event: KVEvent) -> None:
+        now = time.monotonic()
+        if event.value is None:
+            if self._workers.pop(event.key, None) is not None:
+                self.wake()
+            return
+        try:
+            data = cast(dict[str, Any], json.loads(event.value))
+            worker = _Worker(frozenset(data["types"]), bool(data["serving"]), now)
+        except (ValueError, KeyError, TypeError):
+            return
+        previous = self._workers.get(event.key)
+        self._workers[event.key] = worker
+        if previous is None or previous.types != worker.types or previous.serving != worker.serving:
+            self.wake()
+
+    def _on_lease_event(self, event: KVEvent) -> None:
+        if event.value is None:
+            if self._leases.pop(event.key, None) is not None:
+                self.wake()  # a released partition: its target claims it now
+            return
+        try:
+            data = cast(dict[str, Any], json.loads(event.value))
+            lease = _Lease(str(data["worker"]), (str(data["type"]), int(data["partition"])), 0.0)
+        except (ValueError, KeyError, TypeError):
+            return
+        lease.seen = time.monotonic()
+        self._leases[event.key] = lease
+
+    def _lease_key(self, partition: Partition) -> str:
+        return f"{token(partition[0])}.{partition[1]}"
+
+    def _lease_value(self, partition: Partition) -> bytes:
+        return json.dumps(
+            {"worker": self.worker_id, "type": partition[0], "partition": partition[1]}
+        ).encode()
+
+
+def _score(worker_id: str, agent_type: str, partition: int) -> int:
+    digest = hashlib.blake2b(f"{worker_id}|{agent_type}|{partition}".encode(), digest_size=8)
+    return int.from_bytes(digest.digest(), "big")

@@ -1,0 +1,113 @@
+"""Connecting to NATS: options passed through to nats-py, and its failures as Parlay errors."""
+
+from __future__ import annotations
+
+import logging
+import ssl
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from parlay_core import ROOT_LOGGER_NAME
+from parlay_core.exceptions import TransportAuthError, TransportError
+from parlay_ext.runtimes.nats._sdk import Client, nats_errors
+from parlay_ext.runtimes.nats._sdk import connect as nats_connect
+
+__all__ = ["ConnectionSettings", "connect", "transport_error"]
+
+logger = logging.getLogger(f"{ROOT_LOGGER_NAME}.nats")
+
+
+@dataclass
+class ConnectionSettings:
+    """How to reach NATS; every field is passed through to ``nats.connect``.
+
+    Attributes:
+        servers: Server URLs (``nats://host:4222``, ``tls://...``), tried in turn.
+        name: The connection name shown in NATS monitoring.
+        tls: An SSL context for TLS connections (client certificates go into it).
+        tls_hostname: The host name to verify in the server certificate.
+        user: User name, with ``password``.
+        password: Password for ``user``.
+        token: An authentication token.
+        user_credentials: Path of a ``.creds`` file (JWT and NKey seed).
+        nkeys_seed: Path of an NKey seed file.
+        connect_timeout: Seconds to wait for each connection attempt.
+        reconnect_time_wait: Seconds between reconnection attempts.
+        max_reconnect_attempts: Attempts after losing the connection (-1: forever).
+        options: Any further ``nats.connect`` keyword arguments.
+    """
+
+    servers: Sequence[str] = ("nats://127.0.0.1:4222",)
+    name: str | None = None
+    tls: ssl.SSLContext | None = None
+    tls_hostname: str | None = None
+    user: str | None = None
+    password: str | None = None
+    token: str | None = None
+    user_credentials: str | None = None
+    nkeys_seed: str | None = None
+    connect_timeout: float = 5.0
+    reconnect_time_wait: float = 1.0
+    max_reconnect_attempts: int = -1
+    options: Mapping[str, Any] = field(default_factory=lambda: {})
+
+
+def transport_error(error: BaseException, servers: Sequence[str]) -> TransportError:
+    """Translate a nats-py connection failure into a :class:`TransportError`."""
+    text = str(error)
+    where = ", ".join(servers)
+    if "authorization" in text.lower() or "authentication" in text.lower():
+        return TransportAuthError(
+            f"NATS at {where} refused the credentials ({text.strip()}). Check user/password, "
+            "token, user_credentials or nkeys_seed."
+        )
+    return TransportError(f"Cannot connect to NATS at {where}: {type(error).__name__}: {text}")
+
+
+async def connect(
+    settings: ConnectionSettings,
+    *,
+    on_disconnect: Callable[[], Awaitable[None]],
+    on_reconnect: Callable[[], Awaitable[None]],
+) -> Client:
+    """Open a connection with ``settings``.
+
+    Raises:
+        TransportAuthError: The server refused the credentials.
+        TransportError: No server could be reached.
+    """
+    servers = list(settings.servers)
+
+    async def error_cb(error: Exception) -> None:
+        # nats-py prints to stderr unless given a callback: log instead.
+        logger.warning("NATS connection error: %s: %s", type(error).__name__, error)
+
+    async def closed_cb() -> None:
+        logger.info("NATS connection closed")
+
+    options: dict[str, Any] = {
+        "servers": servers,
+        "name": settings.name,
+        "tls": settings.tls,
+        "tls_hostname": settings.tls_hostname,
+        "user": settings.user,
+        "password": settings.password,
+        "token": settings.token,
+        "user_credentials": settings.user_credentials,
+        "nkeys_seed": settings.nkeys_seed,
+        "connect_timeout": settings.connect_timeout,
+        "reconnect_time_wait": settings.reconnect_time_wait,
+        "max_reconnect_attempts": settings.max_reconnect_attempts,
+        "error_cb": error_cb,
+        "disconnected_cb": on_disconnect,
+        "reconnected_cb": on_reconnect,
+        "closed_cb": closed_cb,
+        **settings.options,
+    }
+    options = {k: v for k, v in options.items() if v is not None}
+    try:
+        client = await nats_connect(**options)
+    except (nats_errors.Error, OSError, TimeoutError) as e:
+        raise transport_error(e, servers) from e
+    return client

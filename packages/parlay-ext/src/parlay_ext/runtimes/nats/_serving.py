@@ -1,0 +1,438 @@
+"""The serving side of a worker, and the routing of what it sends.
+
+A worker subscribes to the subjects of the partitions it holds. Each request runs in a task of
+its own (NATS hands a subscription's messages over one at a time, and handlers of one agent may
+run concurrently, as in process). A published message is acknowledged as soon as the worker has
+it, then handled; a direct message is answered with the handler's response or its error.
+
+Bookkeeping mirrors the in-process runtime: a count of outstanding work for
+``stop_when_idle()``, conditions for ``stop_when()``, and the first unhandled publish error when
+``ignore_unhandled_exceptions=False``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any
+from urllib.parse import unquote
+
+from parlay_core import (
+    EVENT_LOGGER_NAME,
+    ROOT_LOGGER_NAME,
+    AgentId,
+    CancellationToken,
+    DropMessage,
+    MessageContext,
+    TopicId,
+)
+from parlay_core._hosting import AgentHost
+from parlay_core._single_threaded_agent_runtime import (
+    _Canceller,  # pyright: ignore[reportPrivateUsage]
+)
+from parlay_core.exceptions import MessageDroppedException, SerializationError
+from parlay_ext.runtimes.nats import _wire
+from parlay_ext.runtimes.nats._calls import CALLER, Caller, decode_id
+from parlay_ext.runtimes.nats._sdk import Client, Msg, NatsSubscription, subscribe
+
+if TYPE_CHECKING:
+    from parlay_core import InterventionHandler
+    from parlay_ext.runtimes.nats._cluster import Cluster, Partition
+
+__all__ = ["Server"]
+
+logger = logging.getLogger(f"{ROOT_LOGGER_NAME}.nats")
+event_logger = logging.getLogger(EVENT_LOGGER_NAME)
+
+
+class Server:
+    """Routing, serving and idle bookkeeping; the runtime class builds on it."""
+
+    _cluster: Cluster | None
+    _caller: Caller
+    _request_timeout: float
+
+    def __init__(
+        self,
+        host: AgentHost,
+        *,
+        interventions: list[InterventionHandler],
+        ignore_unhandled: bool,
+        namespace: str,
+        loopback: bool,
+    ) -> None:
+        self._host = host
+        self._interventions = interventions
+        self._ignore_unhandled = ignore_unhandled
+        self._subject_prefix = f"{namespace}.agent"
+        self._cancel_subject = f"{namespace}.cancel"
+        self._loopback = loopback
+        self._running = False
+        self._unhandled: BaseException | None = None
+        self._outstanding = 0
+        self._idle_waiters: list[asyncio.Future[None]] = []
+        self._conditions: list[tuple[Callable[[], bool], asyncio.Future[None]]] = []
+        self._tasks: set[asyncio.Task[Any]] = set()
+        self._busy: dict[Partition, int] = {}
+        self._partition_subs: dict[Partition, NatsSubscription] = {}
+        self._handlers: dict[tuple[str, str], asyncio.Task[Any]] = {}
+        self._pinned: set[AgentId] = set()
+        self._nats: Client | None = None
+
+    async def _open_serving(self, nc: Client) -> None:
+        self._nats = nc
+        await subscribe(nc, self._cancel_subject, cb=self._on_cancel)
+
+    # --- routing what this worker sends -------------------------------------------------------
+
+    def _local_partition(self, agent_id: AgentId) -> Partition | None:
+        if self._loopback or not self._running or not self._host.is_known_type(agent_id.type):
+            return None
+        partition = self._caller.partition(agent_id)
+        cluster = self._cluster
+        return partition if cluster is not None and cluster.holds(partition) else None
+
+    async def _send(
+        self, message: Any, recipient: AgentId, ctx: MessageContext, watch_token: bool
+    ) -> Any:
+        if not self._host.is_known_type(recipient.type):
+            self._caller.check_hosted(recipient)
+        if self._interventions:
+            message = await self._intervene_send(message, ctx, recipient)
+        self._outstanding += 1
+        try:
+            partition = self._local_partition(recipient)
+            if partition is None:
+                response = await self._caller.call(message, recipient, ctx)
+            else:
+                response = await self._deliver_local_rpc(
+                    recipient, partition, message, ctx, watch_token
+                )
+        finally:
+            self._finish()
+        if self._interventions:
+            response = await self._intervene_response(response, recipient, ctx.sender)
+        return response
+
+    async def _deliver_local_rpc(
+        self,
+        recipient: AgentId,
+        partition: Partition,
+        message: Any,
+        ctx: MessageContext,
+        watch_token: bool,
+    ) -> Any:
+        self._busy[partition] = self._busy.get(partition, 0) + 1
+        try:
+            if not watch_token:
+                return await self._host.deliver(recipient, message, ctx)
+            token = ctx.cancellation_token
+            if token.is_cancelled():
+                raise asyncio.CancelledError(f"The message to {recipient} was cancelled.")
+            task = asyncio.current_task()
+            assert task is not None
+            canceller = _Canceller(task, task.get_loop())
+            token.add_callback(canceller)
+            try:
+                return await self._host.deliver(recipient, message, ctx)
+            finally:
+                canceller.armed = False
+                token._discard_callback(canceller)  # pyright: ignore[reportPrivateUsage]
+        finally:
+            self._busy[partition] -= 1
+
+    def _publish(self, message: Any, ctx: MessageContext) -> None:
+        if self._interventions:
+            self._outstanding += 1
+            self._spawn(self._publish_after_interventions(message, ctx))
+        else:
+            self._fan_out(message, ctx)
+
+    async def _publish_after_interventions(self, message: Any, ctx: MessageContext) -> None:
+        try:
+            for handler in self._interventions:
+                message = await handler.on_publish(message, message_context=ctx)
+                if message is DropMessage or isinstance(message, DropMessage):
+                    return
+            self._fan_out(message, ctx)
+        finally:
+            self._finish()
+
+    def _fan_out(self, message: Any, ctx: MessageContext) -> None:
+        assert ctx.topic_id is not None
+        encoded: tuple[str, bytes] | None = None
+        for recipient in self._host.subscriptions.recipients(ctx.topic_id):
+            if recipient == ctx.sender:
+                continue
+            partition = self._local_partition(recipient)
+            if partition is not None:
+                self._outstanding += 1
+                self._busy[partition] = self._busy.get(partition, 0) + 1
+                self._spawn(self._deliver_local_event(recipient, partition, message, ctx))
+                continue
+            if encoded is None:  # serialized once per publish, however many recipients
+                try:
+                    encoded = self._caller.encode(message)
+                except SerializationError:
+                    logger.exception(
+                        "Cannot publish %s to %s", type(message).__name__, ctx.topic_id
+                    )
+                    return
+            self._outstanding += 1
+            self._spawn(self._send_remote_event(recipient, encoded, ctx))
+
+    async def _deliver_local_event(
+        self, recipient: AgentId, partition: Partition, message: Any, ctx: MessageContext
+    ) -> None:
+        try:
+            await self._host.deliver(recipient, message, ctx)
+        except Exception as e:
+            self._on_event_exception(e, recipient, message)
+        finally:
+            self._busy[partition] -= 1
+            self._finish()
+
+    async def _send_remote_event(
+        self, recipient: AgentId, encoded: tuple[str, bytes], ctx: MessageContext
+    ) -> None:
+        try:
+            self._caller.check_hosted(recipient)
+            await self._caller.send_event(recipient, encoded[0], encoded[1], ctx)
+        except Exception as e:
+            logger.error(
+                "Published %s not delivered to %s: %s", encoded[0], recipient, e, exc_info=e
+            )
+        finally:
+            self._finish()
+
+    # --- serving the partitions this worker holds ---------------------------------------------
+
+    async def _on_gain(self, agent_type: str, partition: int) -> None:
+        if self._running:
+            await self._subscribe_partition(agent_type, partition)
+
+    async def _subscribe_partition(self, agent_type: str, partition: int) -> None:
+        key = (agent_type, partition)
+        if key in self._partition_subs or self._nats is None:
+            return
+        subject = f"{self._subject_prefix}.{_wire.token(agent_type)}.{partition}"
+        # A queue group: should two subscriptions ever overlap, a message still goes to one.
+        self._partition_subs[key] = await subscribe(
+            self._nats, f"{subject}.*", queue=subject, cb=self._on_agent_message
+        )
+
+    async def _unsubscribe_all(self) -> None:
+        subs, self._partition_subs = self._partition_subs, {}
+        for sub in subs.values():
+            with contextlib.suppress(Exception):
+                await sub.unsubscribe()
+
+    async def _on_lose(self, agent_type: str, partition: int, graceful: bool) -> None:
+        key = (agent_type, partition)
+        sub = self._partition_subs.pop(key, None)
+        if sub is not None:
+            with contextlib.suppress(Exception):
+                await sub.unsubscribe()
+        moving = [
+            agent_id
+            for agent_id in list(self._host.instances)
+            if agent_id not in self._pinned and self._caller.partition(agent_id) == key
+        ]
+        if graceful:
+            # Let running handlers finish before the next holder creates these agents again.
+            loop = asyncio.get_running_loop()
+            deadline = loop.time() + self._request_timeout
+            while self._busy.get(key, 0) > 0 and loop.time() < deadline:
+                await asyncio.sleep(0.01)
+            store = self._host.state_store
+            if store is not None and moving:
+                with contextlib.suppress(Exception):
+                    await self._host.checkpoint(moving)
+        for agent_id in moving:
+            self._host.release(agent_id)
+
+    async def _on_agent_message(self, msg: Msg) -> None:
+        # Counted before the task starts, so stop_when_idle() never sees a gap.
+        self._outstanding += 1
+        self._spawn(self._serve(msg))
+
+    async def _serve(self, msg: Msg) -> None:
+        try:
+            await self._serve_one(msg)
+        finally:
+            self._finish()
+
+    async def _serve_one(self, msg: Msg) -> None:
+        headers = msg.headers or {}
+        try:
+            recipient = AgentId.from_str(decode_id(headers[_wire.RECIPIENT]))
+            type_name = headers[_wire.TYPE]
+            sender = headers.get(_wire.SENDER)
+            topic = headers.get(_wire.TOPIC)
+            ctx = MessageContext(
+                AgentId.from_str(decode_id(sender)) if sender else None,
+                TopicId.from_str(decode_id(topic)) if topic else None,
+                headers.get(_wire.KIND) != "event",
+                CancellationToken(),
+                unquote(headers.get(_wire.ID, "")),
+            )
+        except (KeyError, ValueError) as e:
+            await self._reply_error(msg, SerializationError(f"Malformed request: {e}"))
+            return
+        partition = self._caller.partition(recipient)
+        cluster = self._cluster
+        if not self._running or cluster is None or not cluster.holds(partition):
+            await self._reply(msg, b"", {_wire.STATUS: "moved"})
+            return
+        try:
+            self._host.check_recipient_type(recipient)
+            message = self._caller.decode(msg.data, type_name)
+        except Exception as e:
+            await self._reply_error(msg, e)
+            return
+        self._busy[partition] = self._busy.get(partition, 0) + 1
+        try:
+            if ctx.is_rpc:
+                await self._serve_rpc(msg, recipient, message, ctx, headers.get(CALLER, ""))
+            else:
+                await self._reply(msg, b"", {_wire.STATUS: "ok"})
+                try:
+                    await self._host.deliver(recipient, message, ctx)
+                except Exception as e:
+                    self._on_event_exception(e, recipient, message)
+        finally:
+            self._busy[partition] -= 1
+
+    async def _serve_rpc(
+        self, msg: Msg, recipient: AgentId, message: Any, ctx: MessageContext, caller: str
+    ) -> None:
+        key = (caller, ctx.message_id)
+        task = asyncio.current_task()
+        if task is not None:
+            self._handlers[key] = task
+        try:
+            response = await self._host.deliver(recipient, message, ctx)
+        except Exception as e:
+            await self._reply_error(msg, e)
+            return
+        finally:
+            self._handlers.pop(key, None)
+        try:
+            if response is None:
+                type_name, data = _wire.NONE_TYPE, b""
+            else:
+                type_name, data = self._caller.encode(response)
+        except SerializationError as e:
+            await self._reply_error(msg, e)
+            return
+        await self._reply(msg, data, {_wire.STATUS: "ok", _wire.TYPE: type_name})
+
+    async def _on_cancel(self, msg: Msg) -> None:
+        headers = msg.headers or {}
+        key = (headers.get(CALLER, ""), unquote(headers.get(_wire.ID, "")))
+        task = self._handlers.get(key)
+        if task is not None:
+            task.cancel()
+
+    async def _reply(self, msg: Msg, data: bytes, headers: dict[str, str]) -> None:
+        if not msg.reply or self._nats is None:
+            return
+        try:
+            await self._nats.publish(msg.reply, data, headers=headers)
+        except Exception as e:
+            logger.warning("Could not answer %s: %s", msg.subject, e)
+
+    async def _reply_error(self, msg: Msg, error: BaseException) -> None:
+        await self._reply(msg, _wire.encode_error(error), {_wire.STATUS: "error"})
+
+    # --- interventions ------------------------------------------------------------------------
+
+    async def _intervene_send(self, message: Any, ctx: MessageContext, recipient: AgentId) -> Any:
+        for handler in self._interventions:
+            message = await handler.on_send(message, message_context=ctx, recipient=recipient)
+            if message is DropMessage or isinstance(message, DropMessage):
+                raise MessageDroppedException(
+                    f"An intervention handler dropped the message to {recipient}."
+                )
+        return message
+
+    async def _intervene_response(
+        self, response: Any, sender: AgentId, recipient: AgentId | None
+    ) -> Any:
+        for handler in self._interventions:
+            response = await handler.on_response(response, sender=sender, recipient=recipient)
+            if response is DropMessage or isinstance(response, DropMessage):
+                raise MessageDroppedException(
+                    f"An intervention handler dropped the response from {sender}."
+                )
+        return response
+
+    # --- idle bookkeeping ----------------------------------------------------------------------
+
+    def _spawn(self, coro: Awaitable[Any]) -> None:
+        task = asyncio.ensure_future(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    def _finish(self) -> None:
+        self._outstanding -= 1
+        if self._outstanding == 0 and self._idle_waiters:
+            waiters, self._idle_waiters = self._idle_waiters, []
+            for waiter in waiters:
+                if not waiter.done():
+                    waiter.set_result(None)
+        if self._conditions:
+            remaining: list[tuple[Callable[[], bool], asyncio.Future[None]]] = []
+            for condition, waiter in self._conditions:
+                if waiter.done():
+                    continue
+                if condition():
+                    waiter.set_result(None)
+                else:
+                    remaining.append((condition, waiter))
+            self._conditions = remaining
+
+    async def _wait_idle(self) -> None:
+        loop = asyncio.get_running_loop()
+        while self._outstanding > 0 and self._unhandled is None:
+            waiter: asyncio.Future[None] = loop.create_future()
+            self._idle_waiters.append(waiter)
+            await waiter
+
+    async def _wait_condition(self, condition: Callable[[], bool]) -> None:
+        if not condition():
+            waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+            self._conditions.append((condition, waiter))
+            await waiter
+
+    def _on_event_exception(self, error: Exception, recipient: AgentId, message: Any) -> None:
+        if event_logger.isEnabledFor(logging.INFO):
+            from parlay_core.logging import MessageHandlerExceptionEvent
+
+            event_logger.info(
+                MessageHandlerExceptionEvent(
+                    payload=message, handling_agent=recipient, exception=error
+                )
+            )
+        if self._ignore_unhandled:
+            logger.error(
+                "Handler of %s raised on a published %s",
+                recipient,
+                type(message).__name__,
+                exc_info=error,
+            )
+            return
+        if self._unhandled is None:
+            self._unhandled = error
+        for waiter in [*self._idle_waiters, *(w for _, w in self._conditions)]:
+            if not waiter.done():
+                waiter.set_result(None)
+        self._idle_waiters.clear()
+        self._conditions.clear()
+
+    def _raise_unhandled(self) -> None:
+        error, self._unhandled = self._unhandled, None
+        if error is not None:
+            raise error

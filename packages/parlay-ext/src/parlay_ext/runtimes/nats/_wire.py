@@ -1,0 +1,139 @@
+"""What travels on NATS: subjects, partitions, headers, payloads and errors.
+
+An agent's address is the subject ``<ns>.agent.<type-token>.<partition>.<key-token>``. The
+partition is a stable hash of the agent id, so every process computes the same one; the worker
+that holds the partition's lease subscribes to ``<ns>.agent.<type-token>.<partition>.*``. Subject
+tokens may not contain ``.``, ``*``, ``>`` or spaces, so a type or key that is not plain ASCII
+word characters is replaced by a hash token; the exact agent id always travels in a header.
+
+Payloads are JSON produced by the host's serializers, never pickle. Errors travel as JSON
+``{"type", "module", "message"}`` and are raised again at the caller as the matching Parlay
+error, as a :class:`~parlay_core.exceptions.RemoteHandlerError` that also derives from the
+builtin exception class, or as a plain ``RemoteHandlerError``.
+"""
+
+from __future__ import annotations
+
+import builtins
+import hashlib
+import json
+import re
+from typing import Any, cast
+
+from parlay_core import AgentId
+from parlay_core import exceptions as parlay_exceptions
+from parlay_core.exceptions import ParlayError, RemoteHandlerError
+
+__all__ = [
+    "CONTENT_TYPE",
+    "ID",
+    "KIND",
+    "NONE_TYPE",
+    "RECIPIENT",
+    "SENDER",
+    "STATUS",
+    "TOPIC",
+    "TYPE",
+    "decode_error",
+    "encode_error",
+    "partition_of",
+    "token",
+]
+
+TYPE = "Parlay-Type"
+CONTENT_TYPE = "Parlay-Content-Type"
+SENDER = "Parlay-Sender"
+RECIPIENT = "Parlay-Recipient"
+TOPIC = "Parlay-Topic"
+ID = "Parlay-Message-Id"
+KIND = "Parlay-Kind"
+STATUS = "Parlay-Status"
+NONE_TYPE = "None"
+"""Type name of an RPC response that is ``None`` (an empty payload)."""
+
+_PLAIN = re.compile(r"[A-Za-z0-9_-]{1,64}\Z")
+_REMOTE_BUILTINS: dict[type[BaseException], type[RemoteHandlerError]] = {}
+
+
+def token(text: str) -> str:
+    """Return a subject- and KV-key-safe token for ``text`` (itself when already safe).
+
+    Hash tokens start with ``=``, which plain tokens never contain, so two texts never share a
+    token by accident.
+    """
+    if _PLAIN.match(text):
+        return text
+    return "=" + hashlib.blake2b(text.encode(), digest_size=12).hexdigest()
+
+
+def partition_of(agent_id: AgentId, partitions: int) -> int:
+    """The partition of ``agent_id``: a hash of its type and key, the same in every process."""
+    digest = hashlib.blake2b(f"{agent_id.type}/{agent_id.key}".encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "big") % partitions
+
+
+def encode_error(error: BaseException) -> bytes:
+    """The JSON body that carries ``error`` back to the caller."""
+    cls = type(error)
+    name, module = cls.__name__, cls.__module__
+    if isinstance(error, RemoteHandlerError) and error.remote_type:
+        # A remote error passed on by a relaying handler keeps its original identity.
+        name, module = error.remote_type, _remote_module(error)
+    return json.dumps({"type": name, "module": module, "message": str(error)}).encode()
+
+
+def _remote_module(error: RemoteHandlerError) -> str:
+    builtin: object = getattr(builtins, error.remote_type, None)
+    if isinstance(builtin, type) and issubclass(builtin, Exception):
+        return "builtins"
+    return "remote"
+
+
+def decode_error(body: bytes, agent_id: AgentId) -> Exception:
+    """Build the exception to raise at the caller from an error body.
+
+    Known Parlay errors come back as themselves; builtin exceptions as a subclass of both
+    :class:`RemoteHandlerError` and the builtin; anything else as ``RemoteHandlerError``.
+    """
+    try:
+        data = cast(dict[str, Any], json.loads(body))
+        name, module, message = str(data["type"]), str(data["module"]), str(data["message"])
+    except (ValueError, KeyError, TypeError):
+        return RemoteHandlerError(
+            f"{agent_id} failed and sent an unreadable error: {body[:200]!r}",
+            agent_id=str(agent_id),
+        )
+    if module.startswith("parlay_core") and name in parlay_exceptions.__all__:
+        cls: Any = getattr(parlay_exceptions, name)
+        if isinstance(cls, type) and issubclass(cls, ParlayError):
+            try:
+                return cast(Exception, cls(message))
+            except TypeError:
+                pass  # an error whose constructor needs more than a message
+    if module == "builtins":
+        builtin: object = getattr(builtins, name, None)
+        if isinstance(builtin, type) and issubclass(builtin, Exception):
+            remote_cls = _remote_builtin(builtin)
+            if remote_cls is not None:
+                return remote_cls(message, remote_type=name, agent_id=str(agent_id))
+    return RemoteHandlerError(
+        f"The handler of {agent_id} raised {name}: {message}",
+        remote_type=name,
+        agent_id=str(agent_id),
+    )
+
+
+def _remote_builtin(builtin: type[Exception]) -> type[RemoteHandlerError] | None:
+    cls = _REMOTE_BUILTINS.get(builtin)
+    if cls is None:
+        try:
+            cls = cast(
+                type[RemoteHandlerError],
+                type(f"Remote{builtin.__name__}", (RemoteHandlerError, builtin), {}),
+            )
+        except TypeError:
+            return None  # a builtin whose layout cannot be combined
+        cls.__module__ = __name__
+        cls.__doc__ = f"A {builtin.__name__} raised by a handler in another process."
+        _REMOTE_BUILTINS[builtin] = cls
+    return cls
