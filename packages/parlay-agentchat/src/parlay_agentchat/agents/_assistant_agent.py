@@ -282,7 +282,9 @@ class AssistantAgent(BaseChatAgent, Component[AssistantAgentConfig]):
         for memory in self._memory or ():
             update = await memory.update_context(context)
             if update.memories.results:
-                queried = MemoryQueryEvent(content=update.memories.results, source=self.name)
+                queried = MemoryQueryEvent.model_construct(
+                    content=update.memories.results, source=self.name
+                )
                 inner.append(queried)
                 yield queried
         tools = await self._router.schemas() if (self._workbench or self._handoffs) else []
@@ -306,7 +308,7 @@ class AssistantAgent(BaseChatAgent, Component[AssistantAgentConfig]):
                 )
                 return
             calls = list(result.content)
-            request = ToolCallRequestEvent(
+            request = ToolCallRequestEvent.model_construct(
                 content=calls, source=self.name, models_usage=result.usage
             )
             inner.append(request)
@@ -317,10 +319,12 @@ class AssistantAgent(BaseChatAgent, Component[AssistantAgentConfig]):
                 else:
                     inner.append(produced)
                     yield produced
-            execution = ToolCallExecutionEvent(content=results, source=self.name)
+            execution = ToolCallExecutionEvent.model_construct(content=results, source=self.name)
             inner.append(execution)
             yield execution
-            await context.add_message(FunctionExecutionResultMessage(content=results))
+            await context.add_message(
+                FunctionExecutionResultMessage.model_construct(content=results)
+            )
             handoff = self._handoff_message(calls, results)
             if handoff is not None:
                 yield Response(chat_message=handoff, inner_messages=inner)
@@ -366,7 +370,7 @@ class AssistantAgent(BaseChatAgent, Component[AssistantAgentConfig]):
                 if isinstance(chunk, CreateResult):
                     result = chunk
                 elif chunk:
-                    yield ModelClientStreamingChunkEvent(
+                    yield ModelClientStreamingChunkEvent.model_construct(
                         content=chunk, source=self.name, full_message_id=message_id
                     )
             if result is None:
@@ -389,18 +393,21 @@ class AssistantAgent(BaseChatAgent, Component[AssistantAgentConfig]):
 
     async def _record(self, result: CreateResult) -> list[BaseAgentEvent]:
         # The reply goes into the context first, so it is there even if the turn fails later.
+        # Messages built here from validated results skip a second validation (model_construct).
         await self._model_context.add_message(
-            AssistantMessage(content=result.content, source=self.name, thought=result.thought)
+            AssistantMessage.model_construct(
+                content=result.content, source=self.name, thought=result.thought
+            )
         )
         if result.thought:
-            return [ThoughtEvent(content=result.thought, source=self.name)]
+            return [ThoughtEvent.model_construct(content=result.thought, source=self.name)]
         return []
 
     def _final_message(self, result: CreateResult, message_id: str) -> BaseChatMessage:
         assert isinstance(result.content, str)
         factory = self._structured_message_factory
         if factory is None:
-            return TextMessage(
+            return TextMessage.model_construct(
                 id=message_id, content=result.content, source=self.name, models_usage=result.usage
             )
         try:
@@ -456,7 +463,7 @@ class AssistantAgent(BaseChatAgent, Component[AssistantAgentConfig]):
                         is_error=result.is_error,
                     )
                 )
-        return ToolCallSummaryMessage(
+        return ToolCallSummaryMessage.model_construct(
             content="\n".join(lines), source=self.name, tool_calls=calls, results=results
         )
 

@@ -57,10 +57,12 @@ class ToolRouter:
         self._workbenches = list(workbenches)
         self._handoffs = dict(handoffs)
         self._owner: dict[str, Workbench] = {}
+        # Built once: a handoff's tool (and so its schema) never changes.
+        self._handoff_schemas = [handoff.handoff_tool.schema for handoff in self._handoffs.values()]
 
     async def schemas(self) -> list[ToolSchema]:
         """List every tool the model may call (handoffs first), refreshing the routing table."""
-        schemas = [handoff.handoff_tool.schema for handoff in self._handoffs.values()]
+        schemas = list(self._handoff_schemas)
         owner: dict[str, Workbench] = {}
         for workbench in self._workbenches:
             for schema in await workbench.list_tools():
@@ -70,38 +72,44 @@ class ToolRouter:
         return schemas
 
     async def _run_one(
-        self, call: FunctionCall, token: CancellationToken, sink: asyncio.Queue[object] | None
-    ) -> FunctionExecutionResult:
+        self, call: FunctionCall, token: CancellationToken
+    ) -> AsyncGenerator[BaseAgentEvent | BaseChatMessage | FunctionExecutionResult, None]:
+        """Run one call, yielding the events its tool streams, then its result."""
         handoff = self._handoffs.get(call.name)
         if handoff is not None:
-            return FunctionExecutionResult(
+            yield FunctionExecutionResult(
                 content=handoff.message, name=call.name, call_id=call.id, is_error=False
             )
+            return
         workbench = self._owner.get(call.name)
         if workbench is None:
             available = ", ".join(sorted([*self._handoffs, *self._owner])) or "none"
-            return _error(
+            yield _error(
                 call,
                 f"Error: the tool {call.name!r} is not available. Available tools: {available}.",
             )
+            return
         arguments = _parse_arguments(call)
         if isinstance(arguments, FunctionExecutionResult):
-            return arguments
+            yield arguments
+            return
+        result: ToolResult | None = None
         try:
-            if sink is not None and isinstance(workbench, StreamWorkbench):
-                result: ToolResult | None = None
+            if isinstance(workbench, StreamWorkbench):
                 async for item in workbench.call_tool_stream(call.name, arguments, token, call.id):
                     if isinstance(item, ToolResult):
                         result = item
                     elif isinstance(item, (BaseAgentEvent, BaseChatMessage)):
-                        await sink.put(item)
-                if result is None:
-                    return _error(call, f"Error: the tool {call.name!r} returned no result.")
+                        yield item
             else:
                 result = await workbench.call_tool(call.name, arguments, token, call.id)
         except Exception as exc:  # a workbench must not crash the agent; the model reads this
-            return _error(call, f"Error: {type(exc).__name__}: {exc}")
-        return FunctionExecutionResult(
+            yield _error(call, f"Error: {type(exc).__name__}: {exc}")
+            return
+        if result is None:
+            yield _error(call, f"Error: the tool {call.name!r} returned no result.")
+            return
+        yield FunctionExecutionResult(
             content=result.to_text(), name=call.name, call_id=call.id, is_error=result.is_error
         )
 
@@ -113,16 +121,29 @@ class ToolRouter:
         Raises:
             asyncio.CancelledError: The token was cancelled.
         """
-        streaming = any(isinstance(w, StreamWorkbench) for w in self._workbenches)
-        if len(calls) == 1 and not streaming:
-            # The common case: no task, no queue.
-            yield [await self._run_one(calls[0], token, None)]
+        if len(calls) == 1:
+            # The common case: run the call in this task, with no queue and no extra task.
+            async for item in self._run_one(calls[0], token):
+                if isinstance(item, FunctionExecutionResult):
+                    yield [item]
+                else:
+                    yield item
             return
         sink: asyncio.Queue[object] = asyncio.Queue()
 
+        async def drain(call: FunctionCall) -> FunctionExecutionResult:
+            outcome: FunctionExecutionResult | None = None
+            async for item in self._run_one(call, token):
+                if isinstance(item, FunctionExecutionResult):
+                    outcome = item
+                else:
+                    sink.put_nowait(item)
+            assert outcome is not None  # _run_one always ends with a result
+            return outcome
+
         async def run_all() -> list[FunctionExecutionResult]:
             try:
-                return list(await asyncio.gather(*(self._run_one(c, token, sink) for c in calls)))
+                return list(await asyncio.gather(*(drain(c) for c in calls)))
             finally:
                 sink.put_nowait(_DONE)
 
@@ -130,10 +151,10 @@ class ToolRouter:
         token.link_future(task)
         try:
             while True:
-                item = await sink.get()
-                if item is _DONE:
+                queued = await sink.get()
+                if queued is _DONE:
                     break
-                yield cast(BaseAgentEvent | BaseChatMessage, item)
+                yield cast(BaseAgentEvent | BaseChatMessage, queued)
             yield await task
         finally:
             if not task.done():
