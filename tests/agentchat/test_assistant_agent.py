@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import AsyncGenerator
 
 import pytest
 from pydantic import BaseModel
@@ -42,7 +43,7 @@ from parlay_core.models import (
     UserMessage,
 )
 from parlay_core.testing import ReplayChatCompletionClient
-from parlay_core.tools import FunctionTool, StaticWorkbench
+from parlay_core.tools import BaseStreamTool, FunctionTool, StaticWorkbench
 from tests.agentchat._support import call, replay, tool_calls
 
 PNG = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg=="
@@ -555,3 +556,39 @@ async def test_images_from_a_loaded_state_are_hidden_from_a_model_without_vision
     assert client.create_calls[0]["messages"][0] == UserMessage(
         content="look\n[image]", source="user"
     )
+
+
+class CountArgs(BaseModel):
+    n: int
+
+
+class CountingTool(BaseStreamTool[CountArgs, ThoughtEvent, str]):
+    """Streams a progress event per step, then its result."""
+
+    def __init__(self) -> None:
+        super().__init__(CountArgs, str, "count", "Count up to n.")
+
+    async def run_stream(
+        self, args: CountArgs, cancellation_token: CancellationToken
+    ) -> AsyncGenerator[ThoughtEvent | str, None]:
+        for step in range(args.n):
+            yield ThoughtEvent(content=f"step {step}", source="count")
+        yield f"counted to {args.n}"
+
+
+async def test_events_streamed_by_tools_appear_before_the_execution_event() -> None:
+    for calls in ([call("count", "c1", n=2)], [call("count", "c1", n=1), call("count", "c2", n=1)]):
+        agent = AssistantAgent("s", replay(tool_calls(*calls)), tools=[CountingTool()])
+        result = await agent.run(task="count")
+        kinds = [type(m).__name__ for m in result.messages]
+        steps = len(calls) if len(calls) > 1 else 2
+        assert kinds == [
+            "TextMessage",
+            "ToolCallRequestEvent",
+            *["ThoughtEvent"] * steps,
+            "ToolCallExecutionEvent",
+            "ToolCallSummaryMessage",
+        ]
+        execution = result.messages[-2]
+        assert isinstance(execution, ToolCallExecutionEvent)
+        assert all(r.content.startswith("counted to") for r in execution.content)
