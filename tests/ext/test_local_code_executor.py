@@ -36,6 +36,10 @@ def pid_alive(pid: int) -> bool:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
+    # A killed process whose parent is gone stays a zombie until init reaps it; it is dead.
+    stat = Path(f"/proc/{pid}/stat")
+    if stat.exists():
+        return stat.read_text().rsplit(")", 1)[-1].split()[0] != "Z"
     return True
 
 
