@@ -43,6 +43,7 @@ from parlay_agentchat.teams._events import (
     GroupChatTermination,
 )
 from parlay_agentchat.teams._manager import BaseGroupChatManager, OutputChannel
+from parlay_agentchat.teams._wire import register_wire_types, team_event_serializers
 from parlay_core import (
     AgentId,
     AgentRuntime,
@@ -123,12 +124,15 @@ class BaseGroupChat(Team, ABC, ComponentBase[BaseModel]):
         self._max_turns = max_turns
         self._emit_team_events = emit_team_events
         self._message_factory = MessageFactory()
+        self._custom_types: list[type[BaseAgentEvent | BaseChatMessage]] = []
         for message_type in custom_message_types or ():
             self._message_factory.register(message_type)
+            self._custom_types.append(message_type)
         for participant in participants:
             if isinstance(participant, ChatAgent):
                 for produced in participant.produced_message_types:
                     self._message_factory.register(produced)
+                    self._custom_types.append(produced)
         self._team_id = str(uuid.uuid4())
         self._manager_name = group_chat_manager_name
         self._group_topic_type = f"group_topic_{self._team_id}"
@@ -198,6 +202,10 @@ class BaseGroupChat(Team, ABC, ComponentBase[BaseModel]):
         manager = self._manager_topic_type
         for topic_type in (manager, group, self._output_topic_type):
             await runtime.add_subscription(TypeSubscription(topic_type, manager))
+        # Replace the generic dataclass serializers registered above with ones that can write
+        # the chat messages inside team events (used only where messages leave the process).
+        register_wire_types(self._custom_types)
+        runtime.add_message_serializer(team_event_serializers())
         self._initialized = True
 
     def _container_factory(self, participant: ChatAgent | Team) -> Callable[[], ChatAgentContainer]:
