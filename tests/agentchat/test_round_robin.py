@@ -542,3 +542,18 @@ def test_a_team_runs_in_one_event_loop_after_another() -> None:
     assert texts(second.messages) == [("user", "two"), ("a", "a2")]
     state = asyncio.run(team.save_state())
     assert len(state["agent_states"]["RoundRobinGroupChatManager"]["message_thread"]) == 4
+
+
+async def test_messages_go_to_the_events_logger_when_it_listens(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    team = RoundRobinGroupChat([Scripted("a", ["a1"])], max_turns=1)
+    with caplog.at_level("INFO", logger="parlay_agentchat.events"):
+        await team.run(task="go")
+    logged = [
+        json.loads(r.getMessage()) for r in caplog.records if r.name == "parlay_agentchat.events"
+    ]
+    assert [(m["type"], m["source"], m["content"]) for m in logged] == [
+        ("TextMessage", "user", "go"),
+        ("TextMessage", "a", "a1"),
+    ]
