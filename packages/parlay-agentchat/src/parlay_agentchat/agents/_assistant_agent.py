@@ -5,14 +5,23 @@ from __future__ import annotations
 import asyncio
 import uuid
 import warnings
-from collections.abc import AsyncGenerator, Callable, Mapping, Sequence
-from typing import Any, Union, cast
+from collections.abc import AsyncGenerator, Mapping, Sequence
+from typing import Any, Union
 
 from pydantic import BaseModel, ValidationError
 from typing_extensions import Self
 
 from parlay_agentchat._exceptions import AgentConfigurationError, StructuredOutputError
 from parlay_agentchat.agents._assistant_config import AssistantAgentConfig
+from parlay_agentchat.agents._assistant_setup import (
+    SummaryFormatter,
+    ToolLike,
+    build_handoffs,
+    build_workbenches,
+    handoff_message,
+    summary_message,
+    without_images,
+)
 from parlay_agentchat.agents._base_chat_agent import BaseChatAgent
 from parlay_agentchat.agents._tool_calls import ToolRouter
 from parlay_agentchat.base import Handoff, Response
@@ -30,7 +39,7 @@ from parlay_agentchat.messages import (
     ToolCallSummaryMessage,
 )
 from parlay_agentchat.state import AssistantAgentState
-from parlay_core import CancellationToken, Component, FunctionCall, Image
+from parlay_core import CancellationToken, Component, FunctionCall
 from parlay_core.memory import Memory
 from parlay_core.model_context import ChatCompletionContext, UnboundedChatCompletionContext
 from parlay_core.models import (
@@ -43,7 +52,7 @@ from parlay_core.models import (
     SystemMessage,
     UserMessage,
 )
-from parlay_core.tools import BaseTool, FunctionTool, StaticStreamWorkbench, ToolSchema, Workbench
+from parlay_core.tools import BaseTool, ToolSchema, Workbench
 
 __all__ = ["AssistantAgent"]
 
@@ -53,29 +62,7 @@ DEFAULT_SYSTEM_MESSAGE = (
     "the task has been completed."
 )
 
-ToolLike = Union[BaseTool[Any, Any], Callable[..., Any]]
 Event = Union[BaseAgentEvent, BaseChatMessage]
-
-
-def _as_tool(tool: ToolLike) -> BaseTool[Any, Any]:
-    if isinstance(tool, BaseTool):
-        return cast(BaseTool[Any, Any], tool)
-    if callable(tool):
-        return FunctionTool(tool, description=getattr(tool, "__doc__", None) or "")
-    raise AgentConfigurationError(
-        f"Unsupported tool {tool!r}: pass a BaseTool (for example FunctionTool) or a function."
-    )
-
-
-def _without_images(messages: list[LLMMessage]) -> list[LLMMessage]:
-    # A model without vision would reject image parts; it reads a placeholder instead.
-    compatible: list[LLMMessage] = []
-    for message in messages:
-        if isinstance(message, UserMessage) and isinstance(message.content, list):
-            parts = ["[image]" if isinstance(p, Image) else p for p in message.content]
-            message = UserMessage(content="\n".join(parts), source=message.source)
-        compatible.append(message)
-    return compatible
 
 
 class AssistantAgent(BaseChatAgent, Component[AssistantAgentConfig]):
@@ -143,8 +130,7 @@ class AssistantAgent(BaseChatAgent, Component[AssistantAgentConfig]):
         model_client_stream: bool = False,
         reflect_on_tool_use: bool | None = None,
         tool_call_summary_format: str = "{result}",
-        tool_call_summary_formatter: Callable[[FunctionCall, FunctionExecutionResult], str]
-        | None = None,
+        tool_call_summary_formatter: SummaryFormatter | None = None,
         output_content_type: type[BaseModel] | None = None,
         output_content_type_format: str | None = None,
         max_tool_iterations: int = 1,
@@ -180,8 +166,8 @@ class AssistantAgent(BaseChatAgent, Component[AssistantAgentConfig]):
             )
         self._max_tool_iterations = max_tool_iterations
         self._metadata = metadata
-        self._workbench = self._build_workbenches(tools, workbench)
-        self._handoffs = self._build_handoffs(handoffs)
+        self._workbench = build_workbenches(tools, workbench)
+        self._handoffs = build_handoffs(handoffs, self._workbench)
         if (self._workbench or self._handoffs) and not model_client.model_info.get(
             "function_calling", False
         ):
@@ -197,44 +183,6 @@ class AssistantAgent(BaseChatAgent, Component[AssistantAgentConfig]):
         # done only when images may have come in: a context or memory supplied by the caller
         # (unknown content), a loaded state, or an incoming message with a list of parts.
         self._may_hold_images = model_context is not None or bool(self._memory)
-
-    def _build_workbenches(
-        self, tools: Sequence[ToolLike] | None, workbench: Workbench | Sequence[Workbench] | None
-    ) -> list[Workbench]:
-        if tools and workbench is not None:
-            raise AgentConfigurationError(
-                "Pass tools or workbench, not both: put the tools into one of the workbenches."
-            )
-        if tools:
-            built = [_as_tool(tool) for tool in tools]
-            names = [tool.name for tool in built]
-            if len(set(names)) != len(names):
-                raise AgentConfigurationError(f"Tool names must be unique: {names}.")
-            return [StaticStreamWorkbench(built)]
-        if workbench is None:
-            return []
-        if isinstance(workbench, Workbench):
-            return [workbench]
-        return list(workbench)
-
-    def _build_handoffs(self, handoffs: Sequence[Handoff | str] | None) -> dict[str, Handoff]:
-        built: dict[str, Handoff] = {}
-        tool_names = {
-            tool.name
-            for workbench in self._workbench
-            if isinstance(workbench, StaticStreamWorkbench)
-            for tool in workbench.tools
-        }
-        for item in handoffs or ():
-            handoff = Handoff(target=item) if isinstance(item, str) else item
-            if handoff.name in built:
-                raise AgentConfigurationError(f"Handoff names must be unique: {handoff.name!r}.")
-            if handoff.name in tool_names:
-                raise AgentConfigurationError(
-                    f"Handoff {handoff.name!r} has the name of a tool; rename one of them."
-                )
-            built[handoff.name] = handoff
-        return built
 
     @property
     def produced_message_types(self) -> Sequence[type[BaseChatMessage]]:
@@ -325,7 +273,7 @@ class AssistantAgent(BaseChatAgent, Component[AssistantAgentConfig]):
             await context.add_message(
                 FunctionExecutionResultMessage.model_construct(content=results)
             )
-            handoff = self._handoff_message(calls, results)
+            handoff = handoff_message(self.name, self._handoffs, calls, results)
             if handoff is not None:
                 yield Response(chat_message=handoff, inner_messages=inner)
                 return
@@ -349,14 +297,21 @@ class AssistantAgent(BaseChatAgent, Component[AssistantAgentConfig]):
                     inner_messages=inner,
                 )
                 return
-        yield Response(chat_message=self._summary(calls, results), inner_messages=inner)
+        summary = summary_message(
+            self.name,
+            calls,
+            results,
+            self._tool_call_summary_format,
+            self._tool_call_summary_formatter,
+        )
+        yield Response(chat_message=summary, inner_messages=inner)
 
     async def _call_model(
         self, tools: list[ToolSchema], token: CancellationToken, message_id: str
     ) -> AsyncGenerator[ModelClientStreamingChunkEvent | CreateResult, None]:
         llm_messages = [*self._system_messages, *await self._model_context.get_messages()]
         if not self._vision and self._may_hold_images:
-            llm_messages = _without_images(llm_messages)
+            llm_messages = without_images(llm_messages)
         if self._model_client_stream:
             result: CreateResult | None = None
             async for chunk in self._model_client.create_stream(
@@ -423,48 +378,6 @@ class AssistantAgent(BaseChatAgent, Component[AssistantAgentConfig]):
             source=self.name,
             models_usage=result.usage,
             format_string=self._output_content_type_format,
-        )
-
-    def _handoff_message(
-        self, calls: list[FunctionCall], results: list[FunctionExecutionResult]
-    ) -> HandoffMessage | None:
-        chosen = next((c for c in calls if c.name in self._handoffs), None)
-        if chosen is None:
-            return None
-        handoff = self._handoffs[chosen.name]
-        other_calls = [c for c in calls if c.name not in self._handoffs]
-        passed: list[LLMMessage] = []
-        if other_calls:
-            # The target sees the other tool calls of this step, so it knows what was done.
-            other_ids = {c.id for c in other_calls}
-            passed = [
-                AssistantMessage(content=other_calls, source=self.name),
-                FunctionExecutionResultMessage(
-                    content=[r for r in results if r.call_id in other_ids]
-                ),
-            ]
-        return HandoffMessage(
-            content=handoff.message, target=handoff.target, source=self.name, context=passed
-        )
-
-    def _summary(
-        self, calls: list[FunctionCall], results: list[FunctionExecutionResult]
-    ) -> ToolCallSummaryMessage:
-        lines: list[str] = []
-        for call, result in zip(calls, results, strict=True):
-            if self._tool_call_summary_formatter is not None:
-                lines.append(self._tool_call_summary_formatter(call, result))
-            else:
-                lines.append(
-                    self._tool_call_summary_format.format(
-                        tool_name=call.name,
-                        arguments=call.arguments,
-                        result=result.content,
-                        is_error=result.is_error,
-                    )
-                )
-        return ToolCallSummaryMessage.model_construct(
-            content="\n".join(lines), source=self.name, tool_calls=calls, results=results
         )
 
     async def on_reset(self, cancellation_token: CancellationToken) -> None:
