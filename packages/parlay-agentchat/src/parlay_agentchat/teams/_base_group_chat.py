@@ -320,10 +320,10 @@ class BaseGroupChat(Team, ABC, ComponentBase[BaseModel]):
                     raise asyncio.CancelledError("The team run was cancelled through its token.")
                 if isinstance(item, GroupChatTermination):
                     if item.error is not None:
+                        reason = str(item.error).rstrip(".")
                         raise TeamRunError(
-                            f"The team run failed: {str(item.error).rstrip('.')}. Fix the "
-                            "cause, then run the "
-                            "team again (call reset() first to start the conversation afresh)."
+                            f"The team run failed: {reason}. Fix the cause, then run the team "
+                            "again (call reset() first to start the conversation afresh)."
                         ) from item.error.exception
                     stop_reason = item.message.content
                     break
