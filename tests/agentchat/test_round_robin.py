@@ -557,3 +557,14 @@ async def test_messages_go_to_the_events_logger_when_it_listens(
         ("TextMessage", "user", "go"),
         ("TextMessage", "a", "a1"),
     ]
+
+
+async def test_task_result_dumps_every_message_with_its_fields() -> None:
+    team = RoundRobinGroupChat([Scripted("a", ["a1"])], max_turns=1)
+    result = await team.run(task="go")
+    dumped = json.loads(result.model_dump_json())
+    assert [(m["type"], m["content"]) for m in dumped["messages"]] == [
+        ("TextMessage", "go"),
+        ("TextMessage", "a1"),
+    ]
+    assert dumped["stop_reason"] == "Maximum number of turns 1 reached."
