@@ -6,9 +6,9 @@ import uuid
 from collections.abc import AsyncIterator, Iterator
 
 import pytest
-from tests.ext.nats._server import NatsServer
 
 from parlay_ext.runtimes.nats import NatsWorkerAgentRuntime
+from tests.ext.nats._server import NatsServer
 
 # Short leases keep fault tests quick; production defaults are longer (see docs/distributed.md).
 LEASE_TTL = 1.5

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
 import json
 import logging
 from collections.abc import Callable
@@ -44,7 +45,11 @@ __all__ = ["Caller", "decode_id", "encode_id"]
 
 logger = logging.getLogger(f"{ROOT_LOGGER_NAME}.nats")
 
-CALLER = "Parlay-Caller"
+CALL = "Parlay-Call"
+"""Header: a token naming one attempt of one call (for its acknowledgement and cancellation)."""
+ACK = "Parlay-Ack"
+"""Header: where the serving worker says, at once, that it has the call and who it is."""
+WORKER = "Parlay-Worker"
 
 # Plain JSON values travel as themselves (an RPC may answer with a str or a number).
 _JSON_PREFIX = "json:"
@@ -65,8 +70,9 @@ def decode_id(value: str) -> str:
 @dataclass(slots=True, eq=False)
 class _Pending:
     partition: Partition
-    owner: str | None
+    sent: float
     outcome: asyncio.Future[Msg]
+    handler: str | None = None
 
 
 class Caller:
@@ -100,7 +106,14 @@ class Caller:
         self._partitions = partitions
         self._timeout = request_timeout
         self._worker_id = worker_id
-        self._pending: set[_Pending] = set()
+        self._pending: dict[str, _Pending] = {}
+        self._calls = itertools.count(1)
+        self.ack_subject = f"{namespace}.ack.{_wire.token(worker_id)}"
+
+    @property
+    def worker_id(self) -> str:
+        """This worker's id."""
+        return self._worker_id
 
     # --- addressing and encoding --------------------------------------------------------------
 
@@ -164,7 +177,7 @@ class Caller:
             _wire.RECIPIENT: encode_id(recipient),
             _wire.TYPE: type_name,
             _wire.ID: quote(ctx.message_id, safe=""),
-            CALLER: self._worker_id,
+            ACK: self.ack_subject,
         }
         if ctx.sender is not None:
             headers[_wire.SENDER] = encode_id(ctx.sender)
@@ -279,14 +292,16 @@ class Caller:
         ctx: MessageContext,
     ) -> Msg | None:
         client = self._client()
+        call = f"{self._worker_id}.{next(self._calls)}"
+        headers = {**headers, CALL: call}
+        loop = asyncio.get_running_loop()
+        outcome: asyncio.Future[Msg] = loop.create_future()
+        pending = _Pending(partition, loop.time(), outcome)
+        self._pending[call] = pending
         request = asyncio.ensure_future(
             client.request(subject, payload, timeout=timeout, headers=headers)
         )
-        loop = asyncio.get_running_loop()
-        outcome: asyncio.Future[Msg] = loop.create_future()
         request.add_done_callback(lambda done: _settle(outcome, done))
-        pending = _Pending(partition, self._cluster.owner(partition), outcome)
-        self._pending.add(pending)
         token = ctx.cancellation_token
 
         def cancel() -> None:  # may run on another thread: the token can be cancelled anywhere
@@ -311,7 +326,7 @@ class Caller:
             raise
         finally:
             token._discard_callback(cancel)  # pyright: ignore[reportPrivateUsage]
-            self._pending.discard(pending)
+            del self._pending[call]
             if not request.done():
                 request.cancel()
 
@@ -321,15 +336,29 @@ class Caller:
             await self._client().publish(
                 f"{self._namespace}.cancel",
                 b"",
-                headers={_wire.ID: headers[_wire.ID], CALLER: self._worker_id},
+                headers={CALL: headers[CALL]},
             )
 
-    def check_pending(self) -> None:
-        """Fail the calls whose handling worker is no longer alive."""
-        for pending in list(self._pending):
+    async def on_ack(self, msg: Msg) -> None:
+        """Record which worker has a call (it says so as soon as it receives the call)."""
+        headers = msg.headers or {}
+        pending = self._pending.get(headers.get(CALL, ""))
+        if pending is not None:
+            pending.handler = headers.get(WORKER)
+
+    def check_pending(self, grace: float) -> None:
+        """Fail the calls whose handling worker is no longer alive.
+
+        The handling worker is the one that acknowledged the call; a call not acknowledged within
+        ``grace`` seconds is attributed to the partition's holder as this worker sees it.
+        """
+        now = asyncio.get_running_loop().time()
+        for pending in list(self._pending.values()):
             if pending.outcome.done():
                 continue
-            owner = pending.owner or self._cluster.owner(pending.partition)
+            owner = pending.handler
+            if owner is None and now - pending.sent > grace:
+                owner = self._cluster.owner(pending.partition)
             if owner is not None and not self._cluster.is_alive(owner):
                 pending.outcome.set_exception(
                     WorkerUnavailableError(

@@ -245,7 +245,7 @@ class NatsWorkerAgentRuntime(Server, AgentRuntime):
     async def _watch_calls(self) -> None:
         while True:
             await asyncio.sleep(self._lease_ttl / 4)
-            self._caller.check_pending()
+            self._caller.check_pending(grace=self._lease_ttl / 2)
 
     async def _on_disconnect(self) -> None:
         if self._closed:

@@ -34,7 +34,7 @@ from parlay_core._single_threaded_agent_runtime import (
 )
 from parlay_core.exceptions import MessageDroppedException, SerializationError
 from parlay_ext.runtimes.nats import _wire
-from parlay_ext.runtimes.nats._calls import CALLER, Caller, decode_id
+from parlay_ext.runtimes.nats._calls import ACK, CALL, WORKER, Caller, decode_id
 from parlay_ext.runtimes.nats._sdk import Client, Msg, NatsSubscription, subscribe
 
 if TYPE_CHECKING:
@@ -77,13 +77,14 @@ class Server:
         self._tasks: set[asyncio.Task[Any]] = set()
         self._busy: dict[Partition, int] = {}
         self._partition_subs: dict[Partition, NatsSubscription] = {}
-        self._handlers: dict[tuple[str, str], asyncio.Task[Any]] = {}
+        self._handlers: dict[str, asyncio.Task[Any]] = {}
         self._pinned: set[AgentId] = set()
         self._nats: Client | None = None
 
     async def _open_serving(self, nc: Client) -> None:
         self._nats = nc
         await subscribe(nc, self._cancel_subject, cb=self._on_cancel)
+        await subscribe(nc, self._caller.ack_subject, cb=self._caller.on_ack)
 
     # --- routing what this worker sends -------------------------------------------------------
 
@@ -225,16 +226,13 @@ class Server:
 
     async def _unsubscribe_all(self) -> None:
         subs, self._partition_subs = self._partition_subs, {}
-        for sub in subs.values():
-            with contextlib.suppress(Exception):
-                await sub.unsubscribe()
+        await asyncio.gather(*(_drain(sub) for sub in subs.values()))
 
     async def _on_lose(self, agent_type: str, partition: int, graceful: bool) -> None:
         key = (agent_type, partition)
         sub = self._partition_subs.pop(key, None)
         if sub is not None:
-            with contextlib.suppress(Exception):
-                await sub.unsubscribe()
+            await _drain(sub)
         moving = [
             agent_id
             for agent_id in list(self._host.instances)
@@ -295,7 +293,7 @@ class Server:
         self._busy[partition] = self._busy.get(partition, 0) + 1
         try:
             if ctx.is_rpc:
-                await self._serve_rpc(msg, recipient, message, ctx, headers.get(CALLER, ""))
+                await self._serve_rpc(msg, recipient, message, ctx, headers)
             else:
                 await self._reply(msg, b"", {_wire.STATUS: "ok"})
                 try:
@@ -306,9 +304,22 @@ class Server:
             self._busy[partition] -= 1
 
     async def _serve_rpc(
-        self, msg: Msg, recipient: AgentId, message: Any, ctx: MessageContext, caller: str
+        self,
+        msg: Msg,
+        recipient: AgentId,
+        message: Any,
+        ctx: MessageContext,
+        headers: dict[str, str],
     ) -> None:
-        key = (caller, ctx.message_id)
+        key = headers.get(CALL, "")
+        ack = headers.get(ACK)
+        if ack and self._nats is not None:
+            # Tell the caller at once who handles its call: if this worker dies, the caller
+            # learns it from the cluster view instead of waiting for its deadline.
+            with contextlib.suppress(Exception):
+                await self._nats.publish(
+                    ack, b"", headers={CALL: key, WORKER: self._caller.worker_id}
+                )
         task = asyncio.current_task()
         if task is not None:
             self._handlers[key] = task
@@ -331,8 +342,7 @@ class Server:
 
     async def _on_cancel(self, msg: Msg) -> None:
         headers = msg.headers or {}
-        key = (headers.get(CALLER, ""), unquote(headers.get(_wire.ID, "")))
-        task = self._handlers.get(key)
+        task = self._handlers.get(headers.get(CALL, ""))
         if task is not None:
             task.cancel()
 
@@ -436,3 +446,10 @@ class Server:
         error, self._unhandled = self._unhandled, None
         if error is not None:
             raise error
+
+
+async def _drain(sub: NatsSubscription) -> None:
+    # Draining, not unsubscribing: messages the server already routed here are still taken in
+    # (and answered "moved", so their callers retry) instead of vanishing into a timeout.
+    with contextlib.suppress(Exception):
+        await sub.drain()
