@@ -452,4 +452,4 @@ async def _drain(sub: NatsSubscription) -> None:
     # Draining, not unsubscribing: messages the server already routed here are still taken in
     # (and answered "moved", so their callers retry) instead of vanishing into a timeout.
     with contextlib.suppress(Exception):
-        await sub.drain()
+        await sub.drain()  # type: ignore[no-untyped-call,unused-ignore]
