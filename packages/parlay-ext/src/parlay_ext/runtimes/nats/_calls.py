@@ -339,6 +339,12 @@ class Caller:
                 headers={CALL: headers[CALL]},
             )
 
+    def fail_pending(self, error: Exception) -> None:
+        """Fail every call waiting for a reply (the connection that would carry it is gone)."""
+        for pending in list(self._pending.values()):
+            if not pending.outcome.done():
+                pending.outcome.set_exception(error)
+
     async def on_ack(self, msg: Msg) -> None:
         """Record which worker has a call (it says so as soon as it receives the call)."""
         headers = msg.headers or {}

@@ -32,6 +32,7 @@ from dataclasses import dataclass
 from typing import Any, cast
 
 from parlay_core import ROOT_LOGGER_NAME
+from parlay_core.exceptions import RuntimeStateError
 from parlay_ext.runtimes.nats._kv import KVEvent, KVMirror, open_bucket
 from parlay_ext.runtimes.nats._sdk import JetStreamContext, KeyValue, js_errors
 from parlay_ext.runtimes.nats._wire import token
@@ -51,6 +52,7 @@ class _Worker:
     types: frozenset[str]
     serving: bool
     seen: float
+    partitions: int
 
 
 @dataclass(slots=True)
@@ -119,17 +121,26 @@ class Cluster:
         self._wake = asyncio.Event()
         self._loop_task: asyncio.Task[None] | None = None
         self._closing = False
+        # Until then, the watched views may be stale (this worker was cut off from NATS): an
+        # absent record then proves nothing, so nobody is judged gone or missing.
+        self._trusted_from = 0.0
 
     # --- views --------------------------------------------------------------------------------
 
     def is_hosted(self, agent_type: str) -> bool:
-        """Whether this or any live worker hosts ``agent_type``."""
+        """Whether this or any live worker hosts ``agent_type`` (True while the view is stale)."""
         if agent_type in self._hosted_types():
             return True
         now = time.monotonic()
+        if now < self._trusted_from:
+            return True
         return any(
             agent_type in w.types and now - w.seen < self._ttl for w in self._workers.values()
         )
+
+    def distrust(self) -> None:
+        """Mark the views stale (the connection to NATS is lost) until the next :meth:`resync`."""
+        self._trusted_from = float("inf")
 
     def all_hosted_types(self) -> list[str]:
         """Every agent type hosted by this or a live worker, sorted."""
@@ -152,7 +163,7 @@ class Cluster:
 
     def is_alive(self, worker_id: str) -> bool:
         """Whether ``worker_id`` refreshed its record within the last lease time."""
-        if worker_id == self.worker_id:
+        if worker_id == self.worker_id or time.monotonic() < self._trusted_from:
             return True
         worker = self._workers.get(worker_id)
         return worker is not None and time.monotonic() - worker.seen < self._ttl
@@ -174,12 +185,25 @@ class Cluster:
         ]
         for mirror in self._mirrors:
             await mirror.start()
+        now = time.monotonic()
+        for worker_id, worker in self._workers.items():
+            if worker.partitions != self._partitions and now - worker.seen < self._ttl:
+                for mirror in self._mirrors:
+                    await mirror.stop()
+                raise RuntimeStateError(
+                    f"Worker {worker_id} of namespace {self._namespace!r} uses {worker.partitions} "
+                    f"partitions per agent type, this one {self._partitions}: every worker of a "
+                    "namespace must use the same number, or agents cannot be found."
+                )
         self._loop_task = asyncio.create_task(self._loop())
 
     async def resync(self) -> None:
         """Rebuild the watched views (after a reconnect) and run a tick."""
         for mirror in self._mirrors:
             await mirror.restart()
+        # Other workers re-announce themselves within a tick of reconnecting; give them a lease
+        # time before their absence counts.
+        self._trusted_from = time.monotonic() + self._ttl
         self.wake()
 
     def wake(self) -> None:
@@ -272,7 +296,11 @@ class Cluster:
 
     async def _announce(self) -> None:
         assert self._workers_kv is not None
-        record = {"types": sorted(self._hosted_types()), "serving": self.serving}
+        record = {
+            "types": sorted(self._hosted_types()),
+            "serving": self.serving,
+            "partitions": self._partitions,
+        }
         await self._workers_kv.put(token(self.worker_id), json.dumps(record).encode())
 
     async def _renew(self) -> None:
@@ -336,7 +364,9 @@ class Cluster:
             return
         try:
             data = cast(dict[str, Any], json.loads(event.value))
-            worker = _Worker(frozenset(data["types"]), bool(data["serving"]), now)
+            worker = _Worker(
+                frozenset(data["types"]), bool(data["serving"]), now, int(data["partitions"])
+            )
         except (ValueError, KeyError, TypeError):
             return
         previous = self._workers.get(event.key)

@@ -39,6 +39,7 @@ from parlay_core.exceptions import (
     AgentClassMismatchError,
     NotAccessibleError,
     RuntimeStateError,
+    TransportError,
 )
 from parlay_ext.runtimes.nats._calls import Caller
 from parlay_ext.runtimes.nats._cluster import Cluster
@@ -215,7 +216,7 @@ class NatsWorkerAgentRuntime(Server, AgentRuntime):
                 on_gain=self._on_gain,
                 on_lose=self._on_lose,
             )
-            await cluster.open()
+            await cluster.open()  # raises RuntimeStateError on a partition-count mismatch
             self._cluster = cluster
             self._caller = Caller(
                 self._host,
@@ -232,15 +233,22 @@ class NatsWorkerAgentRuntime(Server, AgentRuntime):
             await self._subscriptions.open(subscriptions)
             await self._open_serving(nc)
         except (js_errors.ServiceUnavailableError, nats_errors.NoRespondersError) as e:
-            await nc.close()
-            self._nc = None
-            from parlay_core.exceptions import TransportError
-
+            await self._disconnect()
             raise TransportError(
                 "JetStream is not enabled on the NATS server; start it with -js (and a storage "
                 "directory with -sd)."
             ) from e
+        except BaseException:
+            await self._disconnect()
+            raise
         self._watchdog = asyncio.create_task(self._watch_calls())
+
+    async def _disconnect(self) -> None:
+        nc, self._nc = self._nc, None
+        self._cluster = None
+        if nc is not None:
+            with contextlib.suppress(Exception):
+                await nc.close()
 
     async def _watch_calls(self) -> None:
         while True:
@@ -251,6 +259,15 @@ class NatsWorkerAgentRuntime(Server, AgentRuntime):
         if self._closed:
             return
         logger.warning("Worker %s lost its NATS connection; reconnecting", self.worker_id)
+        if self._cluster is not None:
+            self._cluster.distrust()
+            # A reply sent while the connection is down is lost: fail the waiting calls now.
+            self._caller.fail_pending(
+                TransportError(
+                    "The connection to NATS was lost while waiting for the reply; the handler "
+                    "may have run. The runtime reconnects by itself."
+                )
+            )
 
     async def _on_reconnect(self) -> None:
         logger.info("Worker %s reconnected to NATS", self.worker_id)
