@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 import ssl
 from collections.abc import Awaitable, Callable, Mapping, Sequence
@@ -57,7 +59,7 @@ def transport_error(error: BaseException, servers: Sequence[str]) -> TransportEr
     """Translate a nats-py connection failure into a :class:`TransportError`."""
     text = str(error)
     where = ", ".join(servers)
-    if "authorization" in text.lower() or "authentication" in text.lower():
+    if _is_auth_error(error):
         return TransportAuthError(
             f"NATS at {where} refused the credentials ({text.strip()}). Check user/password, "
             "token, user_credentials or nkeys_seed."
@@ -78,10 +80,20 @@ async def connect(
         TransportError: No server could be reached.
     """
     servers = list(settings.servers)
+    loop = asyncio.get_running_loop()
+    connected = False
+    # nats-py retries a failed first connection as often as later reconnections (forever with
+    # -1): a refused credential or an unreachable server must end start() with an error instead.
+    refused: asyncio.Future[BaseException] = loop.create_future()
+    last_error: list[BaseException] = []
 
     async def error_cb(error: Exception) -> None:
         # nats-py prints to stderr unless given a callback: log instead.
         logger.warning("NATS connection error: %s: %s", type(error).__name__, error)
+        if not connected:
+            last_error[:] = [error]
+            if _is_auth_error(error) and not refused.done():
+                refused.set_result(error)
 
     async def closed_cb() -> None:
         logger.info("NATS connection closed")
@@ -106,8 +118,27 @@ async def connect(
         **settings.options,
     }
     options = {k: v for k, v in options.items() if v is not None}
-    try:
-        client = await nats_connect(**options)
-    except (nats_errors.Error, OSError, TimeoutError) as e:
-        raise transport_error(e, servers) from e
-    return client
+    attempt: asyncio.Future[Any] = asyncio.ensure_future(nats_connect(**options))
+    deadline = settings.connect_timeout * 2 + settings.reconnect_time_wait
+    watched: set[asyncio.Future[Any]] = {attempt, refused}
+    done, _ = await asyncio.wait(watched, timeout=deadline, return_when=asyncio.FIRST_COMPLETED)
+    if attempt in done:
+        try:
+            client: Client = attempt.result()
+        except (nats_errors.Error, OSError, TimeoutError) as e:
+            raise transport_error(e, servers) from e
+        connected = True
+        return client
+    attempt.cancel()
+    with contextlib.suppress(BaseException):
+        await attempt
+    if refused.done():
+        error = refused.result()
+        raise transport_error(error, servers) from error
+    cause = last_error[0] if last_error else TimeoutError(f"no connection within {deadline:g}s")
+    raise transport_error(cause, servers) from cause
+
+
+def _is_auth_error(error: BaseException) -> bool:
+    text = str(error).lower()
+    return "authorization" in text or "authentication" in text

@@ -487,7 +487,8 @@ class NatsWorkerAgentRuntime(Server, AgentRuntime):
     def _local_or_raise(self, agent_id: AgentId) -> None:
         if agent_id in self._host.instances and self._is_held(agent_id):
             return
-        self._host.check_recipient_type(agent_id)
+        if not self._host.is_known_type(agent_id.type):
+            self._caller.check_hosted(agent_id)  # AgentTypeNotFoundError if nobody hosts it
         if not self._is_held(agent_id):
             raise NotAccessibleError(
                 f"{agent_id} lives on another worker (this one does not hold its partition); "
