@@ -25,11 +25,28 @@ EXPECTED: dict[str, list[str]] = {
     # A 135M model's words are not predictable: check that the agent was asked and answered.
     "ai_agent.py": ["user: 中国的首都是哪个城市?", "my_agent replied ("],
     "demo.py": ["=== Step 1:", "OK, Got it!", "=== Step 2:", "Demo finished"],
+    # The manager runs in the script's process, the worker in a second one, over NATS.
+    "distributed/hello_world.py": [
+        "manager received: Hello World!",
+        "manager sending to my_worker_agent/worker...",
+        "worker received from my_manager_agent/manager: Hello World!",
+        "manager got reply from my_worker_agent/worker: OK, Got it!",
+    ],
 }
+
+# Folders of examples run like the top-level ones; their "_" modules are helpers, not examples.
+SUBFOLDERS = ("distributed",)
 
 
 def _scripts() -> list[str]:
-    return sorted(p.name for p in EXAMPLES.glob("*.py"))
+    top = [p.name for p in EXAMPLES.glob("*.py")]
+    nested = [
+        f"{folder}/{p.name}"
+        for folder in SUBFOLDERS
+        for p in (EXAMPLES / folder).glob("*.py")
+        if not p.name.startswith("_")
+    ]
+    return sorted(top + nested)
 
 
 def test_every_example_has_expectations() -> None:
