@@ -9,9 +9,12 @@ request/reply with a deadline::
     await Worker.register(runtime, "worker", Worker)
     await runtime.start()
 
-See ``docs/distributed.md`` for deployment, delivery guarantees and sizing.
+:class:`NatsKVStateStore` keeps agent state in a JetStream key-value bucket that every worker
+reaches, so agents that move between workers keep their state. See ``docs/distributed.md`` for
+deployment, delivery guarantees and sizing.
 """
 
 from parlay_ext.runtimes.nats._runtime import NatsWorkerAgentRuntime
+from parlay_ext.runtimes.nats._state_store import NatsKVStateStore
 
-__all__ = ["NatsWorkerAgentRuntime"]
+__all__ = ["NatsKVStateStore", "NatsWorkerAgentRuntime"]

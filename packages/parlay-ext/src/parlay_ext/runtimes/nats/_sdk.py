@@ -30,6 +30,7 @@ __all__ = [
     "KeyValue",
     "Msg",
     "NatsSubscription",
+    "bucket_keys",
     "connect",
     "create_bucket",
     "jetstream",
@@ -79,6 +80,16 @@ async def next_update(watcher: KeyValue.KeyWatcher, timeout: float) -> object:
 async def stop_watch(watcher: KeyValue.KeyWatcher) -> None:
     """Stop ``watcher``."""
     await cast(Any, watcher).stop()
+
+
+async def bucket_keys(kv: KeyValue) -> list[str]:
+    """Every live key of ``kv``.
+
+    Raises:
+        nats.js.errors.NoKeysError: The bucket is empty.
+    """
+    keys: list[str] = await cast(Any, kv).keys()
+    return keys
 
 
 async def subscribe(
