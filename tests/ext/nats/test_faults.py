@@ -113,14 +113,15 @@ async def test_racing_workers_never_run_two_instances_of_one_agent(
     Each counter yields in the middle of its update, so two live instances of one agent (or a
     stale one that missed an update) would answer a value twice or skip one.
     """
-    args = ("--lease-ttl", LEASE, "--partitions", "8", "--state", str(tmp_path / "s.db"))
+    args = ("--lease-ttl", LEASE, "--partitions", "16", "--state", str(tmp_path / "s.db"))
     first, second = await asyncio.gather(
         WorkerProcess(nats_server.url, namespace, *args).start(),
         WorkerProcess(nats_server.url, namespace, *args).start(),
     )
     workers += [first, second]
-    client = await _client(nats_server.url, namespace)
-    keys = [f"c{i}" for i in range(12)]
+    client = await _client(nats_server.url, namespace, partitions=16)
+    # Enough keys and partitions that the newcomer is the target of some of them.
+    keys = [f"c{i}" for i in range(24)]
     answers: dict[str, list[int]] = {k: [] for k in keys}
     served_by: set[str] = set()
     stop = asyncio.Event()

@@ -5,9 +5,7 @@ its own (NATS hands a subscription's messages over one at a time, and handlers o
 run concurrently, as in process). A published message is acknowledged as soon as the worker has
 it, then handled; a direct message is answered with the handler's response or its error.
 
-Bookkeeping mirrors the in-process runtime: a count of outstanding work for
-``stop_when_idle()``, conditions for ``stop_when()``, and the first unhandled publish error when
-``ignore_unhandled_exceptions=False``.
+Outstanding work is counted (``_bookkeeping``) as in the in-process runtime.
 """
 
 from __future__ import annotations
@@ -15,7 +13,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote
 
@@ -34,6 +31,7 @@ from parlay_core._single_threaded_agent_runtime import (
 )
 from parlay_core.exceptions import MessageDroppedException, SerializationError
 from parlay_ext.runtimes.nats import _wire
+from parlay_ext.runtimes.nats._bookkeeping import Bookkeeping
 from parlay_ext.runtimes.nats._calls import ACK, CALL, WORKER, Caller, decode_id
 from parlay_ext.runtimes.nats._sdk import Client, Msg, NatsSubscription, subscribe
 
@@ -47,7 +45,7 @@ logger = logging.getLogger(f"{ROOT_LOGGER_NAME}.nats")
 event_logger = logging.getLogger(EVENT_LOGGER_NAME)
 
 
-class Server:
+class Server(Bookkeeping):
     """Routing, serving and idle bookkeeping; the runtime class builds on it."""
 
     _cluster: Cluster | None
@@ -65,16 +63,11 @@ class Server:
     ) -> None:
         self._host = host
         self._interventions = interventions
-        self._ignore_unhandled = ignore_unhandled
         self._subject_prefix = f"{namespace}.agent"
         self._cancel_subject = f"{namespace}.cancel"
         self._loopback = loopback
         self._running = False
-        self._unhandled: BaseException | None = None
-        self._outstanding = 0
-        self._idle_waiters: list[asyncio.Future[None]] = []
-        self._conditions: list[tuple[Callable[[], bool], asyncio.Future[None]]] = []
-        self._tasks: set[asyncio.Task[Any]] = set()
+        Bookkeeping.__init__(self, ignore_unhandled=ignore_unhandled)
         self._busy: dict[Partition, int] = {}
         self._partition_subs: dict[Partition, NatsSubscription] = {}
         self._handlers: dict[str, asyncio.Task[Any]] = {}
@@ -378,74 +371,6 @@ class Server:
                     f"An intervention handler dropped the response from {sender}."
                 )
         return response
-
-    # --- idle bookkeeping ----------------------------------------------------------------------
-
-    def _spawn(self, coro: Awaitable[Any]) -> None:
-        task = asyncio.ensure_future(coro)
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
-
-    def _finish(self) -> None:
-        self._outstanding -= 1
-        if self._outstanding == 0 and self._idle_waiters:
-            waiters, self._idle_waiters = self._idle_waiters, []
-            for waiter in waiters:
-                if not waiter.done():
-                    waiter.set_result(None)
-        if self._conditions:
-            remaining: list[tuple[Callable[[], bool], asyncio.Future[None]]] = []
-            for condition, waiter in self._conditions:
-                if waiter.done():
-                    continue
-                if condition():
-                    waiter.set_result(None)
-                else:
-                    remaining.append((condition, waiter))
-            self._conditions = remaining
-
-    async def _wait_idle(self) -> None:
-        loop = asyncio.get_running_loop()
-        while self._outstanding > 0 and self._unhandled is None:
-            waiter: asyncio.Future[None] = loop.create_future()
-            self._idle_waiters.append(waiter)
-            await waiter
-
-    async def _wait_condition(self, condition: Callable[[], bool]) -> None:
-        if not condition():
-            waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-            self._conditions.append((condition, waiter))
-            await waiter
-
-    def _on_event_exception(self, error: Exception, recipient: AgentId, message: Any) -> None:
-        if event_logger.isEnabledFor(logging.INFO):
-            from parlay_core.logging import MessageHandlerExceptionEvent
-
-            event_logger.info(
-                MessageHandlerExceptionEvent(
-                    payload=message, handling_agent=recipient, exception=error
-                )
-            )
-        if self._ignore_unhandled:
-            logger.error(
-                "Handler of %s raised on a published %s",
-                recipient,
-                type(message).__name__,
-                exc_info=error,
-            )
-            return
-        if self._unhandled is None:
-            self._unhandled = error
-        for waiter in [*self._idle_waiters, *(w for _, w in self._conditions)]:
-            if not waiter.done():
-                waiter.set_result(None)
-        self._idle_waiters.clear()
-        self._conditions.clear()
-
-    def _raise_unhandled(self) -> None:
-        error, self._unhandled = self._unhandled, None
-        if error is not None:
-            raise error
 
 
 async def _drain(sub: NatsSubscription) -> None:

@@ -1,0 +1,102 @@
+"""Idle bookkeeping of a worker, as in the in-process runtime.
+
+A count of outstanding work for ``stop_when_idle()`` (what this worker delivers, and what it
+sent and still awaits), conditions for ``stop_when()``, and the first exception of a published
+message's handler when ``ignore_unhandled_exceptions=False``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from parlay_core import EVENT_LOGGER_NAME, ROOT_LOGGER_NAME, AgentId
+
+__all__ = ["Bookkeeping"]
+
+logger = logging.getLogger(f"{ROOT_LOGGER_NAME}.nats")
+event_logger = logging.getLogger(EVENT_LOGGER_NAME)
+
+
+class Bookkeeping:
+    """Counts outstanding work and wakes whoever waits for idleness or a condition.
+
+    Args:
+        ignore_unhandled: Log publish-handler exceptions instead of keeping the first one.
+    """
+
+    def __init__(self, *, ignore_unhandled: bool) -> None:
+        self._ignore_unhandled = ignore_unhandled
+        self._unhandled: BaseException | None = None
+        self._outstanding = 0
+        self._idle_waiters: list[asyncio.Future[None]] = []
+        self._conditions: list[tuple[Callable[[], bool], asyncio.Future[None]]] = []
+        self._tasks: set[asyncio.Task[Any]] = set()
+
+    def _spawn(self, coro: Awaitable[Any]) -> None:
+        task = asyncio.ensure_future(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    def _finish(self) -> None:
+        self._outstanding -= 1
+        if self._outstanding == 0 and self._idle_waiters:
+            waiters, self._idle_waiters = self._idle_waiters, []
+            for waiter in waiters:
+                if not waiter.done():
+                    waiter.set_result(None)
+        if self._conditions:
+            remaining: list[tuple[Callable[[], bool], asyncio.Future[None]]] = []
+            for condition, waiter in self._conditions:
+                if waiter.done():
+                    continue
+                if condition():
+                    waiter.set_result(None)
+                else:
+                    remaining.append((condition, waiter))
+            self._conditions = remaining
+
+    async def _wait_idle(self) -> None:
+        loop = asyncio.get_running_loop()
+        while self._outstanding > 0 and self._unhandled is None:
+            waiter: asyncio.Future[None] = loop.create_future()
+            self._idle_waiters.append(waiter)
+            await waiter
+
+    async def _wait_condition(self, condition: Callable[[], bool]) -> None:
+        if not condition():
+            waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+            self._conditions.append((condition, waiter))
+            await waiter
+
+    def _on_event_exception(self, error: Exception, recipient: AgentId, message: Any) -> None:
+        if event_logger.isEnabledFor(logging.INFO):
+            from parlay_core.logging import MessageHandlerExceptionEvent
+
+            event_logger.info(
+                MessageHandlerExceptionEvent(
+                    payload=message, handling_agent=recipient, exception=error
+                )
+            )
+        if self._ignore_unhandled:
+            logger.error(
+                "Handler of %s raised on a published %s",
+                recipient,
+                type(message).__name__,
+                exc_info=error,
+            )
+            return
+        if self._unhandled is None:
+            self._unhandled = error
+        for waiter in [*self._idle_waiters, *(w for _, w in self._conditions)]:
+            if not waiter.done():
+                waiter.set_result(None)
+        self._idle_waiters.clear()
+        self._conditions.clear()
+
+    def _raise_unhandled(self) -> None:
+        error, self._unhandled = self._unhandled, None
+        if error is not None:
+            raise error
