@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from parlay_core import MessageContext, RoutedAgent, rpc
+from parlay_core import MessageContext, RoutedAgent, event, rpc
 from parlay_core.state import SQLiteStateStore
 from parlay_ext.runtimes.nats import NatsWorkerAgentRuntime
 
@@ -28,6 +28,16 @@ class Increment:
 class Count:
     value: int
     worker: str
+
+
+@dataclass
+class Tally:
+    """A published increment."""
+
+
+@dataclass
+class Read:
+    pass
 
 
 @dataclass
@@ -55,6 +65,14 @@ class Counter(RoutedAgent):
         self.count = value
         return Count(value, self.worker)
 
+    @event
+    async def on_tally(self, message: Tally, ctx: MessageContext) -> None:
+        self.count += 1
+
+    @rpc
+    async def on_read(self, message: Read, ctx: MessageContext) -> int:
+        return self.count
+
     async def save_state(self) -> Mapping[str, Any]:
         return {"count": self.count}
 
@@ -81,6 +99,7 @@ async def main() -> None:
     parser.add_argument("--lease-ttl", type=float, default=1.5)
     parser.add_argument("--partitions", type=int, default=8)
     parser.add_argument("--rebalance", action="store_true")
+    parser.add_argument("--durable", action="store_true")
     args = parser.parse_args()
     store = SQLiteStateStore(args.state) if args.state else None
     runtime = NatsWorkerAgentRuntime(
@@ -91,6 +110,7 @@ async def main() -> None:
         state_store=store,
         rebalance=args.rebalance or None,
         request_timeout=20.0,
+        durable=args.durable,
     )
     worker = runtime.worker_id
     await Counter.register(runtime, "counter", lambda: Counter(worker))

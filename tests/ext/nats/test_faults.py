@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from parlay_core import AgentId, try_get_known_serializers_for_type
+from parlay_core import AgentId, TopicId, try_get_known_serializers_for_type
 from parlay_core.exceptions import (
     ParlayError,
     RequestTimeoutError,
@@ -22,7 +22,8 @@ from parlay_core.exceptions import (
 from parlay_ext.runtimes.nats import NatsWorkerAgentRuntime
 from tests.ext.nats._procs import WorkerProcess
 from tests.ext.nats._server import NatsServer
-from tests.ext.nats._worker import Count, Increment, Sleep, Slept
+from tests.ext.nats._worker import Count, Increment, Read, Sleep, Slept
+from tests.ext.nats._worker import Tally as TallyMessage
 
 LEASE = "1.5"
 
@@ -189,3 +190,98 @@ async def test_workers_reconnect_after_nats_restarts(
         await client.close()
     finally:
         server.cleanup()
+
+
+async def _durable_client(url: str, namespace: str) -> NatsWorkerAgentRuntime:
+    client = NatsWorkerAgentRuntime(
+        url,
+        namespace=namespace,
+        lease_ttl=float(LEASE),
+        partitions=8,
+        request_timeout=30.0,
+        durable=True,
+    )
+    client.add_message_serializer(try_get_known_serializers_for_type(Slept))
+    await client.start()
+    return client
+
+
+async def test_durable_calls_survive_a_killed_worker(
+    nats_server: NatsServer, namespace: str, workers: list[WorkerProcess]
+) -> None:
+    """In durable mode the calls a killed worker held are handed to the survivor and answered."""
+    args = ("--lease-ttl", LEASE, "--partitions", "8", "--rebalance", "--durable")
+    first = await WorkerProcess(nats_server.url, namespace, *args).start()
+    second = await WorkerProcess(nats_server.url, namespace, *args).start()
+    workers += [first, second]
+    client = await _durable_client(nats_server.url, namespace)
+    served: set[str] = set()
+    for attempt in range(300):
+        replies = await asyncio.gather(
+            *(client.send_message(Sleep(0), AgentId("slow", f"p{attempt}-{i}")) for i in range(8))
+        )
+        served.update(r.worker for r in replies)
+        if len(served) == 2:
+            break
+        await asyncio.sleep(0.05)
+    assert served == {first.worker_id, second.worker_id}
+
+    calls = [
+        asyncio.create_task(client.send_message(Sleep(2.0), AgentId("slow", f"k{i}")))
+        for i in range(40)
+    ]
+    await asyncio.sleep(0.5)  # every call is now in a handler
+    first.kill()
+    done, pending = await asyncio.wait(calls, timeout=40)
+    outcomes = Tally[str]()
+    for call in done:
+        error = call.exception()
+        if error is None:
+            outcomes[
+                f"ok from {'second' if call.result().worker == second.worker_id else 'first'}"
+            ] += 1
+        else:
+            outcomes[type(error).__name__] += 1
+    print(f"\n40 durable calls in flight, worker killed: {dict(outcomes)}, hung: {len(pending)}")
+    assert not pending
+    assert outcomes["ok from second"] == 40  # every call answered, the dead worker's ones too
+    await client.close()
+
+
+async def test_durable_published_messages_are_not_lost_when_a_worker_dies(
+    nats_server: NatsServer, namespace: str, workers: list[WorkerProcess], tmp_path: Path
+) -> None:
+    args = (
+        "--lease-ttl",
+        LEASE,
+        "--partitions",
+        "8",
+        "--durable",
+        "--state",
+        str(tmp_path / "s.db"),
+    )
+    first, second = await asyncio.gather(
+        WorkerProcess(nats_server.url, namespace, *args).start(),
+        WorkerProcess(nats_server.url, namespace, *args).start(),
+    )
+    workers += [first, second]
+    client = await _durable_client(nats_server.url, namespace)
+    keys = [f"c{i}" for i in range(8)]
+    published = 0
+    for round_ in range(40):
+        for key in keys:
+            await client.publish_message(TallyMessage(), TopicId("counter:", key))
+            published += 1
+        if round_ == 10:
+            first.kill()  # mid-stream, with messages stored, pulled and in handlers
+        await asyncio.sleep(0.01)
+    counts: dict[str, int] = {}
+    for _ in range(200):
+        counts = {key: await client.send_message(Read(), AgentId("counter", key)) for key in keys}
+        if sum(counts.values()) >= published:
+            break
+        await asyncio.sleep(0.1)
+    total = sum(counts.values())
+    print(f"\n{published} published, {total} handled after the kill ({total - published} twice)")
+    assert total >= published  # at least once: none lost
+    await client.close()

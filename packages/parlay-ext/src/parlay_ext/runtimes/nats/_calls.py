@@ -39,17 +39,16 @@ from parlay_core.exceptions import (
 )
 from parlay_ext.runtimes.nats import _wire
 from parlay_ext.runtimes.nats._cluster import Cluster, Partition
+from parlay_ext.runtimes.nats._durable import DurableQueue
 from parlay_ext.runtimes.nats._sdk import Client, Msg, nats_errors
 
 __all__ = ["Caller", "decode_id", "encode_id"]
 
 logger = logging.getLogger(f"{ROOT_LOGGER_NAME}.nats")
 
-CALL = "Parlay-Call"
-"""Header: a token naming one attempt of one call (for its acknowledgement and cancellation)."""
-ACK = "Parlay-Ack"
-"""Header: where the serving worker says, at once, that it has the call and who it is."""
-WORKER = "Parlay-Worker"
+CALL = _wire.CALL
+ACK = _wire.ACK
+WORKER = _wire.WORKER
 
 # Plain JSON values travel as themselves (an RPC may answer with a str or a number).
 _JSON_PREFIX = "json:"
@@ -107,6 +106,8 @@ class Caller:
         self._timeout = request_timeout
         self._worker_id = worker_id
         self._pending: dict[str, _Pending] = {}
+        self.durable: DurableQueue | None = None
+        """The work-queue stream, in durable mode (set by the runtime once connected)."""
         self._calls = itertools.count(1)
         self.ack_subject = f"{namespace}.ack.{_wire.token(worker_id)}"
 
@@ -214,7 +215,12 @@ class Caller:
                 f"The message to {recipient} was cancelled before sending."
             )
         type_name, payload = self.encode(message)
-        reply = await self._request(recipient, "rpc", type_name, payload, ctx)
+        if self.durable is None:
+            reply = await self._request(recipient, "rpc", type_name, payload, ctx)
+        else:
+            reply = await self._durable_call(self.durable, recipient, type_name, payload, ctx)
+            if (reply.headers or {}).get(_wire.STATUS) != "ok":
+                raise _wire.decode_error(reply.data, recipient)
         response_type = reply.headers.get(_wire.TYPE, _wire.NONE_TYPE) if reply.headers else ""
         if response_type == _wire.NONE_TYPE:
             return None
@@ -247,8 +253,47 @@ class Caller:
     async def send_event(
         self, recipient: AgentId, type_name: str, payload: bytes, ctx: MessageContext
     ) -> None:
-        """Deliver a published message to a remote recipient; returns once its worker has it."""
-        await self._request(recipient, "event", type_name, payload, ctx)
+        """Deliver a published message to a remote recipient.
+
+        Returns once the recipient's worker has it, or (durable mode) once the stream stores it.
+        """
+        if self.durable is None:
+            await self._request(recipient, "event", type_name, payload, ctx)
+            return
+        partition = _wire.partition_of(recipient, self._partitions)
+        headers = self.headers("event", recipient, type_name, ctx)
+        del headers[ACK]
+        subject = self.durable.subject(recipient.type, partition, recipient.key)
+        await self.durable.enqueue(subject, payload, headers, self._timeout)
+
+    async def _durable_call(
+        self,
+        durable: DurableQueue,
+        recipient: AgentId,
+        type_name: str,
+        payload: bytes,
+        ctx: MessageContext,
+    ) -> Msg:
+        partition = _wire.partition_of(recipient, self._partitions)
+        headers = self.headers("rpc", recipient, type_name, ctx)
+        del headers[ACK]  # no need to know the handler: a dead one's messages are redelivered
+        headers[CALL] = f"{self._worker_id}.{next(self._calls)}"
+        subject = durable.subject(recipient.type, partition, recipient.key)
+        call = asyncio.ensure_future(durable.call(subject, payload, headers, self._timeout))
+        loop = asyncio.get_running_loop()
+        token = ctx.cancellation_token
+
+        def cancel() -> None:
+            loop.call_soon_threadsafe(call.cancel)
+
+        token.add_callback(cancel)
+        try:
+            return await call
+        except asyncio.CancelledError:
+            await self._cancel_remote(headers)  # queued or running: it will not run to the end
+            raise
+        finally:
+            token._discard_callback(cancel)  # pyright: ignore[reportPrivateUsage]
 
     async def _request(
         self, recipient: AgentId, kind: str, type_name: str, payload: bytes, ctx: MessageContext

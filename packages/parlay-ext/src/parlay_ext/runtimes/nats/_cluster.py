@@ -53,6 +53,7 @@ class _Worker:
     serving: bool
     seen: float
     partitions: int
+    durable: bool
 
 
 @dataclass(slots=True)
@@ -80,6 +81,7 @@ class Cluster:
         lease_ttl: Seconds a lease lives without renewal.
         rebalance: Whether to hand partitions over to their target worker.
         replicas: Replicas of the buckets this worker creates (in a clustered NATS).
+        durable: Whether messages travel on the work-queue stream (all workers must agree).
         hosted_types: Returns the agent types this worker hosts now.
         on_gain: Called when this worker starts holding a partition.
         on_lose: Called when it stops (``graceful`` when it hands the partition over itself).
@@ -95,6 +97,7 @@ class Cluster:
         lease_ttl: float,
         rebalance: bool,
         replicas: int,
+        durable: bool,
         hosted_types: Callable[[], Collection[str]],
         on_gain: Callable[[str, int], Awaitable[None]],
         on_lose: Callable[[str, int, bool], Awaitable[None]],
@@ -106,11 +109,14 @@ class Cluster:
         self._ttl = lease_ttl
         self._rebalance = rebalance
         self._replicas = replicas
+        self._durable = durable
         self._hosted_types = hosted_types
         self._on_gain = on_gain
         self._on_lose = on_lose
         self.serving = False
         self.held: dict[Partition, _Held] = {}
+        self._releasing: dict[Partition, _Held] = {}
+        self._background: set[asyncio.Future[None]] = set()
         self._workers: dict[str, _Worker] = {}
         self._leases: dict[str, _Lease] = {}
         self._unowned_since: dict[Partition, float] = {}
@@ -187,13 +193,25 @@ class Cluster:
             await mirror.start()
         now = time.monotonic()
         for worker_id, worker in self._workers.items():
-            if worker.partitions != self._partitions and now - worker.seen < self._ttl:
+            if now - worker.seen >= self._ttl:
+                continue
+            problem = None
+            if worker.partitions != self._partitions:
+                problem = (
+                    f"uses {worker.partitions} partitions per agent type, this one "
+                    f"{self._partitions}: every worker of a namespace must use the same number, "
+                    "or agents cannot be found"
+                )
+            elif worker.durable != self._durable:
+                problem = (
+                    f"runs with durable={worker.durable}, this one with durable={self._durable}: "
+                    "every worker of a namespace must use the same mode, or messages are missed"
+                )
+            if problem is not None:
                 for mirror in self._mirrors:
                     await mirror.stop()
                 raise RuntimeStateError(
-                    f"Worker {worker_id} of namespace {self._namespace!r} uses {worker.partitions} "
-                    f"partitions per agent type, this one {self._partitions}: every worker of a "
-                    "namespace must use the same number, or agents cannot be found."
+                    f"Worker {worker_id} of namespace {self._namespace!r} {problem}."
                 )
         self._loop_task = asyncio.create_task(self._loop())
 
@@ -226,7 +244,11 @@ class Cluster:
             await asyncio.wait({task}, timeout=self._ttl)
         async with self._lock:
             for partition in list(self.held):
-                await self._hand_over(partition)
+                self._releasing[partition] = self.held.pop(partition)
+                self._spawn(self._finish_hand_over(partition))
+        # The hand-overs take the lock for their last step, so they run outside it.
+        await asyncio.gather(*list(self._background), return_exceptions=True)
+        async with self._lock:
             if self._workers_kv is not None:
                 with contextlib.suppress(Exception):
                     await self._workers_kv.delete(token(self.worker_id))
@@ -270,9 +292,9 @@ class Cluster:
                         and target != self.worker_id
                         and now - held.since >= self._ttl
                     ):
-                        await self._hand_over(partition)
+                        self._hand_over(partition)
                     continue
-                if not self.serving:
+                if not self.serving or partition in self._releasing:
                     continue
                 lease = self._leases.get(self._lease_key(partition))
                 if lease is not None and now - lease.seen < self._ttl:
@@ -300,30 +322,37 @@ class Cluster:
             "types": sorted(self._hosted_types()),
             "serving": self.serving,
             "partitions": self._partitions,
+            "durable": self._durable,
         }
         await self._workers_kv.put(token(self.worker_id), json.dumps(record).encode())
 
     async def _renew(self) -> None:
-        assert self._leases_kv is not None
-        kv = self._leases_kv
+        # Concurrently, and never behind slow work: a tick that waited on handlers would let
+        # every other lease lapse.
         now = time.monotonic()
         for partition, held in list(self.held.items()):
             if now >= held.valid_until:
-                await self._drop(partition, "its lease could not be renewed in time")
-                continue
-            sent = time.monotonic()
-            try:
-                revision = await kv.update(
-                    self._lease_key(partition), self._lease_value(partition), last=held.revision
-                )
-            except js_errors.KeyWrongLastSequenceError:
-                await self._drop(partition, "another worker holds its lease now")
-            except Exception as e:
-                # Unreachable server: keep serving until the lease's validity runs out.
-                logger.debug("Renewing %s failed: %s", partition, e)
-            else:
-                held.revision = revision
-                held.valid_until = sent + self._ttl * _VALIDITY
+                self._drop(partition, "its lease could not be renewed in time")
+        leases = [*self.held.items(), *self._releasing.items()]
+        await asyncio.gather(*(self._renew_one(p, held) for p, held in leases))
+
+    async def _renew_one(self, partition: Partition, held: _Held) -> None:
+        assert self._leases_kv is not None
+        sent = time.monotonic()
+        try:
+            revision = await self._leases_kv.update(
+                self._lease_key(partition), self._lease_value(partition), last=held.revision
+            )
+        except js_errors.KeyWrongLastSequenceError:
+            self._releasing.pop(partition, None)
+            if partition in self.held:
+                self._drop(partition, "another worker holds its lease now")
+        except Exception as e:
+            # Unreachable server: keep serving until the lease's validity runs out.
+            logger.debug("Renewing %s failed: %s", partition, e)
+        else:
+            held.revision = revision
+            held.valid_until = sent + self._ttl * _VALIDITY
 
     async def _claim(self, partition: Partition) -> None:
         assert self._leases_kv is not None
@@ -342,17 +371,31 @@ class Cluster:
         self._leases[self._lease_key(partition)] = _Lease(self.worker_id, partition, sent)
         await self._on_gain(*partition)
 
-    async def _hand_over(self, partition: Partition) -> None:
-        held = self.held.pop(partition)
-        await self._on_lose(partition[0], partition[1], True)
-        assert self._leases_kv is not None
-        with contextlib.suppress(Exception):  # if it fails, the lease simply expires
-            await self._leases_kv.delete(self._lease_key(partition), last=held.revision)
+    def _hand_over(self, partition: Partition) -> None:
+        # Stop delivering now, keep renewing the lease while running handlers finish and the
+        # agents' state is written, then release it: the next holder never overlaps this one.
+        self._releasing[partition] = self.held.pop(partition)
+        self._spawn(self._finish_hand_over(partition))
 
-    async def _drop(self, partition: Partition, why: str) -> None:
+    async def _finish_hand_over(self, partition: Partition) -> None:
+        try:
+            await self._on_lose(partition[0], partition[1], True)
+        finally:
+            async with self._lock:  # not during a tick's renewal of this very lease
+                held = self._releasing.pop(partition, None)
+                if held is not None and self._leases_kv is not None:
+                    with contextlib.suppress(Exception):  # if it fails, the lease expires
+                        await self._leases_kv.delete(self._lease_key(partition), last=held.revision)
+
+    def _drop(self, partition: Partition, why: str) -> None:
         logger.warning("%s stops serving %s: %s", self.worker_id, partition, why)
         self.held.pop(partition, None)
-        await self._on_lose(partition[0], partition[1], False)
+        self._spawn(self._on_lose(partition[0], partition[1], False))
+
+    def _spawn(self, work: Awaitable[None]) -> None:
+        task = asyncio.ensure_future(work)
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
 
     # --- watched buckets --------------------------------------------------------------------
 
@@ -365,7 +408,11 @@ class Cluster:
         try:
             data = cast(dict[str, Any], json.loads(event.value))
             worker = _Worker(
-                frozenset(data["types"]), bool(data["serving"]), now, int(data["partitions"])
+                frozenset(data["types"]),
+                bool(data["serving"]),
+                now,
+                int(data["partitions"]),
+                bool(data.get("durable", False)),
             )
         except (ValueError, KeyError, TypeError):
             return

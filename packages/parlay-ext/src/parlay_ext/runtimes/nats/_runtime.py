@@ -41,6 +41,7 @@ from parlay_core.exceptions import (
 from parlay_ext.runtimes.nats._calls import Caller
 from parlay_ext.runtimes.nats._cluster import Cluster
 from parlay_ext.runtimes.nats._connection import ConnectionSettings, connect
+from parlay_ext.runtimes.nats._durable import DurableQueue
 from parlay_ext.runtimes.nats._kv import open_bucket
 from parlay_ext.runtimes.nats._local import LocalAgents
 from parlay_ext.runtimes.nats._sdk import Client, jetstream, js_errors, nats_errors
@@ -94,6 +95,10 @@ class NatsWorkerAgentRuntime(Server, LocalAgents, AgentRuntime):
         max_reconnect_attempts: Reconnection attempts after losing the connection (-1: forever).
         kv_replicas: Replicas of the buckets this worker creates (clustered JetStream).
         loopback: Send messages for local agents over NATS too (tests the wire end to end).
+        durable: Carry every message on a JetStream work-queue stream, acknowledged once
+            handled: nothing is lost when a worker dies, and a message may be handled twice
+            (at-least-once). All workers of a namespace must agree.
+        durable_max_deliver: In durable mode, deliveries of one message before it is given up.
         connect_options: Further keyword arguments for ``nats.connect``.
     """
 
@@ -123,6 +128,8 @@ class NatsWorkerAgentRuntime(Server, LocalAgents, AgentRuntime):
         max_reconnect_attempts: int = -1,
         kv_replicas: int = 1,
         loopback: bool = False,
+        durable: bool = False,
+        durable_max_deliver: int = 5,
         connect_options: Mapping[str, Any] | None = None,
     ) -> None:
         if partitions < 1 or lease_ttl <= 0 or request_timeout <= 0:
@@ -170,6 +177,8 @@ class NatsWorkerAgentRuntime(Server, LocalAgents, AgentRuntime):
         self._id_counter = itertools.count(1)
         self._request_timeout = request_timeout
         self._cluster = None
+        self._durable_mode = durable
+        self._durable_max_deliver = durable_max_deliver
 
     # --- lifecycle ------------------------------------------------------------------------------
 
@@ -210,6 +219,7 @@ class NatsWorkerAgentRuntime(Server, LocalAgents, AgentRuntime):
                 lease_ttl=self._lease_ttl,
                 rebalance=self._rebalance,
                 replicas=self._kv_replicas,
+                durable=self._durable_mode,
                 hosted_types=lambda: self._host.known_types,
                 on_gain=self._on_gain,
                 on_lose=self._on_lose,
@@ -229,6 +239,19 @@ class NatsWorkerAgentRuntime(Server, LocalAgents, AgentRuntime):
                 js, f"{self._namespace}_subscriptions", replicas=self._kv_replicas
             )
             await self._subscriptions.open(subscriptions)
+            if self._durable_mode:
+                queue = DurableQueue(
+                    js,
+                    nc,
+                    namespace=self._namespace,
+                    worker_id=self.worker_id,
+                    replicas=self._kv_replicas,
+                    ack_wait=self._lease_ttl,
+                    max_deliver=self._durable_max_deliver,
+                )
+                await queue.open()
+                self._durable = queue
+                self._caller.durable = queue
             await self._open_serving(nc)
         except (js_errors.ServiceUnavailableError, nats_errors.NoRespondersError) as e:
             await self._disconnect()
@@ -260,12 +283,14 @@ class NatsWorkerAgentRuntime(Server, LocalAgents, AgentRuntime):
         if self._cluster is not None:
             self._cluster.distrust()
             # A reply sent while the connection is down is lost: fail the waiting calls now.
-            self._caller.fail_pending(
-                TransportError(
-                    "The connection to NATS was lost while waiting for the reply; the handler "
-                    "may have run. The runtime reconnects by itself."
-                )
+            error = TransportError(
+                "The connection to NATS was lost while waiting for the reply; the handler "
+                "may have run (in durable mode, the message stays queued and will be "
+                "handled). The runtime reconnects by itself."
             )
+            self._caller.fail_pending(error)
+            if self._durable is not None:
+                self._durable.fail_pending(error)
 
     async def _on_reconnect(self) -> None:
         logger.info("Worker %s reconnected to NATS", self.worker_id)

@@ -6,6 +6,7 @@ precise types, so the rest of the package type-checks strictly.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Awaitable, Callable
 from typing import Any, cast
 
@@ -18,6 +19,8 @@ try:
     from nats.aio.subscription import Subscription as NatsSubscription
     from nats.js.client import JetStreamContext
     from nats.js.kv import KeyValue
+
+    PullSubscription = JetStreamContext.PullSubscription
 except ImportError as _error:  # pragma: no cover - exercised in an environment without nats-py
     raise ImportError(
         f"The NATS runtime needs the 'nats-py' package, which is not installed ({_error}). "
@@ -30,6 +33,8 @@ __all__ = [
     "KeyValue",
     "Msg",
     "NatsSubscription",
+    "PullSubscription",
+    "add_work_stream",
     "bucket_keys",
     "connect",
     "create_bucket",
@@ -37,6 +42,7 @@ __all__ = [
     "js_errors",
     "nats_errors",
     "next_update",
+    "pull_subscribe",
     "stop_watch",
     "subscribe",
     "watch_all",
@@ -90,6 +96,51 @@ async def bucket_keys(kv: KeyValue) -> list[str]:
     """
     keys: list[str] = await cast(Any, kv).keys()
     return keys
+
+
+async def add_work_stream(
+    js: JetStreamContext, name: str, subjects: list[str], *, replicas: int
+) -> None:
+    """Create the work-queue stream ``name`` unless it exists (an existing one is kept as is)."""
+    from nats.js.api import RetentionPolicy, StorageType, StreamConfig
+
+    config = StreamConfig(
+        name=name,
+        subjects=subjects,
+        retention=RetentionPolicy.WORK_QUEUE,
+        storage=StorageType.FILE,
+        num_replicas=replicas,
+    )
+    try:
+        await cast(Any, js).stream_info(name)
+    except js_errors.NotFoundError:
+        with contextlib.suppress(js_errors.BadRequestError):  # created meanwhile by another worker
+            await cast(Any, js).add_stream(config)
+
+
+async def pull_subscribe(
+    js: JetStreamContext,
+    subject: str,
+    *,
+    durable: str,
+    stream: str,
+    ack_wait: float,
+    max_deliver: int,
+) -> PullSubscription:
+    """Bind to (creating if needed) the durable pull consumer ``durable`` of ``subject``."""
+    from nats.js.api import AckPolicy, ConsumerConfig
+
+    config = ConsumerConfig(
+        durable_name=durable,
+        filter_subject=subject,
+        ack_policy=AckPolicy.EXPLICIT,
+        ack_wait=ack_wait,
+        max_deliver=max_deliver,
+    )
+    sub: PullSubscription = await cast(Any, js).pull_subscribe(
+        subject, durable=durable, stream=stream, config=config
+    )
+    return sub
 
 
 async def subscribe(

@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections import deque
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote
 
@@ -33,6 +34,7 @@ from parlay_core.exceptions import MessageDroppedException, SerializationError
 from parlay_ext.runtimes.nats import _wire
 from parlay_ext.runtimes.nats._bookkeeping import Bookkeeping
 from parlay_ext.runtimes.nats._calls import ACK, CALL, WORKER, Caller, decode_id
+from parlay_ext.runtimes.nats._durable import REPLY, DurableQueue, keep_in_progress
 from parlay_ext.runtimes.nats._sdk import Client, Msg, NatsSubscription, subscribe
 
 if TYPE_CHECKING:
@@ -51,6 +53,7 @@ class Server(Bookkeeping):
     _cluster: Cluster | None
     _caller: Caller
     _request_timeout: float
+    _durable: DurableQueue | None
 
     def __init__(
         self,
@@ -72,6 +75,10 @@ class Server(Bookkeeping):
         self._partition_subs: dict[Partition, NatsSubscription] = {}
         self._handlers: dict[str, asyncio.Task[Any]] = {}
         self._pinned: set[AgentId] = set()
+        # Calls their callers cancelled, remembered for a while: a durable message that is
+        # still queued when its call is cancelled is dropped instead of handled.
+        self._cancelled: deque[str] = deque(maxlen=4096)
+        self._durable = None
         self._nats: Client | None = None
 
     async def _open_serving(self, nc: Client) -> None:
@@ -82,7 +89,13 @@ class Server(Bookkeeping):
     # --- routing what this worker sends -------------------------------------------------------
 
     def _local_partition(self, agent_id: AgentId) -> Partition | None:
-        if self._loopback or not self._running or not self._host.is_known_type(agent_id.type):
+        # Durable mode stores every message, even for a local agent, so that none is lost.
+        if (
+            self._loopback
+            or self._durable is not None
+            or not self._running
+            or not self._host.is_known_type(agent_id.type)
+        ):
             return None
         partition = self._caller.partition(agent_id)
         cluster = self._cluster
@@ -208,6 +221,9 @@ class Server(Bookkeeping):
             await self._subscribe_partition(agent_type, partition)
 
     async def _subscribe_partition(self, agent_type: str, partition: int) -> None:
+        if self._durable is not None:
+            await self._durable.consume(agent_type, partition, self._on_durable_message)
+            return
         key = (agent_type, partition)
         if key in self._partition_subs or self._nats is None:
             return
@@ -220,12 +236,16 @@ class Server(Bookkeeping):
     async def _unsubscribe_all(self) -> None:
         subs, self._partition_subs = self._partition_subs, {}
         await asyncio.gather(*(_drain(sub) for sub in subs.values()))
+        if self._durable is not None:
+            await self._durable.stop_all()
 
     async def _on_lose(self, agent_type: str, partition: int, graceful: bool) -> None:
         key = (agent_type, partition)
         sub = self._partition_subs.pop(key, None)
         if sub is not None:
             await _drain(sub)
+        if self._durable is not None:
+            await self._durable.stop_consuming(agent_type, partition)
         moving = [
             agent_id
             for agent_id in list(self._host.instances)
@@ -255,7 +275,41 @@ class Server(Bookkeeping):
         finally:
             self._finish()
 
-    async def _serve_one(self, msg: Msg) -> None:
+    def _on_durable_message(self, msg: Msg) -> asyncio.Task[None]:
+        self._outstanding += 1
+        task = asyncio.ensure_future(self._serve_durable(msg))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        return task
+
+    async def _serve_durable(self, msg: Msg) -> None:
+        durable = self._durable
+        assert durable is not None
+        call = (msg.headers or {}).get(CALL, "")
+        heartbeat = asyncio.ensure_future(keep_in_progress(msg, durable.ack_wait / 3))
+        try:
+            if call and call in self._cancelled:
+                outcome = "ack"  # its caller gave up before it was handled
+            else:
+                outcome = await self._serve_one(msg)
+        except asyncio.CancelledError:
+            if call and call in self._cancelled:
+                with contextlib.suppress(Exception):
+                    await msg.ack()
+            raise  # otherwise this worker is going away: the stream hands the message on
+        finally:
+            heartbeat.cancel()
+            self._finish()
+        with contextlib.suppress(Exception):
+            if outcome == "ack":
+                await msg.ack()
+            elif outcome == "later":
+                await msg.nak(delay=0.1)
+            else:
+                await msg.term()  # it can never be handled: do not hand it out again
+
+    async def _serve_one(self, msg: Msg) -> str:
+        """Handle one request; return what a durable message needs: ack, later or drop."""
         headers = msg.headers or {}
         try:
             recipient = AgentId.from_str(decode_id(headers[_wire.RECIPIENT]))
@@ -271,30 +325,33 @@ class Server(Bookkeeping):
             )
         except (KeyError, ValueError) as e:
             await self._reply_error(msg, SerializationError(f"Malformed request: {e}"))
-            return
+            return "drop"
         partition = self._caller.partition(recipient)
         cluster = self._cluster
         if not self._running or cluster is None or not cluster.holds(partition):
-            await self._reply(msg, b"", {_wire.STATUS: "moved"})
-            return
+            if self._durable is None:
+                await self._reply(msg, b"", {_wire.STATUS: "moved"})
+            return "later"
         try:
             self._host.check_recipient_type(recipient)
             message = self._caller.decode(msg.data, type_name)
         except Exception as e:
             await self._reply_error(msg, e)
-            return
+            return "drop"
         self._busy[partition] = self._busy.get(partition, 0) + 1
         try:
             if ctx.is_rpc:
                 await self._serve_rpc(msg, recipient, message, ctx, headers)
             else:
-                await self._reply(msg, b"", {_wire.STATUS: "ok"})
+                if self._durable is None:
+                    await self._reply(msg, b"", {_wire.STATUS: "ok"})
                 try:
                     await self._host.deliver(recipient, message, ctx)
                 except Exception as e:
                     self._on_event_exception(e, recipient, message)
         finally:
             self._busy[partition] -= 1
+        return "ack"
 
     async def _serve_rpc(
         self,
@@ -334,16 +391,24 @@ class Server(Bookkeeping):
         await self._reply(msg, data, {_wire.STATUS: "ok", _wire.TYPE: type_name})
 
     async def _on_cancel(self, msg: Msg) -> None:
-        headers = msg.headers or {}
-        task = self._handlers.get(headers.get(CALL, ""))
+        call = (msg.headers or {}).get(CALL, "")
+        self._cancelled.append(call)
+        task = self._handlers.get(call)
         if task is not None:
             task.cancel()
 
     async def _reply(self, msg: Msg, data: bytes, headers: dict[str, str]) -> None:
-        if not msg.reply or self._nats is None:
+        # A durable message's own reply subject acknowledges it to the stream: the caller's
+        # reply subject travels in a header instead.
+        target = msg.reply
+        if self._durable is not None:
+            request = msg.headers or {}
+            target = request.get(REPLY, "")
+            headers = {**headers, CALL: request.get(CALL, "")}  # which call this answers
+        if not target or self._nats is None:
             return
         try:
-            await self._nats.publish(msg.reply, data, headers=headers)
+            await self._nats.publish(target, data, headers=headers)
         except Exception as e:
             logger.warning("Could not answer %s: %s", msg.subject, e)
 
@@ -351,6 +416,17 @@ class Server(Bookkeeping):
         await self._reply(msg, _wire.encode_error(error), {_wire.STATUS: "error"})
 
     # --- interventions ------------------------------------------------------------------------
+
+    async def _wait_idle(self) -> None:
+        # In durable mode, messages stored for this worker's partitions but not handled yet are
+        # work too: idle means none are left.
+        while True:
+            await Bookkeeping._wait_idle(self)
+            if self._durable is None or self._unhandled is not None:
+                return
+            if await self._durable.pending() == 0 and self._outstanding == 0:
+                return
+            await asyncio.sleep(0.02)
 
     async def _intervene_send(self, message: Any, ctx: MessageContext, recipient: AgentId) -> Any:
         for handler in self._interventions:

@@ -25,6 +25,8 @@ from parlay_core import exceptions as parlay_exceptions
 from parlay_core.exceptions import ParlayError, RemoteHandlerError
 
 __all__ = [
+    "ACK",
+    "CALL",
     "CONTENT_TYPE",
     "ID",
     "KIND",
@@ -34,6 +36,7 @@ __all__ = [
     "STATUS",
     "TOPIC",
     "TYPE",
+    "WORKER",
     "decode_error",
     "encode_error",
     "partition_of",
@@ -48,6 +51,11 @@ TOPIC = "Parlay-Topic"
 ID = "Parlay-Message-Id"
 KIND = "Parlay-Kind"
 STATUS = "Parlay-Status"
+CALL = "Parlay-Call"
+"""Header: a token naming one attempt of one call (for its acknowledgement and cancellation)."""
+ACK = "Parlay-Ack"
+"""Header: where the serving worker says, at once, that it has the call and who it is."""
+WORKER = "Parlay-Worker"
 NONE_TYPE = "None"
 """Type name of an RPC response that is ``None`` (an empty payload)."""
 
