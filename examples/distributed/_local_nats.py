@@ -13,7 +13,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Generator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -40,7 +40,7 @@ def _free_port() -> int:
 
 
 @contextmanager
-def local_nats_server() -> Iterator[str]:
+def local_nats_server() -> Generator[str, None, None]:
     """Run nats-server on 127.0.0.1 for the duration of the block; yield its URL."""
     port = _free_port()
     storage = tempfile.mkdtemp(prefix="parlay-nats-")

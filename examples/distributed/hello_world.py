@@ -87,7 +87,7 @@ async def run_manager(url: str) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description="The hello world over NATS, in two processes.")
     role = parser.add_mutually_exclusive_group()
     role.add_argument("--worker", metavar="URL", help="run only the worker process")
     role.add_argument("--manager", metavar="URL", help="run only the manager process")
