@@ -1,0 +1,5 @@
+"""Showing runs to people: :func:`Console` prints a ``run_stream`` as it happens."""
+
+from parlay_agentchat.ui._console import Console, ConsoleStreamError
+
+__all__ = ["Console", "ConsoleStreamError"]

@@ -1,0 +1,104 @@
+"""The Console prints a run as it streams and returns its result."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import AsyncGenerator
+
+import pytest
+from rich.console import Console as RichConsole
+
+from parlay_agentchat.agents import AssistantAgent
+from parlay_agentchat.base import Response, TaskResult
+from parlay_agentchat.conditions import MaxMessageTermination
+from parlay_agentchat.messages import BaseAgentEvent, BaseChatMessage, TextMessage
+from parlay_agentchat.teams import RoundRobinGroupChat
+from parlay_agentchat.ui import Console, ConsoleStreamError
+from parlay_core import CancellationToken
+
+from ._support import call, replay, tool_calls
+
+
+def _capture() -> tuple[RichConsole, io.StringIO]:
+    buffer = io.StringIO()
+    return RichConsole(file=buffer, width=100), buffer
+
+
+def get_weather(city: str) -> str:
+    """Get the weather for a city."""
+    return f"Sunny in {city}."
+
+
+async def test_streams_tokens_tools_speakers_and_the_summary() -> None:
+    streamer = AssistantAgent("writer", replay("Roses are red today"), model_client_stream=True)
+    tooler = AssistantAgent(
+        "checker", replay(tool_calls(call("get_weather", city="Oslo"))), tools=[get_weather]
+    )
+    team = RoundRobinGroupChat([streamer, tooler], termination_condition=MaxMessageTermination(3))
+    console, buffer = _capture()
+
+    result = await Console(team.run_stream(task="Write a poem."), console=console)
+
+    out = buffer.getvalue()
+    assert isinstance(result, TaskResult)
+    assert result.stop_reason is not None
+    assert "Write a poem." in out
+    # Streamed words are printed once, as the chunks arrived.
+    assert out.count("Roses are red today") == 1
+    assert "streaming (writer)" in out
+    assert '[tool call] get_weather({"city": "Oslo"})' in out
+    assert "[tool result] get_weather: Sunny in Oslo." in out
+    assert "writer" in out and "checker" in out
+    assert f"Stop reason: {result.stop_reason}" in out
+    assert f"Messages: {len(result.messages)}" in out
+    # The tool call's scripted usage: 10 prompt and 5 completion tokens.
+    assert "Tokens: " in out and "prompt" in out
+    assert "Duration: " in out
+    # Redirected output carries no terminal escape codes.
+    assert "\x1b[" not in out
+
+
+async def test_counts_the_tokens_reported_by_messages() -> None:
+    agent = AssistantAgent(
+        "checker", replay(tool_calls(call("get_weather", city="Rome"))), tools=[get_weather]
+    )
+    console, buffer = _capture()
+    await Console(agent.run_stream(task="Weather?"), console=console)
+    assert "Tokens: 10 prompt, 5 completion, 15 total" in buffer.getvalue()
+    assert "Stop reason: (none)" in buffer.getvalue()
+
+
+async def test_returns_the_response_of_on_messages_stream() -> None:
+    agent = AssistantAgent("a", replay("Hello there."))
+    console, buffer = _capture()
+    response = await Console(
+        agent.on_messages_stream([TextMessage(content="Hi", source="user")], CancellationToken()),
+        console=console,
+    )
+    assert isinstance(response, Response)
+    assert buffer.getvalue().count("Hello there.") == 1
+
+
+async def test_without_stats_prints_no_summary() -> None:
+    agent = AssistantAgent("a", replay("Hello."))
+    console, buffer = _capture()
+    await Console(agent.run_stream(task="Hi"), console=console, output_stats=False)
+    assert "Stop reason" not in buffer.getvalue()
+    assert "Hello." in buffer.getvalue()
+
+
+async def test_a_stream_without_a_result_is_an_error() -> None:
+    async def messages_only() -> AsyncGenerator[
+        BaseAgentEvent | BaseChatMessage | TaskResult, None
+    ]:
+        yield TextMessage(content="alone", source="user")
+
+    console, _ = _capture()
+    with pytest.raises(ConsoleStreamError, match="run_stream"):
+        await Console(messages_only(), console=console)
+
+
+async def test_defaults_to_standard_output(capsys: pytest.CaptureFixture[str]) -> None:
+    agent = AssistantAgent("a", replay("Printed."))
+    await Console(agent.run_stream(task="Hi"))
+    assert "Printed." in capsys.readouterr().out
