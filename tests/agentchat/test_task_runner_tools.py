@@ -1,0 +1,92 @@
+"""AgentTool and TeamTool: agents and teams called as tools, and their component configs."""
+
+from __future__ import annotations
+
+from parlay_agentchat.agents import AssistantAgent
+from parlay_agentchat.messages import TextMessage, ToolCallSummaryMessage
+from parlay_agentchat.teams import RoundRobinGroupChat
+from parlay_agentchat.tools import AgentTool, TeamTool
+from parlay_core import CancellationToken
+from parlay_core.tools import BaseTool
+
+from ._support import call, replay, tool_calls
+
+
+def _writer() -> AssistantAgent:
+    return AssistantAgent("writer", replay("A poem about tea."), description="Writes poems.")
+
+
+async def test_an_agent_tool_runs_the_agent_and_returns_its_words() -> None:
+    tool = AgentTool(_writer())
+    assert tool.name == "writer"
+    assert tool.description == "Writes poems."
+    assert tool.schema["parameters"]["required"] == ["task"]
+
+    boss = AssistantAgent(
+        "boss", replay(tool_calls(call("writer", task="Write about tea."))), tools=[tool]
+    )
+    result = await boss.run(task="I need a poem.")
+
+    summary = result.messages[-1]
+    assert isinstance(summary, ToolCallSummaryMessage)
+    assert summary.content == "writer: A poem about tea."
+    # The inner agent's message is streamed through the outer run.
+    inner = [m for m in result.messages if isinstance(m, TextMessage) and m.source == "writer"]
+    assert [m.content for m in inner] == ["A poem about tea."]
+
+
+async def test_last_message_only() -> None:
+    tool = AgentTool(_writer(), return_value_as_last_message=True)
+    value = await tool.run_json({"task": "Tea?"}, CancellationToken())
+    assert tool.return_value_as_string(value) == "A poem about tea."
+    # The task the model wrote is not echoed back to it.
+    assert all(m.source != "user" for m in value.messages)
+
+
+async def test_a_team_tool_runs_the_team() -> None:
+    team = RoundRobinGroupChat(
+        [
+            AssistantAgent("drafter", replay("Draft one.")),
+            AssistantAgent("editor", replay("Edited draft.")),
+        ],
+        max_turns=2,
+    )
+    tool = TeamTool(team, "poem_team", "Drafts and edits poems.")
+    value = await tool.run_json({"task": "A poem."}, CancellationToken())
+    assert value.stop_reason == "Maximum number of turns 2 reached."
+    assert tool.return_value_as_string(value) == "drafter: Draft one.\n\neditor: Edited draft."
+
+
+async def test_bad_arguments_become_an_error_the_model_reads() -> None:
+    boss = AssistantAgent(
+        "boss", replay(tool_calls(call("writer", topic="tea"))), tools=[AgentTool(_writer())]
+    )
+    result = await boss.run(task="Go.")
+    summary = result.messages[-1]
+    assert isinstance(summary, ToolCallSummaryMessage)
+    assert "task" in summary.content
+
+
+async def test_agent_tool_config_round_trip() -> None:
+    config = AgentTool(_writer(), return_value_as_last_message=True).dump_component()
+    assert config.provider == "parlay_agentchat.tools.AgentTool"
+    assert config.component_type == "tool"
+    loaded = BaseTool.load_component(config)
+    assert isinstance(loaded, AgentTool)
+    assert loaded.name == "writer"
+    value = await loaded.run_json({"task": "Tea?"}, CancellationToken())
+    assert loaded.return_value_as_string(value) == "A poem about tea."
+
+
+async def test_team_tool_config_round_trip_inside_an_agent() -> None:
+    team = RoundRobinGroupChat([AssistantAgent("drafter", replay("Draft."))], max_turns=1)
+    boss = AssistantAgent(
+        "boss",
+        replay(tool_calls(call("poems", task="A poem."))),
+        tools=[TeamTool(team, "poems", "Writes poems.")],
+    )
+    loaded = AssistantAgent.load_component(boss.dump_component())
+    result = await loaded.run(task="Go.")
+    summary = result.messages[-1]
+    assert isinstance(summary, ToolCallSummaryMessage)
+    assert summary.content == "drafter: Draft."
