@@ -30,17 +30,20 @@ STATE_STORES = "parlay.state_stores"
 PLUGIN_GROUPS: tuple[str, ...] = (MODEL_CLIENTS, TOOLS, CODE_EXECUTORS, RUNTIMES, STATE_STORES)
 """Every entry-point group Parlay reads, in a stable order."""
 
-# Names parlay-ext registers, mapped to the extra that pulls in their SDK. This table only
-# improves the "not found" message; discovery itself never consults it. Keep it in step with
-# the [project.optional-dependencies] of parlay-ext. AutoGen's provider aliases are listed too,
-# because configs written for AutoGen use them.
+# Names parlay-ext registers, mapped to the extra that pulls in their SDK ("" when parlay-ext
+# needs no extra for it). This table only improves the "not found" message; discovery itself
+# never consults it. Keep it in step with parlay-ext's entry points and its
+# [project.optional-dependencies] (a test in the parlay-ext suite checks both). AutoGen's
+# provider aliases are listed too, because configs written for AutoGen use them. ``mcp``,
+# ``http``, ``docker`` and ``jupyter`` are integrations parlay-ext plans but does not ship yet.
 _PARLAY_EXT_EXTRAS: dict[str, dict[str, str]] = {
     MODEL_CLIENTS: {
+        "default": "",
         "openai": "openai",
-        "azure_openai": "openai",
         "openai_compatible": "openai",
         "OpenAIChatCompletionClient": "openai",
         "openai_chat_completion_client": "openai",
+        "azure_openai": "openai",
         "AzureOpenAIChatCompletionClient": "openai",
         "azure_openai_chat_completion_client": "openai",
         "anthropic": "anthropic",
@@ -49,11 +52,20 @@ _PARLAY_EXT_EXTRAS: dict[str, dict[str, str]] = {
         "OllamaChatCompletionClient": "openai",
         "local": "local",
         "embedded": "local",
+        "llama_cpp": "local",
+        "LlamaCppChatCompletionClient": "local",
+        "replay": "",
+        "ChatCompletionCache": "",
     },
     TOOLS: {"mcp": "mcp", "http": "http"},
-    CODE_EXECUTORS: {"docker": "docker", "jupyter": "jupyter"},
-    RUNTIMES: {"nats": "nats"},
-    STATE_STORES: {"nats": "nats", "nats_kv": "nats"},
+    CODE_EXECUTORS: {
+        "local": "",
+        "LocalCommandLineCodeExecutor": "",
+        "docker": "docker",
+        "jupyter": "jupyter",
+    },
+    RUNTIMES: {"nats": "nats", "NatsWorkerAgentRuntime": "nats"},
+    STATE_STORES: {"nats": "nats", "nats_kv": "nats", "NatsKVStateStore": "nats"},
 }
 
 
@@ -65,8 +77,9 @@ def parlay_ext_extra(group: str, name: str) -> str | None:
         name: The plugin name that was asked for.
 
     Returns:
-        The extra's name (for ``pip install "parlay-ext[<extra>]"``), or None when the name is
-        not one of the integrations that ship with parlay-ext.
+        The extra's name (for ``pip install "parlay-ext[<extra>]"``), ``""`` when plain
+        ``parlay-ext`` provides it, or None when the name is not one of parlay-ext's
+        integrations.
     """
     table = _PARLAY_EXT_EXTRAS.get(group, {})
     if name in table:

@@ -186,9 +186,8 @@ def _not_found(group: str, name: str, snap: _Snapshot) -> PluginNotFoundError:
     lines = [f"No plugin named {name!r} in the entry-point group {group!r}."]
     extra = parlay_ext_extra(group, name)
     if extra is not None:
-        lines.append(
-            f'It ships with parlay-ext: install it with pip install "parlay-ext[{extra}]".'
-        )
+        package = f'"parlay-ext[{extra}]"' if extra else "parlay-ext"
+        lines.append(f"It ships with parlay-ext: install it with pip install {package}.")
     else:
         lines.append(
             "Install the distribution that provides it (it must declare an entry point named "
