@@ -1,0 +1,150 @@
+"""The ``parlay`` command: run a team saved as a component config, streamed in the Console."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, cast
+
+from parlay_agentchat.base import ChatAgent, TaskRunner, Team
+from parlay_agentchat.ui import Console
+from parlay_core.exceptions import ParlayError
+
+__all__ = ["main"]
+
+_EPILOG = """\
+example:
+  # in Python: save a team's config
+  #   Path("team.json").write_text(team.dump_component().model_dump_json(indent=2))
+  parlay run team.json --task "Write a haiku about tea."
+
+exit status: 0 after a run, 1 when the run fails, 2 when the file cannot be used.
+"""
+
+_RUNNABLE = ("team", "agent")
+
+
+class _UsageError(Exception):
+    """The file cannot be used: said on one line, exit status 2."""
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="parlay",
+        description=(
+            "Run Parlay AgentChat teams saved as declarative configs (JSON written by "
+            "dump_component()), streaming every message to the terminal."
+        ),
+        epilog=_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    run = commands.add_parser(
+        "run",
+        help="run a team (or agent) config on a task and stream it",
+        description="Load a team (or agent) config and run it on a task, streamed in the Console.",
+    )
+    run.add_argument("config", help="a JSON file holding a dumped team or agent component")
+    run.add_argument("--task", required=True, help="what the team should do")
+    run.add_argument(
+        "--allow-code-execution",
+        action="store_true",
+        help="let the config run code it carries (FunctionTool source); only for files you trust",
+    )
+    run.add_argument("--no-stats", action="store_true", help="leave out the summary at the end")
+    check = commands.add_parser(
+        "check",
+        help="load a team (or agent) config without running it",
+        description="Load a config and say what it holds; exit 2 if it cannot be loaded.",
+    )
+    check.add_argument("config", help="a JSON file holding a dumped team or agent component")
+    check.add_argument("--allow-code-execution", action="store_true", help="as for run")
+    return parser
+
+
+def _one_line(text: str) -> str:
+    return " ".join(part.strip() for part in text.splitlines() if part.strip())
+
+
+def _load(path_text: str, allow_code_execution: bool) -> TaskRunner:
+    path = Path(path_text)
+    try:
+        raw = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise _UsageError(
+            f"{path_text}: no such file; give the path of a saved team config."
+        ) from None
+    except OSError as exc:
+        raise _UsageError(f"{path_text}: cannot be read ({exc.strerror}).") from None
+    try:
+        data: object = json.loads(raw)
+    except json.JSONDecodeError as exc:
+        raise _UsageError(
+            f"{path_text}: not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg}); "
+            "write it with team.dump_component().model_dump_json()."
+        ) from None
+    config = cast("dict[str, Any]", data) if isinstance(data, dict) else None
+    if config is None or "provider" not in config:
+        raise _UsageError(
+            f"{path_text}: not a component config (a JSON object with 'provider' and 'config'); "
+            "write it with team.dump_component().model_dump_json()."
+        )
+    kind = config.get("component_type")
+    if kind is not None and kind not in _RUNNABLE:
+        raise _UsageError(
+            f"{path_text}: holds a {kind} component, not a team or agent; parlay run needs a "
+            "team (or agent) config."
+        )
+    loader: type[Team] | type[ChatAgent] = ChatAgent if kind == "agent" else Team
+    try:
+        runner: TaskRunner = loader.load_component(
+            config, allow_code_execution=allow_code_execution
+        )
+    except ParlayError as exc:
+        raise _UsageError(f"{path_text}: {_one_line(str(exc))}") from None
+    return runner
+
+
+async def _run(runner: TaskRunner, task: str, stats: bool) -> None:
+    await Console(runner.run_stream(task=task), output_stats=stats)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the ``parlay`` command line.
+
+    Args:
+        argv: The arguments (default: ``sys.argv[1:]``).
+
+    Returns:
+        The exit status: 0 after a run, 1 when the run failed, 2 when the config cannot be used.
+    """
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return 0
+    try:
+        runner = _load(args.config, args.allow_code_execution)
+    except _UsageError as exc:
+        print(f"parlay: error: {exc}", file=sys.stderr)
+        return 2
+    if args.command == "check":
+        kind = "team" if isinstance(runner, Team) else "agent"
+        print(f"{args.config}: a {kind}, {type(runner).__name__}; it loads.")
+        return 0
+    try:
+        asyncio.run(_run(runner, args.task, not args.no_stats))
+    except KeyboardInterrupt:
+        print("parlay: interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:  # one line for the person at the terminal, not a traceback
+        print(
+            f"parlay: error: the run failed: {_one_line(str(exc)) or type(exc).__name__}",
+            file=sys.stderr,
+        )
+        return 1
+    return 0
