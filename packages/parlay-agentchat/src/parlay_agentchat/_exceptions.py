@@ -9,6 +9,10 @@ built-in exception in the same situation, from that built-in too, so ``except Va
     │   ├── InvalidTaskError                a task is not a str, chat message or list (ValueError)
     │   ├── MessageTypeNotRegisteredError   a message class unknown to a MessageFactory (ValueError)
     │   ├── AgentConfigurationError         bad constructor arguments of an agent or team (ValueError)
+    │   │   └── GraphValidationError        a GraphFlow graph that cannot run (ValueError)
+    │   │       ├── GraphCycleError         a cycle without a conditional edge to leave it
+    │   │       ├── GraphStartNodeError     no node can start the flow
+    │   │       └── UnknownGraphNodeError   an edge, entry point or participant unknown to the graph
     │   ├── TerminatedException             a termination condition called after it fired (RuntimeError)
     │   ├── TeamAlreadyRunningError         run() while the team runs (ValueError)
     │   ├── TeamRunningError                reset() or load_state() while the team runs (RuntimeError)
@@ -24,6 +28,9 @@ from parlay_core.exceptions import ParlayError
 __all__ = [
     "AgentChatError",
     "AgentConfigurationError",
+    "GraphCycleError",
+    "GraphStartNodeError",
+    "GraphValidationError",
     "InvalidTaskError",
     "MessageTypeNotRegisteredError",
     "StructuredOutputError",
@@ -31,6 +38,7 @@ __all__ = [
     "TeamRunError",
     "TeamRunningError",
     "TerminatedException",
+    "UnknownGraphNodeError",
     "UserInputError",
 ]
 
@@ -49,6 +57,22 @@ class MessageTypeNotRegisteredError(AgentChatError, ValueError):
 
 class AgentConfigurationError(AgentChatError, ValueError):
     """An agent or team was built with arguments that cannot work together."""
+
+
+class GraphValidationError(AgentConfigurationError):
+    """A :class:`~parlay_agentchat.teams.DiGraph` cannot run as given (see the message)."""
+
+
+class GraphCycleError(GraphValidationError):
+    """A cycle of the graph has no conditional edge, so a run could never leave it."""
+
+
+class GraphStartNodeError(GraphValidationError):
+    """No node of the graph can start a run: set an entry point."""
+
+
+class UnknownGraphNodeError(GraphValidationError):
+    """An edge, the entry point or a participant names a node the graph does not have."""
 
 
 class TerminatedException(AgentChatError, RuntimeError):

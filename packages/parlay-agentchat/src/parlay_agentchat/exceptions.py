@@ -3,6 +3,9 @@
 from parlay_agentchat._exceptions import (
     AgentChatError,
     AgentConfigurationError,
+    GraphCycleError,
+    GraphStartNodeError,
+    GraphValidationError,
     InvalidTaskError,
     MessageTypeNotRegisteredError,
     StructuredOutputError,
@@ -10,12 +13,16 @@ from parlay_agentchat._exceptions import (
     TeamRunError,
     TeamRunningError,
     TerminatedException,
+    UnknownGraphNodeError,
     UserInputError,
 )
 
 __all__ = [
     "AgentChatError",
     "AgentConfigurationError",
+    "GraphCycleError",
+    "GraphStartNodeError",
+    "GraphValidationError",
     "InvalidTaskError",
     "MessageTypeNotRegisteredError",
     "StructuredOutputError",
@@ -23,5 +30,6 @@ __all__ = [
     "TeamRunError",
     "TeamRunningError",
     "TerminatedException",
+    "UnknownGraphNodeError",
     "UserInputError",
 ]

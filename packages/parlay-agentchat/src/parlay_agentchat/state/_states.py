@@ -17,6 +17,7 @@ __all__ = [
     "BaseState",
     "ChatAgentContainerState",
     "CodeExecutorAgentState",
+    "GraphManagerState",
     "RoundRobinManagerState",
     "SelectorManagerState",
     "SocietyOfMindAgentState",
@@ -143,3 +144,23 @@ class SwarmManagerState(BaseGroupChatManagerState):
 
     current_speaker: str = Field(default="")
     type: str = Field(default="SwarmManagerState")
+
+
+class GraphManagerState(BaseGroupChatManagerState):
+    """The graph-flow manager's state: where the flow through the graph stands.
+
+    Attributes:
+        remaining: For each target node and activation group, how many incoming edges must
+            still be taken before the node runs (``"all"`` activation).
+        enqueued_any: For each target node and activation group, whether an edge of an
+            ``"any"`` group already queued the node.
+        ready: The nodes that run next.
+        active_nodes: The nodes running now (left over when a run was cancelled; they run
+            again first when the flow continues).
+    """
+
+    remaining: dict[str, dict[str, int]] = Field(default_factory=dict[str, dict[str, int]])
+    enqueued_any: dict[str, dict[str, bool]] = Field(default_factory=dict[str, dict[str, bool]])
+    ready: list[str] = Field(default_factory=list[str])
+    active_nodes: list[str] = Field(default_factory=list[str])
+    type: str = Field(default="GraphManagerState")
