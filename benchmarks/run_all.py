@@ -1,4 +1,4 @@
-"""Run every core-runtime benchmark, one script after the other, then print a summary of the ratios.
+"""Run every benchmark (core runtime and AgentChat teams), one script after the other, then print a summary of the ratios.
 
 Each script runs in its own interpreter (so that, for example, the 100,000 agents of one
 benchmark do not weigh on the garbage collector of the next) and prints its own table; the
@@ -27,6 +27,7 @@ SCRIPTS = [
     "bench_agents.py",
     "bench_import.py",
     "bench_cold_start.py",
+    "bench_team.py",
 ]
 
 
