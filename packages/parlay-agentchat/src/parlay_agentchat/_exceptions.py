@@ -13,6 +13,7 @@ built-in exception in the same situation, from that built-in too, so ``except Va
     │   │       ├── GraphCycleError         a cycle without a conditional edge to leave it
     │   │       ├── GraphStartNodeError     no node can start the flow
     │   │       └── UnknownGraphNodeError   an edge, entry point or participant unknown to the graph
+    │   ├── ProgressLedgerError             a Magentic-One model gave no readable progress ledger (ValueError)
     │   ├── TerminatedException             a termination condition called after it fired (RuntimeError)
     │   ├── TeamAlreadyRunningError         run() while the team runs (ValueError)
     │   ├── TeamRunningError                reset() or load_state() while the team runs (RuntimeError)
@@ -33,6 +34,7 @@ __all__ = [
     "GraphValidationError",
     "InvalidTaskError",
     "MessageTypeNotRegisteredError",
+    "ProgressLedgerError",
     "StructuredOutputError",
     "TeamAlreadyRunningError",
     "TeamRunError",
@@ -73,6 +75,11 @@ class GraphStartNodeError(GraphValidationError):
 
 class UnknownGraphNodeError(GraphValidationError):
     """An edge, the entry point or a participant names a node the graph does not have."""
+
+
+class ProgressLedgerError(AgentChatError, ValueError):
+    """The Magentic-One orchestrator's model gave no readable progress ledger, even after
+    being told what was wrong with its replies."""
 
 
 class TerminatedException(AgentChatError, RuntimeError):

@@ -18,6 +18,7 @@ __all__ = [
     "ChatAgentContainerState",
     "CodeExecutorAgentState",
     "GraphManagerState",
+    "MagenticOneOrchestratorState",
     "RoundRobinManagerState",
     "SelectorManagerState",
     "SocietyOfMindAgentState",
@@ -164,3 +165,22 @@ class GraphManagerState(BaseGroupChatManagerState):
     ready: list[str] = Field(default_factory=list[str])
     active_nodes: list[str] = Field(default_factory=list[str])
     type: str = Field(default="GraphManagerState")
+
+
+class MagenticOneOrchestratorState(BaseGroupChatManagerState):
+    """The Magentic-One orchestrator's state: the task ledger and the counters.
+
+    Attributes:
+        task: The task, as text.
+        facts: The fact sheet the model wrote (and updated when re-planning).
+        plan: The current plan.
+        n_rounds: Steps taken for the current task.
+        n_stalls: Stalled steps since the last re-planning (decreases on progress).
+    """
+
+    task: str = Field(default="")
+    facts: str = Field(default="")
+    plan: str = Field(default="")
+    n_rounds: int = Field(default=0)
+    n_stalls: int = Field(default=0)
+    type: str = Field(default="MagenticOneOrchestratorState")

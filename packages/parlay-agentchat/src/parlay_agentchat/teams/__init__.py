@@ -4,6 +4,8 @@ from parlay_agentchat.teams._base_group_chat import BaseGroupChat
 from parlay_agentchat.teams._digraph import DiGraph, DiGraphEdge, DiGraphNode
 from parlay_agentchat.teams._graph_builder import DiGraphBuilder
 from parlay_agentchat.teams._graph_flow import GraphFlow, GraphFlowConfig, GraphFlowManager
+from parlay_agentchat.teams._magentic_one import MagenticOneGroupChat, MagenticOneGroupChatConfig
+from parlay_agentchat.teams._magentic_one_orchestrator import MagenticOneOrchestrator
 from parlay_agentchat.teams._manager import BaseGroupChatManager
 from parlay_agentchat.teams._round_robin import (
     RoundRobinGroupChat,
@@ -27,6 +29,9 @@ __all__ = [
     "GraphFlow",
     "GraphFlowConfig",
     "GraphFlowManager",
+    "MagenticOneGroupChat",
+    "MagenticOneGroupChatConfig",
+    "MagenticOneOrchestrator",
     "RoundRobinGroupChat",
     "RoundRobinGroupChatConfig",
     "RoundRobinGroupChatManager",
