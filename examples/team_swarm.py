@@ -1,0 +1,47 @@
+"""Agents pass the turn by handoffs (Swarm), streamed in the Console.
+
+A triage agent hands the customer over to billing or to support; the one it picks answers. The
+triage model is asked for a tool call (``ToolFirstClient`` from ``team_tool_use.py``), and its
+only tools are its handoffs, so it always hands over; which agent it picks is the model's
+choice. Run it with ``python examples/team_swarm.py``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+from team_tool_use import ToolFirstClient
+
+from parlay_agentchat.agents import AssistantAgent
+from parlay_agentchat.messages import HandoffMessage
+from parlay_agentchat.teams import Swarm
+from parlay_agentchat.ui import Console
+from parlay_ext.models import default_model_client
+
+
+async def main() -> None:
+    print("Triage hands over to billing or support (the model loads on first use).", flush=True)
+    model = default_model_client(max_tokens=40, temperature=0.0)
+    triage = AssistantAgent(
+        "triage",
+        ToolFirstClient(model),
+        handoffs=["billing", "support"],
+        system_message="Transfer billing questions to billing and the rest to support.",
+    )
+    billing = AssistantAgent(
+        "billing", model, system_message="You answer billing questions in one sentence."
+    )
+    support = AssistantAgent(
+        "support", model, system_message="You answer support questions in one sentence."
+    )
+    team = Swarm([triage, billing, support], max_turns=2)
+    result = await Console(team.run_stream(task="I was charged twice for my order."))
+    handoffs = [
+        f"{m.source} -> {m.target}" for m in result.messages if isinstance(m, HandoffMessage)
+    ]
+    print(f"swarm finished: {len(result.messages)} messages, handoffs {handoffs}")
+    await model.close()
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
