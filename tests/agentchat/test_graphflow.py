@@ -242,6 +242,17 @@ async def test_several_start_nodes_run_together() -> None:
     assert sorted(texts(result.messages)[1:3]) == [("a", "a met"), ("b", "b met")]
 
 
+async def test_a_node_queued_by_two_groups_in_one_round_runs_once() -> None:
+    a, b, c = Scripted("a", ["A"]), Scripted("b", ["B"]), Scripted("c", ["C", "again"])
+    builder = DiGraphBuilder().add_node(a).add_node(b).add_node(c)
+    builder.add_edge(a, c, activation_group="from_a").add_edge(b, c, activation_group="from_b")
+    team = GraphFlow(builder.get_participants(), graph=builder.build())
+    result = await team.run(task="go")
+    sources = [m.source for m in result.messages]
+    assert sorted(sources[1:3]) == ["a", "b"]
+    assert sources[3:] == ["c", "DiGraphStopAgent"]
+
+
 # --- validation --------------------------------------------------------------------------------
 
 
