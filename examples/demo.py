@@ -30,6 +30,20 @@ async def main() -> None:
     pubsub = runpy.run_path(str(HERE / "pubsub.py"))
     await pubsub["main"]()
 
+    step(
+        3,
+        "An AgentChat team whose assistant calls a tool, streamed in the Console, on the "
+        "default model",
+    )
+    print(
+        "Using OpenAI or Anthropic if a key is set, otherwise the embedded offline model "
+        "(SmolLM2-135M, loaded in this process on first use; its words make little sense, the "
+        "tool call is real).",
+        flush=True,
+    )
+    team = runpy.run_path(str(HERE / "team_tool_use.py"))
+    await team["main"]()
+
     print(f"\nDemo finished in {time.perf_counter() - started:.2f}s.", flush=True)
 
 
