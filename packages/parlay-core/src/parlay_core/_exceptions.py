@@ -48,6 +48,7 @@ for AutoGen keeps working while ``except ParlayError`` catches everything Parlay
     │   ├── ModelCapabilityError            the request needs what the model lacks (ValueError)
     │   └── ReplayExhaustedError            a scripted client ran out of responses (ValueError)
     ├── CodeExecutionError                  a code executor could not run the code
+    │   └── FunctionSourceError             a function for executed code has no usable source (ValueError)
     └── ImageError                          image data is not valid base64 or a known format (ValueError)
 """
 
@@ -65,6 +66,7 @@ __all__ = [
     "ComponentLoadError",
     "ComponentNotAllowedError",
     "ComponentTypeError",
+    "FunctionSourceError",
     "HandlerReturnTypeError",
     "ImageError",
     "InvalidToolArgumentsException",
@@ -353,6 +355,14 @@ class ReplayExhaustedError(ModelClientError, ValueError):
 
 class CodeExecutionError(ParlayError):
     """A code executor could not run the code (not: the code ran and failed)."""
+
+
+class FunctionSourceError(CodeExecutionError, ValueError):
+    """A function offered to executed code cannot be written out as source.
+
+    Its source is unavailable (defined in a REPL, built in, compiled), it is a lambda, or it
+    uses variables of an enclosing function. Also a ``ValueError``, as in AutoGen.
+    """
 
 
 class ImageError(ParlayError, ValueError):

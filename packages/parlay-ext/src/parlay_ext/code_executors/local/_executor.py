@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import keyword
 import os
 import re
 import shutil
 import sys
 import tempfile
+import warnings
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import SimpleNamespace
@@ -19,8 +22,20 @@ from typing_extensions import Self
 
 from parlay_core import CancellationToken
 from parlay_core._component_config import Component
-from parlay_core.code_executor import CodeBlock, CodeExecutor, CodeResult
+from parlay_core.code_executor import (
+    FUNCTIONS_PROMPT_TEMPLATE,
+    CodeBlock,
+    CodeExecutor,
+    CodeResult,
+    FunctionWithRequirements,
+    FunctionWithRequirementsStr,
+    build_python_functions_file,
+    format_functions_for_prompt,
+    function_name,
+    required_packages,
+)
 from parlay_core.exceptions import CodeExecutionError
+from parlay_ext.code_executors.local._functions import prepare_functions
 from parlay_ext.code_executors.local._process import run_process
 
 __all__ = [
@@ -54,6 +69,7 @@ class LocalCommandLineCodeExecutorConfig(BaseModel):
     virtual_env_dir: str | None = None
     max_output_bytes: int = 1_000_000
     cleanup_temp_files: bool = True
+    functions_module: str = "functions"
 
 
 class LocalCommandLineCodeExecutor(CodeExecutor, Component[LocalCommandLineCodeExecutorConfig]):
@@ -69,6 +85,13 @@ class LocalCommandLineCodeExecutor(CodeExecutor, Component[LocalCommandLineCodeE
     ``max_output_bytes``, or when the cancellation token fires, the whole group is killed, so
     neither a runaway loop, a flood of output nor a forgotten child process outlives the call.
 
+    ``functions`` are made available to executed code: their source (and the imports they
+    declare with :func:`~parlay_core.code_executor.with_requirements`) is written to the module
+    ``functions_module`` in the working directory before the first block runs, so a block can
+    ``from functions import my_function``. Packages the functions declare are installed with
+    ``pip`` into the code's environment unless already there. :meth:`format_functions_for_prompt`
+    describes the functions for a model's system message.
+
     This is **not a sandbox**: the code runs as the current user, sees the environment
     (including any API keys in it), the network and every file that user can reach. Use it
     for code you would run yourself; otherwise use a container-based executor.
@@ -82,9 +105,18 @@ class LocalCommandLineCodeExecutor(CodeExecutor, Component[LocalCommandLineCodeE
         max_output_bytes: Output kept per block; past it the block is stopped.
         cleanup_temp_files: Delete each code file after it runs.
         env: The environment for the code; default: this process's environment.
+        functions: Functions executed code may import: plain functions defined with ``def``
+            in a file, :class:`~parlay_core.code_executor.FunctionWithRequirements` (see
+            :func:`~parlay_core.code_executor.with_requirements`) or
+            :class:`~parlay_core.code_executor.FunctionWithRequirementsStr`. They are not
+            saved in component configs.
+        functions_module: The name of the module the functions are written to.
 
     Raises:
-        ValueError: ``timeout`` or ``max_output_bytes`` is not positive.
+        ValueError: ``timeout`` or ``max_output_bytes`` is not positive, or
+            ``functions_module`` is not a module name.
+        FunctionSourceError: A function's source cannot be obtained (defined in a REPL or
+            with ``exec``, a lambda, a built-in, a closure), or two functions share a name.
     """
 
     component_config_schema = LocalCommandLineCodeExecutorConfig
@@ -99,6 +131,10 @@ class LocalCommandLineCodeExecutor(CodeExecutor, Component[LocalCommandLineCodeE
         max_output_bytes: int = 1_000_000,
         cleanup_temp_files: bool = True,
         env: dict[str, str] | None = None,
+        functions: Sequence[
+            FunctionWithRequirements[Any, ...] | FunctionWithRequirementsStr | Callable[..., Any]
+        ] = (),
+        functions_module: str = "functions",
     ) -> None:
         if timeout <= 0:
             raise ValueError(f"timeout must be a positive number of seconds; got {timeout}.")
@@ -111,6 +147,33 @@ class LocalCommandLineCodeExecutor(CodeExecutor, Component[LocalCommandLineCodeE
         self._cleanup = cleanup_temp_files
         self._env = env
         self._temp_dir: tempfile.TemporaryDirectory[str] | None = None
+        if not functions_module.isidentifier() or keyword.iskeyword(functions_module):
+            raise ValueError(
+                f"functions_module must be a module name such as 'functions'; got "
+                f"{functions_module!r}."
+            )
+        self._functions = list(functions)
+        self._functions_module = functions_module
+        self._functions_source = build_python_functions_file(self._functions)
+        self._functions_ready = not self._functions
+
+    @property
+    def functions(self) -> list[str]:
+        """The names of the functions executed code can import."""
+        return [function_name(entry) for entry in self._functions]
+
+    @property
+    def functions_module(self) -> str:
+        """The module executed code imports the functions from."""
+        return self._functions_module
+
+    def format_functions_for_prompt(self, prompt_template: str = FUNCTIONS_PROMPT_TEMPLATE) -> str:
+        """Describe the functions for a model: where to import them, signatures, docstrings.
+
+        Args:
+            prompt_template: Text in which ``$module_name`` and ``$functions`` are replaced.
+        """
+        return format_functions_for_prompt(self._functions, self._functions_module, prompt_template)
 
     @property
     def timeout(self) -> float:
@@ -135,10 +198,12 @@ class LocalCommandLineCodeExecutor(CodeExecutor, Component[LocalCommandLineCodeE
         if self._temp_dir is not None:
             self._temp_dir.cleanup()
             self._temp_dir = None
+        self._functions_ready = not self._functions
 
     async def restart(self) -> None:
         """Start again with a fresh temporary directory (a given ``work_dir`` is kept)."""
         await self.stop()
+        self._functions_ready = not self._functions
         await self.start()
 
     def _environment(self) -> dict[str, str]:
@@ -147,14 +212,22 @@ class LocalCommandLineCodeExecutor(CodeExecutor, Component[LocalCommandLineCodeE
             env["VIRTUAL_ENV"] = str(self._venv)
             env["PATH"] = str(_bin_dir(self._venv)) + os.pathsep + env.get("PATH", "")
             env.pop("PYTHONHOME", None)
+        if self._functions:
+            # Blocks saved in a subdirectory (# filename: sub/x.py) still find the module.
+            paths = [str(self.work_dir.resolve()), env.get("PYTHONPATH", "")]
+            env["PYTHONPATH"] = os.pathsep.join(p for p in paths if p)
         return env
+
+    def _python(self) -> str:
+        if self._venv is not None:
+            return str(
+                _bin_dir(self._venv) / ("python.exe" if sys.platform == "win32" else "python")
+            )
+        return sys.executable
 
     def _command(self, language: str, file: Path) -> list[str] | None:
         if language in _PYTHON:
-            if self._venv is not None:
-                exe = _bin_dir(self._venv) / ("python.exe" if sys.platform == "win32" else "python")
-                return [str(exe), str(file)]
-            return [sys.executable, str(file)]
+            return [self._python(), str(file)]
         if language in _SHELL:
             shell = shutil.which("bash") or shutil.which("sh")
             return None if shell is None else [shell, str(file)]
@@ -185,10 +258,23 @@ class LocalCommandLineCodeExecutor(CodeExecutor, Component[LocalCommandLineCodeE
             or 0. Unsupported languages and output floods are failed results, not exceptions.
 
         Raises:
-            CodeExecutionError: The interpreter could not be started at all.
+            CodeExecutionError: The interpreter could not be started at all, or the functions
+                module could not be prepared (a package failed to install, or it does not
+                import).
             asyncio.CancelledError: ``cancellation_token`` fired; the running code was killed.
         """
         await self.start()
+        if not self._functions_ready:
+            await prepare_functions(
+                python=self._python(),
+                work_dir=self.work_dir,
+                module=self._functions_module,
+                source=self._functions_source,
+                packages=required_packages(self._functions),
+                env=self._environment(),
+                cancellation_token=cancellation_token,
+            )
+            self._functions_ready = True
         outputs: list[str] = []
         code_file: str | None = None
         for block in code_blocks:
@@ -237,12 +323,21 @@ class LocalCommandLineCodeExecutor(CodeExecutor, Component[LocalCommandLineCodeE
         return CommandLineCodeResult(0, "".join(outputs), code_file)
 
     def _to_config(self) -> LocalCommandLineCodeExecutorConfig:
+        if self._functions:
+            warnings.warn(
+                "The functions given to LocalCommandLineCodeExecutor "
+                f"({', '.join(self.functions)}) are not saved in its config; pass them again "
+                "when loading it.",
+                UserWarning,
+                stacklevel=3,
+            )
         return LocalCommandLineCodeExecutorConfig(
             timeout=self._timeout,
             work_dir=None if self._given_dir is None else str(self._given_dir),
             virtual_env_dir=None if self._venv is None else str(self._venv),
             max_output_bytes=self._max_output,
             cleanup_temp_files=self._cleanup,
+            functions_module=self._functions_module,
         )
 
     @classmethod
@@ -253,6 +348,7 @@ class LocalCommandLineCodeExecutor(CodeExecutor, Component[LocalCommandLineCodeE
             virtual_env_context=config.virtual_env_dir,
             max_output_bytes=config.max_output_bytes,
             cleanup_temp_files=config.cleanup_temp_files,
+            functions_module=config.functions_module,
         )
 
 
