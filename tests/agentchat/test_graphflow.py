@@ -154,6 +154,39 @@ async def test_a_loop_repeats_until_its_exit_condition_holds() -> None:
     assert result.messages[-2].to_text() == "published"
 
 
+async def test_activation_groups_let_a_loop_reenter_a_node_with_another_parent() -> None:
+    a = Scripted("a", ["start"])
+    b = Scripted("b", ["b1", "b2"])
+    c = Scripted("c", ["loop", "done"])
+    d = Scripted("d", ["end"])
+    builder = DiGraphBuilder().add_node(a).add_node(b).add_node(c).add_node(d)
+    # b is entered from a first and from c afterwards: separate groups, so neither waits for
+    # the other (in one group, "all" would wait for both edges and b would never run).
+    builder.add_edge(a, b, activation_group="enter").add_edge(b, c)
+    builder.add_edge(c, b, condition="loop", activation_group="again")
+    builder.add_edge(c, d, condition="done")
+    team = GraphFlow(builder.get_participants(), graph=builder.build())
+    result = await team.run(task="go")
+    assert [m.source for m in result.messages] == [
+        "user",
+        "a",
+        "b",
+        "c",
+        "b",
+        "c",
+        "d",
+        "DiGraphStopAgent",
+    ]
+
+    # Without the groups, b waits for both a and c, so the flow ends after a.
+    a2, b2, c2, d2 = Scripted("a", ["start"]), Scripted("b"), Scripted("c"), Scripted("d")
+    plain = DiGraphBuilder().add_node(a2).add_node(b2).add_node(c2).add_node(d2)
+    plain.add_edge(a2, b2).add_edge(b2, c2)
+    plain.add_edge(c2, b2, condition="loop").add_edge(c2, d2, condition="done")
+    result = await GraphFlow(plain.get_participants(), graph=plain.build()).run(task="go")
+    assert [m.source for m in result.messages] == ["user", "a", "DiGraphStopAgent"]
+
+
 async def test_a_termination_condition_stops_a_loop_early() -> None:
     writer = Scripted("writer", ["d1", "d2", "d3"])
     reviewer = Scripted("reviewer", ["no", "no", "no"])
