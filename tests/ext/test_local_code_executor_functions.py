@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 import venv
 from collections.abc import Callable
 from pathlib import Path
@@ -153,6 +154,23 @@ async def test_a_missing_package_that_cannot_be_installed(tmp_path: Path) -> Non
     with pytest.raises(CodeExecutionError, match="parlay-package-that-does-not-exist") as caught:
         await run(executor, "print('never')\n")
     assert "Could not install" in str(caught.value)
+
+
+async def test_installed_packages_are_not_reinstalled(tmp_path: Path) -> None:
+    # The virtual environment has no pip, so the call only succeeds if nothing is installed.
+    env_dir = tmp_path / "venv"
+    venv.EnvBuilder(with_pip=False).create(env_dir)
+    version = f"python{sys.version_info.major}.{sys.version_info.minor}"
+    site = env_dir / "lib" / version / "site-packages"
+    info = site / "parlay_fake_dep-1.0.dist-info"
+    info.mkdir(parents=True)
+    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: parlay-fake-dep\nVersion: 1.0\n")
+    needy = with_requirements(python_packages=["parlay-fake-dep"])(add_tax)
+    executor = LocalCommandLineCodeExecutor(
+        work_dir=tmp_path / "w", virtual_env_context=env_dir, functions=[needy]
+    )
+    result = await run(executor, "from functions import add_tax\nprint(add_tax(5.0))\n")
+    assert (result.exit_code, result.output.strip()) == (0, "6.0")
 
 
 async def test_restart_writes_the_module_again() -> None:
