@@ -27,6 +27,7 @@ from parlay_agentchat.teams import (
     DiGraphEdge,
     DiGraphNode,
     GraphFlow,
+    GraphFlowConfig,
 )
 from parlay_core import CancellationToken, load_component
 from parlay_core.exceptions import ComponentTypeError
@@ -445,6 +446,9 @@ async def test_the_component_config_round_trips() -> None:
     assert edges[1]["activation_condition"] == "any"
     assert config["termination_condition"]["provider"].endswith("MaxMessageTermination")
     assert config["max_turns"] == 8
+
+    edge_schema = GraphFlowConfig.model_json_schema()["$defs"]["DiGraphEdge"]["properties"]
+    assert set(edge_schema) == {"target", "condition", "activation_group", "activation_condition"}
 
     loaded = load_component(json.loads(model.model_dump_json()), expected=GraphFlow)
     assert loaded.dump_component() == model

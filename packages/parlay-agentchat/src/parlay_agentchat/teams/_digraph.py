@@ -10,6 +10,7 @@ from collections.abc import Callable
 from typing import Literal
 
 from pydantic import BaseModel, Field, PrivateAttr, model_validator
+from pydantic.json_schema import SkipJsonSchema
 
 from parlay_agentchat._exceptions import (
     GraphCycleError,
@@ -42,8 +43,9 @@ class DiGraphEdge(BaseModel):
     """
 
     target: str
-    condition: str | EdgeCondition | None = Field(default=None)
-    condition_function: EdgeCondition | None = Field(default=None, exclude=True)
+    # Functions have no JSON schema: the config schema shows string conditions only.
+    condition: str | SkipJsonSchema[EdgeCondition] | None = Field(default=None)
+    condition_function: SkipJsonSchema[EdgeCondition | None] = Field(default=None, exclude=True)
     activation_group: str = Field(default="")
     activation_condition: Activation = "all"
 
