@@ -82,7 +82,10 @@ async def test_returns_the_response_of_on_messages_stream() -> None:
 async def test_without_stats_prints_no_summary() -> None:
     agent = AssistantAgent("a", replay("Hello."))
     console, buffer = _capture()
-    await Console(agent.run_stream(task="Hi"), console=console, output_stats=False)
+    # AutoGen's keyword arguments are accepted.
+    await Console(
+        agent.run_stream(task="Hi"), console=console, output_stats=False, no_inline_images=True
+    )
     assert "Stop reason" not in buffer.getvalue()
     assert "Hello." in buffer.getvalue()
 

@@ -119,6 +119,7 @@ class _Renderer:
 async def Console(  # AutoGen's name: a function that reads like a class
     stream: AsyncIterable[BaseAgentEvent | BaseChatMessage | T],
     *,
+    no_inline_images: bool = False,
     output_stats: bool = True,
     console: RichConsole | None = None,
 ) -> T:
@@ -136,7 +137,9 @@ async def Console(  # AutoGen's name: a function that reads like a class
     Args:
         stream: What ``run_stream`` of a team or agent (or an agent's ``on_messages_stream``)
             returns.
-        output_stats: Print the summary at the end.
+        no_inline_images: Accepted for AutoGen's call shape; images are always shown as
+            ``<image>`` placeholders, never drawn in the terminal.
+        output_stats: Print the summary at the end (AutoGen's default is ``False``).
         console: The ``rich`` console to write to (default: a new one on standard output).
 
     Returns:
@@ -146,6 +149,7 @@ async def Console(  # AutoGen's name: a function that reads like a class
     Raises:
         ConsoleStreamError: The stream ended without a ``TaskResult`` or ``Response``.
     """
+    del no_inline_images  # see Args: nothing to switch off
     out = console if console is not None else RichConsole()
     renderer = _Renderer(out)
     started = time.perf_counter()
