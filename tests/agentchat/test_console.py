@@ -11,7 +11,12 @@ from rich.console import Console as RichConsole
 from parlay_agentchat.agents import AssistantAgent
 from parlay_agentchat.base import Response, TaskResult
 from parlay_agentchat.conditions import MaxMessageTermination
-from parlay_agentchat.messages import BaseAgentEvent, BaseChatMessage, TextMessage
+from parlay_agentchat.messages import (
+    BaseAgentEvent,
+    BaseChatMessage,
+    ModelClientStreamingChunkEvent,
+    TextMessage,
+)
 from parlay_agentchat.teams import RoundRobinGroupChat
 from parlay_agentchat.ui import Console, ConsoleStreamError
 from parlay_core import CancellationToken
@@ -88,6 +93,24 @@ async def test_without_stats_prints_no_summary() -> None:
     )
     assert "Stop reason" not in buffer.getvalue()
     assert "Hello." in buffer.getvalue()
+
+
+async def test_chunks_without_a_message_id_are_shown_and_the_message_too() -> None:
+    async def stream() -> AsyncGenerator[BaseAgentEvent | BaseChatMessage | TaskResult, None]:
+        yield ModelClientStreamingChunkEvent(content="Hel", source="bot")
+        yield ModelClientStreamingChunkEvent(content="lo!", source="bot")
+        final = TextMessage(content="Hello!", source="bot")
+        yield final
+        yield TaskResult(messages=[final], stop_reason="done")
+
+    console, buffer = _capture()
+    result = await Console(stream(), console=console)
+    out = buffer.getvalue()
+    assert result.stop_reason == "done"
+    # Without full_message_id the chunks cannot be matched to the message: both are shown.
+    assert "Hello!\n" in out
+    assert out.count("Hello!") == 2
+    assert "Messages: 1" in out
 
 
 async def test_a_stream_without_a_result_is_an_error() -> None:

@@ -90,3 +90,12 @@ async def test_team_tool_config_round_trip_inside_an_agent() -> None:
     summary = result.messages[-1]
     assert isinstance(summary, ToolCallSummaryMessage)
     assert summary.content == "drafter: Draft."
+
+
+async def test_a_config_with_autogen_paths_loads() -> None:
+    config = AgentTool(_writer()).dump_component().model_dump()
+    config["provider"] = "autogen_agentchat.tools.AgentTool"
+    config["config"]["agent"]["provider"] = "autogen_agentchat.agents.AssistantAgent"
+    loaded = AgentTool.load_component(config)
+    assert loaded.name == "writer"
+    assert loaded.dump_component().provider == "parlay_agentchat.tools.AgentTool"
