@@ -66,6 +66,15 @@ EXPECTED: dict[str, list[str]] = {
         "worker received from my_manager_agent/manager: Hello World!",
         "manager got reply from my_worker_agent/worker: OK, Got it!",
     ],
+    # The manager here, the writer and the critic in two worker processes, over NATS.
+    "distributed/team.py": [
+        "hosts writer",
+        "hosts critic",
+        "(writer) Autumn wind rises",
+        "(critic) Approved. [pid ",
+        "Stop reason: Maximum number of turns 4 reached.",
+        "distributed team finished",
+    ],
 }
 
 # Folders of examples run like the top-level ones; their "_" modules are helpers, not examples.

@@ -90,9 +90,18 @@ class BaseGroupChat(Team, ABC, ComponentBase[BaseModel]):
         custom_message_types: Message classes (beyond the built-in ones) that task messages,
             participants or saved states use.
         emit_team_events: Report speaker selections as ``SelectSpeakerEvent``.
+        team_id: Names the team's agent types and topics (a random id by default). Processes
+            that share one distributed runtime and build the same team with the same id form
+            one team.
+        hosted: The participant names (and the manager's name) whose agents this process
+            registers on the runtime; by default all. With a distributed runtime, each worker
+            process hosts its share (see :meth:`host`), and the process that calls :meth:`run`
+            hosts the manager.
 
     Raises:
-        AgentConfigurationError: No participants, duplicate names, or ``max_turns`` below 1.
+        AgentConfigurationError: No participants, duplicate names, ``max_turns`` below 1, an
+            empty ``team_id``, or a name in ``hosted`` that is neither a participant nor the
+            manager.
     """
 
     component_type = "team"
@@ -108,6 +117,9 @@ class BaseGroupChat(Team, ABC, ComponentBase[BaseModel]):
         runtime: AgentRuntime | None = None,
         custom_message_types: Sequence[type[BaseAgentEvent | BaseChatMessage]] | None = None,
         emit_team_events: bool = False,
+        *,
+        team_id: str | None = None,
+        hosted: Sequence[str] | None = None,
     ) -> None:
         if not participants:
             raise AgentConfigurationError("A team needs at least one participant.")
@@ -133,7 +145,17 @@ class BaseGroupChat(Team, ABC, ComponentBase[BaseModel]):
                 for produced in participant.produced_message_types:
                     self._message_factory.register(produced)
                     self._custom_types.append(produced)
-        self._team_id = str(uuid.uuid4())
+        if team_id is not None and not team_id:
+            raise AgentConfigurationError("team_id must not be empty.")
+        known = [*names, group_chat_manager_name]
+        unknown = [n for n in hosted or () if n not in known]
+        if unknown:
+            raise AgentConfigurationError(
+                f"hosted names {unknown} are neither participants nor the manager; use names "
+                f"from {known}."
+            )
+        self._hosted = set(known if hosted is None else hosted)
+        self._team_id = team_id if team_id is not None else str(uuid.uuid4())
         self._manager_name = group_chat_manager_name
         self._group_topic_type = f"group_topic_{self._team_id}"
         self._output_topic_type = f"output_topic_{self._team_id}"
@@ -189,24 +211,37 @@ class BaseGroupChat(Team, ABC, ComponentBase[BaseModel]):
         for participant, topic_type in zip(
             self._participants, self._participant_topic_types, strict=True
         ):
+            if participant.name not in self._hosted:
+                continue
             await ChatAgentContainer.register(
                 runtime, topic_type, self._container_factory(participant)
             )
             await runtime.add_subscription(TypeSubscription(topic_type, topic_type))
             await runtime.add_subscription(TypeSubscription(group, topic_type))
-        await BaseGroupChatManager.register(
-            runtime,
-            self._manager_topic_type,
-            lambda: self._create_manager(self._output, self._message_factory),
-        )
-        manager = self._manager_topic_type
-        for topic_type in (manager, group, self._output_topic_type):
-            await runtime.add_subscription(TypeSubscription(topic_type, manager))
+        if self._manager_name in self._hosted:
+            await BaseGroupChatManager.register(
+                runtime,
+                self._manager_topic_type,
+                lambda: self._create_manager(self._output, self._message_factory),
+            )
+            manager = self._manager_topic_type
+            for topic_type in (manager, group, self._output_topic_type):
+                await runtime.add_subscription(TypeSubscription(topic_type, manager))
         # Replace the generic dataclass serializers registered above with ones that can write
         # the chat messages inside team events (used only where messages leave the process).
         register_wire_types(self._custom_types)
         runtime.add_message_serializer(team_event_serializers())
         self._initialized = True
+
+    async def host(self) -> None:
+        """Register this process's share of the team (see ``hosted``) on its runtime, without
+        running it.
+
+        A worker process of a distributed runtime calls this, then serves until it stops; the
+        team's :meth:`run` registers by itself. Calling it again does nothing.
+        """
+        if not self._initialized:
+            await self._init()
 
     def _container_factory(self, participant: ChatAgent | Team) -> Callable[[], ChatAgentContainer]:
         def factory() -> ChatAgentContainer:
@@ -271,6 +306,11 @@ class BaseGroupChat(Team, ABC, ComponentBase[BaseModel]):
     ) -> AsyncGenerator[BaseAgentEvent | BaseChatMessage | TaskResult, None]:
         """Run the team, yielding the task messages, every event and message as produced, and
         finally the :class:`TaskResult`. Arguments and errors are those of :meth:`run`."""
+        if self._manager_name not in self._hosted:
+            raise AgentConfigurationError(
+                f"This process does not host the team's manager {self._manager_name!r}: run the "
+                "team in the process whose hosted names include it."
+            )
         messages = task_messages(task)
         for message in messages or ():
             if not self._message_factory.is_registered(type(message)):

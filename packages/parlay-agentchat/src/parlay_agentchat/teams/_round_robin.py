@@ -78,6 +78,10 @@ class RoundRobinGroupChat(BaseGroupChat, Component[RoundRobinGroupChatConfig]):
         emit_team_events: Report each speaker selection as a ``SelectSpeakerEvent``.
         name: The team's name.
         description: What the team does.
+        team_id: Names the team's agents and topics (random by default); see
+            :class:`BaseGroupChat`.
+        hosted: The participant names (and ``"RoundRobinGroupChatManager"``) this process
+            hosts, for a team spread over the workers of a distributed runtime; by default all.
 
     Example:
         >>> from parlay_agentchat.agents import AssistantAgent
@@ -105,6 +109,8 @@ class RoundRobinGroupChat(BaseGroupChat, Component[RoundRobinGroupChatConfig]):
         *,
         name: str | None = None,
         description: str | None = None,
+        team_id: str | None = None,
+        hosted: Sequence[str] | None = None,
     ) -> None:
         super().__init__(
             name=name or "RoundRobinGroupChat",
@@ -116,6 +122,8 @@ class RoundRobinGroupChat(BaseGroupChat, Component[RoundRobinGroupChatConfig]):
             runtime=runtime,
             custom_message_types=custom_message_types,
             emit_team_events=emit_team_events,
+            team_id=team_id,
+            hosted=hosted,
         )
 
     def _create_manager(
