@@ -12,6 +12,7 @@ import asyncio
 import json
 import os
 import sqlite3
+import time
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Literal, TypeVar
@@ -150,12 +151,25 @@ class SQLiteStateStore(Component[SQLiteStateStoreConfig]):
             # Autocommit mode: transactions are opened explicitly with BEGIN IMMEDIATE, which takes
             # the write lock up front, so read-check-write is atomic across processes too.
             connection = sqlite3.connect(self._path, timeout=30.0, isolation_level=None)
-            connection.execute("PRAGMA journal_mode=WAL")
-            connection.execute(f"PRAGMA synchronous={self._synchronous}")
-            for statement in _SCHEMA:
-                connection.execute(statement)
+            self._set_up(connection)
             self._connection = connection
         return self._connection
+
+    def _set_up(self, connection: sqlite3.Connection) -> None:
+        # Switching to WAL needs an exclusive lock and SQLite answers "database is locked" at once
+        # (without its busy wait) when another process is doing the same: retry for a while.
+        deadline = time.monotonic() + 30.0
+        while True:
+            try:
+                connection.execute("PRAGMA journal_mode=WAL")
+                connection.execute(f"PRAGMA synchronous={self._synchronous}")
+                for statement in _SCHEMA:
+                    connection.execute(statement)
+                return
+            except sqlite3.OperationalError as e:
+                if "locked" not in str(e) or time.monotonic() > deadline:
+                    raise
+                time.sleep(0.01)
 
     def _get(self, key: str) -> tuple[str, int] | None:
         row = (
