@@ -169,9 +169,53 @@ async def grpc_worker(address: str, index: int) -> None:
     await runtime.stop()
 
 
+RAW_SUBJECT = "bench_raw.echo"
+RAW = "nats-py request/reply, no runtime (info)"
+
+
+async def raw_echo(url: str) -> None:
+    """A bare nats-py responder: the floor of a request/reply through nats-server."""
+    nc = await _module("nats").connect(url)
+
+    async def respond(msg: Any) -> None:
+        await msg.respond(msg.data)
+
+    await nc.subscribe(RAW_SUBJECT, cb=respond)
+    print(READY, flush=True)
+    await _until_terminated()
+    await nc.close()
+
+
+async def on_raw(url: str, concurrent_calls: bool, s: h.Settings) -> h.Measurement:
+    """Requests to :func:`raw_echo`, one at a time or ``KEYS`` gathered."""
+    nc = await _module("nats").connect(url)
+    payload = b'{"n": 0}'
+
+    async def sequential_batch(n: int) -> None:
+        for _ in range(n):
+            await nc.request(RAW_SUBJECT, payload, timeout=30)
+
+    async def concurrent_batch(rounds: int) -> None:
+        for _ in range(rounds):
+            await asyncio.gather(
+                *(nc.request(RAW_SUBJECT, payload, timeout=30) for _ in range(KEYS))
+            )
+
+    try:
+        if concurrent_calls:
+            return await h.measure_throughput(
+                RAW, concurrent_batch, s, key="", ops_per_unit=KEYS, start_n=1
+            )
+        return await h.measure_throughput(RAW, sequential_batch, s, key="")
+    finally:
+        await nc.close()
+
+
 def run_role(argv: Sequence[str]) -> None:
     role, *rest = argv
-    if role == "nats-worker":
+    if role == "raw-echo":
+        asyncio.run(raw_echo(rest[0]))
+    elif role == "nats-worker":
         asyncio.run(nats_worker(rest[0], rest[1], int(rest[2])))
     elif role == "grpc-host":
         asyncio.run(grpc_host(rest[0]))
@@ -459,6 +503,17 @@ def main(argv: Sequence[str] | None = None) -> int:
                         )
             finally:
                 terminate(processes)
+        raw = spawn("raw-echo", url)
+        try:
+            for title, _, workload, _ in CASES:
+                if workload is not publish:
+                    results[title].append(
+                        h.run_async(
+                            functools.partial(on_raw, url, workload is concurrent, settings)
+                        )
+                    )
+        finally:
+            terminate([raw])
     if with_autogen:
         for workers in worker_counts:
             address = f"127.0.0.1:{free_port()}"
@@ -480,6 +535,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         counts = worker_counts if scales else [1]
         for workers in counts:
             rows = [m for m in measured if f" {workers} worker" in m.name]
+            rows += [m for m in measured if m.name == RAW and workers == 1]
             summary = h.throughput_table(
                 f"{title}, {workers} worker{'s' if workers > 1 else ''}",
                 unit,
