@@ -13,6 +13,7 @@ import inspect
 import logging
 import re
 import sys
+from abc import abstractmethod
 from collections.abc import Awaitable, Callable, Sequence
 from typing import TYPE_CHECKING, Any, Literal, TypeVar, Union
 
@@ -22,17 +23,20 @@ from parlay_core import EVENT_LOGGER_NAME, CancellationToken, Image
 from parlay_core.exceptions import ModelCapabilityError
 from parlay_core.logging import LLMCallEvent, LLMStreamEndEvent
 from parlay_core.models import (
+    ChatCompletionClient,
     CreateResult,
     LLMMessage,
     ModelInfo,
     RequestUsage,
     UserMessage,
+    approximate_message_tokens,
 )
 
 if TYPE_CHECKING:
     from parlay_core.tools import Tool, ToolSchema
 
 __all__ = [
+    "TokenAccountingClient",
     "ToolChoice",
     "UsageTracker",
     "announce",
@@ -111,6 +115,41 @@ class UsageTracker:
             prompt_tokens=self.total.prompt_tokens + usage.prompt_tokens,
             completion_tokens=self.total.completion_tokens + usage.completion_tokens,
         )
+
+
+class TokenAccountingClient(ChatCompletionClient):
+    """The usage and token-count methods every Parlay model client shares.
+
+    Usage is what the provider reported for each call (kept in ``self._usage``); prompt sizes are
+    estimated offline, so counting never downloads a tokenizer or calls the provider. Subclasses
+    say how large their context window is.
+    """
+
+    _usage: UsageTracker
+
+    @abstractmethod
+    def _context_window(self) -> int:
+        """The model's context window, in tokens."""
+
+    def actual_usage(self) -> RequestUsage:
+        """Token usage of the most recent call."""
+        return self._usage.last
+
+    def total_usage(self) -> RequestUsage:
+        """Token usage summed over every call."""
+        return self._usage.total
+
+    def count_tokens(
+        self, messages: Sequence[LLMMessage], *, tools: Sequence[Union[Tool, ToolSchema]] = ()
+    ) -> int:
+        """Estimate the prompt's tokens offline (no tokenizer is downloaded, no API is called)."""
+        return approximate_message_tokens(messages, tools=tools)
+
+    def remaining_tokens(
+        self, messages: Sequence[LLMMessage], *, tools: Sequence[Union[Tool, ToolSchema]] = ()
+    ) -> int:
+        """The context window minus :meth:`count_tokens`."""
+        return self._context_window() - self.count_tokens(messages, tools=tools)
 
 
 def tool_schemas(tools: Sequence[Union[Tool, ToolSchema]]) -> list[ToolSchema]:

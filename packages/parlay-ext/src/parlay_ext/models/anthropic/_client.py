@@ -13,15 +13,13 @@ from parlay_core import CancellationToken
 from parlay_core._component_config import Component
 from parlay_core.exceptions import ModelCapabilityError
 from parlay_core.models import (
-    ChatCompletionClient,
     CreateResult,
     LLMMessage,
     ModelInfo,
-    RequestUsage,
-    approximate_message_tokens,
     validate_model_info,
 )
 from parlay_ext.models._common import (
+    TokenAccountingClient,
     ToolChoice,
     UsageTracker,
     check_request,
@@ -55,7 +53,7 @@ _NO_EXTRA_ARGS: Mapping[str, Any] = MappingProxyType({})
 
 
 class AnthropicChatCompletionClient(
-    ChatCompletionClient, Component[AnthropicClientConfigurationConfigModel]
+    TokenAccountingClient, Component[AnthropicClientConfigurationConfigModel]
 ):
     """A model client for Claude on Anthropic's Messages API (official ``anthropic`` SDK).
 
@@ -261,25 +259,8 @@ class AnthropicChatCompletionClient(
         """Close the HTTP connections."""
         await self._client.close()
 
-    def actual_usage(self) -> RequestUsage:
-        """Token usage of the most recent call."""
-        return self._usage.last
-
-    def total_usage(self) -> RequestUsage:
-        """Token usage summed over every call."""
-        return self._usage.total
-
-    def count_tokens(
-        self, messages: Sequence[LLMMessage], *, tools: Sequence[Union[Tool, ToolSchema]] = ()
-    ) -> int:
-        """Estimate the prompt's tokens offline (the API's counting endpoint is not called)."""
-        return approximate_message_tokens(messages, tools=tools)
-
-    def remaining_tokens(
-        self, messages: Sequence[LLMMessage], *, tools: Sequence[Union[Tool, ToolSchema]] = ()
-    ) -> int:
-        """The 200,000-token context window minus :meth:`count_tokens`."""
-        return CONTEXT_WINDOW - self.count_tokens(messages, tools=tools)
+    def _context_window(self) -> int:
+        return CONTEXT_WINDOW
 
     def _to_config(self) -> AnthropicClientConfigurationConfigModel:
         return self._config.model_copy()

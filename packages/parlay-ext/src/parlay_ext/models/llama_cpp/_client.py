@@ -18,17 +18,16 @@ from parlay_core import CancellationToken
 from parlay_core._component_config import Component
 from parlay_core.exceptions import ModelClientError
 from parlay_core.models import (
-    ChatCompletionClient,
     CreateResult,
     FinishReasons,
     LLMMessage,
     ModelFamily,
     ModelInfo,
     RequestUsage,
-    approximate_message_tokens,
     validate_model_info,
 )
 from parlay_ext.models._common import (
+    TokenAccountingClient,
     ToolChoice,
     UsageTracker,
     announce,
@@ -75,7 +74,7 @@ def _default_info() -> ModelInfo:
 
 
 class LlamaCppChatCompletionClient(
-    ChatCompletionClient, Component[LlamaCppClientConfigurationConfigModel]
+    TokenAccountingClient, Component[LlamaCppClientConfigurationConfigModel]
 ):
     """Runs a GGUF chat model in process with llama.cpp (``llama-cpp-python``), fully offline.
 
@@ -400,25 +399,8 @@ class LlamaCppChatCompletionClient(
                 await asyncio.get_running_loop().run_in_executor(self._executor, llm.close)
         self._executor.shutdown(wait=False)
 
-    def actual_usage(self) -> RequestUsage:
-        """Token usage of the most recent call."""
-        return self._usage.last
-
-    def total_usage(self) -> RequestUsage:
-        """Token usage summed over every call."""
-        return self._usage.total
-
-    def count_tokens(
-        self, messages: Sequence[LLMMessage], *, tools: Sequence[Union[Tool, ToolSchema]] = ()
-    ) -> int:
-        """Estimate the prompt's tokens offline, without loading the model."""
-        return approximate_message_tokens(messages, tools=tools)
-
-    def remaining_tokens(
-        self, messages: Sequence[LLMMessage], *, tools: Sequence[Union[Tool, ToolSchema]] = ()
-    ) -> int:
-        """The context window (``n_ctx``) minus :meth:`count_tokens`."""
-        return self._config.n_ctx - self.count_tokens(messages, tools=tools)
+    def _context_window(self) -> int:
+        return self._config.n_ctx
 
     def _to_config(self) -> LlamaCppClientConfigurationConfigModel:
         return self._config.model_copy()

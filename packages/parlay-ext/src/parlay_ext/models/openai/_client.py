@@ -14,7 +14,6 @@ from parlay_core import CancellationToken
 from parlay_core._component_config import Component
 from parlay_core.exceptions import ModelAPIError, ModelClientError
 from parlay_core.models import (
-    ChatCompletionClient,
     CreateResult,
     LLMMessage,
     ModelInfo,
@@ -23,6 +22,7 @@ from parlay_core.models import (
     validate_model_info,
 )
 from parlay_ext.models._common import (
+    TokenAccountingClient,
     ToolChoice,
     UsageTracker,
     check_request,
@@ -70,7 +70,7 @@ __all__ = [
 _NO_EXTRA_ARGS: Mapping[str, Any] = MappingProxyType({})
 
 
-class BaseOpenAIChatCompletionClient(ChatCompletionClient):
+class BaseOpenAIChatCompletionClient(TokenAccountingClient):
     """The chat-completions logic shared by the OpenAI and Azure OpenAI clients.
 
     Args:
@@ -272,25 +272,8 @@ class BaseOpenAIChatCompletionClient(ChatCompletionClient):
         """Close the HTTP connections."""
         await self._client.close()
 
-    def actual_usage(self) -> RequestUsage:
-        """Token usage of the most recent call."""
-        return self._usage.last
-
-    def total_usage(self) -> RequestUsage:
-        """Token usage summed over every call."""
-        return self._usage.total
-
-    def count_tokens(
-        self, messages: Sequence[LLMMessage], *, tools: Sequence[Union[Tool, ToolSchema]] = ()
-    ) -> int:
-        """Estimate the prompt's tokens offline (no tokenizer is downloaded)."""
-        return approximate_message_tokens(messages, tools=tools)
-
-    def remaining_tokens(
-        self, messages: Sequence[LLMMessage], *, tools: Sequence[Union[Tool, ToolSchema]] = ()
-    ) -> int:
-        """The model's context window minus :meth:`count_tokens`."""
-        return known_context_window(self._model) - self.count_tokens(messages, tools=tools)
+    def _context_window(self) -> int:
+        return known_context_window(self._model)
 
 
 def _secret(value: str | None) -> SecretStr | None:
