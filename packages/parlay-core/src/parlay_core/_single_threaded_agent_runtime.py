@@ -29,6 +29,7 @@ from parlay_core._agent_metadata import AgentMetadata
 from parlay_core._agent_runtime import AgentRuntime
 from parlay_core._cancellation_token import CancellationToken
 from parlay_core._constants import EVENT_LOGGER_NAME, ROOT_LOGGER_NAME
+from parlay_core._delivery_tracking import DeliveryTracking
 from parlay_core._exceptions import (
     AgentClassMismatchError,
     MessageDroppedException,
@@ -92,7 +93,7 @@ class _Canceller:
             self.task.cancel()
 
 
-class SingleThreadedAgentRuntime(AgentRuntime):
+class SingleThreadedAgentRuntime(DeliveryTracking, AgentRuntime):
     """Hosts agents in this process, on the running asyncio event loop.
 
     Args:
@@ -119,6 +120,7 @@ class SingleThreadedAgentRuntime(AgentRuntime):
         state_store: StateStore | None = None,
         checkpoint: CheckpointPolicy = "every_message",
     ) -> None:
+        DeliveryTracking.__init__(self, ignore_unhandled=ignore_unhandled_exceptions)
         self._host = AgentHost(
             self,
             tracer=get_tracer(tracer_provider),
@@ -126,18 +128,12 @@ class SingleThreadedAgentRuntime(AgentRuntime):
             checkpoint=checkpoint,
         )
         self._interventions = list(intervention_handlers or [])
-        self._ignore_unhandled = ignore_unhandled_exceptions
         self._running = False
         self._closed = False
         self._pending: deque[_PendingSend | _PendingPublish] = deque()
         self._pending_waiter: asyncio.Future[None] | None = None
-        self._outstanding = 0
-        self._idle_waiters: list[asyncio.Future[None]] = []
-        self._conditions: list[tuple[Callable[[], bool], asyncio.Future[None]]] = []
-        self._tasks: set[asyncio.Task[Any]] = set()
         self._deliveries: deque[Coroutine[Any, Any, None]] = deque()
         self._drain_scheduled = False
-        self._unhandled: BaseException | None = None
         self._id_prefix = os.urandom(6).hex()
         self._counter = itertools.count(1)
 
@@ -310,11 +306,6 @@ class SingleThreadedAgentRuntime(AgentRuntime):
             if self._outstanding == 0 or self._conditions:
                 self._after_delivery()
 
-    def _spawn(self, coro: Coroutine[Any, Any, Any]) -> None:
-        task = asyncio.get_running_loop().create_task(coro)
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
-
     # --- interventions -----------------------------------------------------------------------
 
     async def _intervene_send(self, message: Any, ctx: MessageContext, recipient: AgentId) -> Any:
@@ -401,11 +392,7 @@ class SingleThreadedAgentRuntime(AgentRuntime):
         """
         if not self._running:
             raise RuntimeStateError("The runtime is not started; call start() first.")
-        loop = asyncio.get_running_loop()
-        while self._outstanding > 0 and self._unhandled is None:
-            waiter: asyncio.Future[None] = loop.create_future()
-            self._idle_waiters.append(waiter)
-            await waiter
+        await self._wait_idle()
         self._running = False
         self._raise_unhandled()
 
@@ -413,10 +400,7 @@ class SingleThreadedAgentRuntime(AgentRuntime):
         """Stop once ``condition()`` holds; it is checked now and after every delivery."""
         if not self._running:
             raise RuntimeStateError("The runtime is not started; call start() first.")
-        if not condition():
-            waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-            self._conditions.append((condition, waiter))
-            await waiter
+        await self._wait_condition(condition)
         self._running = False
         self._raise_unhandled()
 
@@ -569,56 +553,17 @@ class SingleThreadedAgentRuntime(AgentRuntime):
             if not item.future.done():
                 item.future.set_result(result)
 
-    def _after_delivery(self) -> None:
-        if self._outstanding == 0 and self._idle_waiters:
-            waiters, self._idle_waiters = self._idle_waiters, []
-            for waiter in waiters:
-                if not waiter.done():
-                    waiter.set_result(None)
-        if self._conditions:
-            remaining: list[tuple[Callable[[], bool], asyncio.Future[None]]] = []
-            for condition, waiter in self._conditions:
-                if waiter.done():
-                    continue
-                if condition():
-                    waiter.set_result(None)
-                else:
-                    remaining.append((condition, waiter))
-            self._conditions = remaining
-
     def _on_event_exception(self, error: Exception, recipient: AgentId, message: Any) -> None:
-        if event_logger.isEnabledFor(logging.INFO):
-            from parlay_core.logging import MessageHandlerExceptionEvent
-
-            event_logger.info(
-                MessageHandlerExceptionEvent(
-                    payload=message, handling_agent=recipient, exception=error
-                )
-            )
-        if self._ignore_unhandled:
-            logger.error(
-                "Handler of %s raised on a published %s",
-                recipient,
-                type(message).__name__,
-                exc_info=error,
-            )
-            return
-        if self._unhandled is None:
-            self._unhandled = error
-        # Wake everything that waits, so the error surfaces now rather than at the next idle.
-        for waiter in [*self._idle_waiters, *(w for _, w in self._conditions)]:
-            if not waiter.done():
-                waiter.set_result(None)
-        self._idle_waiters.clear()
-        self._conditions.clear()
-        if self._pending_waiter is not None and not self._pending_waiter.done():
-            self._pending_waiter.set_result(None)
+        super()._on_event_exception(error, recipient, message)
+        # process_next() may be waiting for a message: let the kept error surface there too.
+        waiter = self._pending_waiter
+        if self._unhandled is not None and waiter is not None and not waiter.done():
+            waiter.set_result(None)
 
     def _raise_unhandled(self) -> None:
-        error, self._unhandled = self._unhandled, None
-        if error is not None:
+        if self._unhandled is not None:
             self._running = False
-            raise error
+        super()._raise_unhandled()
 
     def _closed_error(self) -> RuntimeStateError:
         return RuntimeStateError("The runtime is closed; create a new SingleThreadedAgentRuntime.")

@@ -5,7 +5,7 @@ its own (NATS hands a subscription's messages over one at a time, and handlers o
 run concurrently, as in process). A published message is acknowledged as soon as the worker has
 it, then handled; a direct message is answered with the handler's response or its error.
 
-Outstanding work is counted (``_bookkeeping``) as in the in-process runtime.
+Outstanding work is counted by the core's delivery bookkeeping, as in the in-process runtime.
 """
 
 from __future__ import annotations
@@ -26,13 +26,13 @@ from parlay_core import (
     MessageContext,
     TopicId,
 )
+from parlay_core._delivery_tracking import DeliveryTracking
 from parlay_core._hosting import AgentHost
 from parlay_core._single_threaded_agent_runtime import (
     _Canceller,  # pyright: ignore[reportPrivateUsage]
 )
 from parlay_core.exceptions import MessageDroppedException, SerializationError
 from parlay_ext.runtimes.nats import _wire
-from parlay_ext.runtimes.nats._bookkeeping import Bookkeeping
 from parlay_ext.runtimes.nats._calls import ACK, CALL, WORKER, Caller, decode_id
 from parlay_ext.runtimes.nats._durable import REPLY, DurableQueue, keep_in_progress
 from parlay_ext.runtimes.nats._sdk import Client, Msg, NatsSubscription, subscribe
@@ -47,8 +47,10 @@ logger = logging.getLogger(f"{ROOT_LOGGER_NAME}.nats")
 event_logger = logging.getLogger(EVENT_LOGGER_NAME)
 
 
-class Server(Bookkeeping):
+class Server(DeliveryTracking):
     """Routing, serving and idle bookkeeping; the runtime class builds on it."""
+
+    _logger = logger
 
     _cluster: Cluster | None
     _caller: Caller
@@ -70,7 +72,7 @@ class Server(Bookkeeping):
         self._cancel_subject = f"{namespace}.cancel"
         self._loopback = loopback
         self._running = False
-        Bookkeeping.__init__(self, ignore_unhandled=ignore_unhandled)
+        DeliveryTracking.__init__(self, ignore_unhandled=ignore_unhandled)
         self._busy: dict[Partition, int] = {}
         self._partition_subs: dict[Partition, NatsSubscription] = {}
         self._handlers: dict[str, asyncio.Task[Any]] = {}
@@ -421,7 +423,7 @@ class Server(Bookkeeping):
         # In durable mode, messages stored for this worker's partitions but not handled yet are
         # work too: idle means none are left.
         while True:
-            await Bookkeeping._wait_idle(self)
+            await DeliveryTracking._wait_idle(self)
             if self._durable is None or self._unhandled is not None:
                 return
             if await self._durable.pending() == 0 and self._outstanding == 0:

@@ -1,8 +1,7 @@
-"""Idle bookkeeping of a worker, as in the in-process runtime.
+"""Delivery bookkeeping shared by every transport (in-process and distributed).
 
-A count of outstanding work for ``stop_when_idle()`` (what this worker delivers, and what it
-sent and still awaits), conditions for ``stop_when()``, and the first exception of a published
-message's handler when ``ignore_unhandled_exceptions=False``.
+A count of outstanding work for ``stop_when_idle()``, conditions for ``stop_when()``, and the
+first exception of a published message's handler when ``ignore_unhandled_exceptions=False``.
 """
 
 from __future__ import annotations
@@ -12,20 +11,25 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from parlay_core import EVENT_LOGGER_NAME, ROOT_LOGGER_NAME, AgentId
+from parlay_core._agent_id import AgentId
+from parlay_core._constants import EVENT_LOGGER_NAME, ROOT_LOGGER_NAME
 
-__all__ = ["Bookkeeping"]
+__all__ = ["DeliveryTracking"]
 
-logger = logging.getLogger(f"{ROOT_LOGGER_NAME}.nats")
 event_logger = logging.getLogger(EVENT_LOGGER_NAME)
 
 
-class Bookkeeping:
+class DeliveryTracking:
     """Counts outstanding work and wakes whoever waits for idleness or a condition.
+
+    Transports that count work inline on a hot path may increment ``_outstanding`` and call
+    :meth:`_after_delivery` themselves; :meth:`_finish` does both.
 
     Args:
         ignore_unhandled: Log publish-handler exceptions instead of keeping the first one.
     """
+
+    _logger: logging.Logger = logging.getLogger(ROOT_LOGGER_NAME)
 
     def __init__(self, *, ignore_unhandled: bool) -> None:
         self._ignore_unhandled = ignore_unhandled
@@ -42,6 +46,10 @@ class Bookkeeping:
 
     def _finish(self) -> None:
         self._outstanding -= 1
+        if self._outstanding == 0 or self._conditions:
+            self._after_delivery()
+
+    def _after_delivery(self) -> None:
         if self._outstanding == 0 and self._idle_waiters:
             waiters, self._idle_waiters = self._idle_waiters, []
             for waiter in waiters:
@@ -81,7 +89,7 @@ class Bookkeeping:
                 )
             )
         if self._ignore_unhandled:
-            logger.error(
+            self._logger.error(
                 "Handler of %s raised on a published %s",
                 recipient,
                 type(message).__name__,
