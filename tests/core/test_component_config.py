@@ -469,10 +469,13 @@ def test_unknown_attribute() -> None:
         load_component({"provider": f"{HERE}.NoSuchClass", "config": {}}, allow_import_paths=[HERE])
 
 
-def test_unknown_plugin_name_says_what_to_install() -> None:
-    # An integration parlay-ext knows but that is not installed here (no docker extra in tests).
-    with pytest.raises(ComponentLoadError, match=r"parlay-ext\[docker\]"):
-        load_component({"provider": "docker", "component_type": "code_executor", "config": {}})
+def test_unknown_plugin_name_says_what_to_install(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Every extra is installed for the tests, so pretend parlay-ext knew one more integration.
+    from parlay_core.plugins._groups import _PARLAY_EXT_EXTRAS  # pyright: ignore[reportPrivateUsage]
+
+    monkeypatch.setitem(_PARLAY_EXT_EXTRAS["parlay.code_executors"], "quantum", "quantum")
+    with pytest.raises(ComponentLoadError, match=r"parlay-ext\[quantum\]"):
+        load_component({"provider": "quantum", "component_type": "code_executor", "config": {}})
     with pytest.raises(ComponentLoadError, match="not a plugin name in any of the groups"):
         load_component({"provider": "no_such_plugin_anywhere", "config": {}})
 

@@ -133,10 +133,15 @@ def test_missing_plugin_says_what_to_install(site: Path) -> None:
     assert isinstance(caught.value, LookupError)
 
 
-def test_missing_parlay_extension_names_the_extra(site: Path) -> None:
-    # An integration parlay-ext knows but that is not installed here (no docker extra in tests).
-    with pytest.raises(PluginNotFoundError, match=r"parlay-ext\[docker\]"):
-        load_plugin(CODE_EXECUTORS, "docker")
+def test_missing_parlay_extension_names_the_extra(
+    site: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Every extra is installed for the tests, so pretend parlay-ext knew one more integration.
+    from parlay_core.plugins._groups import _PARLAY_EXT_EXTRAS  # pyright: ignore[reportPrivateUsage]
+
+    monkeypatch.setitem(_PARLAY_EXT_EXTRAS[CODE_EXECUTORS], "quantum", "quantum")
+    with pytest.raises(PluginNotFoundError, match=r"parlay-ext\[quantum\]"):
+        load_plugin(CODE_EXECUTORS, "quantum")
 
 
 def test_missing_plugin_points_at_the_group_that_has_it(site: Path) -> None:

@@ -9,13 +9,6 @@ import pytest
 from parlay_core.exceptions import PluginNotFoundError
 from parlay_core.plugins import PLUGIN_GROUPS, find_plugin, parlay_ext_extra
 
-# Integrations the hint table names before parlay-ext ships them.
-PLANNED = {
-    ("parlay.tools", "mcp"),
-    ("parlay.tools", "http"),
-    ("parlay.code_executors", "docker"),
-    ("parlay.code_executors", "jupyter"),
-}
 
 
 def registered() -> dict[tuple[str, str], str]:
@@ -33,18 +26,25 @@ def test_every_registered_name_has_a_hint_naming_a_real_extra() -> None:
         assert extra == "" or extra in extras, f"{group} {name}: no extra {extra!r}"
 
 
-def test_hints_only_name_registered_or_planned_plugins() -> None:
+def test_hints_only_name_registered_plugins() -> None:
     from parlay_core.plugins._groups import _PARLAY_EXT_EXTRAS  # pyright: ignore[reportPrivateUsage]
 
     entries = registered()
     for group, table in _PARLAY_EXT_EXTRAS.items():
         for name in table:
-            assert (group, name) in entries or (group, name) in PLANNED, f"{group} {name}"
+            assert (group, name) in entries, f"{group} {name}"
 
 
 @pytest.mark.parametrize(
     ("module", "extra"),
-    [("parlay_ext.models.openai", "openai"), ("parlay_ext.models.anthropic", "anthropic")],
+    [
+        ("parlay_ext.models.openai", "openai"),
+        ("parlay_ext.models.anthropic", "anthropic"),
+        ("parlay_ext.tools.mcp", "mcp"),
+        ("parlay_ext.tools.http", "http"),
+        ("parlay_ext.code_executors.jupyter", "jupyter"),
+        ("parlay_ext.code_executors.docker", "docker"),
+    ],
 )
 def test_sdk_entries_map_to_the_extra_of_their_module(module: str, extra: str) -> None:
     for (group, name), value in registered().items():

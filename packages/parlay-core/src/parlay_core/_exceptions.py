@@ -38,6 +38,8 @@ for AutoGen keeps working while ``except ParlayError`` catches everything Parlay
     ├── ToolError                           a tool call failed
     │   ├── ToolArgumentsError              the arguments do not match the tool's schema (ValueError)
     │   ├── ToolSchemaError                 a bad tool schema or clashing tool names (ValueError)
+    │   ├── ToolServerError                 a tool server (MCP) crashed, hung up or did not answer
+    │   ├── HttpToolError                   an HTTP tool's request failed (status, body, timeout)
     │   └── ToolException                   a tool agent's call failed (call_id, name, content)
     │       ├── ToolNotFoundException       the tool agent has no tool of that name
     │       ├── InvalidToolArgumentsException  the call's arguments are not valid
@@ -48,7 +50,8 @@ for AutoGen keeps working while ``except ParlayError`` catches everything Parlay
     │   ├── ModelCapabilityError            the request needs what the model lacks (ValueError)
     │   └── ReplayExhaustedError            a scripted client ran out of responses (ValueError)
     ├── CodeExecutionError                  a code executor could not run the code
-    │   └── FunctionSourceError             a function for executed code has no usable source (ValueError)
+    │   ├── FunctionSourceError             a function for executed code has no usable source (ValueError)
+    │   └── ExecutorUnavailableError        the executor's backend (kernel, engine) is absent or died
     └── ImageError                          image data is not valid base64 or a known format (ValueError)
 """
 
@@ -66,8 +69,10 @@ __all__ = [
     "ComponentLoadError",
     "ComponentNotAllowedError",
     "ComponentTypeError",
+    "ExecutorUnavailableError",
     "FunctionSourceError",
     "HandlerReturnTypeError",
+    "HttpToolError",
     "ImageError",
     "InvalidToolArgumentsException",
     "MessageDroppedException",
@@ -96,6 +101,7 @@ __all__ = [
     "ToolExecutionException",
     "ToolNotFoundException",
     "ToolSchemaError",
+    "ToolServerError",
     "TransportAuthError",
     "TransportError",
     "UndeliverableException",
@@ -286,6 +292,25 @@ class ToolSchemaError(ToolError, ValueError):
     """A tool's schema cannot be built or is invalid (strict mode), or tool names clash."""
 
 
+class ToolServerError(ToolError):
+    """A tool server (for example an MCP server) crashed, closed its session or did not answer.
+
+    The workbench that raised it reconnects on its next call, so it stays usable.
+    """
+
+
+class HttpToolError(ToolError):
+    """An HTTP tool's request failed: an error status, an unreadable body, a timeout or no answer.
+
+    Attributes:
+        status_code: The response's HTTP status, or ``None`` when no response arrived.
+    """
+
+    def __init__(self, message: str, *, status_code: int | None = None) -> None:
+        super().__init__(message)
+        self.status_code = status_code
+
+
 class ToolException(ToolError):
     """A call handled by a tool agent failed; the caller can report it back to the model.
 
@@ -362,6 +387,13 @@ class FunctionSourceError(CodeExecutionError, ValueError):
 
     Its source is unavailable (defined in a REPL, built in, compiled), it is a lambda, or it
     uses variables of an enclosing function. Also a ``ValueError``, as in AutoGen.
+    """
+
+
+class ExecutorUnavailableError(CodeExecutionError):
+    """The executor's backend is missing, unreachable or died: a Jupyter kernel, a Docker engine.
+
+    The message says how to start or install it; a restarted executor is usable again.
     """
 
 

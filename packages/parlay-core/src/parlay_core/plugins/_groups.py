@@ -34,8 +34,7 @@ PLUGIN_GROUPS: tuple[str, ...] = (MODEL_CLIENTS, TOOLS, CODE_EXECUTORS, RUNTIMES
 # needs no extra for it). This table only improves the "not found" message; discovery itself
 # never consults it. Keep it in step with parlay-ext's entry points and its
 # [project.optional-dependencies] (a test in the parlay-ext suite checks both). AutoGen's
-# provider aliases are listed too, because configs written for AutoGen use them. ``mcp``,
-# ``http``, ``docker`` and ``jupyter`` are integrations parlay-ext plans but does not ship yet.
+# provider aliases are listed too, because configs written for AutoGen use them.
 _PARLAY_EXT_EXTRAS: dict[str, dict[str, str]] = {
     MODEL_CLIENTS: {
         "default": "",
@@ -57,12 +56,21 @@ _PARLAY_EXT_EXTRAS: dict[str, dict[str, str]] = {
         "replay": "",
         "ChatCompletionCache": "",
     },
-    TOOLS: {"mcp": "mcp", "http": "http"},
+    TOOLS: {
+        "mcp": "mcp",
+        "McpWorkbench": "mcp",
+        "http": "http",
+        "HttpTool": "http",
+        "python_code_execution": "",
+        "PythonCodeExecutionTool": "",
+    },
     CODE_EXECUTORS: {
         "local": "",
         "LocalCommandLineCodeExecutor": "",
-        "docker": "docker",
         "jupyter": "jupyter",
+        "JupyterCodeExecutor": "jupyter",
+        "docker": "docker",
+        "DockerCommandLineCodeExecutor": "docker",
     },
     RUNTIMES: {"nats": "nats", "NatsWorkerAgentRuntime": "nats"},
     STATE_STORES: {"nats": "nats", "nats_kv": "nats", "NatsKVStateStore": "nats"},
