@@ -307,6 +307,10 @@ class SelectorGroupChat(BaseGroupChat, Component[SelectorGroupChatConfig]):
         model_context: Limits the history shown to the selector model.
         name: The team's name.
         description: What the team does.
+        team_id: Names the team's agents and topics (random by default); see
+            :class:`BaseGroupChat`.
+        hosted: The participant names (and ``"SelectorGroupChatManager"``) this process hosts, for a
+            team spread over the workers of a distributed runtime; by default all.
 
     Raises:
         AgentConfigurationError: Fewer than two participants, or ``max_selector_attempts``
@@ -335,6 +339,8 @@ class SelectorGroupChat(BaseGroupChat, Component[SelectorGroupChatConfig]):
         model_context: ChatCompletionContext | None = None,
         name: str | None = None,
         description: str | None = None,
+        team_id: str | None = None,
+        hosted: Sequence[str] | None = None,
     ) -> None:
         if len(participants) < 2:
             raise AgentConfigurationError("SelectorGroupChat needs at least two participants.")
@@ -350,6 +356,8 @@ class SelectorGroupChat(BaseGroupChat, Component[SelectorGroupChatConfig]):
             runtime=runtime,
             custom_message_types=custom_message_types,
             emit_team_events=emit_team_events,
+            team_id=team_id,
+            hosted=hosted,
         )
         self._model_client = model_client
         self._selector_prompt = selector_prompt

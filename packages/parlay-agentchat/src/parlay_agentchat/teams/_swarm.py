@@ -129,6 +129,10 @@ class Swarm(BaseGroupChat, Component[SwarmConfig]):
         emit_team_events: Report each selection as a ``SelectSpeakerEvent``.
         name: The team's name.
         description: What the team does.
+        team_id: Names the team's agents and topics (random by default); see
+            :class:`BaseGroupChat`.
+        hosted: The participant names (and ``"SwarmGroupChatManager"``) this process hosts, for a
+            team spread over the workers of a distributed runtime; by default all.
 
     Raises:
         AgentConfigurationError: A participant is a team, or the first participant cannot
@@ -149,6 +153,8 @@ class Swarm(BaseGroupChat, Component[SwarmConfig]):
         *,
         name: str | None = None,
         description: str | None = None,
+        team_id: str | None = None,
+        hosted: Sequence[str] | None = None,
     ) -> None:
         for participant in participants:
             if not isinstance(participant, ChatAgent):  # pyright: ignore[reportUnnecessaryIsInstance]
@@ -170,6 +176,8 @@ class Swarm(BaseGroupChat, Component[SwarmConfig]):
             runtime=runtime,
             custom_message_types=custom_message_types,
             emit_team_events=emit_team_events,
+            team_id=team_id,
+            hosted=hosted,
         )
 
     def _create_manager(
