@@ -1,0 +1,417 @@
+"""HttpTool against a real HTTP server on 127.0.0.1: what is sent, what comes back, what fails."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import importlib
+import json
+import socket
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import urlsplit
+
+import pytest
+
+from parlay_agentchat.agents import AssistantAgent
+from parlay_agentchat.messages import ToolCallExecutionEvent
+from parlay_core import CancellationToken, FunctionCall, load_component
+from parlay_core.exceptions import (
+    ComponentConfigError,
+    HttpToolError,
+    ToolArgumentsError,
+    ToolSchemaError,
+)
+from parlay_core.models import CreateResult, FunctionExecutionResultMessage, ModelInfo, RequestUsage
+from parlay_core.testing import ReplayChatCompletionClient
+from parlay_core.tools import StaticWorkbench
+from parlay_ext.tools.http import HttpTool
+
+LONG_BODY = "x" * 5000
+
+
+@dataclass
+class Seen:
+    """One request the API received."""
+
+    method: str
+    target: str
+    headers: dict[str, str]
+    body: Any
+
+
+class Api:
+    """A small JSON API on a free loopback port that records every request it receives."""
+
+    def __init__(self) -> None:
+        self.seen: list[Seen] = []
+        api = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, format: str, *args: Any) -> None:
+                pass
+
+            def _handle(self) -> None:
+                length = int(self.headers.get("content-length") or 0)
+                raw = self.rfile.read(length) if length else b""
+                body = json.loads(raw) if raw else None
+                headers = {k.lower(): v for k, v in self.headers.items()}
+                api.seen.append(Seen(self.command, self.path, headers, body))
+                path = urlsplit(self.path).path
+                status, content_type, payload, extra = 200, "application/json", b"", {}
+                if path.startswith("/text"):
+                    content_type, payload = "text/plain", b"plain words"
+                elif path.startswith("/missing"):
+                    status, content_type, payload = 404, "text/plain", b"no such item here"
+                elif path.startswith("/boom"):
+                    status, content_type, payload = 500, "text/plain", LONG_BODY.encode()
+                elif path.startswith("/redirect"):
+                    status, extra = 302, {"location": "http://elsewhere.invalid/"}
+                elif path.startswith("/slow"):
+                    time.sleep(3)
+                    payload = b"{}"
+                else:
+                    echo = {"method": self.command, "target": self.path, "body": body}
+                    payload = json.dumps(echo).encode()
+                try:
+                    self.send_response(status)
+                    self.send_header("content-type", content_type)
+                    for name, value in extra.items():
+                        self.send_header(name, value)
+                    self.send_header("content-length", str(len(payload)))
+                    self.end_headers()
+                    self.wfile.write(payload)
+                except (BrokenPipeError, ConnectionResetError):
+                    pass
+
+            do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _handle
+
+        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._httpd.daemon_threads = True
+        self.port = int(self._httpd.server_address[1])
+        threading.Thread(target=self._httpd.serve_forever, args=(0.02,), daemon=True).start()
+
+    def stop(self) -> None:
+        self._httpd.shutdown()
+        self._httpd.server_close()
+
+
+@pytest.fixture
+def api() -> Iterator[Api]:
+    server = Api()
+    yield server
+    server.stop()
+
+
+ITEM_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "properties": {
+        "item_id": {"type": "string", "description": "The item."},
+        "color": {"type": "string", "enum": ["red", "blue"]},
+        "limit": {"type": "integer", "minimum": 1},
+    },
+    "required": ["color"],
+}
+
+
+def item_tool(api: Api, **kwargs: Any) -> HttpTool:
+    options: dict[str, Any] = {
+        "name": "get_item",
+        "host": "127.0.0.1",
+        "port": api.port,
+        "json_schema": ITEM_SCHEMA,
+        "path": "/items/{item_id}",
+        "method": "GET",
+        "return_type": "json",
+        "timeout": 5.0,
+    }
+    return HttpTool(**{**options, **kwargs})
+
+
+async def test_get_fills_the_path_parameter_and_sends_the_rest_as_query(api: Api) -> None:
+    tool = item_tool(api)
+    result = await tool.run_json(
+        {"item_id": "a/b c", "color": "red", "limit": 3}, CancellationToken()
+    )
+    # The slash stays inside the one path segment: the model cannot reach another endpoint.
+    assert [s.target for s in api.seen] == ["/items/a%2Fb%20c?color=red&limit=3"]
+    assert result == {"method": "GET", "target": "/items/a%2Fb%20c?color=red&limit=3", "body": None}
+    assert json.loads(tool.return_value_as_string(result)) == result
+
+
+@pytest.mark.parametrize(
+    ("method", "in_body"),
+    [("GET", False), ("DELETE", False), ("POST", True), ("PUT", True), ("PATCH", True)],
+)
+async def test_the_method_decides_between_query_string_and_json_body(
+    api: Api, method: Any, in_body: bool
+) -> None:
+    tool = item_tool(api, method=method)
+    await tool.run_json(
+        {"item_id": "7", "color": "blue", "undeclared": "dropped"}, CancellationToken()
+    )
+    (seen,) = api.seen
+    assert seen.method == method
+    if in_body:
+        assert seen.target == "/items/7"
+        # Only declared arguments travel; an optional one the model left out is not sent.
+        assert seen.body == {"color": "blue"}
+    else:
+        assert seen.target == "/items/7?color=blue"
+        assert seen.body is None
+
+
+async def test_headers_bearer_token_and_secret_headers_reach_the_server(api: Api) -> None:
+    tool = item_tool(
+        api,
+        headers={"X-Client": "parlay", "X-Version": 2},
+        bearer_token="t0ken",
+        secret_headers={"X-Api-Key": "k3y"},
+    )
+    await tool.run_json({"item_id": "1", "color": "red"}, CancellationToken())
+    headers = api.seen[0].headers
+    assert headers["x-client"] == "parlay"
+    assert headers["x-version"] == "2"
+    assert headers["authorization"] == "Bearer t0ken"
+    assert headers["x-api-key"] == "k3y"
+
+
+async def test_basic_auth_reaches_the_server(api: Api) -> None:
+    tool = item_tool(api, basic_auth=("ann", "pa55"))
+    await tool.run_json({"item_id": "1", "color": "red"}, CancellationToken())
+    expected = "Basic " + base64.b64encode(b"ann:pa55").decode()
+    assert api.seen[0].headers["authorization"] == expected
+
+
+async def test_text_return_gives_the_body_unchanged(api: Api) -> None:
+    tool = item_tool(api, path="/text/{item_id}", return_type="text")
+    result = await tool.run_json({"item_id": "1", "color": "red"}, CancellationToken())
+    assert result == "plain words"
+    assert tool.return_value_as_string(result) == "plain words"
+
+
+async def test_a_body_that_is_not_json_is_an_error_when_json_was_expected(api: Api) -> None:
+    tool = item_tool(api, path="/text/{item_id}")
+    with pytest.raises(HttpToolError, match="not JSON") as caught:
+        await tool.run_json({"item_id": "1", "color": "red"}, CancellationToken())
+    assert caught.value.status_code == 200
+    assert "text/plain" in str(caught.value)
+    assert "plain words" in str(caught.value)
+
+
+async def test_404_raises_with_status_and_body(api: Api) -> None:
+    tool = item_tool(api, path="/missing/{item_id}")
+    with pytest.raises(HttpToolError) as caught:
+        await tool.run_json({"item_id": "1", "color": "red"}, CancellationToken())
+    assert caught.value.status_code == 404
+    assert "404 Not Found" in str(caught.value)
+    assert "no such item here" in str(caught.value)
+
+
+async def test_500_raises_with_a_bounded_excerpt_of_the_body(api: Api) -> None:
+    tool = item_tool(api, path="/boom/{item_id}", return_type="text")
+    with pytest.raises(HttpToolError) as caught:
+        await tool.run_json({"item_id": "1", "color": "red"}, CancellationToken())
+    assert caught.value.status_code == 500
+    message = str(caught.value)
+    assert "xxxx" in message
+    assert len(message) < 1000
+    assert "4500 more characters" in message
+
+
+async def test_a_redirect_is_not_followed(api: Api) -> None:
+    tool = item_tool(api, path="/redirect/{item_id}")
+    with pytest.raises(HttpToolError, match="does not follow redirects") as caught:
+        await tool.run_json({"item_id": "1", "color": "red"}, CancellationToken())
+    assert caught.value.status_code == 302
+    assert len(api.seen) == 1
+
+
+async def test_a_slow_endpoint_hits_the_timeout(api: Api) -> None:
+    tool = item_tool(api, path="/slow/{item_id}", timeout=0.3)
+    started = time.monotonic()
+    with pytest.raises(HttpToolError, match=r"within 0\.3 s") as caught:
+        await tool.run_json({"item_id": "1", "color": "red"}, CancellationToken())
+    assert time.monotonic() - started < 2.5
+    assert caught.value.status_code is None
+    assert "longer timeout" in str(caught.value)
+
+
+async def test_a_refused_connection_names_the_url_and_the_fix() -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = int(probe.getsockname()[1])
+    tool = HttpTool("get_item", "127.0.0.1", port, ITEM_SCHEMA, path="/items/{item_id}")
+    with pytest.raises(HttpToolError, match="Cannot connect") as caught:
+        await tool.run_json({"item_id": "1", "color": "red"}, CancellationToken())
+    assert f"http://127.0.0.1:{port}/items/1" in str(caught.value)
+    assert "server is running" in str(caught.value)
+    assert caught.value.status_code is None
+
+
+@pytest.mark.parametrize(
+    ("args", "complaint"),
+    [
+        ({"item_id": "1"}, "color: Field required"),
+        ({"item_id": "1", "color": "green"}, "color: Input should be 'red' or 'blue'"),
+        ({"item_id": "1", "color": "red", "limit": 0}, "limit: Input should be greater"),
+        ({"color": "red"}, "item_id: Field required"),
+        ({"item_id": "..", "color": "red"}, "path parameter 'item_id' cannot be '..'"),
+    ],
+)
+async def test_invalid_arguments_are_refused_before_any_request(
+    api: Api, args: dict[str, Any], complaint: str
+) -> None:
+    tool = item_tool(api)
+    with pytest.raises(ToolArgumentsError, match="Invalid arguments for tool 'get_item'") as caught:
+        await tool.run_json(args, CancellationToken())
+    assert complaint in str(caught.value)
+    assert api.seen == []
+
+
+async def test_cancelling_the_token_cancels_the_request(api: Api) -> None:
+    tool = item_tool(api, path="/slow/{item_id}")
+    token = CancellationToken()
+    call = asyncio.ensure_future(tool.run_json({"item_id": "1", "color": "red"}, token))
+    await asyncio.sleep(0.2)
+    token.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await asyncio.wait_for(call, 2)
+
+
+def test_the_model_sees_the_configured_schema_with_path_parameters_required(api: Api) -> None:
+    parameters = item_tool(api, description="Look up an item.").schema
+    assert parameters["name"] == "get_item"
+    assert parameters.get("description") == "Look up an item."
+    assert parameters.get("parameters") == {**ITEM_SCHEMA, "required": ["color", "item_id"]}
+
+
+def test_bad_configurations_fail_at_construction(api: Api) -> None:
+    with pytest.raises(ToolSchemaError, match=r"placeholders \['user'\]"):
+        item_tool(api, path="/users/{user}")
+    with pytest.raises(ToolSchemaError, match="uses \\['not'\\]"):
+        item_tool(api, json_schema={"type": "object", "properties": {"item_id": {"not": {}}}})
+    with pytest.raises(ValueError, match="not both"):
+        item_tool(api, bearer_token="a", basic_auth=("u", "p"))
+
+
+async def test_a_workbench_turns_failures_into_error_results_the_model_reads(api: Api) -> None:
+    found = item_tool(api, name="found")
+    missing = item_tool(api, name="missing", path="/missing/{item_id}")
+    bench = StaticWorkbench([found, missing])
+    ok = await bench.call_tool("found", {"item_id": "1", "color": "red"})
+    not_found = await bench.call_tool("missing", {"item_id": "1", "color": "red"})
+    invalid = await bench.call_tool("found", {"item_id": "1"})
+    assert not ok.is_error
+    assert json.loads(ok.to_text())["target"] == "/items/1?color=red"
+    assert not_found.is_error
+    assert "404 Not Found: no such item here" in not_found.to_text()
+    assert invalid.is_error
+    assert "color: Field required" in invalid.to_text()
+    assert len(api.seen) == 2
+
+
+def _calls(*calls: FunctionCall) -> CreateResult:
+    usage = RequestUsage(prompt_tokens=1, completion_tokens=1)
+    return CreateResult(
+        finish_reason="function_calls", content=list(calls), usage=usage, cached=False
+    )
+
+
+async def test_an_assistant_agent_calls_the_api_and_reads_errors(api: Api) -> None:
+    model = ReplayChatCompletionClient(
+        [
+            _calls(
+                FunctionCall(
+                    id="c1", name="get_item", arguments='{"item_id": "9", "color": "red"}'
+                ),
+                FunctionCall(id="c2", name="get_item", arguments='{"item_id": "9"}'),
+            ),
+            "Item 9 is red.",
+        ],
+        model_info=ModelInfo(
+            vision=False,
+            function_calling=True,
+            json_output=True,
+            family="unknown",
+            structured_output=True,
+        ),
+    )
+    agent = AssistantAgent("shop", model, tools=[item_tool(api)], reflect_on_tool_use=True)
+    result = await agent.run(task="What colour is item 9?")
+    (execution,) = [m for m in result.messages if isinstance(m, ToolCallExecutionEvent)]
+    by_id = {r.call_id: r for r in execution.content}
+    assert not by_id["c1"].is_error
+    assert json.loads(by_id["c1"].content)["target"] == "/items/9?color=red"
+    assert by_id["c2"].is_error
+    assert "color: Field required" in by_id["c2"].content
+    assert [s.target for s in api.seen] == ["/items/9?color=red"]
+    assert result.messages[-1].to_text() == "Item 9 is red."
+    fed_back = model.create_calls[1]["messages"][-1]
+    assert isinstance(fed_back, FunctionExecutionResultMessage)
+    assert [r.is_error for r in fed_back.content] == [False, True]
+
+
+async def test_component_round_trip_masks_secrets_unless_asked(api: Api) -> None:
+    tool = item_tool(
+        api,
+        headers={"X-Client": "parlay"},
+        bearer_token="t0ken",
+        secret_headers={"X-Api-Key": "k3y"},
+    )
+    masked = tool.dump_component()
+    text = masked.model_dump_json()
+    assert "t0ken" not in text and "k3y" not in text
+    assert masked.config["bearer_token"] == "**********"
+    assert masked.provider == "parlay_ext.tools.http.HttpTool"
+    with pytest.raises(ComponentConfigError, match="bearer_token"):
+        HttpTool.load_component(masked)
+    clear = tool.dump_component(include_secrets=True)
+    loaded = HttpTool.load_component(json.loads(clear.model_dump_json()))
+    assert loaded.dump_component(include_secrets=True) == clear
+    await loaded.run_json({"item_id": "1", "color": "red"}, CancellationToken())
+    assert api.seen[0].headers["authorization"] == "Bearer t0ken"
+    assert api.seen[0].headers["x-api-key"] == "k3y"
+    assert api.seen[0].target == "/items/1?color=red"
+
+
+async def test_an_autogen_config_loads_and_runs(api: Api) -> None:
+    config = {
+        "provider": "autogen_ext.tools.http.HttpTool",
+        "component_type": "tool",
+        "version": 1,
+        "component_version": 1,
+        "config": {
+            "name": "echo",
+            "description": "Echo a value.",
+            "scheme": "http",
+            "host": "127.0.0.1",
+            "port": api.port,
+            "path": "/echo/{value}",
+            "method": "POST",
+            "headers": None,
+            "json_schema": {
+                "type": "object",
+                "properties": {"value": {"type": "string"}, "n": {"type": "integer"}},
+                "required": ["value"],
+            },
+            "return_type": "json",
+        },
+    }
+    tool = load_component(config, HttpTool)
+    result = await tool.run_json({"value": "hi", "n": 2}, CancellationToken())
+    assert result == {"method": "POST", "target": "/echo/hi", "body": {"n": 2}}
+
+
+def test_a_missing_httpx_names_the_extra(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "httpx", None)
+    monkeypatch.delitem(sys.modules, "parlay_ext.tools.http._sdk")
+    with pytest.raises(ImportError, match=r'pip install "parlay-ext\[http\]"'):
+        importlib.import_module("parlay_ext.tools.http._sdk")
