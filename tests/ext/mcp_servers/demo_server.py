@@ -1,8 +1,9 @@
 """A small MCP server for the tests: ``python demo_server.py [stdio|streamable-http|sse] [port]``.
 
 Its tools cover what a client must handle: plain text, structured JSON, an image, a tool that
-raises, one that kills its own process, one that never answers, and one that asks the client's
-model a question (sampling). It also offers resources and a prompt.
+raises, one that kills its own process, one that never answers, one that freezes the whole
+server, and one that asks the client's model a question (sampling). It also offers resources
+and a prompt.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import base64
 import os
 import sys
+import time
 import warnings
 
 import anyio
@@ -60,6 +62,13 @@ def crash() -> str:
 async def hang() -> str:
     """Never answer."""
     await anyio.sleep_forever()
+    return "unreachable"
+
+
+@server.tool()
+async def freeze() -> str:
+    """Block the whole server: it stops answering anything, pings included."""
+    time.sleep(600)  # noqa: ASYNC251 - blocking the event loop is the point
     return "unreachable"
 
 
