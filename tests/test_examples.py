@@ -42,6 +42,14 @@ EXPECTED: dict[str, list[str]] = {
         "Stop reason: Maximum number of turns 2 reached.",
         "team finished: 5 messages, 1 tool run(s)",
     ],
+    "tool_http.py": [
+        "Serving the stock API on http://127.0.0.1:",
+        "[tool call] get_stock(",
+        "[api] GET /stock/",
+        '[tool result] get_stock: {"item": "',
+        "agent finished: 4 messages, 1 tool run(s), 0 error(s)",
+        "[error result] is_error=True: Invalid arguments for tool 'get_stock'",
+    ],
     "team_round_robin.py": ["(writer) ----------", "Stop reason: ", "round robin finished: "],
     "team_selector.py": [
         "Stop reason: Maximum number of turns 3 reached.",
