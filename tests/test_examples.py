@@ -61,6 +61,14 @@ EXPECTED: dict[str, list[str]] = {
         "Stop reason: Maximum number of turns 2 reached.",
         "handoffs ['triage -> ",
     ],
+    # The MCP server is a subprocess (examples/servers/, not itself an example).
+    "tool_mcp.py": [
+        "MCP tools: ['get_weather']",
+        "[tool call] get_weather(",
+        "[tool result] get_weather: It is 21 degrees and sunny in",
+        "assistant finished: 1 tool run(s) on the MCP server",
+        "MCP server stopped",
+    ],
     "team_saved.py": [
         "saved the team config",
         "---------- TextMessage (writer) ----------",
