@@ -191,6 +191,10 @@ async def test_an_autogen_config_loads() -> None:
     }
     tool = PythonCodeExecutionTool.load_component(config)
     assert tool.name == "CodeExecutor"
+    by_entry_point = PythonCodeExecutionTool.load_component(
+        {**config, "provider": "python_code_execution"}
+    )
+    assert by_entry_point.dump_component() == tool.dump_component()
     assert isinstance(tool.executor, LocalCommandLineCodeExecutor)
     assert tool.executor.timeout == 9
     try:

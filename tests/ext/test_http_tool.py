@@ -415,3 +415,48 @@ def test_a_missing_httpx_names_the_extra(monkeypatch: pytest.MonkeyPatch) -> Non
     monkeypatch.delitem(sys.modules, "parlay_ext.tools.http._sdk")
     with pytest.raises(ImportError, match=r'pip install "parlay-ext\[http\]"'):
         importlib.import_module("parlay_ext.tools.http._sdk")
+
+
+NESTED_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "$defs": {
+        "Line": {
+            "type": "object",
+            "properties": {"sku": {"type": "string"}, "qty": {"type": "integer", "minimum": 1}},
+            "required": ["sku", "qty"],
+        }
+    },
+    "properties": {
+        "lines": {"type": "array", "items": {"$ref": "#/$defs/Line"}, "minItems": 1},
+        "note": {"type": ["string", "null"]},
+        "user-id": {"type": "string"},
+    },
+    "required": ["lines", "user-id"],
+}
+
+
+async def test_nested_schemas_are_checked_and_sent_as_given(api: Api) -> None:
+    tool = HttpTool(
+        "order", "127.0.0.1", api.port, NESTED_SCHEMA, path="/orders", return_type="json"
+    )
+    assert "$ref" not in json.dumps(tool.schema)
+    args = {"lines": [{"sku": "A1", "qty": 2}], "user-id": "u7", "note": None}
+    result = await tool.run_json(args, CancellationToken())
+    assert result["body"] == args
+    with pytest.raises(ToolArgumentsError, match=r"lines\.0\.qty: Input should be greater"):
+        await tool.run_json(
+            {"lines": [{"sku": "A1", "qty": 0}], "user-id": "u7"}, CancellationToken()
+        )
+    with pytest.raises(ToolArgumentsError, match="lines: List should have at least 1 item"):
+        await tool.run_json({"lines": [], "user-id": "u7"}, CancellationToken())
+    assert len(api.seen) == 1
+
+
+def test_the_entry_point_name_loads_the_tool(api: Api) -> None:
+    http = load_component(
+        {
+            "provider": "http",
+            "config": {"name": "t", "host": "127.0.0.1", "port": api.port, "json_schema": {}},
+        }
+    )
+    assert isinstance(http, HttpTool)
