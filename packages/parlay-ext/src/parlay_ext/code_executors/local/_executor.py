@@ -3,16 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import keyword
 import os
-import re
 import shutil
 import sys
 import tempfile
 import warnings
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -26,7 +23,6 @@ from parlay_core.code_executor import (
     FUNCTIONS_PROMPT_TEMPLATE,
     CodeBlock,
     CodeExecutor,
-    CodeResult,
     FunctionWithRequirements,
     FunctionWithRequirementsStr,
     build_python_functions_file,
@@ -35,6 +31,14 @@ from parlay_core.code_executor import (
     required_packages,
 )
 from parlay_core.exceptions import CodeExecutionError
+from parlay_ext.code_executors._common import (
+    POWERSHELL,
+    PYTHON,
+    SHELL,
+    CommandLineCodeResult,
+    code_file_name,
+    unsupported_language,
+)
 from parlay_ext.code_executors.local._functions import prepare_functions
 from parlay_ext.code_executors.local._process import run_process
 
@@ -43,22 +47,6 @@ __all__ = [
     "LocalCommandLineCodeExecutor",
     "LocalCommandLineCodeExecutorConfig",
 ]
-
-_PYTHON = frozenset({"python", "py", "python3"})
-_SHELL = frozenset({"bash", "shell", "sh"})
-_POWERSHELL = frozenset({"pwsh", "powershell", "ps1"})
-_FILENAME = re.compile(r"^\s*(?:#|//|--)\s*filename:\s*(?P<name>[^\s]+)\s*$", re.IGNORECASE)
-
-
-@dataclass
-class CommandLineCodeResult(CodeResult):
-    """A :class:`~parlay_core.code_executor.CodeResult` that also names the file that ran.
-
-    Attributes:
-        code_file: The file the last block was written to, or None if none was written.
-    """
-
-    code_file: str | None = None
 
 
 class LocalCommandLineCodeExecutorConfig(BaseModel):
@@ -226,27 +214,26 @@ class LocalCommandLineCodeExecutor(CodeExecutor, Component[LocalCommandLineCodeE
         return sys.executable
 
     def _command(self, language: str, file: Path) -> list[str] | None:
-        if language in _PYTHON:
+        if language in PYTHON:
             return [self._python(), str(file)]
-        if language in _SHELL:
+        if language in SHELL:
             shell = shutil.which("bash") or shutil.which("sh")
             return None if shell is None else [shell, str(file)]
-        if language in _POWERSHELL:
+        if language in POWERSHELL:
             pwsh = shutil.which("pwsh") or shutil.which("powershell")
             return None if pwsh is None else [pwsh, "-NoProfile", "-File", str(file)]
         return None
 
     def _file_for(self, block: CodeBlock, language: str) -> Path | str:
-        first_line = block.code.split("\n", 1)[0]
-        match = _FILENAME.match(first_line)
-        if match is not None:
-            target = (self.work_dir / match.group("name")).resolve()
-            if not target.is_relative_to(self.work_dir.resolve()):
-                return f"The filename {match.group('name')!r} points outside the working directory."
-            return target
-        suffix = ".py" if language in _PYTHON else ".ps1" if language in _POWERSHELL else ".sh"
-        digest = hashlib.sha256(block.code.encode()).hexdigest()[:16]
-        return self.work_dir / f"tmp_code_{digest}{suffix}"
+        try:
+            name = code_file_name(block, language)
+        except ValueError as exc:
+            return str(exc)
+        target = (self.work_dir / name).resolve()
+        # Resolved, so that a symbolic link inside the directory cannot lead out of it either.
+        if not target.is_relative_to(self.work_dir.resolve()):
+            return f"The filename {name!r} points outside the working directory."
+        return target
 
     async def execute_code_blocks(
         self, code_blocks: list[CodeBlock], cancellation_token: CancellationToken
@@ -353,12 +340,9 @@ class LocalCommandLineCodeExecutor(CodeExecutor, Component[LocalCommandLineCodeE
 
 
 def _unsupported(language: str) -> str:
-    if language in _SHELL or language in _POWERSHELL:
+    if language in SHELL or language in POWERSHELL:
         return f"No interpreter for {language!r} blocks was found on PATH."
-    return (
-        f"Unsupported language {language!r}: this executor runs python, bash/sh/shell and "
-        "pwsh blocks."
-    )
+    return unsupported_language(language, "python, bash/sh/shell and pwsh")
 
 
 def _venv_dir(context: Any) -> Path | None:
