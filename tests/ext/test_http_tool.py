@@ -460,3 +460,12 @@ def test_the_entry_point_name_loads_the_tool(api: Api) -> None:
         }
     )
     assert isinstance(http, HttpTool)
+
+
+async def test_draft_4_boolean_exclusive_bounds_are_honoured(api: Api) -> None:
+    schema = {"properties": {"n": {"type": "integer", "minimum": 1, "exclusiveMinimum": True}}}
+    tool = HttpTool("count", "127.0.0.1", api.port, schema, path="/count", method="GET")
+    with pytest.raises(ToolArgumentsError, match="n: Input should be greater than 1"):
+        await tool.run_json({"n": 1}, CancellationToken())
+    await tool.run_json({"n": 2}, CancellationToken())
+    assert [s.target for s in api.seen] == ["/count?n=2"]

@@ -106,7 +106,18 @@ def _annotation(schema: Mapping[str, Any], name: str) -> Any:
 
 
 def _bounded(base: Any, schema: Mapping[str, Any]) -> Any:
-    bounds = {_BOUNDS[key]: value for key, value in schema.items() if key in _BOUNDS}
+    bounds = {
+        _BOUNDS[key]: value
+        for key, value in schema.items()
+        if key in _BOUNDS and not isinstance(value, bool)
+    }
+    # Draft 4 wrote exclusive bounds as booleans that turn minimum/maximum exclusive.
+    for flag, inclusive, exclusive in (
+        ("exclusiveMinimum", "ge", "gt"),
+        ("exclusiveMaximum", "le", "lt"),
+    ):
+        if schema.get(flag) is True and inclusive in bounds:
+            bounds[exclusive] = bounds.pop(inclusive)
     return Annotated[base, Field(**bounds)] if bounds else base
 
 
@@ -156,7 +167,14 @@ def args_model_from_json_schema(
             f"The json_schema of tool {name!r} must describe an object (type 'object'), since "
             "a model passes its arguments as a JSON object."
         )
-    return _object_model(inline_refs(json_schema), f"{name}_args", required)
+    try:
+        return _object_model(inline_refs(json_schema), f"{name}_args", required)
+    except ToolSchemaError:
+        raise
+    except Exception as exc:
+        raise ToolSchemaError(
+            f"Cannot build an argument check from the json_schema of tool {name!r}: {exc}"
+        ) from exc
 
 
 def dump_args(args: BaseModel) -> dict[str, Any]:
