@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import uuid
 from typing import Any, Literal
 
 import pytest
@@ -273,3 +274,23 @@ def test_structured_message_factory_needs_a_schema_or_model() -> None:
         StructuredMessageFactory()
     with pytest.raises(ValueError, match="object schema"):
         StructuredMessageFactory(json_schema={"type": "string"})
+
+
+def test_message_ids_are_random_uuid4_strings() -> None:
+    ids = {TextMessage(content="x", source="a").id for _ in range(1000)}
+    assert len(ids) == 1000
+    for value in list(ids)[:50]:
+        parsed = uuid.UUID(value)
+        assert parsed.version == 4 and parsed.variant == uuid.RFC_4122
+        assert str(parsed) == value
+
+
+def test_model_construct_fills_defaults_but_reports_only_what_was_given() -> None:
+    built = TextMessage.model_construct(content="hi", source="a")
+    validated = TextMessage(content="hi", source="a")
+    assert built.model_fields_set == validated.model_fields_set == {"content", "source"}
+    assert built.model_dump(exclude={"id", "created_at"}) == validated.model_dump(
+        exclude={"id", "created_at"}
+    )
+    assert list(built.__dict__) == list(validated.__dict__)  # fields in declaration order
+    assert built.id != validated.id

@@ -75,3 +75,17 @@ async def test_publish_before_start_and_stop_when(runtime: SingleThreadedAgentRu
     runtime.start()
     await asyncio.wait_for(runtime.stop_when(lambda: len(log) == 3), 5)
     assert sorted(text for _, _, text in log) == ["0", "1", "2"]
+
+
+async def test_stop_drops_published_messages_not_yet_started(
+    runtime: SingleThreadedAgentRuntime,
+) -> None:
+    log: list[tuple[str, str, str]] = []
+    await Recorder.register(runtime, "rec", lambda: Recorder(log), skip_class_subscriptions=True)
+    await runtime.add_subscription(TypePrefixSubscription("orders.", "rec"))
+    await runtime.publish_message(Note("before stop"), TopicId("orders.new", "s"))
+    await runtime.stop()  # in the same loop step: the delivery has not started
+    runtime.start()  # a restart does not revive it
+    await runtime.publish_message(Note("after restart"), TopicId("orders.new", "s"))
+    await runtime.stop_when_idle()
+    assert log == [("rec", "s", "after restart")]

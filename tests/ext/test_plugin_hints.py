@@ -10,7 +10,6 @@ from parlay_core.exceptions import PluginNotFoundError
 from parlay_core.plugins import PLUGIN_GROUPS, find_plugin, parlay_ext_extra
 
 
-
 def registered() -> dict[tuple[str, str], str]:
     dist = distribution("parlay-ext")
     return {(ep.group, ep.name): ep.value for ep in dist.entry_points if ep.group in PLUGIN_GROUPS}

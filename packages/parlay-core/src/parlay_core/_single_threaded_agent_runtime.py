@@ -17,7 +17,6 @@ import itertools
 import logging
 import os
 import sys
-import threading
 from collections import deque
 from collections.abc import Awaitable, Callable, Coroutine, Mapping, Sequence
 from dataclasses import dataclass
@@ -27,7 +26,7 @@ from parlay_core._agent import Agent
 from parlay_core._agent_id import AgentId, AgentType, TopicId
 from parlay_core._agent_metadata import AgentMetadata
 from parlay_core._agent_runtime import AgentRuntime
-from parlay_core._cancellation_token import CancellationToken
+from parlay_core._cancellation_token import CancellationToken, CancelScope
 from parlay_core._constants import EVENT_LOGGER_NAME, ROOT_LOGGER_NAME
 from parlay_core._delivery_tracking import DeliveryTracking
 from parlay_core._exceptions import (
@@ -71,28 +70,6 @@ class _PendingPublish:
     ctx: MessageContext
 
 
-class _Canceller:
-    """Cancels the task running an RPC when the caller's token is cancelled, while armed."""
-
-    __slots__ = ("armed", "loop", "task", "thread")
-
-    def __init__(self, task: asyncio.Task[Any], loop: asyncio.AbstractEventLoop) -> None:
-        self.task = task
-        self.loop = loop
-        self.thread = threading.get_ident()
-        self.armed = True
-
-    def __call__(self) -> None:
-        if threading.get_ident() == self.thread:
-            self._cancel()
-        else:
-            self.loop.call_soon_threadsafe(self._cancel)
-
-    def _cancel(self) -> None:
-        if self.armed:
-            self.task.cancel()
-
-
 class SingleThreadedAgentRuntime(DeliveryTracking, AgentRuntime):
     """Hosts agents in this process, on the running asyncio event loop.
 
@@ -134,6 +111,7 @@ class SingleThreadedAgentRuntime(DeliveryTracking, AgentRuntime):
         self._pending_waiter: asyncio.Future[None] | None = None
         self._deliveries: deque[Coroutine[Any, Any, None]] = deque()
         self._drain_scheduled = False
+        self._epoch = 0
         self._id_prefix = os.urandom(6).hex()
         self._counter = itertools.count(1)
 
@@ -183,20 +161,8 @@ class SingleThreadedAgentRuntime(DeliveryTracking, AgentRuntime):
             if not watch_token:
                 response = await self._host.deliver(recipient, message, ctx)
             else:
-                token = ctx.cancellation_token
-                if token.is_cancelled():
-                    raise asyncio.CancelledError(
-                        f"The message to {recipient} was cancelled before delivery."
-                    )
-                task = asyncio.current_task()
-                assert task is not None
-                canceller = _Canceller(task, task.get_loop())
-                token.add_callback(canceller)
-                try:
+                with CancelScope(ctx.cancellation_token, f"The message to {recipient}"):
                     response = await self._host.deliver(recipient, message, ctx)
-                finally:
-                    canceller.armed = False
-                    token._discard_callback(canceller)  # pyright: ignore[reportPrivateUsage]
         finally:
             self._outstanding -= 1
             if self._outstanding == 0 or self._conditions:
@@ -262,11 +228,23 @@ class SingleThreadedAgentRuntime(DeliveryTracking, AgentRuntime):
     def _fan_out(self, message: Any, ctx: MessageContext) -> None:
         assert ctx.topic_id is not None
         sender = ctx.sender
+        if not _EAGER_TASKS:
+            loop = asyncio.get_running_loop()
+            epoch = self._epoch
+            for recipient in self._host.subscriptions.recipients(ctx.topic_id):
+                if recipient == sender:
+                    continue
+                self._outstanding += 1
+                # The delivery drops its own reference when it ends (no done callback to run).
+                self._tasks.add(
+                    loop.create_task(self._deliver_event(recipient, message, ctx, epoch))
+                )
+            return
         for recipient in self._host.subscriptions.recipients(ctx.topic_id):
             if recipient == sender:
                 continue
             self._outstanding += 1
-            self._deliveries.append(self._deliver_event(recipient, message, ctx))
+            self._deliveries.append(self._deliver_event(recipient, message, ctx, self._epoch))
         if self._deliveries and not self._drain_scheduled:
             # Handlers start on the next loop iteration, so publish returns before any runs.
             self._drain_scheduled = True
@@ -292,16 +270,22 @@ class SingleThreadedAgentRuntime(DeliveryTracking, AgentRuntime):
             self._drain_scheduled = False
 
     def _drop_queued_deliveries(self) -> None:
+        self._epoch += 1
         while self._deliveries:
             self._deliveries.popleft().close()
             self._outstanding -= 1
 
-    async def _deliver_event(self, recipient: AgentId, message: Any, ctx: MessageContext) -> None:
+    async def _deliver_event(
+        self, recipient: AgentId, message: Any, ctx: MessageContext, epoch: int
+    ) -> None:
         try:
+            if epoch != self._epoch:
+                return  # stop() came between publish and this delivery's start
             await self._host.deliver(recipient, message, ctx)
         except Exception as e:
             self._on_event_exception(e, recipient, message)
         finally:
+            self._tasks.discard(asyncio.current_task())  # type: ignore[arg-type]
             self._outstanding -= 1
             if self._outstanding == 0 or self._conditions:
                 self._after_delivery()

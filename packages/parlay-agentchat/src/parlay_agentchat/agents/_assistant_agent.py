@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import uuid
 import warnings
 from collections.abc import AsyncGenerator, Mapping, Sequence
 from typing import Any, Union
@@ -38,8 +37,10 @@ from parlay_agentchat.messages import (
     ToolCallRequestEvent,
     ToolCallSummaryMessage,
 )
+from parlay_agentchat.messages._base import new_message_id
 from parlay_agentchat.state import AssistantAgentState
 from parlay_core import CancellationToken, Component, FunctionCall
+from parlay_core._cancellation_token import CancelScope
 from parlay_core.memory import Memory
 from parlay_core.model_context import ChatCompletionContext, UnboundedChatCompletionContext
 from parlay_core.models import (
@@ -239,13 +240,16 @@ class AssistantAgent(BaseChatAgent, Component[AssistantAgentConfig]):
         calls: list[FunctionCall] = []
         results: list[FunctionExecutionResult] = []
         for iteration in range(self._max_tool_iterations):
-            message_id = str(uuid.uuid4())
+            message_id = new_message_id()
             result: CreateResult | None = None
-            async for item in self._call_model(tools, cancellation_token, message_id):
-                if isinstance(item, CreateResult):
-                    result = item
-                else:
-                    yield item
+            if self._model_client_stream:
+                async for item in self._stream_model(tools, cancellation_token, message_id):
+                    if isinstance(item, CreateResult):
+                        result = item
+                    else:
+                        yield item
+            else:
+                result = await self._create(tools, cancellation_token)
             assert result is not None
             for event in await self._record(result):
                 inner.append(event)
@@ -280,13 +284,16 @@ class AssistantAgent(BaseChatAgent, Component[AssistantAgentConfig]):
             if iteration + 1 < self._max_tool_iterations:
                 continue
         if self._reflect_on_tool_use:
-            message_id = str(uuid.uuid4())
+            message_id = new_message_id()
             reflection: CreateResult | None = None
-            async for item in self._call_model([], cancellation_token, message_id):
-                if isinstance(item, CreateResult):
-                    reflection = item
-                else:
-                    yield item
+            if self._model_client_stream:
+                async for item in self._stream_model([], cancellation_token, message_id):
+                    if isinstance(item, CreateResult):
+                        reflection = item
+                    else:
+                        yield item
+            else:
+                reflection = await self._create([], cancellation_token)
             assert reflection is not None
             for event in await self._record(reflection):
                 inner.append(event)
@@ -306,45 +313,47 @@ class AssistantAgent(BaseChatAgent, Component[AssistantAgentConfig]):
         )
         yield Response(chat_message=summary, inner_messages=inner)
 
-    async def _call_model(
-        self, tools: list[ToolSchema], token: CancellationToken, message_id: str
-    ) -> AsyncGenerator[ModelClientStreamingChunkEvent | CreateResult, None]:
+    async def _llm_messages(self) -> list[LLMMessage]:
         llm_messages = [*self._system_messages, *await self._model_context.get_messages()]
         if not self._vision and self._may_hold_images:
             llm_messages = without_images(llm_messages)
-        if self._model_client_stream:
-            result: CreateResult | None = None
-            async for chunk in self._model_client.create_stream(
-                llm_messages,
-                tools=tools,
-                json_output=self._output_content_type,
-                cancellation_token=token,
-            ):
-                if token.is_cancelled():
-                    raise asyncio.CancelledError("The turn was cancelled through its token.")
-                if isinstance(chunk, CreateResult):
-                    result = chunk
-                elif chunk:
-                    yield ModelClientStreamingChunkEvent.model_construct(
-                        content=chunk, source=self.name, full_message_id=message_id
-                    )
-            if result is None:
-                raise AgentConfigurationError(
-                    "The model client's create_stream ended without a CreateResult; a stream "
-                    "must end with the complete result."
-                )
-            yield result
-            return
-        call = asyncio.ensure_future(
-            self._model_client.create(
+        return llm_messages
+
+    async def _create(self, tools: list[ToolSchema], token: CancellationToken) -> CreateResult:
+        llm_messages = await self._llm_messages()
+        # Awaited in this task (no task of its own): the scope stops it if the token is cancelled.
+        with CancelScope(token, "The model call"):
+            return await self._model_client.create(
                 llm_messages,
                 tools=tools,
                 json_output=self._output_content_type,
                 cancellation_token=token,
             )
-        )
-        token.link_future(call)
-        yield await call
+
+    async def _stream_model(
+        self, tools: list[ToolSchema], token: CancellationToken, message_id: str
+    ) -> AsyncGenerator[ModelClientStreamingChunkEvent | CreateResult, None]:
+        result: CreateResult | None = None
+        async for chunk in self._model_client.create_stream(
+            await self._llm_messages(),
+            tools=tools,
+            json_output=self._output_content_type,
+            cancellation_token=token,
+        ):
+            if token.is_cancelled():
+                raise asyncio.CancelledError("The turn was cancelled through its token.")
+            if isinstance(chunk, CreateResult):
+                result = chunk
+            elif chunk:
+                yield ModelClientStreamingChunkEvent.model_construct(
+                    content=chunk, source=self.name, full_message_id=message_id
+                )
+        if result is None:
+            raise AgentConfigurationError(
+                "The model client's create_stream ended without a CreateResult; a stream "
+                "must end with the complete result."
+            )
+        yield result
 
     async def _record(self, result: CreateResult) -> list[BaseAgentEvent]:
         # The reply goes into the context first, so it is there even if the turn fails later.

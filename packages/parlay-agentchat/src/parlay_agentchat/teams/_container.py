@@ -53,6 +53,8 @@ class ChatAgentContainer(RoutedAgent):
         self._agent = agent
         self._message_factory = message_factory
         self._buffer: list[BaseChatMessage] = []
+        # (output, group) topics of this container's key, built on its first turn.
+        self._topics: tuple[TopicId, TopicId] | None = None
 
     @event
     async def handle_start(self, message: GroupChatStart, ctx: MessageContext) -> None:
@@ -77,10 +79,15 @@ class ChatAgentContainer(RoutedAgent):
     @event
     async def handle_request(self, message: GroupChatRequestPublish, ctx: MessageContext) -> None:
         """Take the participant's turn and publish what it produced."""
-        key = self.id.key
         token = ctx.cancellation_token
-        output = TopicId(self._output_topic_type, key)
-        group = TopicId(self._parent_topic_type, key)
+        topics = self._topics
+        if topics is None:
+            key = self.id.key
+            topics = self._topics = (
+                TopicId(self._output_topic_type, key),
+                TopicId(self._parent_topic_type, key),
+            )
+        output, group = topics
         messages, self._buffer = self._buffer, []
         try:
             if isinstance(self._agent, Team):

@@ -100,6 +100,7 @@ class BaseGroupChatManager(RoutedAgent, ABC):
         self._participant_names = list(participant_names)
         self._participant_descriptions = list(participant_descriptions)
         self._topic_by_name = dict(zip(participant_names, participant_topic_types, strict=True))
+        self._turn_topics: dict[str, TopicId] = {}  # each participant's "your turn" topic
         self._output = output_channel
         self._termination_condition = termination_condition
         self._max_turns = max_turns
@@ -268,13 +269,11 @@ class BaseGroupChatManager(RoutedAgent, ABC):
         if self._emit_team_events and names:
             self._emit(SelectSpeakerEvent(content=names, source=self._name))
         self._active_speakers = list(names)
-        key = self.id.key
         for name in names:
-            await self.publish_message(
-                GroupChatRequestPublish(),
-                TopicId(self._topic_by_name[name], key),
-                cancellation_token=token,
-            )
+            topic = self._turn_topics.get(name)
+            if topic is None:
+                topic = self._turn_topics[name] = TopicId(self._topic_by_name[name], self.id.key)
+            await self.publish_message(GroupChatRequestPublish(), topic, cancellation_token=token)
 
     # --- state ---------------------------------------------------------------------------------
 

@@ -12,6 +12,7 @@ from typing import Annotated, Literal, Union
 
 from pydantic import BaseModel, Field
 
+from parlay_core._construct import FastConstruct
 from parlay_core._image import Image
 from parlay_core._types import FunctionCall
 
@@ -30,7 +31,7 @@ __all__ = [
 ]
 
 
-class SystemMessage(BaseModel):
+class SystemMessage(FastConstruct):
     """Instructions for the model from the application developer.
 
     Attributes:
@@ -41,7 +42,7 @@ class SystemMessage(BaseModel):
     type: Literal["SystemMessage"] = "SystemMessage"
 
 
-class UserMessage(BaseModel):
+class UserMessage(FastConstruct):
     """Input from a user or another agent.
 
     Attributes:
@@ -54,7 +55,7 @@ class UserMessage(BaseModel):
     type: Literal["UserMessage"] = "UserMessage"
 
 
-class AssistantMessage(BaseModel):
+class AssistantMessage(FastConstruct):
     """A reply the model produced: text, or a list of function (tool) calls.
 
     Attributes:
@@ -69,7 +70,7 @@ class AssistantMessage(BaseModel):
     type: Literal["AssistantMessage"] = "AssistantMessage"
 
 
-class FunctionExecutionResult(BaseModel):
+class FunctionExecutionResult(FastConstruct):
     """The outcome of one function call, sent back to the model.
 
     Attributes:
@@ -85,7 +86,7 @@ class FunctionExecutionResult(BaseModel):
     is_error: bool | None = None
 
 
-class FunctionExecutionResultMessage(BaseModel):
+class FunctionExecutionResultMessage(FastConstruct):
     """The results of the function calls of the preceding :class:`AssistantMessage`.
 
     Attributes:

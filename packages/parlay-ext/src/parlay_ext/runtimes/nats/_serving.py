@@ -26,11 +26,9 @@ from parlay_core import (
     MessageContext,
     TopicId,
 )
+from parlay_core._cancellation_token import CancelScope
 from parlay_core._delivery_tracking import DeliveryTracking
 from parlay_core._hosting import AgentHost
-from parlay_core._single_threaded_agent_runtime import (
-    _Canceller,  # pyright: ignore[reportPrivateUsage]
-)
 from parlay_core.exceptions import MessageDroppedException, SerializationError
 from parlay_ext.runtimes.nats import _wire
 from parlay_ext.runtimes.nats._calls import ACK, CALL, WORKER, Caller, decode_id
@@ -137,18 +135,8 @@ class Server(DeliveryTracking):
         try:
             if not watch_token:
                 return await self._host.deliver(recipient, message, ctx)
-            token = ctx.cancellation_token
-            if token.is_cancelled():
-                raise asyncio.CancelledError(f"The message to {recipient} was cancelled.")
-            task = asyncio.current_task()
-            assert task is not None
-            canceller = _Canceller(task, task.get_loop())
-            token.add_callback(canceller)
-            try:
+            with CancelScope(ctx.cancellation_token, f"The message to {recipient}"):
                 return await self._host.deliver(recipient, message, ctx)
-            finally:
-                canceller.armed = False
-                token._discard_callback(canceller)  # pyright: ignore[reportPrivateUsage]
         finally:
             self._busy[partition] -= 1
 
