@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import sys
 import time
 from collections.abc import AsyncIterator
 
@@ -176,8 +177,16 @@ async def test_sampling_is_answered_by_the_model_client() -> None:
 
 async def test_without_a_model_client_sampling_is_refused(workbench: McpWorkbench) -> None:
     result = await workbench.call_tool("ask_model", {"question": "Capital of France?"})
-    assert result.is_error
-    assert "model said" not in result.to_text()
+    assert result.is_error and "Sampling not supported" in result.to_text()
+
+
+async def test_concurrent_calls_share_the_session(workbench: McpWorkbench) -> None:
+    results = await asyncio.gather(
+        *(workbench.call_tool("add", {"a": n, "b": 100}) for n in range(8))
+    )
+    assert [result.to_text() for result in results] == [str(n + 100) for n in range(8)]
+    pids = await asyncio.gather(*(workbench.call_tool("pid") for _ in range(3)))
+    assert len({result.to_text() for result in pids}) == 1
 
 
 async def test_a_server_that_cannot_start_raises_a_typed_error() -> None:
@@ -190,6 +199,18 @@ async def test_a_server_that_cannot_start_raises_a_typed_error() -> None:
     result = await bench.call_tool("add", {"a": 1, "b": 2})
     assert result.is_error and "Cannot connect" in result.to_text()
     await bench.stop()
+
+
+async def test_a_server_that_never_completes_the_handshake_times_out() -> None:
+    silent = StdioServerParams(
+        command=sys.executable, args=["-c", "import time; time.sleep(60)"], read_timeout_seconds=1
+    )
+    bench = McpWorkbench(silent)
+    started = time.monotonic()
+    with pytest.raises(ToolServerError, match="did not complete the handshake within 1 s"):
+        await bench.start()
+    await bench.stop()  # and the silent process is stopped too, within bounds
+    assert time.monotonic() - started < 8
 
 
 async def test_stop_ends_the_server_process() -> None:

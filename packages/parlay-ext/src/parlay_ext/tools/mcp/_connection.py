@@ -163,14 +163,14 @@ class McpConnection:
             session = await asyncio.wait_for(asyncio.shield(ready), self._timeout)
         except asyncio.TimeoutError:
             ready.cancel()
-            self._retire(owner, leave)
+            self._retire(owner, leave, wait=False)
             raise ToolServerError(
                 f"The MCP server at {self._where()} did not complete the handshake within "
                 f"{self._timeout:g} s."
             ) from None
         except asyncio.CancelledError:
             ready.cancel()
-            self._retire(owner, leave)
+            self._retire(owner, leave, wait=False)
             raise
         except Exception as exc:
             await asyncio.gather(owner, return_exceptions=True)
@@ -201,12 +201,18 @@ class McpConnection:
             return repr(" ".join([self._params.command, *self._params.args]))
         return self._params.url
 
-    def _retire(self, owner: asyncio.Task[None], leave: asyncio.Event) -> None:
-        """Stop a session in the background, so a caller need not wait for a dying server."""
+    def _retire(self, owner: asyncio.Task[None], leave: asyncio.Event, wait: bool = True) -> None:
+        """Stop a session in the background, so a caller need not wait for a dying server.
+
+        A session that never finished its handshake has nothing to close politely: its owner
+        is cancelled at once (the SDK still stops a stdio server's process, within bounds).
+        """
         leave.set()
 
         async def close() -> None:
             try:
+                if not wait:
+                    raise asyncio.TimeoutError
                 await asyncio.wait_for(asyncio.shield(owner), _CLOSE_TIMEOUT)
             except (asyncio.TimeoutError, asyncio.CancelledError):
                 owner.cancel()
@@ -226,6 +232,7 @@ class McpConnection:
         self._drop()
         while self._closing:
             await asyncio.gather(*self._closing, return_exceptions=True)
+        self._opening = None  # a lock is bound to its event loop; a restart may run in another
 
     async def request(
         self,
