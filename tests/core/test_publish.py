@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 import pytest
 
@@ -89,3 +90,26 @@ async def test_stop_drops_published_messages_not_yet_started(
     await runtime.publish_message(Note("after restart"), TopicId("orders.new", "s"))
     await runtime.stop_when_idle()
     assert log == [("rec", "s", "after restart")]
+
+
+async def test_deliveries_go_through_the_loops_task_factory(
+    runtime: SingleThreadedAgentRuntime,
+) -> None:
+    log: list[tuple[str, str, str]] = []
+    await Recorder.register(runtime, "rec", lambda: Recorder(log), skip_class_subscriptions=True)
+    await runtime.add_subscription(TypePrefixSubscription("orders.", "rec"))
+    loop = asyncio.get_running_loop()
+    made: list[str] = []
+
+    def factory(loop: asyncio.AbstractEventLoop, coro: Any, **kwargs: Any) -> asyncio.Task[Any]:
+        made.append(coro.__qualname__)
+        return asyncio.Task(coro, loop=loop, **kwargs)
+
+    loop.set_task_factory(factory)
+    try:
+        await runtime.publish_message(Note("1"), TopicId("orders.new", "s"))
+        await runtime.stop_when_idle()
+    finally:
+        loop.set_task_factory(None)
+    assert log == [("rec", "s", "1")]
+    assert any("deliver" in name for name in made)

@@ -229,15 +229,20 @@ class SingleThreadedAgentRuntime(DeliveryTracking, AgentRuntime):
         assert ctx.topic_id is not None
         sender = ctx.sender
         if not _EAGER_TASKS:
+            # A plain task first runs on the next loop iteration, after publish has returned:
+            # start each delivery's task right here. (Eager tasks go through _drain instead.)
             loop = asyncio.get_running_loop()
+            # Without a task factory, building the Task directly skips create_task's checks.
+            plain_loop = loop.get_task_factory() is None
             epoch = self._epoch
             for recipient in self._host.subscriptions.recipients(ctx.topic_id):
                 if recipient == sender:
                     continue
                 self._outstanding += 1
                 # The delivery drops its own reference when it ends (no done callback to run).
+                coro = self._deliver_event(recipient, message, ctx, epoch)
                 self._tasks.add(
-                    loop.create_task(self._deliver_event(recipient, message, ctx, epoch))
+                    asyncio.Task(coro, loop=loop) if plain_loop else loop.create_task(coro)
                 )
             return
         for recipient in self._host.subscriptions.recipients(ctx.topic_id):
@@ -252,20 +257,22 @@ class SingleThreadedAgentRuntime(DeliveryTracking, AgentRuntime):
 
     def _drain(self) -> None:
         loop = asyncio.get_running_loop()
+        # A task factory the application installed is honoured (its tasks start lazily).
+        eager = loop.get_task_factory() is None
         queue = self._deliveries
         try:
             # A handler that publishes appends here; the loop picks that up too (no recursion).
             while queue:
                 coro = queue.popleft()
                 task: asyncio.Task[None]
-                if _EAGER_TASKS:
+                if eager:
                     task = asyncio.Task(coro, loop=loop, eager_start=True)  # type: ignore[call-arg,unused-ignore]
                     if task.done():
                         continue
                 else:
                     task = loop.create_task(coro)
+                # The delivery drops this reference itself when it ends.
                 self._tasks.add(task)
-                task.add_done_callback(self._tasks.discard)
         finally:
             self._drain_scheduled = False
 
