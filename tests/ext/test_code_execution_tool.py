@@ -10,13 +10,9 @@ from pathlib import Path
 import pytest
 from pydantic import BaseModel
 
-from parlay_agentchat.agents import AssistantAgent
-from parlay_agentchat.messages import ToolCallExecutionEvent
-from parlay_core import CancellationToken, FunctionCall
+from parlay_core import CancellationToken
 from parlay_core.code_executor import CodeBlock, CodeExecutor, CodeResult
 from parlay_core.exceptions import ToolArgumentsError
-from parlay_core.models import CreateResult, ModelInfo, RequestUsage
-from parlay_core.testing import ReplayChatCompletionClient
 from parlay_core.tools import StaticWorkbench
 from parlay_ext.code_executors.local import LocalCommandLineCodeExecutor
 from parlay_ext.tools.code_execution import CodeExecutionResult, PythonCodeExecutionTool
@@ -125,32 +121,6 @@ async def test_missing_code_is_refused_before_running() -> None:
     failed = await StaticWorkbench([tool]).call_tool("CodeExecutor", {"code": "x"})
     assert failed.is_error is False
     assert failed.to_text().endswith("exit code 2.")
-
-
-async def test_an_assistant_agent_runs_code_through_the_tool(tmp_path: Path) -> None:
-    code = json.dumps({"code": "print(sum(range(10)))"})
-    model = ReplayChatCompletionClient(
-        [
-            CreateResult(
-                finish_reason="function_calls",
-                content=[FunctionCall(id="c1", name="CodeExecutor", arguments=code)],
-                usage=RequestUsage(prompt_tokens=1, completion_tokens=1),
-                cached=False,
-            )
-        ],
-        model_info=ModelInfo(
-            vision=False,
-            function_calling=True,
-            json_output=True,
-            family="unknown",
-            structured_output=True,
-        ),
-    )
-    agent = AssistantAgent("coder", model, tools=[local_tool(tmp_path)])
-    result = await agent.run(task="Add the numbers below 10.")
-    (execution,) = [m for m in result.messages if isinstance(m, ToolCallExecutionEvent)]
-    assert [(r.content, r.is_error) for r in execution.content] == [("45\n", False)]
-    assert result.messages[-1].to_text() == "45\n"
 
 
 async def test_component_round_trip_keeps_the_local_executor(tmp_path: Path) -> None:

@@ -1,4 +1,4 @@
-"""MCP over HTTP, the tool adapters, an AssistantAgent on an McpWorkbench, and component configs."""
+"""MCP over HTTP, the tool adapters and component configs (agents using them: tests/integration)."""
 
 from __future__ import annotations
 
@@ -8,8 +8,6 @@ from collections.abc import Iterator
 
 import pytest
 
-from parlay_agentchat.agents import AssistantAgent
-from parlay_agentchat.messages import ToolCallExecutionEvent
 from parlay_core import CancellationToken, ComponentModel, load_component
 from parlay_core.exceptions import ComponentNotAllowedError, ToolError, ToolServerError
 from parlay_core.testing import ReplayChatCompletionClient
@@ -24,7 +22,6 @@ from parlay_ext.tools.mcp import (
     StreamableHttpServerParams,
     mcp_server_tools,
 )
-from tests.agentchat._support import call, replay, tool_calls
 from tests.ext._mcp import free_port, http_server, stdio_params
 
 
@@ -68,20 +65,7 @@ async def test_an_http_server_that_is_not_there_is_a_typed_error() -> None:
     await bench.stop()
 
 
-async def test_an_assistant_agent_calls_an_mcp_tool_through_the_workbench() -> None:
-    model = replay(tool_calls(call("add", a=19, b=23)), "The sum is 42.")
-    async with McpWorkbench(stdio_params()) as bench:
-        agent = AssistantAgent("calc", model, workbench=bench, reflect_on_tool_use=True)
-        result = await agent.run(task="What is 19 + 23?")
-    [execution] = [m for m in result.messages if isinstance(m, ToolCallExecutionEvent)]
-    [outcome] = execution.content
-    assert (outcome.name, outcome.content, outcome.is_error) == ("add", "42", False)
-    offered = {tool["name"] for tool in model.create_calls[0]["tools"]}
-    assert {"add", "weather"} <= offered
-    assert result.messages[-1].to_text() == "The sum is 42."
-
-
-async def test_mcp_server_tools_are_tools_an_agent_can_use() -> None:
+async def test_mcp_server_tools_adapt_each_server_tool() -> None:
     tools = await mcp_server_tools(stdio_params())
     by_name = {tool.name: tool for tool in tools}
     assert all(isinstance(tool, StdioMcpToolAdapter) for tool in tools)
@@ -93,12 +77,6 @@ async def test_mcp_server_tools_are_tools_an_agent_can_use() -> None:
     assert failed.is_error and "refused: no" in failed.to_text()
     pixel = await bench.call_tool("pixel")
     assert pixel.result[0].type == "ImageResultContent"
-
-    model = replay(tool_calls(call("add", a=2, b=2)), "4")
-    agent = AssistantAgent("calc", model, tools=[by_name["add"]])
-    result = await agent.run(task="2 + 2?")
-    [execution] = [m for m in result.messages if isinstance(m, ToolCallExecutionEvent)]
-    assert execution.content[0].content == "4"
 
 
 async def test_adapters_match_the_transport(http_url: str) -> None:
