@@ -75,6 +75,15 @@ EXPECTED: dict[str, list[str]] = {
         "Stop reason: Maximum number of messages 3 reached",
         "parlay run exited with status 0",
     ],
+    # Code blocks sent to a CodeExecutorAgent on a Jupyter kernel: no model, exact output.
+    "code_executor_jupyter.py": [
+        "(runner) loaded 3 prices",
+        "(runner) total 12.75, with tax 15.30",
+        "(POSIX exit code: 124)",
+        "interrupted; the kernel keeps its state.",
+        "(runner) still there: ['cake', 'soup', 'tea']",
+        "jupyter example finished",
+    ],
     # The manager runs in the script's process, the worker in a second one, over NATS.
     "distributed/hello_world.py": [
         "manager received: Hello World!",

@@ -255,8 +255,10 @@ class JupyterCodeExecutor(CodeExecutor, Component[JupyterCodeExecutorConfig]):
                 outputs.extend(cell.text)
                 files.extend(cell.files)
                 if cell.timed_out:
+                    joined = "".join(outputs)
                     outputs.append(
-                        f"\nTimeout: the code ran longer than {self._timeout:g} s and was "
+                        ("\n" if joined and not joined.endswith("\n") else "")
+                        + f"Timeout: the code ran longer than {self._timeout:g} s and was "
                         + (
                             "not stopped by an interrupt; the kernel was restarted and its "
                             "state is lost."
