@@ -7,9 +7,9 @@ import uuid
 from typing import Any, Literal
 
 import pytest
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, Field, ValidationError
 
-from parlay_agentchat.exceptions import MessageTypeNotRegisteredError
+from parlay_agentchat.exceptions import AgentConfigurationError, MessageTypeNotRegisteredError
 from parlay_agentchat.messages import (
     BaseAgentEvent,
     BaseChatMessage,
@@ -267,6 +267,24 @@ def test_structured_message_factory_builds_nested_optional_and_enum_fields() -> 
         model.model_validate({**data, "kind": "triangle"})
     with pytest.raises(ValidationError):
         model.model_validate({"kind": "circle", "tags": []})  # center is required
+
+
+def test_structured_message_factory_checks_bounds_and_refuses_uncheckable_keywords() -> None:
+    class Reading(BaseModel):
+        city: str = Field(min_length=1)
+        degrees: int = Field(ge=-90, le=60)
+        note: str = ""
+
+    model = StructuredMessageFactory(json_schema=Reading.model_json_schema()).ContentModel
+    reading: Any = model.model_validate({"city": "Oslo", "degrees": 3, "note": None})
+    assert (reading.city, reading.degrees, reading.note) == ("Oslo", 3, None)
+    with pytest.raises(ValidationError, match="less than or equal to 60"):
+        model.model_validate({"city": "Oslo", "degrees": 61})
+    with pytest.raises(ValidationError, match="at least 1 character"):
+        model.model_validate({"city": "", "degrees": 3})
+    schema = {"type": "object", "properties": {"tags": {"type": "array", "uniqueItems": True}}}
+    with pytest.raises(AgentConfigurationError, match=r"uses \['uniqueItems'\] at"):
+        StructuredMessageFactory(json_schema=schema)
 
 
 def test_structured_message_factory_needs_a_schema_or_model() -> None:

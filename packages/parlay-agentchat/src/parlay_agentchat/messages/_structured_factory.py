@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from pydantic import BaseModel
@@ -9,10 +10,38 @@ from typing_extensions import Self
 
 from parlay_agentchat._exceptions import AgentConfigurationError
 from parlay_agentchat.messages._chat import StructuredMessage
-from parlay_agentchat.messages._schema_model import model_from_json_schema
 from parlay_core import Component
+from parlay_core.exceptions import ToolSchemaError
+from parlay_core.tools._schema_model import class_name, model_from_json_schema
 
 __all__ = ["StructuredMessageComponent", "StructuredMessageFactory"]
+
+
+def _content_model(schema: Mapping[str, Any], name: str | None) -> type[BaseModel]:
+    """Build the content model from its JSON schema; fields keep the property names.
+
+    Raises:
+        AgentConfigurationError: The schema is not an object schema with ``properties``, or
+            uses something the model cannot check (see ``parlay_core.tools._schema_model``).
+    """
+    if schema.get("type", "object") != "object" or "properties" not in schema:
+        raise AgentConfigurationError(
+            "A structured-output schema must be an object schema with 'properties', as "
+            "produced by YourModel.model_json_schema()."
+        )
+    model_name = class_name(name or str(schema.get("title", "ContentModel")))
+    try:
+        return model_from_json_schema(
+            schema,
+            model_name,
+            subject=f"The structured-output schema {model_name!r}",
+            aliased=False,
+            # Models often write null for an optional field they leave out.
+            nullable_optional=True,
+        )
+    except ToolSchemaError as exc:
+        # The agent's contract: a bad structured-output config is an AgentConfigurationError.
+        raise AgentConfigurationError(str(exc)) from exc
 
 
 class StructuredMessageComponent(BaseModel):
@@ -47,7 +76,8 @@ class StructuredMessageFactory(Component[StructuredMessageComponent]):
         format_string: The rendering template.
 
     Raises:
-        AgentConfigurationError: Neither ``json_schema`` nor ``input_model`` is given.
+        AgentConfigurationError: Neither ``json_schema`` nor ``input_model`` is given, or
+            ``json_schema`` is not an object schema or uses a keyword that cannot be checked.
     """
 
     component_type = "structured_message"
@@ -65,7 +95,7 @@ class StructuredMessageFactory(Component[StructuredMessageComponent]):
         if input_model is not None:
             self.ContentModel: type[BaseModel] = input_model
         elif json_schema is not None:
-            self.ContentModel = model_from_json_schema(json_schema, content_model_name)
+            self.ContentModel = _content_model(json_schema, content_model_name)
         else:
             raise AgentConfigurationError(
                 "StructuredMessageFactory needs json_schema or input_model."
