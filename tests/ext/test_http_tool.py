@@ -8,99 +8,22 @@ import importlib
 import json
 import socket
 import sys
-import threading
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import urlsplit
 
 import pytest
 
-from parlay_agentchat.agents import AssistantAgent
-from parlay_agentchat.messages import ToolCallExecutionEvent
-from parlay_core import CancellationToken, FunctionCall, load_component
+from parlay_core import CancellationToken, load_component
 from parlay_core.exceptions import (
     ComponentConfigError,
     HttpToolError,
     ToolArgumentsError,
     ToolSchemaError,
 )
-from parlay_core.models import CreateResult, FunctionExecutionResultMessage, ModelInfo, RequestUsage
-from parlay_core.testing import ReplayChatCompletionClient
 from parlay_core.tools import StaticWorkbench
 from parlay_ext.tools.http import HttpTool
-
-LONG_BODY = "x" * 5000
-
-
-@dataclass
-class Seen:
-    """One request the API received."""
-
-    method: str
-    target: str
-    headers: dict[str, str]
-    body: Any
-
-
-class Api:
-    """A small JSON API on a free loopback port that records every request it receives."""
-
-    def __init__(self) -> None:
-        self.seen: list[Seen] = []
-        api = self
-
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def log_message(self, format: str, *args: Any) -> None:
-                pass
-
-            def _handle(self) -> None:
-                length = int(self.headers.get("content-length") or 0)
-                raw = self.rfile.read(length) if length else b""
-                body = json.loads(raw) if raw else None
-                headers = {k.lower(): v for k, v in self.headers.items()}
-                api.seen.append(Seen(self.command, self.path, headers, body))
-                path = urlsplit(self.path).path
-                status, content_type, payload, extra = 200, "application/json", b"", {}
-                if path.startswith("/text"):
-                    content_type, payload = "text/plain", b"plain words"
-                elif path.startswith("/missing"):
-                    status, content_type, payload = 404, "text/plain", b"no such item here"
-                elif path.startswith("/boom"):
-                    status, content_type, payload = 500, "text/plain", LONG_BODY.encode()
-                elif path.startswith("/redirect"):
-                    status, extra = 302, {"location": "http://elsewhere.invalid/"}
-                elif path.startswith("/slow"):
-                    time.sleep(3)
-                    payload = b"{}"
-                else:
-                    echo = {"method": self.command, "target": self.path, "body": body}
-                    payload = json.dumps(echo).encode()
-                try:
-                    self.send_response(status)
-                    self.send_header("content-type", content_type)
-                    for name, value in extra.items():
-                        self.send_header(name, value)
-                    self.send_header("content-length", str(len(payload)))
-                    self.end_headers()
-                    self.wfile.write(payload)
-                except (BrokenPipeError, ConnectionResetError):
-                    pass
-
-            do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _handle
-
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._httpd.daemon_threads = True
-        self.port = int(self._httpd.server_address[1])
-        threading.Thread(target=self._httpd.serve_forever, args=(0.02,), daemon=True).start()
-
-    def stop(self) -> None:
-        self._httpd.shutdown()
-        self._httpd.server_close()
+from tests.ext._http_api import ITEM_SCHEMA, Api, item_tool
 
 
 @pytest.fixture
@@ -108,31 +31,6 @@ def api() -> Iterator[Api]:
     server = Api()
     yield server
     server.stop()
-
-
-ITEM_SCHEMA: dict[str, Any] = {
-    "type": "object",
-    "properties": {
-        "item_id": {"type": "string", "description": "The item."},
-        "color": {"type": "string", "enum": ["red", "blue"]},
-        "limit": {"type": "integer", "minimum": 1},
-    },
-    "required": ["color"],
-}
-
-
-def item_tool(api: Api, **kwargs: Any) -> HttpTool:
-    options: dict[str, Any] = {
-        "name": "get_item",
-        "host": "127.0.0.1",
-        "port": api.port,
-        "json_schema": ITEM_SCHEMA,
-        "path": "/items/{item_id}",
-        "method": "GET",
-        "return_type": "json",
-        "timeout": 5.0,
-    }
-    return HttpTool(**{**options, **kwargs})
 
 
 async def test_get_fills_the_path_parameter_and_sends_the_rest_as_query(api: Api) -> None:
@@ -316,47 +214,6 @@ async def test_a_workbench_turns_failures_into_error_results_the_model_reads(api
     assert invalid.is_error
     assert "color: Field required" in invalid.to_text()
     assert len(api.seen) == 2
-
-
-def _calls(*calls: FunctionCall) -> CreateResult:
-    usage = RequestUsage(prompt_tokens=1, completion_tokens=1)
-    return CreateResult(
-        finish_reason="function_calls", content=list(calls), usage=usage, cached=False
-    )
-
-
-async def test_an_assistant_agent_calls_the_api_and_reads_errors(api: Api) -> None:
-    model = ReplayChatCompletionClient(
-        [
-            _calls(
-                FunctionCall(
-                    id="c1", name="get_item", arguments='{"item_id": "9", "color": "red"}'
-                ),
-                FunctionCall(id="c2", name="get_item", arguments='{"item_id": "9"}'),
-            ),
-            "Item 9 is red.",
-        ],
-        model_info=ModelInfo(
-            vision=False,
-            function_calling=True,
-            json_output=True,
-            family="unknown",
-            structured_output=True,
-        ),
-    )
-    agent = AssistantAgent("shop", model, tools=[item_tool(api)], reflect_on_tool_use=True)
-    result = await agent.run(task="What colour is item 9?")
-    (execution,) = [m for m in result.messages if isinstance(m, ToolCallExecutionEvent)]
-    by_id = {r.call_id: r for r in execution.content}
-    assert not by_id["c1"].is_error
-    assert json.loads(by_id["c1"].content)["target"] == "/items/9?color=red"
-    assert by_id["c2"].is_error
-    assert "color: Field required" in by_id["c2"].content
-    assert [s.target for s in api.seen] == ["/items/9?color=red"]
-    assert result.messages[-1].to_text() == "Item 9 is red."
-    fed_back = model.create_calls[1]["messages"][-1]
-    assert isinstance(fed_back, FunctionExecutionResultMessage)
-    assert [r.is_error for r in fed_back.content] == [False, True]
 
 
 async def test_component_round_trip_masks_secrets_unless_asked(api: Api) -> None:
