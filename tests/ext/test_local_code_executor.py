@@ -137,6 +137,34 @@ async def test_output_flood_is_capped_and_stopped(tmp_path: Path) -> None:
     assert len(result.output) < 11_000
 
 
+async def test_flood_returns_even_when_the_pipe_fills_before_the_kill(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from parlay_ext.code_executors.local import _process  # pyright: ignore[reportPrivateUsage]
+
+    read_capped = _process._read_capped  # pyright: ignore[reportPrivateUsage]
+
+    async def slow_to_react(
+        process: asyncio.subprocess.Process, limit: int, sink: bytearray
+    ) -> bool:
+        flooded = await read_capped(process, limit, sink)
+        await asyncio.sleep(0.5)  # meanwhile the loop fills the pipe's buffer and pauses it
+        return flooded
+
+    monkeypatch.setattr(_process, "_read_capped", slow_to_react)
+    outcome = await asyncio.wait_for(
+        _process.run_process(
+            [sys.executable, "-c", "while True: print('x' * 1000)"],
+            cwd=tmp_path,
+            env=os.environ,
+            timeout=30,
+            max_output_bytes=10_000,
+        ),
+        10,
+    )
+    assert outcome.truncated and len(outcome.output) == 10_000
+
+
 @needs_posix
 async def test_cancellation_kills_the_running_code(tmp_path: Path) -> None:
     executor = LocalCommandLineCodeExecutor(timeout=60, work_dir=tmp_path)

@@ -111,7 +111,12 @@ async def run_process(
         # Timeout, flood or cancellation: stop the whole group, then reap the process.
         if process.returncode is None:
             _kill_group(process)
-            await process.wait()
+        # asyncio reports the exit only once the output pipe is at EOF, and after a flood that
+        # pipe sits full with reading paused: drop the rest of the output to get there.
+        assert process.stdout is not None
+        while await process.stdout.read(_READ_SIZE):
+            pass
+        await process.wait()
     output = sink.decode("utf-8", errors="replace")
     if timed_out:
         return ProcessOutcome(TIMEOUT_EXIT_CODE, output, timed_out=True)
