@@ -13,6 +13,7 @@ __all__ = [
     "POWERSHELL",
     "PYTHON",
     "SHELL",
+    "TIMEOUT_EXIT_CODE",
     "CommandLineCodeResult",
     "code_file_name",
     "unsupported_language",
@@ -21,6 +22,8 @@ __all__ = [
 PYTHON = frozenset({"python", "py", "python3"})
 SHELL = frozenset({"bash", "shell", "sh"})
 POWERSHELL = frozenset({"pwsh", "powershell", "ps1"})
+TIMEOUT_EXIT_CODE = 124
+"""The exit code reported for code stopped at its timeout (as ``timeout(1)`` and AutoGen do)."""
 _FILENAME = re.compile(r"^\s*(?:#|//|--)\s*filename:\s*(?P<name>[^\s]+)\s*$", re.IGNORECASE)
 
 

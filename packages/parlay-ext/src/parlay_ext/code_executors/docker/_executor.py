@@ -31,6 +31,7 @@ from parlay_core.code_executor import (
 )
 from parlay_core.exceptions import CodeExecutionError, ExecutorUnavailableError
 from parlay_ext.code_executors._common import (
+    TIMEOUT_EXIT_CODE,
     CommandLineCodeResult,
     code_file_name,
     unsupported_language,
@@ -50,7 +51,6 @@ from parlay_ext.code_executors.docker._engine import connect, exec_in, kill_quie
 
 __all__ = ["DockerCommandLineCodeExecutor", "DockerCommandLineCodeExecutorConfig"]
 
-TIMEOUT_EXIT_CODE = 124
 _CONNECT_TIMEOUT = 10.0  # answering a ping takes milliseconds; a dead socket can hang
 _ENGINE_TIMEOUT = 600.0  # pulling an image, installing packages, running init_command
 _CALL_TIMEOUT = 30.0  # one quick engine call (kill a process, remove a container)

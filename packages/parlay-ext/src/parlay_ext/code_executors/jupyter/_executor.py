@@ -22,7 +22,7 @@ from parlay_core import CancellationToken
 from parlay_core._component_config import Component
 from parlay_core.code_executor import CodeBlock, CodeExecutor, CodeResult
 from parlay_core.exceptions import ExecutorUnavailableError
-from parlay_ext.code_executors._common import PYTHON, unsupported_language
+from parlay_ext.code_executors._common import PYTHON, TIMEOUT_EXIT_CODE, unsupported_language
 from parlay_ext.code_executors.jupyter._sdk import (
     AsyncKernelClient,
     KernelManager,
@@ -32,7 +32,6 @@ from parlay_ext.code_executors.jupyter._sdk import (
 
 __all__ = ["JupyterCodeExecutor", "JupyterCodeExecutorConfig", "JupyterCodeResult"]
 
-TIMEOUT_EXIT_CODE = 124
 _START_TIMEOUT = 60.0  # a cold kernel start imports IPython; generous but bounded
 _STOP_TIMEOUT = 10.0
 _INTERRUPT_GRACE = 5.0  # how long an interrupted cell gets to report idle

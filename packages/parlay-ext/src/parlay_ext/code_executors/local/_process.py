@@ -12,10 +12,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from parlay_ext.code_executors._common import TIMEOUT_EXIT_CODE
+
 __all__ = ["TIMEOUT_EXIT_CODE", "ProcessOutcome", "run_process"]
 
-TIMEOUT_EXIT_CODE = 124
-"""The exit code reported for code stopped at its timeout (as ``timeout(1)`` and AutoGen do)."""
 
 _READ_SIZE = 65536
 
