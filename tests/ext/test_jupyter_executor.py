@@ -128,6 +128,11 @@ async def test_kernel_death_is_a_typed_error_until_restart(executor: JupyterCode
     await executor.restart()
     fresh = await run(executor, py("print('lost' in globals())"))
     assert (fresh.exit_code, fresh.output) == (0, "False\n")
+    # stop() also clears the death: the next call starts a fresh kernel.
+    with pytest.raises(ExecutorUnavailableError):
+        await asyncio.wait_for(run(executor, py("import os\nos._exit(4)")), 20)
+    await executor.stop()
+    assert (await run(executor, py("print('up')"))).output == "up\n"
 
 
 async def test_only_python_blocks_run(executor: JupyterCodeExecutor) -> None:

@@ -93,7 +93,7 @@ class JupyterCodeExecutor(CodeExecutor, Component[JupyterCodeExecutorConfig]):
 
     If the kernel process dies (the code calls ``os._exit``, crashes the interpreter, runs out
     of memory) the call raises :class:`~parlay_core.exceptions.ExecutorUnavailableError`, and
-    so does every later call until :meth:`restart` starts a fresh kernel: state is lost, and
+    so does every later call until :meth:`restart` (or :meth:`stop`): state is lost, and
     silently carrying on would hide that.
 
     This is **not a sandbox**: the kernel runs as your user, with your files, environment and
@@ -196,6 +196,7 @@ class JupyterCodeExecutor(CodeExecutor, Component[JupyterCodeExecutorConfig]):
     async def stop(self) -> None:
         """Shut the kernel down and remove the temporary directory (state is lost)."""
         await self._shutdown(self._manager)
+        self._death = None  # the next start is a fresh kernel anyway
         if self._scratch is not None:
             shutil.rmtree(self._scratch, ignore_errors=True)
             self._scratch = None
