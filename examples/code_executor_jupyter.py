@@ -15,7 +15,7 @@ import asyncio
 from parlay_agentchat.agents import CodeExecutorAgent
 from parlay_ext.code_executors.jupyter import JupyterCodeExecutor
 
-FIRST = """Load the prices and define a helper:
+FIRST = """Load the prices and define a function:
 ```python
 prices = {"tea": 2.5, "cake": 4.0, "soup": 6.25}
 
