@@ -1,13 +1,28 @@
-"""What the command-line executors share: languages, code-file names, the result type."""
+"""What the command-line executors share: languages, code-file names, the result type, and a
+base class holding the timeout, the working directory and the functions offered to code."""
 
 from __future__ import annotations
 
 import hashlib
+import keyword
 import re
+import tempfile
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from pathlib import PurePath, PurePosixPath
+from pathlib import Path, PurePath, PurePosixPath
+from typing import Any, Union
 
-from parlay_core.code_executor import CodeBlock, CodeResult
+from parlay_core.code_executor import (
+    FUNCTIONS_PROMPT_TEMPLATE,
+    CodeBlock,
+    CodeExecutor,
+    CodeResult,
+    FunctionWithRequirements,
+    FunctionWithRequirementsStr,
+    build_python_functions_file,
+    format_functions_for_prompt,
+    function_name,
+)
 
 __all__ = [
     "POWERSHELL",
@@ -15,9 +30,16 @@ __all__ = [
     "SHELL",
     "TIMEOUT_EXIT_CODE",
     "CommandLineCodeResult",
+    "FileCodeExecutor",
+    "FunctionEntry",
     "code_file_name",
     "unsupported_language",
 ]
+
+FunctionEntry = Union[
+    FunctionWithRequirements[Any, ...], FunctionWithRequirementsStr, Callable[..., Any]
+]
+"""A function offered to executed code: plain, or with the packages and imports it needs."""
 
 PYTHON = frozenset({"python", "py", "python3"})
 SHELL = frozenset({"bash", "shell", "sh"})
@@ -61,3 +83,85 @@ def code_file_name(block: CodeBlock, language: str) -> str:
 def unsupported_language(language: str, supported: str) -> str:
     """The output of a failed result for a block in a language the executor cannot run."""
     return f"Unsupported language {language!r}: this executor runs {supported} blocks."
+
+
+class FileCodeExecutor(CodeExecutor):
+    """A code executor that writes each block to a file in a working directory and runs it.
+
+    It holds what the local and Docker executors have in common: the per-block timeout and
+    output cap, the working directory (a temporary one, made on first use, unless given), and
+    the functions written to a module that executed code can import.
+
+    Raises:
+        ValueError: ``timeout`` or ``max_output_bytes`` is not positive, or
+            ``functions_module`` is not a module name.
+        FunctionSourceError: A function's source cannot be obtained.
+    """
+
+    def __init__(
+        self,
+        *,
+        timeout: float,
+        work_dir: str | Path | None,
+        functions: Sequence[FunctionEntry],
+        functions_module: str,
+        max_output_bytes: int,
+        temp_prefix: str,
+    ) -> None:
+        if timeout <= 0:
+            raise ValueError(f"timeout must be a positive number of seconds; got {timeout}.")
+        if max_output_bytes <= 0:
+            raise ValueError(f"max_output_bytes must be positive; got {max_output_bytes}.")
+        if not functions_module.isidentifier() or keyword.iskeyword(functions_module):
+            raise ValueError(
+                f"functions_module must be a module name such as 'functions'; got "
+                f"{functions_module!r}."
+            )
+        self._timeout = timeout
+        self._max_output = max_output_bytes
+        self._given_dir = None if work_dir is None else Path(work_dir)
+        self._temp_dir: tempfile.TemporaryDirectory[str] | None = None
+        self._temp_prefix = temp_prefix
+        self._functions = list(functions)
+        self._functions_module = functions_module
+        self._functions_source = build_python_functions_file(self._functions)
+        self._functions_ready = not self._functions
+
+    @property
+    def timeout(self) -> float:
+        """Seconds each block may run."""
+        return self._timeout
+
+    @property
+    def work_dir(self) -> Path:
+        """The directory code files are written to (created on first use)."""
+        if self._given_dir is not None:
+            return self._given_dir
+        if self._temp_dir is None:
+            self._temp_dir = tempfile.TemporaryDirectory(prefix=self._temp_prefix)
+        return Path(self._temp_dir.name)
+
+    @property
+    def functions(self) -> list[str]:
+        """The names of the functions executed code can import."""
+        return [function_name(entry) for entry in self._functions]
+
+    @property
+    def functions_module(self) -> str:
+        """The module executed code imports the functions from."""
+        return self._functions_module
+
+    def format_functions_for_prompt(self, prompt_template: str = FUNCTIONS_PROMPT_TEMPLATE) -> str:
+        """Describe the functions for a model: where to import them, signatures, docstrings.
+
+        Args:
+            prompt_template: Text in which ``$module_name`` and ``$functions`` are replaced.
+        """
+        return format_functions_for_prompt(self._functions, self._functions_module, prompt_template)
+
+    def _forget_work_dir(self) -> None:
+        """Remove a temporary working directory; the functions are written again next time."""
+        if self._temp_dir is not None:
+            self._temp_dir.cleanup()
+            self._temp_dir = None
+        self._functions_ready = not self._functions

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import keyword
-import tempfile
 import uuid
 import warnings
 import weakref
@@ -19,20 +17,15 @@ from typing_extensions import Self
 from parlay_core import CancellationToken
 from parlay_core._component_config import Component
 from parlay_core.code_executor import (
-    FUNCTIONS_PROMPT_TEMPLATE,
     CodeBlock,
-    CodeExecutor,
-    FunctionWithRequirements,
-    FunctionWithRequirementsStr,
-    build_python_functions_file,
-    format_functions_for_prompt,
-    function_name,
     required_packages,
 )
 from parlay_core.exceptions import CodeExecutionError, ExecutorUnavailableError
 from parlay_ext.code_executors._common import (
     TIMEOUT_EXIT_CODE,
     CommandLineCodeResult,
+    FileCodeExecutor,
+    FunctionEntry,
     code_file_name,
     unsupported_language,
 )
@@ -76,7 +69,9 @@ class DockerCommandLineCodeExecutorConfig(BaseModel):
     max_output_bytes: int = 1_000_000
 
 
-class DockerCommandLineCodeExecutor(CodeExecutor, Component[DockerCommandLineCodeExecutorConfig]):
+class DockerCommandLineCodeExecutor(
+    FileCodeExecutor, Component[DockerCommandLineCodeExecutorConfig]
+):
     """Runs Python and shell code blocks in a Docker container.
 
     :meth:`start` connects to the Docker engine, pulls ``image`` if it is not there, and starts
@@ -141,9 +136,7 @@ class DockerCommandLineCodeExecutor(CodeExecutor, Component[DockerCommandLineCod
         auto_remove: bool = True,
         stop_container: bool = True,
         device_requests: Sequence[Any] | None = None,
-        functions: Sequence[
-            FunctionWithRequirements[Any, ...] | FunctionWithRequirementsStr | Callable[..., Any]
-        ] = (),
+        functions: Sequence[FunctionEntry] = (),
         functions_module: str = "functions",
         extra_volumes: dict[str, dict[str, str]] | None = None,
         extra_hosts: dict[str, str] | None = None,
@@ -151,20 +144,17 @@ class DockerCommandLineCodeExecutor(CodeExecutor, Component[DockerCommandLineCod
         delete_tmp_files: bool = False,
         max_output_bytes: int = 1_000_000,
     ) -> None:
-        if timeout <= 0:
-            raise ValueError(f"timeout must be a positive number of seconds; got {timeout}.")
-        if max_output_bytes <= 0:
-            raise ValueError(f"max_output_bytes must be positive; got {max_output_bytes}.")
-        if not functions_module.isidentifier() or keyword.iskeyword(functions_module):
-            raise ValueError(
-                f"functions_module must be a module name such as 'functions'; got "
-                f"{functions_module!r}."
-            )
+        super().__init__(
+            timeout=timeout,
+            work_dir=work_dir,
+            functions=functions,
+            functions_module=functions_module,
+            max_output_bytes=max_output_bytes,
+            temp_prefix="parlay-docker-",
+        )
         self._image = image
         self._name = container_name or f"parlay-exec-{uuid.uuid4().hex[:12]}"
         self._named = container_name is not None
-        self._timeout = timeout
-        self._given_dir = None if work_dir is None else Path(work_dir)
         self._bind_dir = None if bind_dir is None else Path(bind_dir)
         self._auto_remove = auto_remove
         self._stop_container = stop_container
@@ -174,12 +164,6 @@ class DockerCommandLineCodeExecutor(CodeExecutor, Component[DockerCommandLineCod
         mounts(Path("."), self._extra_volumes)  # checks their shape now, not at start()
         self._init_command = init_command
         self._delete_tmp_files = delete_tmp_files
-        self._max_output = max_output_bytes
-        self._functions = list(functions)
-        self._functions_module = functions_module
-        self._functions_source = build_python_functions_file(self._functions)
-        self._functions_ready = not self._functions
-        self._temp_dir: tempfile.TemporaryDirectory[str] | None = None
         self._client: Any = None
         self._container: Any = None
         self._finalizer: weakref.finalize[Any, Any] | None = None
@@ -195,37 +179,9 @@ class DockerCommandLineCodeExecutor(CodeExecutor, Component[DockerCommandLineCod
         return self._name
 
     @property
-    def timeout(self) -> float:
-        """Seconds each block may run."""
-        return self._timeout
-
-    @property
-    def work_dir(self) -> Path:
-        """The host directory mounted at ``/workspace`` (created on first use)."""
-        if self._given_dir is not None:
-            return self._given_dir
-        if self._temp_dir is None:
-            self._temp_dir = tempfile.TemporaryDirectory(prefix="parlay-docker-")
-        return Path(self._temp_dir.name)
-
-    @property
     def bind_dir(self) -> Path:
         """The path the engine mounts at ``/workspace``."""
         return self._bind_dir or self.work_dir
-
-    @property
-    def functions(self) -> list[str]:
-        """The names of the functions executed code can import."""
-        return [function_name(entry) for entry in self._functions]
-
-    @property
-    def functions_module(self) -> str:
-        """The module executed code imports the functions from."""
-        return self._functions_module
-
-    def format_functions_for_prompt(self, prompt_template: str = FUNCTIONS_PROMPT_TEMPLATE) -> str:
-        """Describe the functions for a model: where to import them, signatures, docstrings."""
-        return format_functions_for_prompt(self._functions, self._functions_module, prompt_template)
 
     def container_spec(self) -> dict[str, Any]:
         """The keyword arguments :meth:`start` passes to ``client.containers.run``."""
@@ -293,10 +249,7 @@ class DockerCommandLineCodeExecutor(CodeExecutor, Component[DockerCommandLineCod
             with contextlib.suppress(asyncio.TimeoutError):
                 await self._engine(self._finalizer, _CALL_TIMEOUT)
         self._container = self._finalizer = None
-        if self._temp_dir is not None:
-            self._temp_dir.cleanup()
-            self._temp_dir = None
-        self._functions_ready = not self._functions
+        self._forget_work_dir()
 
     async def restart(self) -> None:
         """Replace the container with a new one (files in ``work_dir`` are kept)."""

@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import asyncio
-import keyword
 import os
 import shutil
 import sys
-import tempfile
 import warnings
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -20,14 +18,7 @@ from typing_extensions import Self
 from parlay_core import CancellationToken
 from parlay_core._component_config import Component
 from parlay_core.code_executor import (
-    FUNCTIONS_PROMPT_TEMPLATE,
     CodeBlock,
-    CodeExecutor,
-    FunctionWithRequirements,
-    FunctionWithRequirementsStr,
-    build_python_functions_file,
-    format_functions_for_prompt,
-    function_name,
     required_packages,
 )
 from parlay_core.exceptions import CodeExecutionError
@@ -36,6 +27,8 @@ from parlay_ext.code_executors._common import (
     PYTHON,
     SHELL,
     CommandLineCodeResult,
+    FileCodeExecutor,
+    FunctionEntry,
     code_file_name,
     unsupported_language,
 )
@@ -60,7 +53,7 @@ class LocalCommandLineCodeExecutorConfig(BaseModel):
     functions_module: str = "functions"
 
 
-class LocalCommandLineCodeExecutor(CodeExecutor, Component[LocalCommandLineCodeExecutorConfig]):
+class LocalCommandLineCodeExecutor(FileCodeExecutor, Component[LocalCommandLineCodeExecutorConfig]):
     """Runs Python and shell code blocks as processes on this machine.
 
     Each block is written to a file in the working directory and run there: ``python`` blocks
@@ -119,63 +112,20 @@ class LocalCommandLineCodeExecutor(CodeExecutor, Component[LocalCommandLineCodeE
         max_output_bytes: int = 1_000_000,
         cleanup_temp_files: bool = True,
         env: dict[str, str] | None = None,
-        functions: Sequence[
-            FunctionWithRequirements[Any, ...] | FunctionWithRequirementsStr | Callable[..., Any]
-        ] = (),
+        functions: Sequence[FunctionEntry] = (),
         functions_module: str = "functions",
     ) -> None:
-        if timeout <= 0:
-            raise ValueError(f"timeout must be a positive number of seconds; got {timeout}.")
-        if max_output_bytes <= 0:
-            raise ValueError(f"max_output_bytes must be positive; got {max_output_bytes}.")
-        self._timeout = timeout
-        self._given_dir = None if work_dir is None else Path(work_dir)
+        super().__init__(
+            timeout=timeout,
+            work_dir=work_dir,
+            functions=functions,
+            functions_module=functions_module,
+            max_output_bytes=max_output_bytes,
+            temp_prefix="parlay-code-",
+        )
         self._venv = _venv_dir(virtual_env_context)
-        self._max_output = max_output_bytes
         self._cleanup = cleanup_temp_files
         self._env = env
-        self._temp_dir: tempfile.TemporaryDirectory[str] | None = None
-        if not functions_module.isidentifier() or keyword.iskeyword(functions_module):
-            raise ValueError(
-                f"functions_module must be a module name such as 'functions'; got "
-                f"{functions_module!r}."
-            )
-        self._functions = list(functions)
-        self._functions_module = functions_module
-        self._functions_source = build_python_functions_file(self._functions)
-        self._functions_ready = not self._functions
-
-    @property
-    def functions(self) -> list[str]:
-        """The names of the functions executed code can import."""
-        return [function_name(entry) for entry in self._functions]
-
-    @property
-    def functions_module(self) -> str:
-        """The module executed code imports the functions from."""
-        return self._functions_module
-
-    def format_functions_for_prompt(self, prompt_template: str = FUNCTIONS_PROMPT_TEMPLATE) -> str:
-        """Describe the functions for a model: where to import them, signatures, docstrings.
-
-        Args:
-            prompt_template: Text in which ``$module_name`` and ``$functions`` are replaced.
-        """
-        return format_functions_for_prompt(self._functions, self._functions_module, prompt_template)
-
-    @property
-    def timeout(self) -> float:
-        """Seconds each block may run."""
-        return self._timeout
-
-    @property
-    def work_dir(self) -> Path:
-        """The directory code runs in (created on first use)."""
-        if self._given_dir is not None:
-            return self._given_dir
-        if self._temp_dir is None:
-            self._temp_dir = tempfile.TemporaryDirectory(prefix="parlay-code-")
-        return Path(self._temp_dir.name)
 
     async def start(self) -> None:
         """Create the working directory."""
@@ -183,15 +133,11 @@ class LocalCommandLineCodeExecutor(CodeExecutor, Component[LocalCommandLineCodeE
 
     async def stop(self) -> None:
         """Remove the temporary working directory, if this executor created one."""
-        if self._temp_dir is not None:
-            self._temp_dir.cleanup()
-            self._temp_dir = None
-        self._functions_ready = not self._functions
+        self._forget_work_dir()
 
     async def restart(self) -> None:
         """Start again with a fresh temporary directory (a given ``work_dir`` is kept)."""
         await self.stop()
-        self._functions_ready = not self._functions
         await self.start()
 
     def _environment(self) -> dict[str, str]:
