@@ -79,3 +79,23 @@ async def test_after_the_scope_a_cancel_touches_nothing() -> None:
     token.cancel()
     await asyncio.sleep(0)  # would raise CancelledError if the scope still cancelled this task
     assert asyncio.current_task() is not None
+
+
+@pytest.mark.skipif(sys.version_info < (3, 11), reason="Python 3.10 counts no cancel requests")
+async def test_a_request_swallowed_by_the_awaited_code_is_withdrawn_too() -> None:
+    token = CancellationToken()
+    current = asyncio.current_task()
+    assert current is not None
+
+    async def stubborn() -> str:
+        try:
+            await asyncio.sleep(30)
+        except asyncio.CancelledError:
+            return "ignored the cancellation"
+        return "slept"
+
+    with CancelScope(token, "The stubborn call"):
+        asyncio.get_running_loop().call_soon(token.cancel)
+        outcome = await stubborn()
+    assert outcome == "ignored the cancellation"
+    assert current.cancelling() == 0

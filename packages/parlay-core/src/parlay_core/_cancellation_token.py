@@ -73,9 +73,9 @@ class CancelScope:
 
     It lets a coroutine be awaited in the current task, instead of in a task of its own linked
     with :meth:`CancellationToken.link_future`, and still stop when the token is cancelled:
-    one task less per awaited call. On leaving with the ``CancelledError`` it caused, the scope
-    withdraws its cancel request (``Task.uncancel``), so an enclosing ``asyncio.timeout`` or
-    ``TaskGroup`` sees the task as it was. ``token.cancel()`` may come from another thread.
+    one task less per awaited call. On leaving, a scope that cancelled the task withdraws its
+    request (``Task.uncancel``), so an enclosing ``asyncio.timeout`` or ``TaskGroup`` sees the
+    task as it was. ``token.cancel()`` may come from another thread.
 
     Args:
         token: The token to follow.
@@ -113,7 +113,8 @@ class CancelScope:
     ) -> None:
         self._armed = False
         self._token._discard_callback(self._on_cancel)  # pyright: ignore[reportPrivateUsage]
-        if self._fired and exc_type is asyncio.CancelledError and sys.version_info >= (3, 11):
+        # Withdraw the request however the body ended (awaited code may swallow the error).
+        if self._fired and sys.version_info >= (3, 11):
             self._task.uncancel()  # Python 3.10 keeps no count of cancel requests
 
     def _on_cancel(self) -> None:
