@@ -13,6 +13,7 @@ Design (each point documented in docs/runtime.md):
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import itertools
 import logging
 import os
@@ -28,6 +29,7 @@ from parlay_core._agent_metadata import AgentMetadata
 from parlay_core._agent_runtime import AgentRuntime
 from parlay_core._cancellation_token import CancellationToken, CancelScope
 from parlay_core._constants import EVENT_LOGGER_NAME, ROOT_LOGGER_NAME
+from parlay_core._delivery_batch import start_batch
 from parlay_core._delivery_tracking import DeliveryTracking
 from parlay_core._exceptions import (
     AgentClassMismatchError,
@@ -229,21 +231,17 @@ class SingleThreadedAgentRuntime(DeliveryTracking, AgentRuntime):
         assert ctx.topic_id is not None
         sender = ctx.sender
         if not _EAGER_TASKS:
-            # A plain task first runs on the next loop iteration, after publish has returned:
-            # start each delivery's task right here. (Eager tasks go through _drain instead.)
-            loop = asyncio.get_running_loop()
-            # Without a task factory, building the Task directly skips create_task's checks.
-            plain_loop = loop.get_task_factory() is None
+            # One task runs all recipients' handlers (see _delivery_batch); it starts on the
+            # next loop iteration, after publish has returned.
             epoch = self._epoch
+            batch: list[Coroutine[Any, Any, None]] = []
             for recipient in self._host.subscriptions.recipients(ctx.topic_id):
                 if recipient == sender:
                     continue
                 self._outstanding += 1
-                # The delivery drops its own reference when it ends (no done callback to run).
-                coro = self._deliver_event(recipient, message, ctx, epoch)
-                self._tasks.add(
-                    asyncio.Task(coro, loop=loop) if plain_loop else loop.create_task(coro)
-                )
+                batch.append(self._deliver_event(recipient, message, ctx, epoch))
+            if batch:
+                start_batch(batch, contextvars.copy_context(), self._tasks)
             return
         for recipient in self._host.subscriptions.recipients(ctx.topic_id):
             if recipient == sender:
@@ -271,8 +269,8 @@ class SingleThreadedAgentRuntime(DeliveryTracking, AgentRuntime):
                         continue
                 else:
                     task = loop.create_task(coro)
-                # The delivery drops this reference itself when it ends.
                 self._tasks.add(task)
+                task.add_done_callback(self._tasks.discard)
         finally:
             self._drain_scheduled = False
 
@@ -292,7 +290,6 @@ class SingleThreadedAgentRuntime(DeliveryTracking, AgentRuntime):
         except Exception as e:
             self._on_event_exception(e, recipient, message)
         finally:
-            self._tasks.discard(asyncio.current_task())  # type: ignore[arg-type]
             self._outstanding -= 1
             if self._outstanding == 0 or self._conditions:
                 self._after_delivery()
