@@ -132,11 +132,34 @@ def _make_handler(
     handler.produces_types = produces_types
     handler.is_message_handler = True
     handler.handler_kind = kind
-    handler.router = match or (lambda _message, _ctx: True)
+    handler.router = match or _always
     return handler
 
 
+def _always(message: Any, ctx: MessageContext) -> bool:
+    """The router of a handler without ``match=``: it accepts every message of its types."""
+    return True
+
+
 Func = Callable[[Any, Any, MessageContext], Coroutine[Any, Any, Any]]
+_Dispatch = dict[type[Any], tuple[tuple[MessageHandler[Any, Any, Any], Router | None], ...]]
+
+
+def _dispatch(
+    table: dict[type[Any], list[MessageHandler[Any, Any, Any]]], *, rpc: bool
+) -> _Dispatch:
+    """The handlers of ``table`` that take direct (``rpc``) or published messages, with routers."""
+    excluded = "event" if rpc else "rpc"
+    result: _Dispatch = {}
+    for target, handlers in table.items():
+        fitting = tuple(
+            (h, None if h.router is _always else h.router)
+            for h in handlers
+            if h.handler_kind != excluded
+        )
+        if fitting:
+            result[target] = fitting
+    return result
 
 
 @overload
@@ -215,6 +238,9 @@ class RoutedAgent(BaseAgent):
     """
 
     _parlay_handlers: ClassVar[dict[type[Any], tuple[MessageHandler[Any, Any, Any], ...]]] = {}
+    # Per message type, the handlers a published (event) or direct (rpc) message may go to, in
+    # order, each with its router (None when it accepts everything: no call needed).
+    _parlay_dispatch: ClassVar[tuple[_Dispatch, _Dispatch]] = ({}, {})
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -226,18 +252,14 @@ class RoutedAgent(BaseAgent):
                 for target in handler.target_types:
                     table.setdefault(target, []).append(handler)
         cls._parlay_handlers = {t: tuple(hs) for t, hs in table.items()}
+        cls._parlay_dispatch = (_dispatch(table, rpc=False), _dispatch(table, rpc=True))
 
     async def on_message_impl(self, message: Any, ctx: MessageContext) -> Any:
         """Dispatch ``message`` to the first matching handler."""
-        handlers = self._parlay_handlers.get(cast(type[Any], type(message)))
-        if handlers is not None:
-            is_rpc = ctx.is_rpc
-            for handler in handlers:
-                kind = handler.handler_kind
-                if (kind == "event" and is_rpc) or (kind == "rpc" and not is_rpc):
-                    continue
-                if handler.router(message, ctx):
-                    return await handler(self, message, ctx)
+        message_type = cast(type[Any], type(message))
+        for handler, router in self._parlay_dispatch[ctx.is_rpc].get(message_type, ()):
+            if router is None or router(message, ctx):
+                return await handler(self, message, ctx)
         return await self.on_unhandled_message(message, ctx)
 
     async def on_unhandled_message(self, message: Any, ctx: MessageContext) -> Any:

@@ -236,7 +236,7 @@ class SingleThreadedAgentRuntime(DeliveryTracking, AgentRuntime):
             epoch = self._epoch
             batch: list[Coroutine[Any, Any, None]] = []
             for recipient in self._host.subscriptions.recipients(ctx.topic_id):
-                if recipient == sender:
+                if sender is not None and recipient == sender:
                     continue
                 self._outstanding += 1
                 batch.append(self._deliver_event(recipient, message, ctx, epoch))
