@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter as Tally
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
 import pytest
@@ -133,11 +133,18 @@ async def test_racing_workers_never_run_two_instances_of_one_agent(
             answers[key].append(count.value)
             served_by.add(count.worker)
 
+    async def until(condition: Callable[[], bool], limit: float) -> None:
+        # Rebalancing takes a few lease renewals; how many depends on the machine's load.
+        deadline = asyncio.get_running_loop().time() + limit
+        while not condition() and asyncio.get_running_loop().time() < deadline:
+            await asyncio.sleep(0.05)
+
     callers = [asyncio.create_task(increment(k)) for k in keys]
     await asyncio.sleep(1.0)
     third = await WorkerProcess(nats_server.url, namespace, *args).start()
     workers.append(third)
-    await asyncio.sleep(3.0)  # partitions move to the newcomer
+    await until(lambda: third.worker_id in served_by, 20.0)  # partitions move to the newcomer
+    await asyncio.sleep(1.0)
     await first.close()  # leaves cleanly: hands its partitions over
     await asyncio.sleep(2.0)
     stop.set()

@@ -74,6 +74,10 @@ class _Pending:
     handler: str | None = None
 
 
+class _Unreceived(Exception):
+    """A call certainly reached no handler: send it again."""
+
+
 class Caller:
     """Sends direct messages and published events to agents on other workers.
 
@@ -355,7 +359,7 @@ class Caller:
         token.add_callback(cancel)
         try:
             return await outcome
-        except nats_errors.NoRespondersError:
+        except (nats_errors.NoRespondersError, _Unreceived):
             return None
         except nats_errors.TimeoutError:
             raise RequestTimeoutError(
@@ -407,8 +411,20 @@ class Caller:
         for pending in list(self._pending.values()):
             if pending.outcome.done():
                 continue
+            late = now - pending.sent > grace
+            if (
+                pending.handler is None
+                and late
+                and self._cluster.released_since(pending.partition, pending.sent)
+            ):
+                # Nobody took the call, and its partition's holder has since handed it over.
+                # A holder acknowledges a call before handling it and releases a partition only
+                # after its handlers finish, so this call reached no handler (a message routed
+                # to a subscription that is going away can be lost): send it again.
+                pending.outcome.set_exception(_Unreceived())
+                continue
             owner = pending.handler
-            if owner is None and now - pending.sent > grace:
+            if owner is None and late:
                 owner = self._cluster.owner(pending.partition)
             if owner is not None and not self._cluster.is_alive(owner):
                 pending.outcome.set_exception(

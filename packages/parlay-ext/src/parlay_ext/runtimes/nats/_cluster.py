@@ -119,6 +119,8 @@ class Cluster:
         self._background: set[asyncio.Future[None]] = set()
         self._workers: dict[str, _Worker] = {}
         self._leases: dict[str, _Lease] = {}
+        # When each partition was last released by its holder (a deleted lease), monotonic time.
+        self._released: dict[Partition, float] = {}
         self._unowned_since: dict[Partition, float] = {}
         self._leases_kv: KeyValue | None = None
         self._workers_kv: KeyValue | None = None
@@ -161,6 +163,10 @@ class Cluster:
         """Whether this worker holds ``partition`` and may deliver to its agents now."""
         held = self.held.get(partition)
         return held is not None and time.monotonic() < held.valid_until
+
+    def released_since(self, partition: Partition, since: float) -> bool:
+        """Whether a holder released ``partition`` (handed it over) after ``since`` (monotonic)."""
+        return self._released.get(partition, -1.0) > since
 
     def owner(self, partition: Partition) -> str | None:
         """The worker believed to hold ``partition``, or None."""
@@ -423,7 +429,9 @@ class Cluster:
 
     def _on_lease_event(self, event: KVEvent) -> None:
         if event.value is None:
-            if self._leases.pop(event.key, None) is not None:
+            released = self._leases.pop(event.key, None)
+            if released is not None:
+                self._released[released.partition] = time.monotonic()
                 self.wake()  # a released partition: its target claims it now
             return
         try:

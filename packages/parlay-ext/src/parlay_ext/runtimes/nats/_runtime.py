@@ -356,6 +356,10 @@ class NatsWorkerAgentRuntime(Server, LocalAgents, AgentRuntime):
         await self._subscriptions.close()
         await self._host.close_agents()
         if self._nc is not None:
+            # A round trip first: the last replies ("moved", or a handler's answer) must reach
+            # the server before the socket closes, or a caller would wait for its deadline.
+            with contextlib.suppress(Exception):
+                await self._nc.flush(timeout=2)
             with contextlib.suppress(Exception):
                 await self._nc.close()
 
