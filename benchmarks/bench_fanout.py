@@ -15,8 +15,8 @@ queue holds several messages takes them without suspending, so this baseline pay
 switch per delivery.
 
 An extra, informational row shows the floor of a design that gives every delivery a task of its
-own (as both frameworks do): a publish calls ``loop.create_task(on_tick(message))`` for each of
-the ten handlers, keeping each task in a set until its done-callback removes it.
+own (as AutoGen does; Parlay avoids it): a publish calls ``loop.create_task(on_tick(message))``
+for each of the ten handlers, keeping each task in a set until its done-callback removes it.
 
 Run with ``--quick`` for a smoke run.
 """
