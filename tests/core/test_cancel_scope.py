@@ -99,3 +99,25 @@ async def test_a_request_swallowed_by_the_awaited_code_is_withdrawn_too() -> Non
         outcome = await stubborn()
     assert outcome == "ignored the cancellation"
     assert current.cancelling() == 0
+
+
+async def test_cancelling_from_inside_the_scope_cancels_where_it_waits() -> None:
+    token = CancellationToken()
+    current = asyncio.current_task()
+    assert current is not None
+
+    with CancelScope(token, "The call"):
+        token.cancel()  # the scope's own code cancels, then ends without waiting again
+    await asyncio.sleep(0)  # no cancellation is left pending on this task
+    assert current.cancelling() == 0
+
+    other = CancellationToken()
+
+    async def cancels_then_waits() -> None:
+        with CancelScope(other, "The call"):
+            other.cancel()
+            await asyncio.sleep(10)  # interrupted here
+
+    with pytest.raises(asyncio.CancelledError):
+        await cancels_then_waits()
+    assert current.cancelling() == 0

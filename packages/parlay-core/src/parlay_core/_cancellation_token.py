@@ -118,10 +118,15 @@ class CancelScope:
             self._task.uncancel()  # Python 3.10 keeps no count of cancel requests
 
     def _on_cancel(self) -> None:
-        if threading.get_ident() == self._thread:
-            self._fire()
-        else:
+        if threading.get_ident() != self._thread:
             self._loop.call_soon_threadsafe(self._fire)
+        elif asyncio.current_task() is self._task:
+            # Cancelled by the scope's own code: cancel where the task next waits. Cancelling a
+            # running task instead leaves a request pending that outlives the scope if the body
+            # ends without waiting again.
+            self._loop.call_soon(self._fire)
+        else:
+            self._fire()
 
     def _fire(self) -> None:
         if self._armed:

@@ -67,15 +67,14 @@ async def _run(deliveries: list[Delivery], context: Context, tasks: set[asyncio.
             own = context.copy()
             try:
                 signal = own.run(delivery.send, None)
-            except StopIteration:
-                # Finished without waiting. A handler that cancelled this task without then
-                # waiting leaves the request pending: the rest must not receive it.
+            except (StopIteration, asyncio.CancelledError):
+                # Finished without waiting (or was cancelled, which concerns it alone). A handler
+                # that cancelled this very task and returned leaves the request pending: the
+                # rest must not receive it.
                 if sys.version_info >= (3, 11) and this.cancelling():
                     _continue(deliveries[index + 1 :], context, tasks)
                     return
                 continue
-            except asyncio.CancelledError:
-                continue  # it was cancelled (by its own token); the others are not
             _continue(deliveries[index + 1 :], context, tasks)
             await _drive(delivery, signal, own)
             return
