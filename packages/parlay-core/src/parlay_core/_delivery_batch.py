@@ -17,12 +17,13 @@ from __future__ import annotations
 
 import asyncio
 import sys
-from collections.abc import Coroutine, Generator
+from collections.abc import Callable, Coroutine, Generator, Sequence
 from contextvars import Context
-from typing import Any
+from typing import Any, TypeVar
 
 __all__ = ["start_batch"]
 
+T = TypeVar("T")
 Delivery = Coroutine[Any, Any, None]
 
 
@@ -39,17 +40,26 @@ class _PassUp:
 
 
 def start_batch(
-    deliveries: list[Delivery], context: Context, tasks: set[asyncio.Task[Any]]
+    recipients: Sequence[T],
+    deliver: Callable[[T], Delivery],
+    context: Context,
+    tasks: set[asyncio.Task[Any]],
 ) -> None:
-    """Start a task that runs ``deliveries`` in order (each in a copy of ``context``).
+    """Start a task that runs ``deliver(r)`` for each recipient in order, each in a copy of
+    ``context``.
+
+    The coroutines are made only when their turn comes: a publish that waits to start holds a
+    list of recipients, not one coroutine each (fewer live objects for the garbage collector).
 
     Args:
-        deliveries: Coroutines that catch their own errors (a delivery reports them).
+        recipients: Who receives the message, in delivery order.
+        deliver: Makes the coroutine that delivers to one recipient; it catches and reports
+            its own errors.
         context: The publisher's context; each delivery runs in a copy of it.
         tasks: Holds the batch's task until it ends (the event loop keeps only weak references).
     """
     loop = asyncio.get_running_loop()
-    runner = _run(deliveries, context, tasks)
+    runner = _run(recipients, deliver, context, tasks)
     # Without a task factory, building the Task directly skips create_task's checks.
     task = (
         asyncio.Task(runner, loop=loop)
@@ -59,11 +69,17 @@ def start_batch(
     tasks.add(task)
 
 
-async def _run(deliveries: list[Delivery], context: Context, tasks: set[asyncio.Task[Any]]) -> None:
+async def _run(
+    recipients: Sequence[T],
+    deliver: Callable[[T], Delivery],
+    context: Context,
+    tasks: set[asyncio.Task[Any]],
+) -> None:
     this = asyncio.current_task()
     assert this is not None
     try:
-        for index, delivery in enumerate(deliveries):
+        for index, recipient in enumerate(recipients):
+            delivery = deliver(recipient)
             own = context.copy()
             try:
                 signal = own.run(delivery.send, None)
@@ -72,19 +88,24 @@ async def _run(deliveries: list[Delivery], context: Context, tasks: set[asyncio.
                 # that cancelled this very task and returned leaves the request pending: the
                 # rest must not receive it.
                 if sys.version_info >= (3, 11) and this.cancelling():
-                    _continue(deliveries[index + 1 :], context, tasks)
+                    _continue(recipients[index + 1 :], deliver, context, tasks)
                     return
                 continue
-            _continue(deliveries[index + 1 :], context, tasks)
+            _continue(recipients[index + 1 :], deliver, context, tasks)
             await _drive(delivery, signal, own)
             return
     finally:
         tasks.discard(this)
 
 
-def _continue(rest: list[Delivery], context: Context, tasks: set[asyncio.Task[Any]]) -> None:
+def _continue(
+    rest: Sequence[T],
+    deliver: Callable[[T], Delivery],
+    context: Context,
+    tasks: set[asyncio.Task[Any]],
+) -> None:
     if rest:
-        start_batch(rest, context, tasks)
+        start_batch(rest, deliver, context, tasks)
 
 
 async def _drive(delivery: Delivery, signal: Any, own: Context) -> None:

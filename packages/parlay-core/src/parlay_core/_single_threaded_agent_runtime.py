@@ -234,14 +234,19 @@ class SingleThreadedAgentRuntime(DeliveryTracking, AgentRuntime):
             # One task runs all recipients' handlers (see _delivery_batch); it starts on the
             # next loop iteration, after publish has returned.
             epoch = self._epoch
-            batch: list[Coroutine[Any, Any, None]] = []
-            for recipient in self._host.subscriptions.recipients(ctx.topic_id):
-                if sender is not None and recipient == sender:
-                    continue
-                self._outstanding += 1
-                batch.append(self._deliver_event(recipient, message, ctx, epoch))
-            if batch:
-                start_batch(batch, contextvars.copy_context(), self._tasks)
+            recipients = [
+                recipient
+                for recipient in self._host.subscriptions.recipients(ctx.topic_id)
+                if sender is None or recipient != sender
+            ]
+            if recipients:
+                self._outstanding += len(recipients)
+                start_batch(
+                    recipients,
+                    lambda recipient: self._deliver_event(recipient, message, ctx, epoch),
+                    contextvars.copy_context(),
+                    self._tasks,
+                )
             return
         for recipient in self._host.subscriptions.recipients(ctx.topic_id):
             if recipient == sender:
