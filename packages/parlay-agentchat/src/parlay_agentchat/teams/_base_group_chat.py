@@ -56,7 +56,7 @@ from parlay_core import (
 )
 from parlay_core.exceptions import StateError
 
-__all__ = ["BaseGroupChat", "load_participants"]
+__all__ = ["BaseGroupChat", "load_chat_agents", "load_condition", "load_participants"]
 
 _CANCELLED = object()
 
@@ -73,6 +73,21 @@ def load_participants(configs: Sequence[ComponentModel]) -> list[ChatAgent | Tea
             )
         loaded.append(participant)
     return loaded
+
+
+def load_chat_agents(configs: Sequence[ComponentModel], team: str) -> list[ChatAgent]:
+    """Load participant configs for a team whose participants must be chat agents."""
+    agents: list[ChatAgent] = []
+    for participant in load_participants(configs):
+        if not isinstance(participant, ChatAgent):
+            raise AgentConfigurationError(f"{team} participants must be chat agents.")
+        agents.append(participant)
+    return agents
+
+
+def load_condition(config: ComponentModel | None) -> TerminationCondition | None:
+    """Load a team's termination condition config, if it has one."""
+    return None if config is None else TerminationCondition.load_component(config)
 
 
 class BaseGroupChat(Team, ABC, ComponentBase[BaseModel]):
@@ -186,6 +201,17 @@ class BaseGroupChat(Team, ABC, ComponentBase[BaseModel]):
         self, output_channel: OutputChannel, message_factory: MessageFactory
     ) -> BaseGroupChatManager:
         """Build the manager agent (called by the runtime, inside its factory)."""
+
+    def _config_fields(self) -> dict[str, Any]:
+        """The config fields every group chat saves (its subclasses add their own)."""
+        condition = self._termination_condition
+        return {
+            "name": self._name,
+            "description": self._description,
+            "participants": [p.dump_component() for p in self._participants],
+            "termination_condition": condition.dump_component() if condition else None,
+            "max_turns": self._max_turns,
+        }
 
     def _manager_args(
         self, output_channel: OutputChannel, message_factory: MessageFactory

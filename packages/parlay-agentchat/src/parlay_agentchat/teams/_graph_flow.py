@@ -20,7 +20,11 @@ from parlay_agentchat.messages import (
     TextMessage,
 )
 from parlay_agentchat.state import GraphManagerState
-from parlay_agentchat.teams._base_group_chat import BaseGroupChat, load_participants
+from parlay_agentchat.teams._base_group_chat import (
+    BaseGroupChat,
+    load_chat_agents,
+    load_condition,
+)
 from parlay_agentchat.teams._digraph import Activation, DiGraph, DiGraphEdge
 from parlay_agentchat.teams._manager import BaseGroupChatManager, OutputChannel
 from parlay_core import AgentRuntime, CancellationToken, Component, ComponentModel
@@ -300,17 +304,10 @@ class GraphFlow(BaseGroupChat, Component[GraphFlowConfig]):
 
     @classmethod
     def _from_config(cls, config: GraphFlowConfig) -> Self:
-        participants: list[ChatAgent] = []
-        for participant in load_participants(config.participants):
-            if not isinstance(participant, ChatAgent):
-                raise AgentConfigurationError("GraphFlow participants must be chat agents.")
-            participants.append(participant)
         return cls(
-            participants,
+            load_chat_agents(config.participants, "GraphFlow"),
             graph=config.graph,
-            termination_condition=TerminationCondition.load_component(config.termination_condition)
-            if config.termination_condition is not None
-            else None,
+            termination_condition=load_condition(config.termination_condition),
             max_turns=config.max_turns,
             name=config.name,
             description=config.description,

@@ -10,7 +10,11 @@ from typing_extensions import Self
 from parlay_agentchat._exceptions import AgentConfigurationError
 from parlay_agentchat.base import ChatAgent, Team, TerminationCondition
 from parlay_agentchat.messages import BaseAgentEvent, BaseChatMessage, MessageFactory
-from parlay_agentchat.teams._base_group_chat import BaseGroupChat, load_participants
+from parlay_agentchat.teams._base_group_chat import (
+    BaseGroupChat,
+    load_condition,
+    load_participants,
+)
 from parlay_agentchat.teams._magentic_one_orchestrator import MagenticOneOrchestrator
 from parlay_agentchat.teams._magentic_one_prompts import FINAL_ANSWER_PROMPT
 from parlay_agentchat.teams._manager import OutputChannel
@@ -115,14 +119,9 @@ class MagenticOneGroupChat(BaseGroupChat, Component[MagenticOneGroupChatConfig])
         )
 
     def _to_config(self) -> MagenticOneGroupChatConfig:
-        condition = self._termination_condition
         return MagenticOneGroupChatConfig(
-            name=self._name,
-            description=self._description,
-            participants=[p.dump_component() for p in self._participants],
+            **self._config_fields(),
             model_client=self._model_client.dump_component(),
-            termination_condition=condition.dump_component() if condition else None,
-            max_turns=self._max_turns,
             max_stalls=self._max_stalls,
             final_answer_prompt=self._final_answer_prompt,
             emit_team_events=self._emit_team_events,
@@ -133,9 +132,7 @@ class MagenticOneGroupChat(BaseGroupChat, Component[MagenticOneGroupChatConfig])
         return cls(
             load_participants(config.participants),
             ChatCompletionClient.load_component(config.model_client),
-            termination_condition=TerminationCondition.load_component(config.termination_condition)
-            if config.termination_condition is not None
-            else None,
+            termination_condition=load_condition(config.termination_condition),
             max_turns=config.max_turns,
             max_stalls=config.max_stalls,
             final_answer_prompt=config.final_answer_prompt,

@@ -11,7 +11,11 @@ from typing_extensions import Self
 from parlay_agentchat.base import ChatAgent, Team, TerminationCondition
 from parlay_agentchat.messages import BaseAgentEvent, BaseChatMessage, MessageFactory
 from parlay_agentchat.state import RoundRobinManagerState
-from parlay_agentchat.teams._base_group_chat import BaseGroupChat, load_participants
+from parlay_agentchat.teams._base_group_chat import (
+    BaseGroupChat,
+    load_condition,
+    load_participants,
+)
 from parlay_agentchat.teams._manager import BaseGroupChatManager, OutputChannel
 from parlay_core import AgentRuntime, Component, ComponentModel
 
@@ -132,26 +136,15 @@ class RoundRobinGroupChat(BaseGroupChat, Component[RoundRobinGroupChatConfig]):
         return RoundRobinGroupChatManager(**self._manager_args(output_channel, message_factory))
 
     def _to_config(self) -> RoundRobinGroupChatConfig:
-        condition = self._termination_condition
         return RoundRobinGroupChatConfig(
-            name=self._name,
-            description=self._description,
-            participants=[p.dump_component() for p in self._participants],
-            termination_condition=condition.dump_component() if condition else None,
-            max_turns=self._max_turns,
-            emit_team_events=self._emit_team_events,
+            **self._config_fields(), emit_team_events=self._emit_team_events
         )
 
     @classmethod
     def _from_config(cls, config: RoundRobinGroupChatConfig) -> Self:
-        condition = (
-            TerminationCondition.load_component(config.termination_condition)
-            if config.termination_condition is not None
-            else None
-        )
         return cls(
             load_participants(config.participants),
-            termination_condition=condition,
+            termination_condition=load_condition(config.termination_condition),
             max_turns=config.max_turns,
             emit_team_events=config.emit_team_events,
             name=config.name,

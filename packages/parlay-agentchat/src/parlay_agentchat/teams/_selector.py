@@ -23,7 +23,11 @@ from parlay_agentchat.messages import (
     ModelClientStreamingChunkEvent,
 )
 from parlay_agentchat.state import SelectorManagerState
-from parlay_agentchat.teams._base_group_chat import BaseGroupChat, load_participants
+from parlay_agentchat.teams._base_group_chat import (
+    BaseGroupChat,
+    load_condition,
+    load_participants,
+)
 from parlay_agentchat.teams._manager import BaseGroupChatManager, OutputChannel
 from parlay_core import AgentRuntime, Component, ComponentModel
 from parlay_core.model_context import ChatCompletionContext
@@ -391,14 +395,9 @@ class SelectorGroupChat(BaseGroupChat, Component[SelectorGroupChatConfig]):
                 UserWarning,
                 stacklevel=3,
             )
-        condition = self._termination_condition
         return SelectorGroupChatConfig(
-            name=self._name,
-            description=self._description,
-            participants=[p.dump_component() for p in self._participants],
+            **self._config_fields(),
             model_client=self._model_client.dump_component(),
-            termination_condition=condition.dump_component() if condition else None,
-            max_turns=self._max_turns,
             selector_prompt=self._selector_prompt,
             allow_repeated_speaker=self._allow_repeated_speaker,
             max_selector_attempts=self._max_selector_attempts,
@@ -412,9 +411,7 @@ class SelectorGroupChat(BaseGroupChat, Component[SelectorGroupChatConfig]):
         return cls(
             load_participants(config.participants),
             ChatCompletionClient.load_component(config.model_client),
-            termination_condition=TerminationCondition.load_component(config.termination_condition)
-            if config.termination_condition is not None
-            else None,
+            termination_condition=load_condition(config.termination_condition),
             max_turns=config.max_turns,
             selector_prompt=config.selector_prompt,
             allow_repeated_speaker=config.allow_repeated_speaker,

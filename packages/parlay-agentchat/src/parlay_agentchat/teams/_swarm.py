@@ -17,7 +17,11 @@ from parlay_agentchat.messages import (
     MessageFactory,
 )
 from parlay_agentchat.state import SwarmManagerState
-from parlay_agentchat.teams._base_group_chat import BaseGroupChat, load_participants
+from parlay_agentchat.teams._base_group_chat import (
+    BaseGroupChat,
+    load_chat_agents,
+    load_condition,
+)
 from parlay_agentchat.teams._manager import BaseGroupChatManager, OutputChannel
 from parlay_core import AgentRuntime, Component, ComponentModel
 
@@ -186,28 +190,13 @@ class Swarm(BaseGroupChat, Component[SwarmConfig]):
         return SwarmGroupChatManager(**self._manager_args(output_channel, message_factory))
 
     def _to_config(self) -> SwarmConfig:
-        condition = self._termination_condition
-        return SwarmConfig(
-            name=self._name,
-            description=self._description,
-            participants=[p.dump_component() for p in self._participants],
-            termination_condition=condition.dump_component() if condition else None,
-            max_turns=self._max_turns,
-            emit_team_events=self._emit_team_events,
-        )
+        return SwarmConfig(**self._config_fields(), emit_team_events=self._emit_team_events)
 
     @classmethod
     def _from_config(cls, config: SwarmConfig) -> Self:
-        participants: list[ChatAgent] = []
-        for participant in load_participants(config.participants):
-            if not isinstance(participant, ChatAgent):
-                raise AgentConfigurationError("Swarm participants must be chat agents.")
-            participants.append(participant)
         return cls(
-            participants,
-            termination_condition=TerminationCondition.load_component(config.termination_condition)
-            if config.termination_condition is not None
-            else None,
+            load_chat_agents(config.participants, "Swarm"),
+            termination_condition=load_condition(config.termination_condition),
             max_turns=config.max_turns,
             emit_team_events=config.emit_team_events,
             name=config.name,
