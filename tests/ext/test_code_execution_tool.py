@@ -99,7 +99,7 @@ class RecordingExecutor(CodeExecutor):
         pass
 
     def _to_config(self) -> BaseModel:
-        raise NotImplementedError
+        return BaseModel()  # it has no settings
 
 
 async def test_any_code_executor_receives_one_python_block() -> None:
