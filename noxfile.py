@@ -51,7 +51,7 @@ def _local_model_wheels(session: nox.Session) -> list[str]:
     if not any(WHEELS.glob("llama_cpp_python-*.whl")):
         session.log("Building llama-cpp-python once (it compiles from source; several minutes)")
         session.install("pip")
-        session.run(
+        session.run_install(
             "python", "-m", "pip", "wheel", "--no-deps", "--wheel-dir", str(WHEELS), requirement
         )
     return ["--find-links", str(WHEELS)]
@@ -155,6 +155,21 @@ def plugins(session: nox.Session) -> None:
         groups=["test"],
         editable=False,
         command=["pytest", "-p", "no:cacheprovider", "tests/plugins"],
+    )
+
+
+@nox.session(name="autogen_compat")
+def autogen_compat(session: nox.Session) -> None:
+    """Run AutoGen 0.7.5's own core and agentchat test suites on Parlay, imports renamed.
+
+    The suites come from AutoGen's source distributions, downloaded at run time; nothing of
+    AutoGen is kept here. Fails when a test outside ``compat/autogen/divergences.toml`` fails.
+    """
+    _run(
+        session,
+        extras={"ext": "openai,anthropic,mcp,http"},
+        groups=["autogen_compat"],
+        command=["python", "compat/autogen/run.py"],
     )
 
 
