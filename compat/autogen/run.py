@@ -18,7 +18,8 @@ The run prints how many tests ran, passed, failed and were skipped, the public-A
 every failure grouped by cause. It exits non-zero when a test fails that is not listed in
 ``divergences.toml`` (the deliberate, documented differences), so it guards compatibility.
 
-Usage: ``python compat/autogen/run.py [--keep] [-k EXPR] [pytest args...]`` (``nox -s autogen_compat``).
+Usage: ``nox -s autogen_compat``, or in its environment
+``python compat/autogen/run.py [--suite autogen-agentchat] [--work DIR] [tests/test_x.py] [pytest args]``.
 """
 
 from __future__ import annotations
@@ -212,8 +213,9 @@ def run_suite(dist: str, folder: Path, extra: list[str]) -> list[Outcome]:
     print(f"\nRunning {dist}'s tests ...", flush=True)
     subprocess.run(
         [
-            sys.executable, "-m", "pytest", "tests", "--continue-on-collection-errors",
-            f"--junitxml={report}", "-o", "junit_family=xunit1", *extra,
+            sys.executable, "-m", "pytest", "--continue-on-collection-errors",
+            f"--junitxml={report}", "-o", "junit_family=xunit1",
+            *(extra if any(arg.startswith("tests") for arg in extra) else ["tests", *extra]),
         ],  # fmt: skip
         cwd=folder,
         env=env,
@@ -294,12 +296,13 @@ def summarize(report: Report, divergences: dict[str, dict[str, str]]) -> int:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cache", type=Path, default=ROOT / ".nox" / "autogen-compat")
-    parser.add_argument("--suite", choices=SUITES, action="append")
+    parser.add_argument("--suite", choices=SUITES, action="append", help="run only this suite")
+    parser.add_argument("--work", type=Path, help="the folder for the rewritten tests")
     args, extra = parser.parse_known_args()
     folders = fetch(args.cache)
     if args.suite:
         folders = {dist: folders[dist] for dist in args.suite}
-    work = args.cache / "work"
+    work = args.work or args.cache / "work"
     print("Renaming imports ...")
     prepare(folders, work)
     report = Report()
