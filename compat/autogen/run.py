@@ -12,7 +12,8 @@ imported instead from the nearest public Parlay package at or above that module 
 (here ``parlay_core``), and the test counts as a public-API test. A name that Parlay does not
 export publicly becomes a placeholder: the file still imports, and a test that uses the name fails
 with ``PrivateAutoGenName`` and is counted as a private-API test, reported but left out of the
-public-API pass rate.
+public-API pass rate. So is a test that fails reaching for a private attribute of an object
+(``runtime._process_next()``): the names behind an underscore are not part of the promise.
 
 The run prints how many tests ran, passed, failed and were skipped, the public-API pass rate, and
 every failure grouped by cause. It exits non-zero when a test fails that is not listed in
@@ -48,6 +49,7 @@ RENAMES = {
     "autogen_agentchat": "parlay_agentchat",
     "autogen_ext": "parlay_ext",
 }
+_PRIVATE_ATTRIBUTE = re.compile(r"^AttributeError: .* has no attribute '_[^_']")
 _RENAME = re.compile(r"\b(" + "|".join(RENAMES) + r")\b")
 # AutoGen's tests do not declare a default asyncio mode; they mark each test.
 PYTEST_INI = """\
@@ -68,8 +70,12 @@ class Outcome:
 
     @property
     def private(self) -> bool:
-        """Whether the test failed only because it used a name private to AutoGen."""
-        return "PrivateAutoGenName" in self.cause
+        """Whether the test failed because it reached for something private to AutoGen.
+
+        That is a name from a private module with no public home in Parlay, or a private
+        attribute (``runtime._process_next``) of an object.
+        """
+        return "PrivateAutoGenName" in self.cause or bool(_PRIVATE_ATTRIBUTE.search(self.cause))
 
 
 @dataclass
