@@ -204,6 +204,44 @@ async def test_virtual_environment(tmp_path: Path) -> None:
     assert same_path(result.output.strip(), env_dir)
 
 
+@needs_posix
+@pytest.mark.parametrize("given", ["context", "path"])
+async def test_relative_virtual_environment_is_used_for_python_and_shell(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, given: str
+) -> None:
+    # AutoGen's documented pattern: a venv named by a path relative to the current directory,
+    # while code runs in another directory (the working directory).
+    monkeypatch.chdir(tmp_path)
+    builder = venv.EnvBuilder(with_pip=False)
+    builder.create(".venv")
+    context = builder.ensure_directories(Path(".venv"))
+    executor = LocalCommandLineCodeExecutor(
+        work_dir=tmp_path / "work",
+        virtual_env_context=context if given == "context" else ".venv",
+    )
+    result = await run(
+        executor,
+        CodeBlock(code="import sys\nprint(sys.prefix)\n", language="python"),
+        CodeBlock(code='echo "$VIRTUAL_ENV"\ncommand -v python\n', language="sh"),
+    )
+    assert result.exit_code == 0, result.output
+    prefix, virtual_env, shell_python = result.output.split()
+    assert same_path(prefix, tmp_path / ".venv")
+    assert same_path(virtual_env, tmp_path / ".venv")
+    assert same_path(str(Path(shell_python).parent.parent), tmp_path / ".venv")
+    # The saved config names the environment absolutely, so it loads from any directory.
+    assert Path(executor.dump_component().config["virtual_env_dir"]).is_absolute()
+
+
+@needs_posix
+async def test_missing_virtual_environment_fails_shell_blocks_too(tmp_path: Path) -> None:
+    executor = LocalCommandLineCodeExecutor(
+        work_dir=tmp_path / "w", virtual_env_context=tmp_path / "no-venv"
+    )
+    with pytest.raises(CodeExecutionError, match="no-venv"):
+        await run(executor, CodeBlock(code="echo hi\n", language="sh"))
+
+
 async def test_missing_interpreter_is_a_typed_error(tmp_path: Path) -> None:
     executor = LocalCommandLineCodeExecutor(
         work_dir=tmp_path / "w", virtual_env_context=tmp_path / "no-venv"

@@ -83,6 +83,7 @@ class LocalCommandLineCodeExecutor(FileCodeExecutor, Component[LocalCommandLineC
             removed by :meth:`stop`.
         virtual_env_context: A virtual environment to run in: the object returned by
             ``venv.EnvBuilder().ensure_directories(path)`` (AutoGen's convention), or its path.
+            A relative path is resolved against the current directory at construction.
         max_output_bytes: Output kept per block; past it the block is stopped.
         cleanup_temp_files: Delete each code file after it runs.
         env: The environment for the code; default: this process's environment.
@@ -159,6 +160,16 @@ class LocalCommandLineCodeExecutor(FileCodeExecutor, Component[LocalCommandLineC
             )
         return sys.executable
 
+    def _check_venv(self) -> None:
+        # Checked before any block runs: shell blocks would otherwise quietly run with the
+        # system's python and pip instead of the environment's.
+        if self._venv is not None and not Path(self._python()).exists():
+            raise CodeExecutionError(
+                f"Could not start code in the virtual environment {str(self._venv)!r}: there is "
+                f"no Python interpreter at {self._python()!r}. Create the environment first, "
+                "for example with venv.EnvBuilder(with_pip=True).create(path)."
+            )
+
     def _command(self, language: str, file: Path) -> list[str] | None:
         if language in PYTHON:
             return [self._python(), str(file)]
@@ -191,12 +202,13 @@ class LocalCommandLineCodeExecutor(FileCodeExecutor, Component[LocalCommandLineC
             or 0. Unsupported languages and output floods are failed results, not exceptions.
 
         Raises:
-            CodeExecutionError: The interpreter could not be started at all, or the functions
-                module could not be prepared (a package failed to install, or it does not
-                import).
+            CodeExecutionError: The interpreter could not be started at all (or the virtual
+                environment has none), or the functions module could not be prepared (a
+                package failed to install, or it does not import).
             asyncio.CancelledError: ``cancellation_token`` fired; the running code was killed.
         """
         await self.start()
+        self._check_venv()
         if not self._functions_ready:
             await prepare_functions(
                 python=self._python(),
@@ -294,15 +306,17 @@ def _unsupported(language: str) -> str:
 def _venv_dir(context: Any) -> Path | None:
     if context is None:
         return None
-    if isinstance(context, (str, Path)):
-        return Path(context)
-    env_dir = getattr(context, "env_dir", None)
+    env_dir = context if isinstance(context, (str, Path)) else getattr(context, "env_dir", None)
     if env_dir is None:
         raise ValueError(
             "virtual_env_context must be a path or the object venv.EnvBuilder()."
             "ensure_directories(path) returns (it has an env_dir attribute)."
         )
-    return Path(env_dir)
+    # Code runs with the working directory as its current directory, so a relative path (as in
+    # ensure_directories(".venv")) would name a directory that does not exist there: Python
+    # blocks would fail to start and shell blocks would quietly use the system's tools. Resolve
+    # it now, against the directory the caller meant.
+    return Path(os.path.abspath(env_dir))
 
 
 def _bin_dir(venv: Path) -> Path:
