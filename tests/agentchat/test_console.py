@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import io
 from collections.abc import AsyncGenerator
 
 import pytest
 from rich.console import Console as RichConsole
 
-from parlay_agentchat.agents import AssistantAgent
+from parlay_agentchat.agents import AssistantAgent, UserProxyAgent
 from parlay_agentchat.base import Response, TaskResult
 from parlay_agentchat.conditions import MaxMessageTermination
 from parlay_agentchat.messages import (
@@ -16,9 +17,10 @@ from parlay_agentchat.messages import (
     BaseChatMessage,
     ModelClientStreamingChunkEvent,
     TextMessage,
+    UserInputRequestedEvent,
 )
 from parlay_agentchat.teams import RoundRobinGroupChat
-from parlay_agentchat.ui import Console, ConsoleStreamError
+from parlay_agentchat.ui import Console, ConsoleStreamError, UserInputManager
 from parlay_core import CancellationToken
 
 from ._support import call, replay, tool_calls
@@ -128,3 +130,48 @@ async def test_defaults_to_standard_output(capsys: pytest.CaptureFixture[str]) -
     agent = AssistantAgent("a", replay("Printed."))
     await Console(agent.run_stream(task="Hi"))
     assert "Printed." in capsys.readouterr().out
+
+
+async def test_user_input_manager_holds_the_prompt_until_the_console_showed_the_request() -> None:
+    order: list[str] = []
+
+    def answer(prompt: str) -> str:
+        order.append("prompted")
+        return "go on"
+
+    manager = UserInputManager(callback=answer)
+    user = UserProxyAgent("user", input_func=manager.get_wrapped_callback())
+
+    async def watched() -> AsyncGenerator[BaseAgentEvent | BaseChatMessage | Response, None]:
+        async for item in user.on_messages_stream(
+            [TextMessage(content="Proceed?", source="boss")], CancellationToken()
+        ):
+            if isinstance(item, UserInputRequestedEvent):
+                order.append("shown")
+            yield item
+
+    console, _ = _capture()
+    result = await Console(watched(), console=console, user_input_manager=manager)
+    assert isinstance(result, Response)
+    assert isinstance(result.chat_message, TextMessage)
+    assert result.chat_message.content == "go on"
+    assert order == ["shown", "prompted"]
+    assert manager.input_events == {}
+
+
+async def test_user_input_manager_wrapped_callback_waits_for_the_notice() -> None:
+    async def answer(prompt: str, token: CancellationToken | None) -> str:
+        return "later"
+
+    manager = UserInputManager(callback=answer)
+    user = UserProxyAgent("user", input_func=manager.get_wrapped_callback())
+    task = asyncio.create_task(
+        user.on_messages([TextMessage(content="?", source="boss")], CancellationToken())
+    )
+    await asyncio.sleep(0.05)
+    assert not task.done()  # nobody has shown the request yet
+    (request_id,) = manager.input_events
+    manager.notify_event_received(request_id)
+    response = await asyncio.wait_for(task, 5)
+    assert isinstance(response.chat_message, TextMessage)
+    assert response.chat_message.content == "later"

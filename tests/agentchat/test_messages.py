@@ -20,6 +20,7 @@ from parlay_agentchat.messages import (
     MessageFactory,
     ModelClientStreamingChunkEvent,
     MultiModalMessage,
+    SelectorEvent,
     SelectSpeakerEvent,
     StopMessage,
     StructuredMessage,
@@ -74,6 +75,7 @@ def _all_builtin_messages() -> list[BaseChatMessage | BaseAgentEvent]:
         ModelClientStreamingChunkEvent(content="he", source="a", full_message_id="m1"),
         ThoughtEvent(content="hmm", source="a"),
         SelectSpeakerEvent(content=["a", "b"], source="manager"),
+        SelectorEvent(content="I pick a", source="manager"),
         CodeGenerationEvent(
             content="```python\nprint(1)\n```",
             code_blocks=[CodeBlock(code="print(1)", language="python")],

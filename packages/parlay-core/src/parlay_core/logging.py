@@ -17,6 +17,7 @@ __all__ = [
     "DeliveryStage",
     "LLMCallEvent",
     "LLMStreamEndEvent",
+    "LLMStreamStartEvent",
     "MessageDroppedEvent",
     "MessageEvent",
     "MessageHandlerExceptionEvent",
@@ -142,6 +143,17 @@ class LLMCallEvent(_Event):
     def completion_tokens(self) -> int:
         """Tokens in the completion."""
         return int(self.kwargs["completion_tokens"])
+
+
+class LLMStreamStartEvent(_Event):
+    """A streaming model call started (the messages sent).
+
+    Model clients log it before the first chunk; :class:`LLMStreamEndEvent` follows when the
+    stream ends.
+    """
+
+    def __init__(self, *, messages: list[dict[str, Any]], **kwargs: Any) -> None:
+        super().__init__(messages=messages, **kwargs)
 
 
 class LLMStreamEndEvent(LLMCallEvent):

@@ -18,6 +18,7 @@ __all__ = [
     "MemoryQueryEvent",
     "ModelClientStreamingChunkEvent",
     "SelectSpeakerEvent",
+    "SelectorEvent",
     "ThoughtEvent",
     "ToolCallExecutionEvent",
     "ToolCallRequestEvent",
@@ -135,6 +136,24 @@ class SelectSpeakerEvent(BaseAgentEvent):
     def to_text(self) -> str:
         """Render the names."""
         return str(self.content)
+
+
+class SelectorEvent(BaseAgentEvent):
+    """Text from the model that a ``SelectorGroupChat`` asks to choose the next speaker.
+
+    With ``model_client_streaming=True`` the selector's reply is streamed as these events, one
+    per chunk, before the speaker is chosen.
+
+    Attributes:
+        content: A piece of the selector model's reply.
+    """
+
+    content: str
+    type: Literal["SelectorEvent"] = "SelectorEvent"
+
+    def to_text(self) -> str:
+        """Return the text."""
+        return self.content
 
 
 class CodeGenerationEvent(BaseAgentEvent):

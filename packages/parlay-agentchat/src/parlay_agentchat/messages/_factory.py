@@ -21,6 +21,7 @@ from parlay_agentchat.messages._events import (
     CodeGenerationEvent,
     MemoryQueryEvent,
     ModelClientStreamingChunkEvent,
+    SelectorEvent,
     SelectSpeakerEvent,
     ThoughtEvent,
     ToolCallExecutionEvent,
@@ -45,6 +46,7 @@ _BUILT_IN: tuple[type[BaseChatMessage | BaseAgentEvent], ...] = (
     SelectSpeakerEvent,
     CodeGenerationEvent,
     CodeExecutionEvent,
+    SelectorEvent,
 )
 
 ChatMessage = Annotated[

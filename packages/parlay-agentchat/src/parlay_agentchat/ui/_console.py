@@ -18,7 +18,9 @@ from parlay_agentchat.messages import (
     ModelClientStreamingChunkEvent,
     ToolCallExecutionEvent,
     ToolCallRequestEvent,
+    UserInputRequestedEvent,
 )
+from parlay_agentchat.ui._input_manager import UserInputManager
 from parlay_core.models import RequestUsage
 
 __all__ = ["Console", "ConsoleStreamError"]
@@ -122,6 +124,7 @@ async def Console(  # AutoGen's name: a function that reads like a class
     no_inline_images: bool = False,
     output_stats: bool = True,
     console: RichConsole | None = None,
+    user_input_manager: UserInputManager | None = None,
 ) -> T:
     """Print a stream of messages as it arrives and return its final ``TaskResult``/``Response``.
 
@@ -141,6 +144,9 @@ async def Console(  # AutoGen's name: a function that reads like a class
             ``<image>`` placeholders, never drawn in the terminal.
         output_stats: Print the summary at the end (AutoGen's default is ``False``).
         console: The ``rich`` console to write to (default: a new one on standard output).
+        user_input_manager: Told about each ``UserInputRequestedEvent`` once it is shown, so
+            a user proxy's input prompt (wrapped by the manager) comes after the messages
+            that led to it.
 
     Returns:
         The stream's last item: the ``TaskResult`` of a run, or the ``Response`` of
@@ -167,6 +173,8 @@ async def Console(  # AutoGen's name: a function that reads like a class
                 renderer.footer(None, time.perf_counter() - started)
         else:
             renderer.item(item)
+            if user_input_manager is not None and isinstance(item, UserInputRequestedEvent):
+                user_input_manager.notify_event_received(item.request_id)
     if last is None:
         raise ConsoleStreamError(
             "The stream ended without a TaskResult or Response; pass what run_stream() or "
