@@ -35,7 +35,7 @@ from parlay_core.testing import ReplayChatCompletionClient
 from tests.agentchat._support import Scripted
 
 Thread = Sequence[BaseAgentEvent | BaseChatMessage]
-DONE = ("DiGraphStopAgent", "Digraph execution is complete")
+DONE = "Digraph execution is complete"
 
 
 def texts(messages: Thread) -> list[tuple[str, str]]:
@@ -80,9 +80,10 @@ async def test_a_sequence_runs_in_order_and_ends_when_the_graph_is_complete() ->
     builder = chain(a, b, c)
     team = GraphFlow(builder.get_participants(), graph=builder.build())
     result = await team.run(task="go")
-    assert texts(result.messages) == [("user", "go"), ("a", "A"), ("b", "B"), ("c", "C"), DONE]
-    assert isinstance(result.messages[-1], StopMessage)
-    assert result.stop_reason == "Stop message received"
+    assert texts(result.messages) == [("user", "go"), ("a", "A"), ("b", "B"), ("c", "C")]
+    # The end of the flow is the stop reason, not a message of the conversation.
+    assert not any(isinstance(m, StopMessage) for m in result.messages)
+    assert result.stop_reason == DONE
     # Every participant receives what was broadcast since it last ran.
     assert c.seen == [["go", "A", "B"]]
 
@@ -93,7 +94,7 @@ async def test_the_flow_starts_over_on_the_next_run() -> None:
     team = GraphFlow(builder.get_participants(), graph=builder.build())
     await team.run(task="one")
     result = await team.run(task="two")
-    assert texts(result.messages) == [("user", "two"), ("a", "A2"), ("b", "B2"), DONE]
+    assert texts(result.messages) == [("user", "two"), ("a", "A2"), ("b", "B2")]
 
 
 async def test_string_conditions_pick_the_branch_whose_text_appears() -> None:
@@ -107,7 +108,6 @@ async def test_string_conditions_pick_the_branch_whose_text_appears() -> None:
         ("user", "route"),
         ("router", "this is big"),
         ("big", "B"),
-        DONE,
     ]
     assert small.seen == []
 
@@ -126,7 +126,7 @@ async def test_callable_conditions_receive_the_source_message() -> None:
     builder.add_edge(router, odd, condition=lambda m: int(m.to_text()) % 2 == 1)
     team = GraphFlow(builder.get_participants(), graph=builder.build())
     result = await team.run(task="n")
-    assert texts(result.messages)[2:] == [("even", "E"), DONE]
+    assert texts(result.messages)[2:] == [("even", "E")]
     assert [m.source for m in checked] == ["router"]
 
 
@@ -139,7 +139,7 @@ async def test_a_loop_repeats_until_its_exit_condition_holds() -> None:
     builder.add_edge(reviewer, publisher, condition="APPROVE")
     builder.add_edge(reviewer, writer, condition=lambda m: "APPROVE" not in m.to_text())
     builder.set_entry_point(writer)
-    team = GraphFlow(builder.get_participants(), graph=builder.build())
+    team = GraphFlow(builder.get_participants(), graph=builder.build(), max_turns=20)
     result = await team.run(task="write")
     assert [m.source for m in result.messages] == [
         "user",
@@ -150,9 +150,9 @@ async def test_a_loop_repeats_until_its_exit_condition_holds() -> None:
         "writer",
         "reviewer",
         "publisher",
-        "DiGraphStopAgent",
     ]
-    assert result.messages[-2].to_text() == "published"
+    assert result.messages[-1].to_text() == "published"
+    assert result.stop_reason == DONE
 
 
 async def test_activation_groups_let_a_loop_reenter_a_node_with_another_parent() -> None:
@@ -166,7 +166,7 @@ async def test_activation_groups_let_a_loop_reenter_a_node_with_another_parent()
     builder.add_edge(a, b, activation_group="enter").add_edge(b, c)
     builder.add_edge(c, b, condition="loop", activation_group="again")
     builder.add_edge(c, d, condition="done")
-    team = GraphFlow(builder.get_participants(), graph=builder.build())
+    team = GraphFlow(builder.get_participants(), graph=builder.build(), max_turns=20)
     result = await team.run(task="go")
     assert [m.source for m in result.messages] == [
         "user",
@@ -176,7 +176,6 @@ async def test_activation_groups_let_a_loop_reenter_a_node_with_another_parent()
         "b",
         "c",
         "d",
-        "DiGraphStopAgent",
     ]
 
     # Without the groups, b waits for both a and c, so the flow ends after a.
@@ -184,8 +183,9 @@ async def test_activation_groups_let_a_loop_reenter_a_node_with_another_parent()
     plain = DiGraphBuilder().add_node(a2).add_node(b2).add_node(c2).add_node(d2)
     plain.add_edge(a2, b2).add_edge(b2, c2)
     plain.add_edge(c2, b2, condition="loop").add_edge(c2, d2, condition="done")
-    result = await GraphFlow(plain.get_participants(), graph=plain.build()).run(task="go")
-    assert [m.source for m in result.messages] == ["user", "a", "DiGraphStopAgent"]
+    plain_team = GraphFlow(plain.get_participants(), graph=plain.build(), max_turns=20)
+    result = await plain_team.run(task="go")
+    assert [m.source for m in result.messages] == ["user", "a"]
 
 
 async def test_a_termination_condition_stops_a_loop_early() -> None:
@@ -207,6 +207,26 @@ async def test_a_termination_condition_stops_a_loop_early() -> None:
     assert result.stop_reason == "Maximum number of messages 4 reached, current message count: 4"
 
 
+async def test_a_run_stopped_by_the_condition_keeps_its_place_in_the_graph() -> None:
+    a, b, c = Scripted("a", ["A", "A2"]), Scripted("b", ["B", "B2"]), Scripted("c", ["C", "C2"])
+    builder = chain(a, b, c)
+    team = GraphFlow(
+        builder.get_participants(),
+        graph=builder.build(),
+        termination_condition=MaxMessageTermination(2),
+    )
+    result = await team.run(task="go")
+    assert texts(result.messages) == [("user", "go"), ("a", "A")]
+    assert result.stop_reason is not None and result.stop_reason != DONE
+    # Going on without a task continues with the node that was queued, to the end.
+    result = await team.run()
+    assert texts(result.messages) == [("b", "B"), ("c", "C")]
+    assert result.stop_reason == DONE
+    # A completed flow starts over.
+    result = await team.run(task="again")
+    assert [m.source for m in result.messages] == ["user", "a"]
+
+
 async def test_fan_out_branches_really_run_concurrently_and_join_waits_for_all() -> None:
     met_b, met_c = asyncio.Event(), asyncio.Event()
     start = Scripted("start", ["split"])
@@ -220,7 +240,7 @@ async def test_fan_out_branches_really_run_concurrently_and_join_waits_for_all()
     pairs = texts(result.messages)
     assert pairs[:2] == [("user", "go"), ("start", "split")]
     assert sorted(pairs[2:4]) == [("b", "b met"), ("c", "c met")]
-    assert pairs[4:] == [("join", "joined"), DONE]
+    assert pairs[4:] == [("join", "joined")]
     # The join ran once, after both branches, and saw both.
     assert len(join.seen) == 1
     assert {"b met", "c met"} <= set(join.seen[0])
@@ -235,7 +255,7 @@ async def test_an_all_join_does_not_run_when_a_branch_was_not_taken() -> None:
     builder.add_edge(left, join).add_edge(right, join)
     team = GraphFlow(builder.get_participants(), graph=builder.build())
     result = await team.run(task="go")
-    assert [m.source for m in result.messages] == ["user", "start", "left", "DiGraphStopAgent"]
+    assert [m.source for m in result.messages] == ["user", "start", "left"]
 
 
 async def test_an_any_join_runs_once_after_the_first_branch() -> None:
@@ -251,7 +271,7 @@ async def test_an_any_join_runs_once_after_the_first_branch() -> None:
     sources = [m.source for m in result.messages]
     assert sources[:2] == ["user", "start"]
     assert sorted(sources[2:4]) == ["left", "right"]
-    assert sources[4:] == ["join", "DiGraphStopAgent"]
+    assert sources[4:] == ["join"]
 
     # With only one branch taken, "any" still runs the join.
     start.replies = ["left"]
@@ -263,7 +283,6 @@ async def test_an_any_join_runs_once_after_the_first_branch() -> None:
         "start",
         "left",
         "join",
-        "DiGraphStopAgent",
     ]
 
 
@@ -284,7 +303,7 @@ async def test_a_node_queued_by_two_groups_in_one_round_runs_once() -> None:
     result = await team.run(task="go")
     sources = [m.source for m in result.messages]
     assert sorted(sources[1:3]) == ["a", "b"]
-    assert sources[3:] == ["c", "DiGraphStopAgent"]
+    assert sources[3:] == ["c"]
 
 
 # --- validation --------------------------------------------------------------------------------
@@ -345,9 +364,13 @@ def test_participants_and_nodes_must_match() -> None:
         GraphFlow([a], graph=graph)
     with pytest.raises(UnknownGraphNodeError, match=r"Participants \['c'\] are not nodes"):
         GraphFlow([a, b, Scripted("c")], graph=graph)
-    stop = Scripted("DiGraphStopAgent")
-    with pytest.raises(AgentConfigurationError, match="reserved"):
-        GraphFlow([stop], graph=chain(stop).build())
+    # A loop needs a backstop, in case its exit condition never holds.
+    w, r, p = Scripted("w"), Scripted("r"), Scripted("p")
+    loop = DiGraphBuilder().add_node(w).add_node(r).add_node(p).set_entry_point(w)
+    loop.add_edge(w, r).add_edge(r, w, condition="again").add_edge(r, p, condition="done")
+    with pytest.raises(AgentConfigurationError, match="required for cyclic graphs"):
+        GraphFlow(loop.get_participants(), graph=loop.build())
+    GraphFlow(loop.get_participants(), graph=loop.build(), max_turns=10)
 
 
 async def test_a_failing_condition_fails_the_run() -> None:
@@ -385,7 +408,7 @@ async def test_a_cancelled_flow_is_saved_and_continues_with_the_cut_off_node() -
     assert manager["ready"] == []
     assert manager["remaining"] == {"b": {"b": 1}, "c": {"c": 1}}  # b counts afresh
     assert [m["source"] for m in manager["message_thread"]] == ["user", "a"]
-    assert set(state["agent_states"]) == {"DiGraphStopAgent", "a", "b", "c", "GraphManager"}
+    assert set(state["agent_states"]) == {"a", "b", "c", "GraphManager"}
     json.dumps(state)
 
     # Scripted agents keep their unused replies in their state.
@@ -394,7 +417,7 @@ async def test_a_cancelled_flow_is_saved_and_continues_with_the_cut_off_node() -
     other = GraphFlow(fresh.get_participants(), graph=fresh.build())
     await other.load_state(state)
     result = await other.run()
-    assert texts(result.messages) == [("b", "B"), ("c", "C"), DONE]
+    assert texts(result.messages) == [("b", "B"), ("c", "C")]
     assert a2.seen == []
 
 
@@ -414,7 +437,7 @@ async def test_an_autogen_shaped_manager_state_loads() -> None:
     state["agent_states"] = agent_states
     await team.load_state(state)
     result = await team.run()
-    assert texts(result.messages) == [("b", "B"), DONE]
+    assert texts(result.messages) == [("b", "B")]
     assert a.seen == []
 
 
@@ -453,7 +476,7 @@ async def test_the_component_config_round_trips() -> None:
     loaded = load_component(json.loads(model.model_dump_json()), expected=GraphFlow)
     assert loaded.dump_component() == model
     result = await loaded.run(task="start")
-    assert [m.source for m in result.messages] == ["user", "a", "b", "DiGraphStopAgent"]
+    assert [m.source for m in result.messages] == ["user", "a", "b"]
 
 
 def test_a_graph_with_function_conditions_cannot_be_dumped() -> None:

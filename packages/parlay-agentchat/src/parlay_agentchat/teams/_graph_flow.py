@@ -9,15 +9,12 @@ from pydantic import BaseModel
 from typing_extensions import Self
 
 from parlay_agentchat._exceptions import AgentConfigurationError, UnknownGraphNodeError
-from parlay_agentchat.agents import BaseChatAgent
-from parlay_agentchat.base import ChatAgent, Response, TerminationCondition
-from parlay_agentchat.conditions import StopMessageTermination
+from parlay_agentchat.base import ChatAgent, TerminationCondition
 from parlay_agentchat.messages import (
     BaseAgentEvent,
     BaseChatMessage,
     MessageFactory,
     StopMessage,
-    TextMessage,
 )
 from parlay_agentchat.state import GraphManagerState
 from parlay_agentchat.teams._base_group_chat import (
@@ -34,8 +31,7 @@ __all__ = ["GraphFlow", "GraphFlowConfig", "GraphFlowManager"]
 
 Message = BaseAgentEvent | BaseChatMessage
 
-STOP_AGENT_NAME = "DiGraphStopAgent"
-STOP_AGENT_MESSAGE = "Digraph execution is complete"
+STOP_MESSAGE = "Digraph execution is complete"
 
 
 class GraphFlowManager(BaseGroupChatManager):
@@ -43,9 +39,12 @@ class GraphFlowManager(BaseGroupChatManager):
 
     After a node speaks, each outgoing edge whose condition holds for its chat message counts
     towards the target's activation group: an ``"all"`` group queues the target once every
-    edge of the group was taken, an ``"any"`` group on the first. When nothing is queued, the
-    flow is complete and the stop agent ends the run. On any termination the flow goes back
-    to its start nodes, so the next run walks the graph again.
+    edge of the group was taken, an ``"any"`` group on the first. When a round ends with
+    nothing queued, the flow is complete: the manager ends the run with the stop reason
+    ``"Digraph execution is complete"`` (no message is added to the conversation) and goes
+    back to the start nodes, so the next run walks the graph again. A run stopped earlier by
+    the termination condition or ``max_turns`` keeps its place: the next run goes on from the
+    nodes that were queued.
     """
 
     def __init__(self, *, graph: DiGraph, **kwargs: Any) -> None:
@@ -103,8 +102,20 @@ class GraphFlowManager(BaseGroupChatManager):
                 self._enqueued_any[target][group] = True
                 self._ready.append(target)
 
+    async def _check_termination(self, delta: Sequence[Message], *, count_turn: bool) -> bool:
+        # Completion is checked before the team's condition, as AutoGen does: a round that
+        # queues nothing ends the run even when the condition would also fire on it.
+        if self._ready:
+            return await super()._check_termination(delta, count_turn=count_turn)
+        self._reset_flow()
+        if self._termination_condition is not None:
+            await self._termination_condition.reset()
+        self._current_turn = 0
+        self._signal_termination(StopMessage(content=STOP_MESSAGE, source=self._name))
+        return True
+
     async def select_speaker(self, thread: Sequence[Message]) -> list[str]:
-        """Every queued node (each once), or the stop agent when none is queued."""
+        """Every queued node, each once (the queue is never empty here: see termination)."""
         speakers = list(dict.fromkeys(self._ready))
         self._ready = []
         for speaker in speakers:
@@ -114,15 +125,8 @@ class GraphFlowManager(BaseGroupChatManager):
                     self._remaining[speaker][group] = self._origin_remaining[speaker][group]
             for group in self._enqueued_any.get(speaker, {}):
                 self._enqueued_any[speaker][group] = False
-        if not speakers:
-            return [STOP_AGENT_NAME]
         self._active_nodes = list(speakers)
         return speakers
-
-    async def _terminate(self, stop: StopMessage) -> None:
-        self._reset_flow()
-        self._message_thread.clear()
-        await super()._terminate(stop)
 
     async def reset(self) -> None:
         """Go back to the start nodes."""
@@ -153,25 +157,6 @@ class GraphFlowManager(BaseGroupChatManager):
         self._active_nodes = list(loaded.active_nodes)
 
 
-class _StopAgent(BaseChatAgent):
-    """Speaks once the flow is complete; its StopMessage ends the run."""
-
-    def __init__(self) -> None:
-        super().__init__(STOP_AGENT_NAME, "Agent that terminates the GraphFlow.")
-
-    @property
-    def produced_message_types(self) -> Sequence[type[BaseChatMessage]]:
-        return (TextMessage, StopMessage)
-
-    async def on_messages(
-        self, messages: Sequence[BaseChatMessage], cancellation_token: CancellationToken
-    ) -> Response:
-        return Response(chat_message=StopMessage(content=STOP_AGENT_MESSAGE, source=self.name))
-
-    async def on_reset(self, cancellation_token: CancellationToken) -> None:
-        """Nothing to forget."""
-
-
 class GraphFlowConfig(BaseModel):
     """The component config of :class:`GraphFlow` (string edge conditions only)."""
 
@@ -191,9 +176,12 @@ class GraphFlow(BaseGroupChat, Component[GraphFlowConfig]):
     next ones are chosen when all of them are done. A node with several incoming edges runs
     once all of them were taken (``activation="all"``, a join) or after the first
     (``"any"``). An edge may have a condition: a string that must occur in the source's chat
-    message, or a predicate on it; loops need such a condition to be left. When no node is
-    ready, the flow is complete: ``DiGraphStopAgent`` says ``"Digraph execution is
-    complete"`` and the run stops with ``stop_reason`` ``"Stop message received"``.
+    message, or a predicate on it; loops need such a condition to be left, and a graph with a
+    loop needs a ``termination_condition`` or ``max_turns`` as a backstop. When a round ends
+    with no node ready, the flow is complete: the run stops with ``stop_reason``
+    ``"Digraph execution is complete"``, and the next run starts from the start nodes again.
+    A run stopped earlier (by the condition or ``max_turns``) keeps its place in the graph,
+    and ``run()`` without a task goes on from there.
 
     Every participant receives the chat messages broadcast since it last ran (wrap one in a
     :class:`~parlay_agentchat.agents.MessageFilterAgent` to show it less).
@@ -213,7 +201,8 @@ class GraphFlow(BaseGroupChat, Component[GraphFlowConfig]):
         GraphValidationError: The graph cannot run (see :meth:`DiGraph.graph_validate`).
         UnknownGraphNodeError: A graph node is not a participant, or a participant is not a
             node.
-        AgentConfigurationError: A participant is named ``DiGraphStopAgent``.
+        AgentConfigurationError: The graph has a cycle and neither ``termination_condition``
+            nor ``max_turns`` is given.
 
     ``dump_component()`` raises ``ComponentTypeError`` when an edge condition is a function:
     configs never carry code, and dropping the condition would change the routing.
@@ -237,10 +226,6 @@ class GraphFlow(BaseGroupChat, Component[GraphFlowConfig]):
     ) -> None:
         graph.graph_validate()
         names = [p.name for p in participants]
-        if STOP_AGENT_NAME in names:
-            raise AgentConfigurationError(
-                f"The name {STOP_AGENT_NAME!r} is reserved by GraphFlow; rename the participant."
-            )
         missing = [n for n in graph.nodes if n not in names]
         if missing:
             raise UnknownGraphNodeError(
@@ -253,18 +238,20 @@ class GraphFlow(BaseGroupChat, Component[GraphFlowConfig]):
                 f"Participants {outside} are not nodes of the graph; add them with "
                 "DiGraphBuilder.add_node() or leave them out."
             )
+        if graph.get_has_cycles() and termination_condition is None and max_turns is None:
+            raise AgentConfigurationError(
+                "A termination condition is required for cyclic graphs without a maximum turn "
+                "limit: pass termination_condition= or max_turns=, in case a loop never exits."
+            )
         self._graph = graph
         self._input_participants = list(participants)
         self._input_termination_condition = termination_condition
-        stop_condition: TerminationCondition = StopMessageTermination()
-        if termination_condition is not None:
-            stop_condition = stop_condition | termination_condition
         super().__init__(
             name=name or "GraphFlow",
             description=description or "A team of agents.",
-            participants=[_StopAgent(), *participants],
+            participants=list(participants),
             group_chat_manager_name="GraphManager",
-            termination_condition=stop_condition,
+            termination_condition=termination_condition,
             max_turns=max_turns,
             runtime=runtime,
             custom_message_types=custom_message_types,
