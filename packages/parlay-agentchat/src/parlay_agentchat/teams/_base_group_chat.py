@@ -171,7 +171,7 @@ class BaseGroupChat(Team, ABC, ComponentBase[BaseModel]):
             )
         self._hosted = set(known if hosted is None else hosted)
         self._team_id = team_id if team_id is not None else str(uuid.uuid4())
-        self._manager_name = group_chat_manager_name
+        self._group_chat_manager_name = group_chat_manager_name
         self._group_topic_type = f"group_topic_{self._team_id}"
         self._output_topic_type = f"output_topic_{self._team_id}"
         self._manager_topic_type = f"{group_chat_manager_name}_{self._team_id}"
@@ -218,7 +218,7 @@ class BaseGroupChat(Team, ABC, ComponentBase[BaseModel]):
     ) -> dict[str, Any]:
         """The constructor arguments every manager takes."""
         return {
-            "name": self._manager_name,
+            "name": self._group_chat_manager_name,
             "group_topic_type": self._group_topic_type,
             "output_topic_type": self._output_topic_type,
             "participant_topic_types": self._participant_topic_types,
@@ -244,7 +244,7 @@ class BaseGroupChat(Team, ABC, ComponentBase[BaseModel]):
             )
             await runtime.add_subscription(TypeSubscription(topic_type, topic_type))
             await runtime.add_subscription(TypeSubscription(group, topic_type))
-        if self._manager_name in self._hosted:
+        if self._group_chat_manager_name in self._hosted:
             await BaseGroupChatManager.register(
                 runtime,
                 self._manager_topic_type,
@@ -332,9 +332,9 @@ class BaseGroupChat(Team, ABC, ComponentBase[BaseModel]):
     ) -> AsyncGenerator[BaseAgentEvent | BaseChatMessage | TaskResult, None]:
         """Run the team, yielding the task messages, every event and message as produced, and
         finally the :class:`TaskResult`. Arguments and errors are those of :meth:`run`."""
-        if self._manager_name not in self._hosted:
+        if self._group_chat_manager_name not in self._hosted:
             raise AgentConfigurationError(
-                f"This process does not host the team's manager {self._manager_name!r}: run the "
+                f"This process does not host the team's manager {self._group_chat_manager_name!r}: run the "
                 "team in the process whose hosted names include it."
             )
         messages = task_messages(task)
@@ -421,7 +421,9 @@ class BaseGroupChat(Team, ABC, ComponentBase[BaseModel]):
             queue.put_nowait(GroupChatTermination(stop, details))
             return
         # Nothing is left to do, yet no condition stopped the run.
-        stop = StopMessage(content="The group chat is stopped.", source=self._manager_name)
+        stop = StopMessage(
+            content="The group chat is stopped.", source=self._group_chat_manager_name
+        )
         queue.put_nowait(GroupChatTermination(stop))
 
     # --- control -------------------------------------------------------------------------------
@@ -494,7 +496,9 @@ class BaseGroupChat(Team, ABC, ComponentBase[BaseModel]):
         states: dict[str, Any] = {}
         for name, agent_id in zip(self._participant_names, self._participant_ids(), strict=True):
             states[name] = await self._runtime.agent_save_state(agent_id)
-        states[self._manager_name] = await self._runtime.agent_save_state(self._manager_id())
+        states[self._group_chat_manager_name] = await self._runtime.agent_save_state(
+            self._manager_id()
+        )
         return TeamState(agent_states=states).model_dump()
 
     async def load_state(self, state: Mapping[str, Any]) -> None:
@@ -512,7 +516,7 @@ class BaseGroupChat(Team, ABC, ComponentBase[BaseModel]):
                 await self._init()
             team_state = TeamState.model_validate(dict(state))
             agent_states = team_state.agent_states
-            for name in [*self._participant_names, self._manager_name]:
+            for name in [*self._participant_names, self._group_chat_manager_name]:
                 if name not in agent_states:
                     raise StateError(
                         f"Agent state for {name!r} not found in the saved state; it has "
@@ -524,7 +528,7 @@ class BaseGroupChat(Team, ABC, ComponentBase[BaseModel]):
             ):
                 await self._runtime.agent_load_state(agent_id, agent_states[name])
             await self._runtime.agent_load_state(
-                self._manager_id(), agent_states[self._manager_name]
+                self._manager_id(), agent_states[self._group_chat_manager_name]
             )
         finally:
             self._is_running = False
