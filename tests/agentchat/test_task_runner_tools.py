@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import pytest
+
 from parlay_agentchat.agents import AssistantAgent
 from parlay_agentchat.messages import TextMessage, ToolCallSummaryMessage
 from parlay_agentchat.teams import RoundRobinGroupChat
 from parlay_agentchat.tools import AgentTool, TeamTool
 from parlay_core import CancellationToken
+from parlay_core.exceptions import ToolArgumentsError
 
 from ._support import call, replay, tool_calls
 
@@ -40,8 +43,38 @@ async def test_last_message_only() -> None:
     tool = AgentTool(_writer(), return_value_as_last_message=True)
     value = await tool.run_json({"task": "Tea?"}, CancellationToken())
     assert tool.return_value_as_string(value) == "A poem about tea."
-    # The task the model wrote is not echoed back to it.
-    assert all(m.source != "user" for m in value.messages)
+    # The run starts with the task, as the agent's own run does.
+    assert [(m.source, m.to_text()) for m in value.messages] == [
+        ("user", "Tea?"),
+        ("writer", "A poem about tea."),
+    ]
+
+
+async def test_the_model_reads_the_run_without_its_own_task() -> None:
+    tool = AgentTool(_writer())
+    value = await tool.run_json({"task": "Tea?"}, CancellationToken())
+    assert value.messages[0].source == "user"
+    assert tool.return_value_as_string(value) == "writer: A poem about tea."
+
+
+async def test_unexpected_arguments_are_refused() -> None:
+    tool = AgentTool(_writer())
+    assert tool.schema.get("strict") is True
+    with pytest.raises(ToolArgumentsError, match="unexpected"):
+        await tool.run_json({"task": "Tea?", "style": "haiku"}, CancellationToken())
+
+
+async def test_the_tool_state_is_the_runner_state() -> None:
+    team = RoundRobinGroupChat([AssistantAgent("drafter", replay("Draft."))], max_turns=1)
+    tool = TeamTool(team, "poems", "Writes poems.")
+    await tool.run_json({"task": "A poem."}, CancellationToken())
+    state = await tool.save_state_json()
+    assert state == await team.save_state()
+
+    other_team = RoundRobinGroupChat([AssistantAgent("drafter", replay())], max_turns=1)
+    other = TeamTool(other_team, "poems", "Writes poems.")
+    await other.load_state_json(state)
+    assert await other.save_state_json() == state
 
 
 async def test_a_team_tool_runs_the_team() -> None:

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from abc import ABC
-from collections.abc import AsyncGenerator
+from collections.abc import AsyncGenerator, Mapping
+from typing import Any
 
 from pydantic import BaseModel, Field
 from typing_extensions import Self
 
-from parlay_agentchat.base import ChatAgent, TaskResult, TaskRunner, Team
+from parlay_agentchat.base import ChatAgent, TaskResult, Team
 from parlay_agentchat.messages import BaseAgentEvent, BaseChatMessage
 from parlay_core import CancellationToken, Component, ComponentModel
 from parlay_core.tools import BaseStreamTool
@@ -34,26 +35,29 @@ class TaskRunnerTool(
 ):
     """A tool that runs a task on an agent or team and returns its :class:`TaskResult`.
 
-    While running it yields the messages and events of the run, so an
-    :class:`~parlay_agentchat.agents.AssistantAgent` streams them to its caller. The runner
-    keeps its state between calls, as it does between ``run`` calls.
+    While running it yields the messages and events of the run, starting with the task as a
+    ``TextMessage`` from ``"user"``, so an :class:`~parlay_agentchat.agents.AssistantAgent`
+    streams them to its caller. The runner keeps its state between calls, as it does between
+    ``run`` calls, and the tool's ``save_state_json``/``load_state_json`` are the runner's
+    ``save_state``/``load_state``. The argument schema is strict: ``task`` only.
 
     Args:
         task_runner: The agent or team.
         name: The tool name the model calls.
         description: What the tool does, for the model.
         return_value_as_last_message: Give the model only the last message's text; by default
-            it reads every chat message of the run as ``"source: text"``.
+            it reads every chat message of the run as ``"source: text"``, except the task
+            (from ``"user"``), which the model wrote itself.
     """
 
     def __init__(
         self,
-        task_runner: TaskRunner,
+        task_runner: ChatAgent | Team,
         name: str,
         description: str,
         return_value_as_last_message: bool = False,
     ) -> None:
-        super().__init__(TaskRunnerToolArgs, TaskResult, name, description)
+        super().__init__(TaskRunnerToolArgs, TaskResult, name, description, strict=True)
         self._task_runner = task_runner
         self._return_value_as_last_message = return_value_as_last_message
 
@@ -61,9 +65,8 @@ class TaskRunnerTool(
         self, args: TaskRunnerToolArgs, cancellation_token: CancellationToken
     ) -> AsyncGenerator[BaseAgentEvent | BaseChatMessage | TaskResult, None]:
         """Run the task; yield the run's messages and events, then its :class:`TaskResult`."""
-        # The model wrote the task: echoing it back as the first message tells it nothing.
         async for item in self._task_runner.run_stream(
-            task=args.task, cancellation_token=cancellation_token, output_task_messages=False
+            task=args.task, cancellation_token=cancellation_token
         ):
             yield item
 
@@ -74,7 +77,16 @@ class TaskRunnerTool(
         chat = [m for m in value.messages if isinstance(m, BaseChatMessage)]
         if self._return_value_as_last_message:
             return chat[-1].to_model_text() if chat else ""
-        return "\n\n".join(f"{m.source}: {m.to_model_text()}" for m in chat)
+        # The model wrote the task: reading it back would tell it nothing.
+        return "\n\n".join(f"{m.source}: {m.to_model_text()}" for m in chat if m.source != "user")
+
+    async def save_state_json(self) -> Mapping[str, Any]:
+        """The agent's or team's ``save_state()``."""
+        return await self._task_runner.save_state()
+
+    async def load_state_json(self, state: Mapping[str, Any]) -> None:
+        """The agent's or team's ``load_state(state)``."""
+        await self._task_runner.load_state(state)
 
 
 class AgentToolConfig(BaseModel):
