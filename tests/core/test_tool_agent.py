@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 from dataclasses import dataclass
 from typing import Annotated
 
 import pytest
 
 from parlay_core import (
+    EVENT_LOGGER_NAME,
     AgentId,
     CancellationToken,
     FunctionCall,
@@ -79,6 +81,28 @@ async def test_tool_agent_answers_a_function_call(runtime: SingleThreadedAgentRu
         FunctionCall(id="c1", arguments='{"a": 2, "b": 40}', name="add"), TOOLS_ID
     )
     assert result == FunctionExecutionResult(content="42", name="add", call_id="c1", is_error=False)
+
+
+async def test_the_tool_call_event_names_the_calling_agent(
+    runtime: SingleThreadedAgentRuntime, caplog: pytest.LogCaptureFixture
+) -> None:
+    await register_tools(runtime, make_tools())
+    with caplog.at_level(logging.INFO, logger=EVENT_LOGGER_NAME):
+        await runtime.send_message(
+            FunctionCall(id="c1", arguments='{"a": 1, "b": 2}', name="add"), TOOLS_ID
+        )
+    events = [
+        json.loads(r.getMessage()) for r in caplog.records if "ToolCallEvent" in r.getMessage()
+    ]
+    assert events == [
+        {
+            "type": "ToolCallEvent",
+            "tool_name": "add",
+            "arguments": {"a": 1, "b": 2},
+            "result": "3",
+            "agent_id": "tools/default",
+        }
+    ]
 
 
 async def test_unknown_tool_raises_tool_not_found(runtime: SingleThreadedAgentRuntime) -> None:

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Annotated, Any, Literal, Optional
 
 import pytest
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from parlay_core import EVENT_LOGGER_NAME, CancellationToken
 from parlay_core._component_config import ComponentModel
@@ -21,6 +21,7 @@ from parlay_core._exceptions import (
     ComponentError,
     ComponentNotAllowedError,
     ToolArgumentsError,
+    ToolArgumentsValidationError,
     ToolError,
     ToolSchemaError,
 )
@@ -233,6 +234,38 @@ def test_strict_refuses_default_values_naming_them() -> None:
         FunctionTool(greet, description="Greet.", strict=True)
     assert isinstance(info.value, ValueError)
     assert "strict=False" in str(info.value)
+    # AutoGen's wording, which code written for it matches.
+    assert str(info.value).startswith("Strict mode is enabled")
+
+
+def test_an_annotated_return_type_is_its_inner_type() -> None:
+    def shout(text: str) -> Annotated[str, "the text in capitals"]:
+        return text.upper()
+
+    assert FunctionTool(shout, description="Shout.").return_type() is str
+
+
+class Pair(BaseModel):
+    x: int
+    y: int
+
+
+def total(pair: Pair) -> int:
+    return pair.x + pair.y
+
+
+async def test_invalid_arguments_are_also_a_pydantic_validation_error() -> None:
+    tool = FunctionTool(total, description="Total.")
+    with pytest.raises(ValidationError) as info:
+        await tool.run_json({"pair": {"x": 2}}, CancellationToken())
+    error = info.value
+    assert isinstance(error, ToolArgumentsValidationError)
+    assert isinstance(error, ToolArgumentsError)
+    assert [(e["type"], e["loc"]) for e in error.errors()] == [("missing", ("pair", "y"))]
+    assert str(error) == (
+        "Invalid arguments for tool 'total': pair.y: Field required. "
+        "Call it again with arguments that match its schema."
+    )
 
 
 def test_strict_refuses_an_argument_model_that_allows_extras() -> None:
@@ -608,12 +641,19 @@ async def test_each_call_is_logged_as_a_tool_call_event(caplog: pytest.LogCaptur
         await tool.run_json({"a": 1, "b": 2}, CancellationToken())
         await Countdown().run_json({"start": 1}, CancellationToken())
     events = [record.msg for record in caplog.records if isinstance(record.msg, ToolCallEvent)]
-    assert [event.kwargs for event in events] == [
-        {"type": "ToolCallEvent", "tool_name": "add", "arguments": {"a": 1, "b": 2}, "result": "3"},
+    assert [json.loads(str(event)) for event in events] == [
+        {
+            "type": "ToolCallEvent",
+            "tool_name": "add",
+            "arguments": {"a": 1, "b": 2},
+            "result": "3",
+            "agent_id": None,
+        },
         {
             "type": "ToolCallEvent",
             "tool_name": "countdown",
             "arguments": {"start": 1},
             "result": "0",
+            "agent_id": None,
         },
     ]

@@ -73,7 +73,7 @@ async def test_unknown_tool_is_an_error_result_listing_available_tools() -> None
     result = await bench.call_tool("multiply", {"a": 1})
     assert result.is_error
     assert result.name == "multiply"
-    assert result.to_text() == "Tool 'multiply' not found. Available tools: add, shout."
+    assert result.to_text() == "Tool multiply not found. Available tools: add, shout."
 
 
 async def test_invalid_arguments_are_an_error_result_listing_field_errors() -> None:
@@ -152,7 +152,7 @@ async def test_overrides_rename_and_redescribe_tools() -> None:
     # Code that still uses the tool's own name keeps working, as in AutoGen.
     assert (await bench.call_tool("add", {"a": 2, "b": 2})).to_text() == "4"
     missing = await bench.call_tool("sum", {})
-    assert missing.to_text() == "Tool 'sum' not found. Available tools: plus, shout."
+    assert missing.to_text() == "Tool sum not found. Available tools: plus, shout."
 
 
 def test_clashing_names_are_refused() -> None:
@@ -325,6 +325,35 @@ async def test_cancelling_a_stream_call_stops_the_tool() -> None:
     with pytest.raises(asyncio.CancelledError):
         await task
     assert stopped == [True]
+
+
+async def test_a_stream_tool_sees_a_token_cancelled_between_items_and_finishes() -> None:
+    class Polite(BaseStreamTool[ProgressArgs, str, str]):
+        def __init__(self) -> None:
+            super().__init__(ProgressArgs, str, "polite", "Stop when asked.")
+
+        async def run_stream(
+            self, args: ProgressArgs, cancellation_token: CancellationToken
+        ) -> AsyncGenerator[str, None]:
+            done = 0
+            for step in range(args.steps):
+                if cancellation_token.is_cancelled():
+                    break
+                done += 1
+                yield f"step {step}"
+            yield f"stopped after {done}"
+
+    bench = StaticStreamWorkbench([Polite()])
+    token = CancellationToken()
+    items: list[Any] = []
+    async for item in bench.call_tool_stream("polite", {"steps": 5}, token):
+        items.append(item)
+        if len(items) == 2:
+            token.cancel()
+    assert items[:2] == ["step 0", "step 1"]
+    assert items[-1] == ToolResult(
+        name="polite", result=[TextResultContent(content="stopped after 3")]
+    )
 
 
 async def test_config_round_trip_needs_permission_for_function_tools() -> None:

@@ -37,7 +37,12 @@ for AutoGen keeps working while ``except ParlayError`` catches everything Parlay
     │   └── PluginLoadError                 a plugin's module fails to import
     ├── ToolError                           a tool call failed
     │   ├── ToolArgumentsError              the arguments do not match the tool's schema (ValueError)
+    │   │   └── ToolArgumentsValidationError  ... as found by pydantic (also its ValidationError)
     │   ├── ToolSchemaError                 a bad tool schema or clashing tool names (ValueError)
+    │   │   └── SchemaConversionError       a JSON schema cannot be turned into a pydantic model
+    │   │       ├── ReferenceNotFoundError  a $ref names a definition the schema lacks
+    │   │       ├── FormatNotSupportedError a string format is unknown
+    │   │       └── UnsupportedKeywordError a type or keyword cannot be checked
     │   ├── ToolServerError                 a tool server (MCP) crashed, hung up or did not answer
     │   ├── HttpToolError                   an HTTP tool's request failed (status, body, timeout)
     │   └── ToolException                   a tool agent's call failed (call_id, name, content)
@@ -57,6 +62,8 @@ for AutoGen keeps working while ``except ParlayError`` catches everything Parlay
 
 from __future__ import annotations
 
+from pydantic_core import InitErrorDetails, ValidationError
+
 __all__ = [
     "AgentClassMismatchError",
     "AgentInstantiationError",
@@ -70,6 +77,7 @@ __all__ = [
     "ComponentNotAllowedError",
     "ComponentTypeError",
     "ExecutorUnavailableError",
+    "FormatNotSupportedError",
     "FunctionSourceError",
     "HandlerReturnTypeError",
     "HttpToolError",
@@ -87,15 +95,18 @@ __all__ = [
     "PluginError",
     "PluginLoadError",
     "PluginNotFoundError",
+    "ReferenceNotFoundError",
     "RemoteHandlerError",
     "ReplayExhaustedError",
     "RequestTimeoutError",
     "RuntimeStateError",
+    "SchemaConversionError",
     "SerializationError",
     "StateConflictError",
     "StateError",
     "SubscriptionNotFoundError",
     "ToolArgumentsError",
+    "ToolArgumentsValidationError",
     "ToolError",
     "ToolException",
     "ToolExecutionException",
@@ -106,6 +117,7 @@ __all__ = [
     "TransportError",
     "UndeliverableException",
     "UnknownMessageTypeError",
+    "UnsupportedKeywordError",
     "WorkerUnavailableError",
 ]
 
@@ -288,8 +300,61 @@ class ToolArgumentsError(ToolError, ValueError):
     """The arguments given to a tool do not match its parameter schema."""
 
 
+class ToolArgumentsValidationError(ToolArgumentsError, ValidationError):
+    """The tool's argument model refused the arguments.
+
+    Also pydantic's ``ValidationError``, which AutoGen lets through from ``run_json``, so
+    ``errors()`` lists every field error and ``except ValidationError`` keeps working. Its
+    message is Parlay's, written for the model that made the call.
+    """
+
+    _message: str
+
+    @classmethod
+    def from_validation_error(cls, message: str, error: ValidationError) -> ToolArgumentsError:
+        """Wrap ``error`` with ``message``.
+
+        Returns:
+            This class, or a plain :class:`ToolArgumentsError` when pydantic cannot rebuild the
+            error details (custom error types defined by a validator).
+        """
+        try:
+            wrapped = cls.from_exception_data(
+                error.title,
+                [
+                    InitErrorDetails(type=e["type"], loc=e["loc"], input=e["input"], ctx=e["ctx"])
+                    if "ctx" in e
+                    else InitErrorDetails(type=e["type"], loc=e["loc"], input=e["input"])
+                    for e in error.errors(include_url=False)
+                ],
+            )
+        except Exception:
+            return ToolArgumentsError(message)
+        wrapped._message = message
+        return wrapped
+
+    def __str__(self) -> str:
+        return self._message
+
+
 class ToolSchemaError(ToolError, ValueError):
     """A tool's schema cannot be built or is invalid (strict mode), or tool names clash."""
+
+
+class SchemaConversionError(ToolSchemaError):
+    """A JSON schema cannot be turned into a pydantic model (AutoGen's name for this error)."""
+
+
+class ReferenceNotFoundError(SchemaConversionError):
+    """A ``$ref`` names a definition the schema does not have."""
+
+
+class FormatNotSupportedError(SchemaConversionError):
+    """A string ``format`` is not one the schema converter knows."""
+
+
+class UnsupportedKeywordError(SchemaConversionError):
+    """A ``type`` is missing or unknown, or a keyword restricts values in a way not checked."""
 
 
 class ToolServerError(ToolError):

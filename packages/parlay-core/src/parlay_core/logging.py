@@ -7,10 +7,12 @@ events logger is enabled for INFO, so they cost nothing when nobody listens.
 from __future__ import annotations
 
 import json
+import typing
 from enum import Enum
 from typing import Any
 
 from parlay_core._agent_id import AgentId, TopicId
+from parlay_core._contexts import MessageHandlerContext
 
 __all__ = [
     "AgentConstructionExceptionEvent",
@@ -46,6 +48,11 @@ def _describe(value: Any) -> Any:
         return value
     if isinstance(value, AgentId | TopicId):
         return str(value)
+    # Containers (a tool call's arguments) stay JSON rather than becoming their repr.
+    if isinstance(value, dict):
+        return {str(k): _describe(v) for k, v in typing.cast("dict[Any, Any]", value).items()}
+    if isinstance(value, list | tuple):
+        return [_describe(v) for v in typing.cast("list[Any]", value)]
     dump = getattr(value, "model_dump", None)
     if callable(dump):
         try:
@@ -161,7 +168,11 @@ class LLMStreamEndEvent(LLMCallEvent):
 
 
 class ToolCallEvent(_Event):
-    """A tool was called."""
+    """A tool was called; ``agent_id`` names the agent whose handler called it, if any."""
 
     def __init__(self, *, tool_name: str, arguments: dict[str, Any], result: str) -> None:
-        super().__init__(tool_name=tool_name, arguments=arguments, result=result)
+        try:
+            agent_id: str | None = str(MessageHandlerContext.agent_id())
+        except RuntimeError:
+            agent_id = None
+        super().__init__(tool_name=tool_name, arguments=arguments, result=result, agent_id=agent_id)

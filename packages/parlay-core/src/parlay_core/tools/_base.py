@@ -5,16 +5,23 @@ from __future__ import annotations
 import copy
 import json
 import logging
+import typing
 from abc import ABC, abstractmethod
 from collections.abc import AsyncGenerator, Mapping
-from typing import Any, Generic, Protocol, TypeVar, runtime_checkable
+from typing import Annotated, Any, Generic, Protocol, TypeVar, runtime_checkable
 
 from pydantic import BaseModel, ValidationError
 
 from parlay_core._cancellation_token import CancellationToken
 from parlay_core._component_config import ComponentBase
 from parlay_core._constants import EVENT_LOGGER_NAME
-from parlay_core._exceptions import ToolArgumentsError, ToolError, ToolSchemaError
+from parlay_core._telemetry import trace_tool_span
+from parlay_core._exceptions import (
+    ToolArgumentsError,
+    ToolArgumentsValidationError,
+    ToolError,
+    ToolSchemaError,
+)
 from parlay_core.logging import ToolCallEvent
 from parlay_core.tools._schema import ToolSchema, parameters_schema
 
@@ -149,7 +156,12 @@ class BaseTool(ABC, Tool, Generic[ArgsT, ReturnT], ComponentBase[BaseModel]):
         strict: bool = False,
     ) -> None:
         self._args_type = args_type
-        self._return_type = return_type
+        # Annotated[T, "what it is"] documents the result; the type a caller checks against is T.
+        self._return_type: type[ReturnT] = (
+            typing.get_args(return_type)[0]
+            if typing.get_origin(return_type) is Annotated
+            else return_type
+        )
         self._name = name
         self._description = description
         self._strict = strict
@@ -169,14 +181,15 @@ class BaseTool(ABC, Tool, Generic[ArgsT, ReturnT], ComponentBase[BaseModel]):
             optional = sorted(set(parameters["properties"]) - set(parameters.get("required", [])))
             if optional:
                 raise ToolSchemaError(
-                    f"Tool {self._name!r} is strict, but the arguments {optional} have default "
-                    "values. Strict mode requires every argument: remove the defaults or pass "
-                    "strict=False."
+                    f"Strict mode is enabled, but the arguments {optional} of tool "
+                    f"{self._name!r} have default values. Strict mode requires every argument: "
+                    "remove the defaults or pass strict=False."
                 )
             if parameters.get("additionalProperties", False):
                 raise ToolSchemaError(
-                    f"Tool {self._name!r} is strict, but its argument model accepts extra "
-                    "arguments. Remove extra='allow' from the model or pass strict=False."
+                    f"Strict mode is enabled, but the argument model of tool {self._name!r} "
+                    "accepts extra arguments. Remove extra='allow' from the model or pass "
+                    "strict=False."
                 )
         return ToolSchema(
             name=self._name,
@@ -224,7 +237,9 @@ class BaseTool(ABC, Tool, Generic[ArgsT, ReturnT], ComponentBase[BaseModel]):
 
         Raises:
             ToolArgumentsError: The arguments are missing, of the wrong type or (for a strict
-                tool) unexpected. The message lists every field error.
+                tool) unexpected. The message lists every field error. When the argument
+                model refused them, it is a :class:`ToolArgumentsValidationError`, which is
+                also pydantic's ``ValidationError`` (what AutoGen raises).
         """
         if not isinstance(args, Mapping):  # pyright: ignore[reportUnnecessaryIsInstance]
             raise ToolArgumentsError(
@@ -247,9 +262,10 @@ class BaseTool(ABC, Tool, Generic[ArgsT, ReturnT], ComponentBase[BaseModel]):
         try:
             return self._args_type.model_validate(dict(args))
         except ValidationError as exc:
-            raise ToolArgumentsError(
+            raise ToolArgumentsValidationError.from_validation_error(
                 f"Invalid arguments for tool {self._name!r}: {format_validation_errors(exc)}. "
-                "Call it again with arguments that match its schema."
+                "Call it again with arguments that match its schema.",
+                exc,
             ) from exc
 
     @abstractmethod
@@ -277,7 +293,8 @@ class BaseTool(ABC, Tool, Generic[ArgsT, ReturnT], ComponentBase[BaseModel]):
         Raises:
             ToolArgumentsError: The arguments do not match the schema.
         """
-        result = await self.run(self.validate_args(args), cancellation_token)
+        with trace_tool_span(self._name, tool_description=self._description, tool_call_id=call_id):
+            result = await self.run(self.validate_args(args), cancellation_token)
         self._log_call(args, result)
         return result
 
@@ -377,11 +394,12 @@ class BaseStreamTool(BaseTool[ArgsT, ReturnT], StreamTool, ABC, Generic[ArgsT, S
             ToolArgumentsError: The arguments do not match the schema.
             ToolError: The stream ended without yielding anything.
         """
-        validated = self.validate_args(args)
         last: Any = _NOTHING
-        async for item in self.run_stream(validated, cancellation_token):
-            last = item
-            yield item
+        with trace_tool_span(self._name, tool_description=self._description, tool_call_id=call_id):
+            validated = self.validate_args(args)
+            async for item in self.run_stream(validated, cancellation_token):
+                last = item
+                yield item
         self._log_call(args, self._final(last))
 
     def _final(self, last: Any) -> ReturnT:

@@ -139,7 +139,8 @@ class StaticWorkbench(Workbench, Component[StaticWorkbenchConfig]):
         return ToolResult(
             name=name,
             result=[
-                TextResultContent(content=f"Tool {name!r} not found. Available tools: {available}.")
+                # AutoGen's wording first ("Tool x not found."), so code matching it still works.
+                TextResultContent(content=f"Tool {name} not found. Available tools: {available}.")
             ],
             is_error=True,
         )
@@ -240,7 +241,11 @@ class StaticStreamWorkbench(StaticWorkbench, StreamWorkbench):
                 try:
                     while True:
                         step = asyncio.ensure_future(stream.__anext__())
-                        token.link_future(step)
+                        # A token cancelled while the tool waits interrupts it; one cancelled
+                        # between items is left for the tool to notice, as AutoGen's stream
+                        # tools do by checking it and finishing early with their result.
+                        if not token.is_cancelled():
+                            token.link_future(step)
                         try:
                             item = await step
                         except StopAsyncIteration:
