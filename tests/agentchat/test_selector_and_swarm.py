@@ -9,18 +9,25 @@ import pytest
 
 from parlay_agentchat.agents import AssistantAgent
 from parlay_agentchat.conditions import HandoffTermination, MaxMessageTermination
-from parlay_agentchat.exceptions import AgentConfigurationError, TeamRunError
+from parlay_agentchat.exceptions import AgentConfigurationError, InvalidTaskError, TeamRunError
 from parlay_agentchat.messages import (
     BaseAgentEvent,
     BaseChatMessage,
     HandoffMessage,
     ModelClientStreamingChunkEvent,
+    SelectorEvent,
 )
-from parlay_agentchat.teams import SelectorGroupChat, Swarm
+from parlay_agentchat.teams import RoundRobinGroupChat, SelectorGroupChat, Swarm
 from parlay_agentchat.teams._selector import mentioned_names
 from parlay_core import load_component
 from parlay_core.model_context import BufferedChatCompletionContext
-from parlay_core.models import AssistantMessage, SystemMessage, UserMessage
+from parlay_core.models import (
+    AssistantMessage,
+    ModelFamily,
+    ModelInfo,
+    SystemMessage,
+    UserMessage,
+)
 from parlay_core.testing import ReplayChatCompletionClient
 from tests.agentchat._support import Scripted, call, replay, tool_calls
 
@@ -45,7 +52,8 @@ async def test_the_model_selects_each_speaker() -> None:
     result = await team.run(task="build it")
     assert texts(result.messages) == [("user", "build it"), ("coder", "code"), ("tester", "test")]
     first_prompt = selector.create_calls[0]["messages"][0]
-    assert isinstance(first_prompt, SystemMessage)
+    # Models outside OpenAI's families get the prompt as a user turn, which many need.
+    assert isinstance(first_prompt, UserMessage)
     assert "planner: Scripted agent planner." in first_prompt.content
     assert "['planner', 'coder', 'tester']" in first_prompt.content
     assert "user: build it" in first_prompt.content
@@ -53,6 +61,19 @@ async def test_the_model_selects_each_speaker() -> None:
     # The previous speaker is not a candidate unless repeats are allowed.
     assert "['planner', 'tester']" in second_prompt.content
     assert "coder: code" in second_prompt.content
+
+
+async def test_openai_models_get_the_selector_prompt_as_a_system_message() -> None:
+    info = ModelInfo(
+        vision=False,
+        function_calling=True,
+        json_output=True,
+        family=ModelFamily.GPT_4O,
+        structured_output=True,
+    )
+    selector = ReplayChatCompletionClient(["coder"], model_info=info)
+    await SelectorGroupChat(trio(), selector, max_turns=1).run(task="build it")
+    assert isinstance(selector.create_calls[0]["messages"][0], SystemMessage)
 
 
 async def test_invalid_replies_are_corrected_then_accepted() -> None:
@@ -82,17 +103,19 @@ async def test_repeated_speaker_is_refused_unless_allowed() -> None:
     assert [s for s, _ in texts(result.messages)] == ["user", "planner", "planner"]
 
 
-async def test_fallback_after_failed_attempts_is_round_robin() -> None:
+async def test_fallback_after_failed_attempts_is_the_previous_speaker() -> None:
     selector = ReplayChatCompletionClient(["?", "??", "coder", "x", "y"])
-    team = SelectorGroupChat(trio(), selector, max_turns=2, max_selector_attempts=2)
+    team = SelectorGroupChat(trio(), selector, max_turns=3, max_selector_attempts=2)
     result = await team.run(task="go")
-    # First selection: two bad replies, so the first participant. Second: "coder" at once.
-    assert [s for s, _ in texts(result.messages)] == ["user", "planner", "coder"]
-    third = SelectorGroupChat(
-        trio(), ReplayChatCompletionClient(["a", "b"] * 3), max_turns=3, max_selector_attempts=1
+    # First selection: two bad replies and no previous speaker, so the first candidate.
+    # Second: "coder" at once. Third: two bad replies, so coder (the previous speaker) again,
+    # even though repeats are not allowed (AutoGen's documented fallback).
+    assert [s for s, _ in texts(result.messages)] == ["user", "planner", "coder", "coder"]
+    insisting = SelectorGroupChat(
+        trio(), ReplayChatCompletionClient(["coder"] * 4), max_turns=2, max_selector_attempts=3
     )
-    result = await third.run(task="go")
-    assert [s for s, _ in texts(result.messages)] == ["user", "planner", "coder", "tester"]
+    result = await insisting.run(task="go")
+    assert [s for s, _ in texts(result.messages)] == ["user", "coder", "coder"]
 
 
 async def test_selector_func_and_candidate_func() -> None:
@@ -125,12 +148,18 @@ async def test_selector_streaming_and_model_context_and_state() -> None:
         selector,
         max_turns=1,
         model_client_streaming=True,
+        emit_team_events=True,
         model_context=BufferedChatCompletionContext(buffer_size=1),
     )
     items = [item async for item in team.run_stream(task="first task")]
     chunks = [i for i in items if isinstance(i, ModelClientStreamingChunkEvent)]
     assert "".join(c.content for c in chunks) == "coder please"
     assert chunks[0].source == "SelectorGroupChatManager"
+    # The whole reply follows its chunks as a SelectorEvent, then the selection itself.
+    after = [type(i).__name__ for i in items if not isinstance(i, ModelClientStreamingChunkEvent)]
+    assert after[:4] == ["TextMessage", "SelectorEvent", "SelectSpeakerEvent", "TextMessage"]
+    selector_event = next(i for i in items if isinstance(i, SelectorEvent))
+    assert selector_event.content == "coder please"
     state = await team.save_state()
     manager = state["agent_states"]["SelectorGroupChatManager"]
     assert manager["type"] == "SelectorManagerState"
@@ -200,6 +229,14 @@ async def test_swarm_follows_handoffs() -> None:
     assert state["agent_states"]["SwarmGroupChatManager"]["current_speaker"] == "alice"
 
 
+async def test_selector_streaming_without_team_events_shows_no_selector_chatter() -> None:
+    team = SelectorGroupChat(
+        trio(), ReplayChatCompletionClient(["coder"]), max_turns=1, model_client_streaming=True
+    )
+    result = await team.run(task="go")
+    assert [type(m).__name__ for m in result.messages] == ["TextMessage", "TextMessage"]
+
+
 async def test_swarm_hands_off_to_a_person_and_resumes() -> None:
     agent = AssistantAgent(
         "agent", replay(tool_calls(call("transfer_to_user")), "Thanks!"), handoffs=["user"]
@@ -207,8 +244,11 @@ async def test_swarm_hands_off_to_a_person_and_resumes() -> None:
     team = Swarm([agent], termination_condition=HandoffTermination("user"), max_turns=1)
     first = await team.run(task="book a flight")
     assert first.stop_reason == "Handoff to user from agent detected."
-    with pytest.raises(TeamRunError, match="HandoffMessage"):
+    # A start the swarm cannot make is the caller's error, raised as is (a ValueError).
+    with pytest.raises(InvalidTaskError, match="HandoffMessage"):
         await team.run(task="just text")
+    with pytest.raises(ValueError, match="HandoffMessage"):
+        await team.run()
     answer = HandoffMessage(content="Tomorrow, please.", target="agent", source="user")
     second = await team.run(task=answer)
     assert texts(second.messages)[-1] == ("agent", "Thanks!")
@@ -217,11 +257,14 @@ async def test_swarm_hands_off_to_a_person_and_resumes() -> None:
 async def test_swarm_refuses_bad_setups() -> None:
     with pytest.raises(AgentConfigurationError, match="hand off"):
         Swarm([Scripted("a")])
+    inner = RoundRobinGroupChat([AssistantAgent("x", replay("x"), handoffs=["y"])])
+    with pytest.raises(TypeError, match="chat agents"):
+        Swarm([inner])  # type: ignore[list-item]
     agent = AssistantAgent("a", replay(tool_calls(call("transfer_to_ghost"))), handoffs=["ghost"])
     team = Swarm([agent])
     with pytest.raises(TeamRunError, match="ghost"):
         await team.run(task="go")
-    with pytest.raises(TeamRunError, match="not a participant"):
+    with pytest.raises(InvalidTaskError, match="not a participant"):
         await Swarm([AssistantAgent("b", replay("x"), handoffs=["c"])]).run(
             task=HandoffMessage(content="x", target="zed", source="user")
         )

@@ -30,14 +30,14 @@ def task_messages(
         items = cast(Sequence[object], task)
         if not items:
             raise InvalidTaskError(
-                "The task list is empty; pass at least one chat message, or task=None to "
+                "Task list cannot be empty; pass at least one chat message, or task=None to "
                 "continue the conversation."
             )
         for item in items:
             if not isinstance(item, BaseChatMessage):
                 raise InvalidTaskError(
-                    f"Every message in a task list must be a chat message (a BaseChatMessage "
-                    f"such as TextMessage), not {type(item).__name__}."
+                    f"All messages in task list must be valid BaseChatMessage types (chat "
+                    f"messages such as TextMessage), not {type(item).__name__}."
                 )
         return list(cast(Sequence[BaseChatMessage], items))
     raise InvalidTaskError(

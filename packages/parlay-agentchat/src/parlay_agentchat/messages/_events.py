@@ -139,13 +139,13 @@ class SelectSpeakerEvent(BaseAgentEvent):
 
 
 class SelectorEvent(BaseAgentEvent):
-    """Text from the model that a ``SelectorGroupChat`` asks to choose the next speaker.
+    """The reply of the model that a ``SelectorGroupChat`` asked to choose the next speaker.
 
-    With ``model_client_streaming=True`` the selector's reply is streamed as these events, one
-    per chunk, before the speaker is chosen.
+    With ``model_client_streaming=True`` and ``emit_team_events=True`` the reply is streamed as
+    ``ModelClientStreamingChunkEvent``s, then reported whole in this event.
 
     Attributes:
-        content: A piece of the selector model's reply.
+        content: The selector model's reply.
     """
 
     content: str

@@ -149,7 +149,15 @@ class BaseGroupChatManager(RoutedAgent, ABC):
 
     @rpc
     async def handle_start(self, message: GroupChatStart, ctx: MessageContext) -> None:
-        """Start a run: relay the task, check termination, hand the first turn out."""
+        """Start a run: relay the task, check termination, hand the first turn out.
+
+        Raises:
+            Exception: Whatever :meth:`validate_group_state` raises, as is (AutoGen's callers
+                catch its ``ValueError``s from ``run``); later errors end the run instead.
+        """
+        # A new run after a cancelled or failed one: whoever was speaking is not coming back.
+        self._active_speakers.clear()
+        await self.validate_group_state(message.messages)
         try:
             await self._start(message, ctx.cancellation_token)
         except asyncio.CancelledError:
@@ -158,9 +166,6 @@ class BaseGroupChatManager(RoutedAgent, ABC):
             self._fail(error, f"group chat manager {self._name!r}")
 
     async def _start(self, message: GroupChatStart, token: CancellationToken) -> None:
-        # A new run after a cancelled or failed one: whoever was speaking is not coming back.
-        self._active_speakers.clear()
-        await self.validate_group_state(message.messages)
         if message.messages:
             if message.output_task_messages:
                 for task_message in message.messages:

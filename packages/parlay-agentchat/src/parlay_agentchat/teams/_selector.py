@@ -21,6 +21,7 @@ from parlay_agentchat.messages import (
     BaseChatMessage,
     MessageFactory,
     ModelClientStreamingChunkEvent,
+    SelectorEvent,
 )
 from parlay_agentchat.state import SelectorManagerState
 from parlay_agentchat.teams._base_group_chat import (
@@ -36,6 +37,7 @@ from parlay_core.models import (
     ChatCompletionClient,
     CreateResult,
     LLMMessage,
+    ModelFamily,
     SystemMessage,
     UserMessage,
 )
@@ -88,8 +90,13 @@ class SelectorGroupChatManager(BaseGroupChatManager):
     The model sees the candidates' names and descriptions and the conversation, and must name
     exactly one candidate. A reply naming none, several, or (unless allowed) the previous
     speaker is answered with a correction, up to ``max_selector_attempts`` calls in all. If no
-    valid name comes back, the fallback is the next candidate after the previous speaker in
-    participant order (round robin), so the run goes on predictably.
+    valid name comes back, the previous speaker speaks again (or, on the first turn, the first
+    candidate), as in AutoGen.
+
+    The prompt goes to the model as a system message for OpenAI model families and as a user
+    message for the others, many of which need a user turn to answer. With
+    ``model_client_streaming`` and ``emit_team_events``, the reply is streamed out as
+    ``ModelClientStreamingChunkEvent``s followed by a ``SelectorEvent`` with the whole reply.
     """
 
     def __init__(
@@ -189,7 +196,11 @@ class SelectorGroupChatManager(BaseGroupChatManager):
         prompt = self._selector_prompt.format(
             roles=roles, participants=str(candidates), history=await self._history(thread)
         )
-        conversation: list[LLMMessage] = [SystemMessage(content=prompt)]
+        conversation: list[LLMMessage] = [
+            SystemMessage(content=prompt)
+            if ModelFamily.is_openai(self._model_client.model_info["family"])
+            else UserMessage(content=prompt, source="user")
+        ]
         for _ in range(self._max_selector_attempts):
             reply = await self._call_model(conversation)
             counts = mentioned_names(reply, self._participant_names)
@@ -222,12 +233,9 @@ class SelectorGroupChatManager(BaseGroupChatManager):
         return fallback
 
     def _fallback(self, candidates: list[str]) -> str:
-        order = self._participant_names
-        start = order.index(self._previous_speaker) + 1 if self._previous_speaker in order else 0
-        for offset in range(len(order)):
-            name = order[(start + offset) % len(order)]
-            if name in candidates:
-                return name
+        # AutoGen's documented fallback: the previous speaker, even when repeats are not allowed.
+        if self._previous_speaker is not None:
+            return self._previous_speaker
         return candidates[0]
 
     async def _call_model(self, conversation: list[LLMMessage]) -> str:
@@ -240,16 +248,19 @@ class SelectorGroupChatManager(BaseGroupChatManager):
             result = await call
         else:
             final: CreateResult | None = None
+            emit = self._emit_team_events
             async for chunk in self._model_client.create_stream(
                 conversation, cancellation_token=token
             ):
                 if isinstance(chunk, CreateResult):
                     final = chunk
-                elif chunk:
+                elif chunk and emit:
                     self._emit(ModelClientStreamingChunkEvent(content=chunk, source=self._name))
             if final is None:
                 raise ValueError("The selector model's stream ended without a CreateResult.")
             result = final
+            if emit and isinstance(result.content, str):
+                self._emit(SelectorEvent(content=result.content, source=self._name))
         if not isinstance(result.content, str):
             return ""  # a tool call is not a name; the model is asked again
         return result.content
@@ -307,7 +318,8 @@ class SelectorGroupChat(BaseGroupChat, Component[SelectorGroupChatConfig]):
         candidate_func: ``(thread) -> [names]``, sync or async.
         custom_message_types: Message classes beyond the built-in ones.
         emit_team_events: Report each selection as a ``SelectSpeakerEvent``.
-        model_client_streaming: Stream the selector model's reply as chunk events.
+        model_client_streaming: Stream the selector model's reply; with ``emit_team_events``
+            it is reported as chunk events and a ``SelectorEvent``.
         model_context: Limits the history shown to the selector model.
         name: The team's name.
         description: What the team does.

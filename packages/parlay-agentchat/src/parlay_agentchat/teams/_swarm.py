@@ -8,7 +8,11 @@ from typing import Any
 from pydantic import BaseModel
 from typing_extensions import Self
 
-from parlay_agentchat._exceptions import AgentConfigurationError
+from parlay_agentchat._exceptions import (
+    AgentArgumentTypeError,
+    AgentConfigurationError,
+    InvalidTaskError,
+)
 from parlay_agentchat.base import ChatAgent, TerminationCondition
 from parlay_agentchat.messages import (
     BaseAgentEvent,
@@ -43,18 +47,18 @@ class SwarmGroupChatManager(BaseGroupChatManager):
         """A handoff in the task, or else the latest handoff so far, must target a participant.
 
         Raises:
-            ValueError: The handoff target is not a participant.
+            InvalidTaskError: The handoff target is not a participant (a ``ValueError``).
         """
         for message in reversed(messages or ()):
             if isinstance(message, HandoffMessage):
                 if message.target not in self._participant_names:
-                    raise ValueError(
+                    raise InvalidTaskError(
                         f"The task hands off to {message.target!r}, which is not a participant "
                         f"({self._participant_names}). Target a participant."
                     )
                 return
         if self._current_speaker not in self._participant_names:
-            raise ValueError(
+            raise InvalidTaskError(
                 f"The conversation was last handed off to {self._current_speaker!r}, which is "
                 f"not a participant ({self._participant_names}). To resume, start the run "
                 "with a HandoffMessage to a participant as the task."
@@ -139,8 +143,8 @@ class Swarm(BaseGroupChat, Component[SwarmConfig]):
             team spread over the workers of a distributed runtime; by default all.
 
     Raises:
-        AgentConfigurationError: A participant is a team, or the first participant cannot
-            produce a ``HandoffMessage``.
+        AgentArgumentTypeError: A participant is a team (a ``TypeError``, as in AutoGen).
+        AgentConfigurationError: The first participant cannot produce a ``HandoffMessage``.
     """
 
     component_config_schema = SwarmConfig
@@ -162,8 +166,9 @@ class Swarm(BaseGroupChat, Component[SwarmConfig]):
     ) -> None:
         for participant in participants:
             if not isinstance(participant, ChatAgent):  # pyright: ignore[reportUnnecessaryIsInstance]
-                raise AgentConfigurationError(
-                    "Swarm participants must be chat agents (teams cannot hand off)."
+                raise AgentArgumentTypeError(
+                    f"Swarm participants must be chat agents (teams cannot hand off), not "
+                    f"{type(participant).__name__}."
                 )
         if participants and HandoffMessage not in participants[0].produced_message_types:
             raise AgentConfigurationError(
