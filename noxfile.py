@@ -21,7 +21,7 @@ PACKAGES = {
 }
 ECHO_PLUGIN = ROOT / "examples" / "parlay-echo"
 # The parlay-ext extras the test suite exercises (each integration is tested for real).
-EXT_TEST_EXTRAS = "openai,anthropic,local,nats,mcp,http,jupyter,docker"
+EXT_TEST_EXTRAS = "openai,anthropic,local,nats,mcp,http,jupyter,docker,diskcache,redis,chromadb"
 PYPROJECT = nox.project.load_toml(str(ROOT / "pyproject.toml"))
 
 nox.options.default_venv_backend = "uv|virtualenv"

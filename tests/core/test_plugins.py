@@ -15,7 +15,9 @@ from parlay_core._exceptions import (
     PluginNotFoundError,
 )
 from parlay_core.plugins import (
+    CACHE_STORES,
     CODE_EXECUTORS,
+    MEMORIES,
     MODEL_CLIENTS,
     PLUGIN_GROUPS,
     RUNTIMES,
@@ -83,7 +85,16 @@ def test_groups_are_the_documented_names() -> None:
         "parlay.runtimes",
         "parlay.state_stores",
     )
-    assert set(PLUGIN_GROUPS) == {MODEL_CLIENTS, TOOLS, CODE_EXECUTORS, RUNTIMES, STATE_STORES}
+    assert (CACHE_STORES, MEMORIES) == ("parlay.cache_stores", "parlay.memories")
+    assert set(PLUGIN_GROUPS) == {
+        MODEL_CLIENTS,
+        TOOLS,
+        CODE_EXECUTORS,
+        RUNTIMES,
+        STATE_STORES,
+        CACHE_STORES,
+        MEMORIES,
+    }
 
 
 def test_every_public_name_is_importable() -> None:

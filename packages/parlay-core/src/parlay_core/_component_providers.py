@@ -3,7 +3,10 @@
 The security decision: a component config is data, often read from a file, and importing a module
 runs its code. So a dotted provider path is imported only when it lies inside Parlay's own packages
 or inside a top-level package of a distribution that declares a Parlay plugin (an installed
-distribution is already trusted code). Any other path needs the caller's explicit permission,
+distribution is already trusted code), inside packages the application trusted process-wide
+(:mod:`parlay_core._component_trust`), or inside the module of a class that ``load_component`` was
+called on (or given as ``expected``): that module is already imported, so naming it runs no new
+code, and the caller chose the class. Any other path needs the caller's explicit permission,
 given to ``load_component`` or with :func:`load_permissions`. Likewise a component whose config
 carries source code asks :func:`is_code_execution_allowed` before running it.
 """
@@ -16,13 +19,16 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 
+from parlay_core._component_trust import is_trusted_module
 from parlay_core._exceptions import (
     ComponentLoadError,
     ComponentNotAllowedError,
     PluginNotFoundError,
 )
 from parlay_core.plugins import (
+    CACHE_STORES,
     CODE_EXECUTORS,
+    MEMORIES,
     MODEL_CLIENTS,
     PLUGIN_GROUPS,
     RUNTIMES,
@@ -40,6 +46,7 @@ __all__ = [
     "load_permissions",
     "require_code_execution",
     "resolve_provider",
+    "trusting_class_modules",
 ]
 
 PARLAY_PACKAGES: tuple[str, ...] = ("parlay_core", "parlay_agentchat", "parlay_ext")
@@ -65,6 +72,8 @@ _TYPE_GROUPS: dict[str, tuple[str, ...]] = {
     "code_executor": (CODE_EXECUTORS,),
     "runtime": (RUNTIMES,),
     "state_store": (STATE_STORES,),
+    "cache_store": (CACHE_STORES,),
+    "memory": (MEMORIES,),
 }
 
 
@@ -73,6 +82,8 @@ class _Permissions:
     import_paths: tuple[str, ...] = ()
     any_import: bool = False
     code_execution: bool = False
+    # Exact module names (not prefixes) of classes load_component was called on, or expected.
+    class_modules: tuple[str, ...] = ()
 
 
 # A context variable, so that nested loads (a team loading its agents, an agent its tools) inherit
@@ -123,6 +134,47 @@ def load_permissions(
             current.import_paths + extra,
             current.any_import or allow_any_import,
             current.code_execution or allow_code_execution,
+            current.class_modules,
+        )
+    )
+    try:
+        yield
+    finally:
+        _permissions.reset(token)
+
+
+@contextmanager
+def trusting_class_modules(classes: Iterable[type]) -> Generator[None, None, None]:
+    """Trust the modules of classes the caller named, for the loads inside the block.
+
+    ``MyComponent.load_component(config)`` trusts the module ``MyComponent`` is defined in (and
+    the module its dumped provider path names), exactly, not its submodules or its parent
+    package: that module is already imported, so a config naming it imports no new code. Nested
+    loads inherit the trust, so an outer component may load inner ones from its own module.
+
+    Args:
+        classes: The classes whose modules to trust.
+
+    Yields:
+        Nothing; the trust holds inside the block.
+    """
+    modules: list[str] = []
+    for cls in classes:
+        modules.append(cls.__module__)
+        override = cls.__dict__.get("component_provider_override")
+        if isinstance(override, str) and "." in override:
+            modules.append(override.rpartition(".")[0])
+    current = _permissions.get()
+    added = tuple(m for m in dict.fromkeys(modules) if m not in current.class_modules)
+    if not added:
+        yield
+        return
+    token = _permissions.set(
+        _Permissions(
+            current.import_paths,
+            current.any_import,
+            current.code_execution,
+            current.class_modules + added,
         )
     )
     try:
@@ -171,7 +223,15 @@ def _is_allowed(module: str) -> bool:
         return True
     if any(module == p or module.startswith(p + ".") for p in granted.import_paths):
         return True
+    if module in granted.class_modules or is_trusted_module(module):
+        return True
     return top in plugin_packages()
+
+
+def _below_class_module(module: str) -> bool:
+    # "mod.Outer" under the trusted class module "mod": no submodule is imported, the rest of
+    # the path is read as attributes of "mod".
+    return any(module.startswith(m + ".") for m in _permissions.get().class_modules)
 
 
 def _refuse(provider: str, module: str) -> ComponentNotAllowedError:
@@ -180,8 +240,10 @@ def _refuse(provider: str, module: str) -> ComponentNotAllowedError:
         f"Refusing to import {module!r} for the provider {provider!r}: it is neither part of "
         f"Parlay ({', '.join(PARLAY_PACKAGES)}) nor of a distribution that declares a Parlay "
         "plugin, and importing a module runs its code. If you trust this config, pass "
-        f"allow_import_paths=[{top!r}] (or allow_any_import=True) to load_component(), or "
-        "publish the class as a plugin entry point."
+        f"allow_import_paths=[{top!r}] (or allow_any_import=True) to load_component(); if it "
+        f"is your application's own package, trust it once with "
+        f"parlay_core.trust_component_modules({top!r}) or the environment variable "
+        f"PARLAY_TRUSTED_COMPONENT_MODULES={top}; or publish the class as a plugin entry point."
     )
 
 
@@ -210,6 +272,8 @@ def _import_dotted(provider: str) -> object:
     for cut in range(len(parts) - 1, 0, -1):
         module_name = ".".join(parts[:cut])
         if not _is_allowed(module_name):
+            if _below_class_module(module_name):
+                continue
             raise _refuse(provider, module_name)
         try:
             obj: object = importlib.import_module(module_name)

@@ -1,4 +1,4 @@
-"""Plugins: model clients, tools, code executors, runtimes and state stores found by entry point.
+"""Plugins: model clients, tools, code executors, runtimes, state stores, caches and memories.
 
 A distribution offers a plugin by declaring an entry point in one of Parlay's groups::
 
@@ -10,7 +10,9 @@ plugin by its entry-point name (``{"provider": "echo", ...}``).
 """
 
 from parlay_core.plugins._groups import (
+    CACHE_STORES,
     CODE_EXECUTORS,
+    MEMORIES,
     MODEL_CLIENTS,
     PLUGIN_GROUPS,
     RUNTIMES,
@@ -31,7 +33,9 @@ from parlay_core.plugins._registry import (
 )
 
 __all__ = [
+    "CACHE_STORES",
     "CODE_EXECUTORS",
+    "MEMORIES",
     "MODEL_CLIENTS",
     "PLUGIN_GROUPS",
     "RUNTIMES",

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 __all__ = [
+    "CACHE_STORES",
     "CODE_EXECUTORS",
+    "MEMORIES",
     "MODEL_CLIENTS",
     "PLUGIN_GROUPS",
     "RUNTIMES",
@@ -27,7 +29,21 @@ RUNTIMES = "parlay.runtimes"
 STATE_STORES = "parlay.state_stores"
 """Entry-point group of state-store classes."""
 
-PLUGIN_GROUPS: tuple[str, ...] = (MODEL_CLIENTS, TOOLS, CODE_EXECUTORS, RUNTIMES, STATE_STORES)
+CACHE_STORES = "parlay.cache_stores"
+"""Entry-point group of :class:`~parlay_core.CacheStore` classes."""
+
+MEMORIES = "parlay.memories"
+"""Entry-point group of :class:`~parlay_core.memory.Memory` classes."""
+
+PLUGIN_GROUPS: tuple[str, ...] = (
+    MODEL_CLIENTS,
+    TOOLS,
+    CODE_EXECUTORS,
+    RUNTIMES,
+    STATE_STORES,
+    CACHE_STORES,
+    MEMORIES,
+)
 """Every entry-point group Parlay reads, in a stable order."""
 
 # Names parlay-ext registers, mapped to the extra that pulls in their SDK ("" when parlay-ext
@@ -74,6 +90,15 @@ _PARLAY_EXT_EXTRAS: dict[str, dict[str, str]] = {
     },
     RUNTIMES: {"nats": "nats", "NatsWorkerAgentRuntime": "nats"},
     STATE_STORES: {"nats": "nats", "nats_kv": "nats", "NatsKVStateStore": "nats"},
+    CACHE_STORES: {
+        "sqlite": "",
+        "SQLiteStore": "",
+        "diskcache": "diskcache",
+        "DiskCacheStore": "diskcache",
+        "redis": "redis",
+        "RedisStore": "redis",
+    },
+    MEMORIES: {"chromadb": "chromadb", "ChromaDBVectorMemory": "chromadb"},
 }
 
 
