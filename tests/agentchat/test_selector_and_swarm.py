@@ -23,8 +23,10 @@ from parlay_core import load_component
 from parlay_core.model_context import BufferedChatCompletionContext
 from parlay_core.models import (
     AssistantMessage,
+    CreateResult,
     ModelFamily,
     ModelInfo,
+    RequestUsage,
     SystemMessage,
     UserMessage,
 )
@@ -279,3 +281,39 @@ def test_swarm_config_round_trip() -> None:
     assert model.provider == "parlay_agentchat.teams.Swarm"
     loaded = load_component(json.loads(model.model_dump_json()), expected=Swarm)
     assert loaded.dump_component() == model
+
+
+async def test_swarm_passes_the_words_said_with_a_handoff_to_the_target() -> None:
+    # A model that writes text next to its handoff call (a thought) explains why it hands
+    # over; the target must read it, or it may just hand the conversation back forever.
+    said = CreateResult(
+        finish_reason="function_calls",
+        content=[call("transfer_to_writer")],
+        usage=RequestUsage(prompt_tokens=1, completion_tokens=1),
+        cached=False,
+        thought="Research done: revenue grew 12%. Writer, please draft the report.",
+    )
+    planner = AssistantAgent("planner", replay(said), handoffs=["writer"])
+    writer_model = replay("Report: revenue grew 12%.")
+    writer = AssistantAgent("writer", writer_model, handoffs=["planner"])
+    team = Swarm([planner, writer], max_turns=2)
+    result = await team.run(task="Research the revenue and write a report.")
+    handoff = next(m for m in result.messages if isinstance(m, HandoffMessage))
+    assert handoff.context == [
+        AssistantMessage(content=said.thought or "", source="planner"),
+    ]
+    seen = writer_model.create_calls[0]["messages"]
+    assert any(isinstance(m, AssistantMessage) and m.content == said.thought for m in seen), (
+        "the writer's model did not see the planner's words"
+    )
+    assert texts(result.messages)[-1] == ("writer", "Report: revenue grew 12%.")
+    # The context survives a save and load of the team.
+    state = await team.save_state()
+    again = Swarm(
+        [
+            AssistantAgent("planner", replay("x"), handoffs=["writer"]),
+            AssistantAgent("writer", replay("y"), handoffs=["planner"]),
+        ]
+    )
+    await again.load_state(state)
+    assert await again.save_state() == state
