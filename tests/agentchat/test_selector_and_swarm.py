@@ -260,7 +260,7 @@ async def test_swarm_refuses_bad_setups() -> None:
     with pytest.raises(AgentConfigurationError, match="hand off"):
         Swarm([Scripted("a")])
     inner = RoundRobinGroupChat([AssistantAgent("x", replay("x"), handoffs=["y"])])
-    with pytest.raises(TypeError, match="chat agents"):
+    with pytest.raises(TypeError, match=r"Participant .* must be a ChatAgent"):
         Swarm([inner])  # type: ignore[list-item]
     agent = AssistantAgent("a", replay(tool_calls(call("transfer_to_ghost"))), handoffs=["ghost"])
     team = Swarm([agent])

@@ -167,8 +167,9 @@ class Swarm(BaseGroupChat, Component[SwarmConfig]):
         for participant in participants:
             if not isinstance(participant, ChatAgent):  # pyright: ignore[reportUnnecessaryIsInstance]
                 raise AgentArgumentTypeError(
-                    f"Swarm participants must be chat agents (teams cannot hand off), not "
-                    f"{type(participant).__name__}."
+                    f"Participant {getattr(participant, 'name', participant)!r} must be a "
+                    f"ChatAgent, not a {type(participant).__name__}: Swarm participants hand "
+                    "off to each other, and teams cannot hand off."
                 )
         if participants and HandoffMessage not in participants[0].produced_message_types:
             raise AgentConfigurationError(
