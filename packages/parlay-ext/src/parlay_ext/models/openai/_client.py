@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import warnings
 from collections.abc import AsyncGenerator, Mapping, Sequence
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Union, cast
@@ -16,6 +17,7 @@ from parlay_core.exceptions import ModelAPIError, ModelClientError
 from parlay_core.models import (
     CreateResult,
     LLMMessage,
+    ModelCapabilities,
     ModelInfo,
     RequestUsage,
     approximate_message_tokens,
@@ -36,12 +38,15 @@ from parlay_ext.models._common import (
 from parlay_ext.models.openai._config import (
     AzureOpenAIClientConfigurationConfigModel,
     OpenAIClientConfigurationConfigModel,
+    config_create_args,
+    merge_create_args,
     split_create_args,
 )
 from parlay_ext.models.openai._errors import broken_stream, map_error
 from parlay_ext.models.openai._model_info import (
-    GEMINI_BASE_URL,
+    from_capabilities,
     known_context_window,
+    provider_endpoint,
     resolve_model_info,
 )
 from parlay_ext.models.openai._sdk import AsyncAzureOpenAI, AsyncOpenAI, ChatCompletion, openai
@@ -53,6 +58,8 @@ from parlay_ext.models.openai._transform import (
     convert_tools,
     finish_reason,
     function_calls,
+    merge_system_messages,
+    model_class,
     reasoning_text,
     response_format,
     usage_of,
@@ -96,6 +103,14 @@ class BaseOpenAIChatCompletionClient(TokenAccountingClient):
         self._model = model
         self._model_info = resolve_model_info(model, model_info, stacklevel=4)
         self._create_args = dict(create_args)
+        if model_class(self._create_args.get("response_format")) is not None:
+            warnings.warn(
+                "A pydantic class as response_format is deprecated (as in AutoGen); pass it as "
+                "json_output=... to create() or create_stream(), or as output_content_type=... "
+                "to an AssistantAgent, instead.",
+                DeprecationWarning,
+                stacklevel=3,
+            )
         self._include_name = include_name_in_message
         self._usage = UsageTracker()
 
@@ -115,9 +130,12 @@ class BaseOpenAIChatCompletionClient(TokenAccountingClient):
         json_output: bool | type[BaseModel] | None,
         extra_create_args: Mapping[str, Any],
     ) -> dict[str, Any]:
+        args, json_output = merge_create_args(self._create_args, extra_create_args, json_output)
         check_request(self._model, self._model_info, messages, tools, json_output)
+        if not self._model_info.get("multiple_system_messages", False):
+            messages = merge_system_messages(messages, self._model)
         forced = forced_tool_name(tool_choice, tools)
-        request: dict[str, Any] = {"model": self._model, **self._create_args}
+        request: dict[str, Any] = {"model": self._model}
         request["messages"] = convert_messages(messages, include_name=self._include_name)
         if tools:
             request["tools"] = convert_tools(tool_schemas(tools))
@@ -126,7 +144,7 @@ class BaseOpenAIChatCompletionClient(TokenAccountingClient):
         fmt = response_format(json_output)
         if fmt is not None:
             request["response_format"] = fmt
-        request.update(extra_create_args)
+        request.update(args)
         return request
 
     def _to_result(self, completion: ChatCompletion) -> CreateResult:
@@ -296,13 +314,14 @@ class OpenAIChatCompletionClient(
 
     Point ``base_url`` at Ollama (``http://localhost:11434/v1``), vLLM, a llama.cpp server or
     any other OpenAI-compatible server; models Parlay does not know get sensible default
-    capabilities with a warning (pass ``model_info`` to state them). ``gemini-*`` models go to
-    Google's OpenAI-compatible endpoint with the ``GEMINI_API_KEY`` key unless ``base_url`` is
-    given.
+    capabilities with a warning (pass ``model_info`` to state them). Unless ``base_url`` is
+    given, ``gemini-*`` models go to Google's OpenAI-compatible endpoint with the
+    ``GEMINI_API_KEY`` key, ``claude-*`` models to Anthropic's with ``ANTHROPIC_API_KEY``, and
+    ``Llama-*`` models to the Llama API's with ``LLAMA_API_KEY``.
 
     Args:
         model: The model name, e.g. ``"gpt-4o-mini"``.
-        api_key: The API key; default: ``OPENAI_API_KEY`` (``GEMINI_API_KEY`` for Gemini).
+        api_key: The API key; default: ``OPENAI_API_KEY`` (or the provider's variable above).
             Servers given by ``base_url`` that need no key work without one.
         base_url: The API's root URL.
         organization: The OpenAI organization id.
@@ -310,11 +329,16 @@ class OpenAIChatCompletionClient(
         max_retries: Automatic retries on connection errors, 408, 409, 429 and 5xx (SDK
             default 2).
         model_info: What the model supports.
+        model_capabilities: Deprecated older form of ``model_info`` (``vision``,
+            ``function_calling``, ``json_output``), accepted with a ``DeprecationWarning``.
         default_headers: HTTP headers sent with every request.
         include_name_in_message: Send user messages' sources as ``name`` (turn off for servers
             that reject the field).
         **create_args: Default request arguments (``temperature``, ``max_tokens``, ``seed``,
-            ...); see :class:`CreateArgumentsConfigModel`.
+            ...); see :class:`CreateArgumentsConfigModel`. ``response_format`` may be a
+            pydantic model class (deprecated, as in AutoGen): every call then asks for
+            structured output of that type, like ``json_output=<class>``, and the result's
+            content is the JSON text.
 
     Raises:
         ModelClientError: No API key is available for OpenAI's own API.
@@ -340,6 +364,7 @@ class OpenAIChatCompletionClient(
         timeout: float | None = None,
         max_retries: int | None = None,
         model_info: ModelInfo | None = None,
+        model_capabilities: ModelCapabilities | None = None,
         default_headers: Mapping[str, str] | None = None,
         include_name_in_message: bool = True,
         **create_args: Any,
@@ -347,6 +372,7 @@ class OpenAIChatCompletionClient(
         create = split_create_args(create_args)
         if model_info is not None:
             validate_model_info(model_info)
+        info = from_capabilities(model_info, model_capabilities)
         self._config = OpenAIClientConfigurationConfigModel(
             model=model,
             api_key=_secret(api_key),
@@ -355,15 +381,17 @@ class OpenAIChatCompletionClient(
             timeout=timeout,
             max_retries=max_retries,
             model_info=dict(model_info) if model_info is not None else None,
+            model_capabilities=dict(model_capabilities) if model_capabilities else None,
             default_headers=dict(default_headers) if default_headers else None,
             include_name_in_message=include_name_in_message,
-            **create,
+            **config_create_args(create),
         )
         url = base_url
         key = api_key
-        if url is None and model.startswith("gemini-"):
-            url = GEMINI_BASE_URL
-            key = key or os.environ.get("GEMINI_API_KEY")
+        endpoint = provider_endpoint(model) if url is None else None
+        if endpoint is not None:
+            url, key_variable = endpoint
+            key = key or os.environ.get(key_variable)
         key = key or os.environ.get("OPENAI_API_KEY")
         if key is None:
             if url is None:
@@ -382,7 +410,7 @@ class OpenAIChatCompletionClient(
         super().__init__(
             AsyncOpenAI(**options),
             model=model,
-            model_info=model_info,
+            model_info=info,
             create_args=create,
             include_name_in_message=include_name_in_message,
         )
@@ -413,6 +441,8 @@ class AzureOpenAIChatCompletionClient(
         timeout: Seconds to wait for a response.
         max_retries: Automatic retries on transient errors.
         model_info: What the model supports.
+        model_capabilities: Deprecated older form of ``model_info`` (``vision``,
+            ``function_calling``, ``json_output``), accepted with a ``DeprecationWarning``.
         default_headers: HTTP headers sent with every request.
         include_name_in_message: Send user messages' sources as ``name``.
         **create_args: Default request arguments.
@@ -434,6 +464,7 @@ class AzureOpenAIChatCompletionClient(
         timeout: float | None = None,
         max_retries: int | None = None,
         model_info: ModelInfo | None = None,
+        model_capabilities: ModelCapabilities | None = None,
         default_headers: Mapping[str, str] | None = None,
         include_name_in_message: bool = True,
         **create_args: Any,
@@ -441,6 +472,7 @@ class AzureOpenAIChatCompletionClient(
         create = split_create_args(create_args)
         if model_info is not None:
             validate_model_info(model_info)
+        info = from_capabilities(model_info, model_capabilities)
         self._config = AzureOpenAIClientConfigurationConfigModel(
             model=model,
             azure_endpoint=azure_endpoint,
@@ -451,9 +483,10 @@ class AzureOpenAIChatCompletionClient(
             timeout=timeout,
             max_retries=max_retries,
             model_info=dict(model_info) if model_info is not None else None,
+            model_capabilities=dict(model_capabilities) if model_capabilities else None,
             default_headers=dict(default_headers) if default_headers else None,
             include_name_in_message=include_name_in_message,
-            **create,
+            **config_create_args(create),
         )
         options: dict[str, Any] = {
             "azure_endpoint": azure_endpoint,
@@ -480,7 +513,7 @@ class AzureOpenAIChatCompletionClient(
         super().__init__(
             client,
             model=model,
-            model_info=model_info,
+            model_info=info,
             create_args=create,
             include_name_in_message=include_name_in_message,
         )

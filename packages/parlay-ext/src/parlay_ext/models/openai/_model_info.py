@@ -9,38 +9,61 @@ servers nearly all accept tools and JSON, and few accept images.
 from __future__ import annotations
 
 import warnings
-from typing import Final
+from collections.abc import Mapping
+from typing import Any, Final, cast
 
 from parlay_core.models import ModelFamily, ModelInfo, validate_model_info
 
 __all__ = [
+    "ANTHROPIC_BASE_URL",
     "DEFAULT_CONTEXT_WINDOW",
     "GEMINI_BASE_URL",
+    "LLAMA_API_BASE_URL",
     "default_model_info",
+    "from_capabilities",
     "guess_family",
     "known_context_window",
     "known_model_info",
+    "provider_endpoint",
     "resolve_model_info",
 ]
 
 GEMINI_BASE_URL: Final = "https://generativelanguage.googleapis.com/v1beta/openai/"
 """Google's OpenAI-compatible endpoint, used for ``gemini-*`` models when no base_url is given."""
 
+ANTHROPIC_BASE_URL: Final = "https://api.anthropic.com/v1/"
+"""Anthropic's OpenAI-compatible endpoint, used for ``claude-*`` models when no base_url is given."""
+
+LLAMA_API_BASE_URL: Final = "https://api.llama.com/compat/v1/"
+"""The Llama API's OpenAI-compatible endpoint, used for ``Llama-*`` models without a base_url."""
+
 DEFAULT_CONTEXT_WINDOW: Final = 128_000
 """Context window assumed for a model whose window Parlay does not know."""
 
 
 def _info(
-    family: str, *, vision: bool = True, tools: bool = True, structured: bool = True
+    family: str,
+    *,
+    vision: bool = True,
+    tools: bool = True,
+    json: bool = True,
+    structured: bool = True,
+    system_messages: bool = True,
 ) -> ModelInfo:
     return ModelInfo(
         vision=vision,
         function_calling=tools,
-        json_output=True,
+        json_output=json,
         family=family,
         structured_output=structured,
-        multiple_system_messages=True,
+        multiple_system_messages=system_messages,
     )
+
+
+def _claude(family: str) -> ModelInfo:
+    # Anthropic's OpenAI-compatible endpoint ignores response_format (so neither JSON mode nor
+    # structured output) and folds every system message into one system prompt at the start.
+    return _info(family, json=False, structured=False, system_messages=False)
 
 
 # Model name (or name prefix, for dated snapshots such as gpt-4o-2024-08-06) -> info, window.
@@ -68,6 +91,31 @@ _KNOWN: Final[tuple[tuple[str, ModelInfo, int], ...]] = (
     ("gemini-2.0-flash", _info(ModelFamily.GEMINI_2_0_FLASH), 1_048_576),
     ("gemini-2.5-pro", _info(ModelFamily.GEMINI_2_5_PRO), 1_048_576),
     ("gemini-2.5-flash", _info(ModelFamily.GEMINI_2_5_FLASH), 1_048_576),
+    # Anthropic's models through its OpenAI-compatible endpoint (ANTHROPIC_BASE_URL).
+    ("claude-3-haiku", _claude(ModelFamily.CLAUDE_3_HAIKU), 200_000),
+    ("claude-3-sonnet", _claude(ModelFamily.CLAUDE_3_SONNET), 200_000),
+    ("claude-3-opus", _claude(ModelFamily.CLAUDE_3_OPUS), 200_000),
+    ("claude-3-5-haiku", _claude(ModelFamily.CLAUDE_3_5_HAIKU), 200_000),
+    ("claude-3-5-sonnet", _claude(ModelFamily.CLAUDE_3_5_SONNET), 200_000),
+    ("claude-3-7-sonnet", _claude(ModelFamily.CLAUDE_3_7_SONNET), 200_000),
+    ("claude-sonnet-4", _claude(ModelFamily.CLAUDE_4_SONNET), 200_000),
+    ("claude-4-sonnet", _claude(ModelFamily.CLAUDE_4_SONNET), 200_000),
+    ("claude-opus-4", _claude(ModelFamily.CLAUDE_4_OPUS), 200_000),
+    ("claude-4-opus", _claude(ModelFamily.CLAUDE_4_OPUS), 200_000),
+    # Meta's models through the Llama API's OpenAI-compatible endpoint (LLAMA_API_BASE_URL).
+    ("llama-3.3-8b", _info(ModelFamily.LLAMA_3_3_8B, vision=False, structured=False), 128_000),
+    ("llama-3.3-70b", _info(ModelFamily.LLAMA_3_3_70B, vision=False, structured=False), 128_000),
+    ("llama-4-scout", _info(ModelFamily.LLAMA_4_SCOUT), 128_000),
+    ("llama-4-maverick", _info(ModelFamily.LLAMA_4_MAVERICK), 128_000),
+)
+
+# Providers whose OpenAI-compatible endpoint a model name leads to when no base_url is given:
+# (model-name prefix, base URL, environment variable holding the key). The prefixes are
+# case-sensitive, as the providers spell their model ids.
+_PROVIDERS: Final[tuple[tuple[str, str, str], ...]] = (
+    ("gemini-", GEMINI_BASE_URL, "GEMINI_API_KEY"),
+    ("claude-", ANTHROPIC_BASE_URL, "ANTHROPIC_API_KEY"),
+    ("Llama-", LLAMA_API_BASE_URL, "LLAMA_API_KEY"),
 )
 
 # Name fragments -> family, for models Parlay has no entry for (Ollama tags, vLLM repo ids).
@@ -112,6 +160,18 @@ def known_context_window(model: str) -> int:
     return DEFAULT_CONTEXT_WINDOW if found is None else found[1]
 
 
+def provider_endpoint(model: str) -> tuple[str, str] | None:
+    """Return the base URL and API-key variable a model name leads to, or None for OpenAI.
+
+    ``gemini-*`` goes to Google's, ``claude-*`` to Anthropic's and ``Llama-*`` to the Llama
+    API's OpenAI-compatible endpoint (as in AutoGen).
+    """
+    for prefix, url, key_variable in _PROVIDERS:
+        if model.startswith(prefix):
+            return url, key_variable
+    return None
+
+
 def guess_family(model: str) -> str:
     """Guess a model's family from its name; ``ModelFamily.UNKNOWN`` when nothing fits."""
     name = model.lower()
@@ -134,6 +194,42 @@ def default_model_info(model: str) -> ModelInfo:
         family=guess_family(model),
         structured_output=True,
         multiple_system_messages=True,
+    )
+
+
+def from_capabilities(
+    model_info: ModelInfo | None,
+    model_capabilities: Mapping[str, Any] | None,
+    *,
+    stacklevel: int = 3,
+) -> ModelInfo | None:
+    """Turn AutoGen's deprecated ``model_capabilities`` into a ``model_info``.
+
+    The capabilities (``vision``, ``function_calling``, ``json_output``) carry over; the family
+    is unknown and structured output is assumed unsupported, since the old form could not say.
+
+    Raises:
+        ValueError: Both ``model_info`` and ``model_capabilities`` were given.
+
+    Warns:
+        DeprecationWarning: ``model_capabilities`` was given.
+    """
+    if model_capabilities is None:
+        return model_info
+    if model_info is not None:
+        raise ValueError(
+            "model_capabilities and model_info are mutually exclusive; pass model_info only "
+            "(model_capabilities is its deprecated older form)."
+        )
+    warnings.warn(
+        "model_capabilities is deprecated (as in AutoGen); pass model_info=... instead.",
+        DeprecationWarning,
+        stacklevel=stacklevel,
+    )
+    # Checked by validate_model_info when the client resolves its model_info.
+    return cast(
+        "ModelInfo",
+        {"family": ModelFamily.UNKNOWN, "structured_output": False, **model_capabilities},
     )
 
 

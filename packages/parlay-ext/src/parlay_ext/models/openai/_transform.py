@@ -15,6 +15,7 @@ from typing import Any, Literal, Union, cast
 from pydantic import BaseModel
 
 from parlay_core import FunctionCall, Image
+from parlay_core.exceptions import ModelCapabilityError
 from parlay_core.models import (
     AssistantMessage,
     ChatCompletionTokenLogprob,
@@ -35,6 +36,8 @@ __all__ = [
     "convert_tools",
     "finish_reason",
     "function_calls",
+    "merge_system_messages",
+    "model_class",
     "reasoning_text",
     "response_format",
     "strict_json_schema",
@@ -178,6 +181,38 @@ def response_format(json_output: bool | type[BaseModel] | None) -> dict[str, Any
             "strict": True,
         },
     }
+
+
+def merge_system_messages(messages: Sequence[LLMMessage], model: str) -> list[LLMMessage]:
+    """Join adjacent system messages into one, for a model that takes a single system prompt.
+
+    The merged message stays where the first one was, its parts joined by newlines (as
+    AutoGen's client does for models whose ``multiple_system_messages`` is false).
+
+    Raises:
+        ModelCapabilityError: System messages appear at separate places in the conversation;
+            joining them would move instructions out of order.
+    """
+    positions = [i for i, message in enumerate(messages) if isinstance(message, SystemMessage)]
+    if len(positions) < 2:
+        return list(messages)
+    if positions[-1] - positions[0] != len(positions) - 1:
+        raise ModelCapabilityError(
+            f"Model {model!r} takes a single system message (model_info["
+            "'multiple_system_messages'] is False), but the conversation has system messages "
+            "apart from each other, which cannot be merged without reordering them. If the "
+            "server accepts several, pass a model_info with multiple_system_messages=True."
+        )
+    first, last = positions[0], positions[-1]
+    joined = "\n".join(cast(SystemMessage, messages[i]).content for i in positions)
+    return [*messages[:first], SystemMessage(content=joined), *messages[last + 1 :]]
+
+
+def model_class(value: object) -> type[BaseModel] | None:
+    """Return ``value`` if it is a pydantic model class (a structured-output type), else None."""
+    if isinstance(value, type) and issubclass(value, BaseModel):
+        return value
+    return None
 
 
 def finish_reason(reason: str | None, has_calls: bool) -> FinishReasons:
