@@ -347,8 +347,11 @@ def test_bad_participants_are_refused() -> None:
 
 async def test_bad_tasks_are_refused() -> None:
     team = RoundRobinGroupChat([Scripted("a", ["a1"])], max_turns=1)
-    with pytest.raises(InvalidTaskError):
+    # AutoGen's wording, which callers match on.
+    with pytest.raises(InvalidTaskError, match="Task list cannot be empty"):
         await team.run(task=[])
+    with pytest.raises(ValueError, match="All messages in task list must be valid BaseChatMessage"):
+        await team.run(task=["not a message"])  # type: ignore[list-item]
     with pytest.raises(ValueError, match="must be a str"):
         await team.run(task=3.5)  # type: ignore[arg-type]
 
