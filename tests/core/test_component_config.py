@@ -242,21 +242,25 @@ def test_dump_writes_autogen_shape() -> None:
     }
 
 
+class OverrideConfig(BaseModel):
+    limit: int | None = 10
+
+
+class Limited(Component[OverrideConfig]):
+    """Overrides a default with None."""
+
+    component_type = "limited"
+    component_config_schema = OverrideConfig
+
+    def _to_config(self) -> OverrideConfig:
+        return OverrideConfig(limit=None)
+
+    @classmethod
+    def _from_config(cls, config: OverrideConfig) -> Limited:
+        return cls()
+
+
 def test_dump_keeps_a_none_that_overrides_a_default() -> None:
-    class OverrideConfig(BaseModel):
-        limit: int | None = 10
-
-    class Limited(Component[OverrideConfig]):
-        component_type = "limited"
-        component_config_schema = OverrideConfig
-
-        def _to_config(self) -> OverrideConfig:
-            return OverrideConfig(limit=None)
-
-        @classmethod
-        def _from_config(cls, config: OverrideConfig) -> Limited:
-            return cls()
-
     assert Limited().dump_component().config == {"limit": None}
 
 

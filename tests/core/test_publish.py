@@ -17,7 +17,7 @@ from parlay_core import (
     TypePrefixSubscription,
     event,
 )
-from parlay_core.exceptions import SubscriptionNotFoundError
+from parlay_core.exceptions import AgentRegistrationError, SubscriptionNotFoundError
 
 from ._agents import Note, Recorder
 
@@ -27,7 +27,12 @@ async def test_prefix_subscription_and_removal(runtime: SingleThreadedAgentRunti
     await Recorder.register(runtime, "rec", lambda: Recorder(log), skip_class_subscriptions=True)
     subscription = TypePrefixSubscription("orders.", "rec")
     await runtime.add_subscription(subscription)
-    await runtime.add_subscription(subscription)  # adding the same subscription again is a no-op
+    # Adding it again (or an equal one with another id) is a ValueError, as in AutoGen.
+    with pytest.raises(AgentRegistrationError, match="Subscription already exists") as dup:
+        await runtime.add_subscription(subscription)
+    assert isinstance(dup.value, ValueError)
+    with pytest.raises(ValueError, match="Subscription already exists"):
+        await runtime.add_subscription(TypePrefixSubscription("orders.", "rec"))
     await runtime.publish_message(Note("1"), TopicId("orders.new", "s"))
     await runtime.stop_when_idle()
     runtime.start()

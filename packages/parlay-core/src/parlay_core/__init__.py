@@ -51,6 +51,7 @@ from parlay_core._subscription import (
     default_subscription,
     type_subscription,
 )
+from parlay_core._telemetry import trace_create_agent_span, trace_invoke_agent_span, trace_tool_span
 from parlay_core._types import FunctionCall
 
 if TYPE_CHECKING:
@@ -73,6 +74,7 @@ if TYPE_CHECKING:
         load_permissions,
         require_code_execution,
     )
+    from parlay_core._component_trust import trust_component_modules
     from parlay_core._image import Image
 
 __version__ = "0.1.0"
@@ -95,6 +97,7 @@ _LAZY = {
     "load_component": "parlay_core._component_loading",
     "load_permissions": "parlay_core._component_providers",
     "require_code_execution": "parlay_core._component_providers",
+    "trust_component_modules": "parlay_core._component_trust",
 }
 
 
@@ -172,6 +175,10 @@ __all__ = [
     "message_handler",
     "require_code_execution",
     "rpc",
+    "trace_create_agent_span",
+    "trace_invoke_agent_span",
+    "trace_tool_span",
+    "trust_component_modules",
     "try_get_known_serializers_for_type",
     "type_subscription",
 ]

@@ -209,9 +209,12 @@ class BaseAgent(ABC):
             for subscription in type(self)._class_subscriptions(agent_type):
                 await runtime.add_subscription(subscription)
         if not skip_direct_message_subscription:
-            await runtime.add_subscription(
-                TypePrefixSubscription(f"{agent_type.type}:", agent_type.type)
-            )
+            try:
+                await runtime.add_subscription(
+                    TypePrefixSubscription(f"{agent_type.type}:", agent_type.type)
+                )
+            except ValueError:
+                pass  # the type's first instance added it already
         type(self)._add_serializers(runtime)
         return agent_id
 

@@ -10,6 +10,7 @@ from parlay_core._agent_id import AgentId, AgentType, TopicId
 from parlay_core._agent_runtime import AgentRuntime
 from parlay_core._base_agent import BaseAgent
 from parlay_core._cancellation_token import CancellationToken
+from parlay_core._contexts import SubscriptionInstantiationContext
 from parlay_core._exceptions import CantHandleException
 from parlay_core._message_context import MessageContext
 from parlay_core._routed_agent import _expand  # pyright: ignore[reportPrivateUsage]
@@ -141,9 +142,12 @@ class ClosureAgent(BaseAgent, ClosureContext):
 
         agent_type = await runtime.register_factory(type, factory, expected_class=cls)
         if subscriptions is not None:
-            found = subscriptions()
-            if not isinstance(found, list):
-                found = await found
+            # As for class subscriptions in BaseAgent.register: a DefaultSubscription() made by
+            # the factory takes its agent type from the registration in progress.
+            with SubscriptionInstantiationContext.populate_context(agent_type):
+                found = subscriptions()
+                if not isinstance(found, list):
+                    found = await found
             for subscription in found:
                 await runtime.add_subscription(subscription)
         if not skip_direct_message_subscription:

@@ -27,14 +27,19 @@ from __future__ import annotations
 import sys
 import warnings
 from collections.abc import Mapping, Sequence
+from types import MappingProxyType
 from typing import Any, ClassVar, Generic, Literal, TypeGuard, Union, cast, overload
 
 from pydantic import BaseModel
 from typing_extensions import Self, TypeVar
 
-from parlay_core._component_providers import load_permissions
+from parlay_core._component_providers import load_permissions, trusting_class_modules
 from parlay_core._component_secrets import config_to_dict, revealing_secrets
-from parlay_core._exceptions import ComponentConfigError, ComponentTypeError
+from parlay_core._exceptions import (
+    ComponentDefinitionError,
+    ComponentTypeError,
+    ComponentVersionError,
+)
 
 __all__ = [
     "Component",
@@ -151,10 +156,11 @@ class ComponentFromConfig(Generic[FromConfigT]):
             The new instance.
 
         Raises:
-            ComponentConfigError: The class cannot read that version.
+            ComponentVersionError: The class cannot read that version (also a
+                ``NotImplementedError``, as in AutoGen).
         """
         current = getattr(cls, "component_version", 1)
-        raise ComponentConfigError(
+        raise ComponentVersionError(
             f"{cls.__qualname__} is at component_version {current} and cannot read a config of "
             f"version {version}: it does not implement _from_config_past_version. Dump the "
             "component again with the installed version, or implement the upgrade."
@@ -171,6 +177,10 @@ class ComponentToConfig(Generic[ToConfigT]):
             automatic one is not wanted. It applies to the class that sets it, not to subclasses.
         component_description: A description; defaults to the docstring's first paragraph.
         component_label: A label; defaults to the class name.
+        component_secret_fallbacks: Secret config fields (optional ones, default None) that
+            the component can do without, mapped to where it then finds the secret, for the
+            warning (``{"api_key": "the OPENAI_API_KEY environment variable"}``). A masked
+            value in such a field loads as None with a warning instead of failing.
     """
 
     component_type: ClassVar[ComponentType]
@@ -178,6 +188,7 @@ class ComponentToConfig(Generic[ToConfigT]):
     component_provider_override: ClassVar[str | None] = None
     component_description: ClassVar[str | None] = None
     component_label: ClassVar[str | None] = None
+    component_secret_fallbacks: ClassVar[Mapping[str, str]] = MappingProxyType({})
 
     def _to_config(self) -> ToConfigT:
         """Describe this instance as its config model. Components override this.
@@ -197,8 +208,9 @@ class ComponentToConfig(Generic[ToConfigT]):
         """Dump this component (and the components inside its config) to a :class:`ComponentModel`.
 
         Secrets (pydantic ``SecretStr`` fields) are written as ``"**********"`` unless
-        ``include_secrets`` is True; a config with masked secrets does not load until the real
-        values are put back.
+        ``include_secrets`` is True. A config with masked secrets loads only where the component
+        declares a fallback for them (``component_secret_fallbacks``, for example an API key's
+        environment variable); otherwise the real values must be put back.
 
         Args:
             include_secrets: Write secret values in clear, here and in nested components. Only
@@ -208,13 +220,16 @@ class ComponentToConfig(Generic[ToConfigT]):
             The component model; ``model_dump_json()`` turns it into JSON.
 
         Raises:
-            ComponentTypeError: The class declares no ``component_type`` or ``_to_config`` does
-                not return a pydantic model.
+            ComponentDefinitionError: The class declares no ``component_type`` (also an
+                ``AttributeError``, as in AutoGen).
+            ComponentTypeError: ``_to_config`` does not return a pydantic model, or the class is
+                defined inside a function (configs could not name it) and sets no
+                ``component_provider_override``.
         """
         cls = type(self)
         component_type: object = getattr(cls, "component_type", None)
         if not isinstance(component_type, str):
-            raise ComponentTypeError(
+            raise ComponentDefinitionError(
                 f"{cls.__qualname__} cannot be dumped: it declares no component_type. Add a "
                 "class variable such as component_type = 'tool'."
             )
@@ -227,8 +242,17 @@ class ComponentToConfig(Generic[ToConfigT]):
                 )
             data = config_to_dict(config)
         override = cls.__dict__.get("component_provider_override")
+        provider = override if isinstance(override, str) else _public_path(cls)
+        if "<locals>" in provider:
+            # No import path reaches a class defined inside a function, so the dump could never
+            # be loaded; AutoGen refuses with a TypeError too.
+            raise ComponentTypeError(
+                f"{cls.__qualname__} cannot be dumped: it is defined inside a function, so a "
+                "config cannot name it. Define the class at module level (or set "
+                "component_provider_override to a path that loads it)."
+            )
         return ComponentModel(
-            provider=override if isinstance(override, str) else _public_path(cls),
+            provider=provider,
             component_type=component_type,
             version=cls.component_version,
             component_version=cls.component_version,
@@ -335,7 +359,9 @@ class ComponentLoader:
         """Build a component from its config.
 
         The provider is resolved as an entry-point name first, then as a dotted path; a dotted
-        path outside Parlay's packages and registered plugin packages needs permission. Then the
+        path outside Parlay's packages, registered plugin packages, packages trusted with
+        :func:`~parlay_core.trust_component_modules` and the module of the class this is called
+        on (or of ``expected``) needs permission. Then the
         class is checked, an older ``component_version`` is upgraded, the config is validated
         and the instance is built. Called on a specific class (``ChatCompletionClient.load_component``),
         the result must be an instance of it.
@@ -362,10 +388,16 @@ class ComponentLoader:
         # Imported here: the load pipeline needs the classes defined in this module.
         from parlay_core._component_loading import load_into
 
-        with load_permissions(
-            allow_import_paths=allow_import_paths,
-            allow_any_import=allow_any_import,
-            allow_code_execution=allow_code_execution,
+        # The caller named these classes in code, so their own (already imported) modules are
+        # trusted for this load and its nested loads.
+        named = [c for c in (cls, expected) if isinstance(c, type) and c not in GENERIC_LOADERS]
+        with (
+            load_permissions(
+                allow_import_paths=allow_import_paths,
+                allow_any_import=allow_any_import,
+                allow_code_execution=allow_code_execution,
+            ),
+            trusting_class_modules(named),
         ):
             return load_into(cls, model, expected)
 
@@ -406,11 +438,11 @@ def config_schema(cls: type) -> type[BaseModel]:
         Its ``component_config_schema``.
 
     Raises:
-        ComponentTypeError: The class declares no pydantic config model.
+        ComponentDefinitionError: The class declares no pydantic config model.
     """
     schema: object = getattr(cls, _SCHEMA, None)
     if not (isinstance(schema, type) and issubclass(schema, BaseModel)):
-        raise ComponentTypeError(
+        raise ComponentDefinitionError(
             f"{cls.__qualname__} declares no component_config_schema (a pydantic model), so its "
             "config cannot be validated. Add the class variable."
         )

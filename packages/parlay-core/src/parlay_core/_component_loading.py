@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Mapping, Sequence
 from typing import Any, TypeVar, cast, overload
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from parlay_core._component_config import (
     GENERIC_LOADERS,
@@ -29,6 +30,34 @@ def _field_errors(error: ValidationError) -> str:
         where = ".".join(str(part) for part in item["loc"]) or "<config>"
         lines.append(f"{where}: {item['msg']} (got {item.get('input')!r})")
     return "; ".join(lines)
+
+
+def _without_masked_secrets(target: type, provider: str, config: BaseModel) -> BaseModel:
+    masked = masked_secret_fields(config)
+    if not masked:
+        return config
+    fallbacks: Mapping[str, str] = getattr(target, "component_secret_fallbacks", {})
+    fields = type(config).model_fields
+    # Only an optional field can be dropped; anything else would build the component with ten
+    # asterisks as its secret, failing later and far from the cause.
+    stuck = [
+        f for f in masked if f not in fallbacks or f not in fields or fields[f].default is not None
+    ]
+    if stuck:
+        raise ComponentConfigError(
+            f"The config of {provider!r} holds masked secrets in {', '.join(stuck)}: it was "
+            "dumped without include_secrets=True. Put the real values back, or drop the "
+            "fields if the component can read them elsewhere (e.g. an environment variable)."
+        )
+    for field in masked:
+        warnings.warn(
+            f"The config of {provider!r} holds a masked {field} (it was dumped without "
+            f"include_secrets=True); loading it as absent, so the component uses "
+            f"{fallbacks[field]}.",
+            UserWarning,
+            stacklevel=5,
+        )
+    return config.model_copy(update=dict.fromkeys(masked))
 
 
 def load_into(
@@ -89,13 +118,7 @@ def load_into(
                 f"The config of {provider!r} does not match {schema.__name__}: "
                 f"{_field_errors(exc)}. Fix these fields in the config."
             ) from None
-        masked = masked_secret_fields(config)
-        if masked:
-            raise ComponentConfigError(
-                f"The config of {provider!r} holds masked secrets in {', '.join(masked)}: it was "
-                "dumped without include_secrets=True. Put the real values back, or drop the "
-                "fields if the component can read them elsewhere (e.g. an environment variable)."
-            )
+        config = _without_masked_secrets(target, provider, config)
         instance = target._from_config(config)  # pyright: ignore[reportPrivateUsage]
     for required in (wanted, target):
         if required is not None and not isinstance(instance, required):

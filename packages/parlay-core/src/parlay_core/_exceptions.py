@@ -8,6 +8,7 @@ for AutoGen keeps working while ``except ParlayError`` catches everything Parlay
     ├── CantHandleException                 no handler accepts the message
     ├── UndeliverableException              the recipient does not exist (LookupError)
     │   ├── AgentTypeNotFoundError          no factory for that agent type
+    │   ├── AgentInstanceNotFoundError      an instance-only type has no agent of that key (RuntimeError)
     │   └── WorkerUnavailableError          no live worker serves the agent, or it died mid-call
     ├── RemoteHandlerError                  a handler in another process raised (+ the builtin class)
     ├── RequestTimeoutError                 no response within the call's deadline (TimeoutError)
@@ -66,6 +67,7 @@ from pydantic_core import InitErrorDetails, ValidationError
 
 __all__ = [
     "AgentClassMismatchError",
+    "AgentInstanceNotFoundError",
     "AgentInstantiationError",
     "AgentRegistrationError",
     "AgentTypeNotFoundError",
@@ -139,6 +141,13 @@ class UndeliverableException(ParlayError, LookupError):
 
 class AgentTypeNotFoundError(UndeliverableException):
     """No factory or instance is registered for the recipient's agent type."""
+
+
+class AgentInstanceNotFoundError(UndeliverableException, RuntimeError):
+    """The recipient's type has pre-registered instances only, none of them with that key.
+
+    AutoGen raises ``RuntimeError`` here (no factory can create the agent), so this is one too.
+    """
 
 
 class WorkerUnavailableError(UndeliverableException):

@@ -21,18 +21,18 @@ from parlay_core._base_agent import BaseAgent
 from parlay_core._constants import EVENT_LOGGER_NAME, ROOT_LOGGER_NAME
 from parlay_core._contexts import AgentInstantiationContext, MessageHandlerContext
 from parlay_core._exceptions import (
+    AgentInstanceNotFoundError,
     AgentInstantiationError,
     AgentRegistrationError,
     AgentTypeNotFoundError,
     CantHandleException,
     RuntimeStateError,
     StateError,
-    UndeliverableException,
 )
 from parlay_core._message_context import MessageContext
 from parlay_core._serialization import SerializationRegistry
 from parlay_core._subscription_table import SubscriptionTable
-from parlay_core._telemetry import span_attributes
+from parlay_core._telemetry import message_span, process_span_attributes
 
 if TYPE_CHECKING:
     from parlay_core._agent_runtime import AgentRuntime
@@ -92,7 +92,8 @@ class AgentHost:
         self.serializers = SerializationRegistry()
         self.instances: dict[AgentId, Agent] = {}
         self._factories: dict[str, _Registration] = {}
-        self._instance_types: set[str] = set()
+        # Agent type -> the class of its pre-registered instances (one class per type).
+        self._instance_types: dict[str, type[Any]] = {}
         self._creating: dict[AgentId, asyncio.Future[Agent]] = {}
         self._checkpointer: Checkpointer | None = None
         if state_store is not None:
@@ -179,10 +180,16 @@ class AgentHost:
             )
         if agent_id in self.instances:
             raise AgentRegistrationError(f"An agent is already registered as {agent_id}.")
+        known_class = self._instance_types.get(agent_id.type)
+        if known_class is not None and type(agent) is not known_class:
+            raise AgentRegistrationError(
+                f"Agent type {agent_id.type!r} has instances of {known_class.__name__}; an instance "
+                f"of {type(agent).__name__} cannot join it. Use another agent type for it."
+            )
         await agent.bind_id_and_runtime(agent_id, self.runtime)
         if self._checkpointer is not None:
             await self._checkpointer.rehydrate(agent_id, agent)
-        self._instance_types.add(agent_id.type)
+        self._instance_types[agent_id.type] = type(agent)
         self.instances[agent_id] = agent
         return agent_id
 
@@ -202,7 +209,7 @@ class AgentHost:
 
         Raises:
             AgentTypeNotFoundError: The type is not registered.
-            UndeliverableException: The type has only pre-built instances, none with that key.
+            AgentInstanceNotFoundError: The type has only pre-built instances, none with that key.
             AgentInstantiationError: The factory raised or built the wrong thing.
         """
         agent = self.instances.get(agent_id)
@@ -221,9 +228,11 @@ class AgentHost:
         if registration is None:
             if agent_id.type in self._instance_types:
                 keys = sorted(i.key for i in self.instances if i.type == agent_id.type)
-                raise UndeliverableException(
+                raise AgentInstanceNotFoundError(
                     f"No agent {agent_id}: type {agent_id.type!r} has registered instances only "
-                    f"(keys {keys}), so agents of other keys cannot be created."
+                    f"(keys {keys}), so agents of other keys cannot be created. If a subscription "
+                    "maps a topic to this type, register an instance for each key it can reach, "
+                    "or register a factory instead."
                 )
             self.check_recipient_type(agent_id)
         return await self._instantiate(agent_id, cast(_Registration, registration))
@@ -293,6 +302,8 @@ class AgentHost:
         return agent
 
     def _construction_error(self, agent_id: AgentId, error: Exception) -> AgentInstantiationError:
+        # A failing factory is a bug worth a log line even when a publish swallows the error.
+        logger.error("Error constructing agent %s", agent_id, exc_info=error)
         if event_logger.isEnabledFor(logging.INFO):
             from parlay_core.logging import AgentConstructionExceptionEvent
 
@@ -345,13 +356,25 @@ class AgentHost:
     ) -> Any:
         if self._tracer is None:
             return await agent.on_message(message, ctx)
-        attributes = span_attributes(
-            agent_id.type, str(agent_id), message, ctx.is_rpc, ctx.message_id
+        sender = ctx.sender
+        sender_agent = self.instances.get(sender) if sender is not None else None
+        attributes = process_span_attributes(
+            agent_id,
+            agent,
+            type(sender_agent).__name__ if sender_agent is not None else None,
+            message,
+            ctx,
+            self._span_payload(message),
         )
-        with self._tracer.start_as_current_span(
-            f"invoke_agent {agent_id.type}", attributes=attributes
-        ):
+        with message_span(self._tracer, "process", agent_id, attributes=attributes):
             return await agent.on_message(message, ctx)
+
+    def _span_payload(self, message: Any) -> str:
+        # The message as JSON, as AutoGen records it, when a serializer knows its type.
+        try:
+            return self.serializers.serialize(message).decode("utf-8")
+        except Exception:
+            return "Message could not be serialized"
 
     # --- state -------------------------------------------------------------------------------
 

@@ -270,7 +270,9 @@ class RoutedAgent(BaseAgent):
         """
         if ctx.is_rpc:
             raise CantHandleException(self._cant_handle_text(message, ctx))
-        logger.info("%s", self._cant_handle_text(message, ctx))
+        if logger.isEnabledFor(logging.INFO):
+            # AutoGen's wording first, so filters and tests that look for it keep working.
+            logger.info("Unhandled message: %r. %s", message, self._cant_handle_text(message, ctx))
         return None
 
     def _cant_handle_text(self, message: Any, ctx: MessageContext) -> str:

@@ -33,6 +33,7 @@ from parlay_core._delivery_batch import start_batch
 from parlay_core._delivery_tracking import DeliveryTracking
 from parlay_core._exceptions import (
     AgentClassMismatchError,
+    AgentRegistrationError,
     MessageDroppedException,
     RuntimeStateError,
 )
@@ -41,7 +42,7 @@ from parlay_core._intervention import DropMessage, InterventionHandler
 from parlay_core._message_context import MessageContext
 from parlay_core._serialization import MessageSerializer
 from parlay_core._subscription import Subscription
-from parlay_core._telemetry import get_tracer
+from parlay_core._telemetry import get_tracer, message_span
 
 if TYPE_CHECKING:
     from parlay_core.state import CheckpointPolicy, StateStore
@@ -100,9 +101,11 @@ class SingleThreadedAgentRuntime(DeliveryTracking, AgentRuntime):
         checkpoint: CheckpointPolicy = "every_message",
     ) -> None:
         DeliveryTracking.__init__(self, ignore_unhandled=ignore_unhandled_exceptions)
+        # None unless a tracer provider is configured: then every message takes the traced path.
+        self._tracer = get_tracer(tracer_provider)
         self._host = AgentHost(
             self,
-            tracer=get_tracer(tracer_provider),
+            tracer=self._tracer,
             state_store=state_store,
             checkpoint=checkpoint,
         )
@@ -146,6 +149,8 @@ class SingleThreadedAgentRuntime(DeliveryTracking, AgentRuntime):
         )
         if event_logger.isEnabledFor(logging.INFO):
             self._log_message(message, sender, recipient, "DIRECT")
+        if self._tracer is not None:
+            return await self._send_traced(message, recipient, ctx, cancellation_token is not None)
         if not self._running:
             future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
             token.link_future(future)
@@ -202,13 +207,25 @@ class SingleThreadedAgentRuntime(DeliveryTracking, AgentRuntime):
         )
         if event_logger.isEnabledFor(logging.INFO):
             self._log_message(message, sender, topic_id, "PUBLISH")
+        if self._tracer is not None:
+            with message_span(self._tracer, "create", topic_id, message=message):
+                if not self._running:
+                    self._enqueue(_PendingPublish(message, ctx))
+                else:
+                    self._publish(message, ctx)
+            return
         if not self._running:
             self._enqueue(_PendingPublish(message, ctx))
         else:
             self._publish(message, ctx)
 
     def _publish(self, message: Any, ctx: MessageContext) -> None:
-        if self._interventions:
+        if self._tracer is not None:
+            # Started here, the task's context holds the current span: the publish span (and
+            # the handlers' spans under it) join the trace of the code that published.
+            self._outstanding += 1
+            self._spawn(self._publish_traced(message, ctx))
+        elif self._interventions:
             self._outstanding += 1
             self._spawn(self._publish_after_interventions(message, ctx))
         else:
@@ -216,8 +233,13 @@ class SingleThreadedAgentRuntime(DeliveryTracking, AgentRuntime):
 
     async def _publish_after_interventions(self, message: Any, ctx: MessageContext) -> None:
         try:
+            tracer = self._tracer
             for handler in self._interventions:
-                message = await handler.on_publish(message, message_context=ctx)
+                if tracer is None:
+                    message = await handler.on_publish(message, message_context=ctx)
+                else:
+                    with message_span(tracer, "intercept", type(handler).__name__):
+                        message = await handler.on_publish(message, message_context=ctx)
                 if message is DropMessage or isinstance(message, DropMessage):
                     self._log_dropped(message, ctx.sender, ctx.topic_id)
                     return
@@ -299,11 +321,84 @@ class SingleThreadedAgentRuntime(DeliveryTracking, AgentRuntime):
             if self._outstanding == 0 or self._conditions:
                 self._after_delivery()
 
+    # --- traced paths (only with a tracer) ----------------------------------------------------
+
+    async def _send_traced(
+        self, message: Any, recipient: AgentId, ctx: MessageContext, watch_token: bool
+    ) -> Any:
+        tracer = self._tracer
+        # AutoGen's span tree for a direct message: create ⊃ (intercept, send ⊃ process, ack).
+        with message_span(tracer, "create", recipient, message=message):
+            if not self._running:
+                future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+                ctx.cancellation_token.link_future(future)
+                self._enqueue(_PendingSend(message, recipient, ctx, future))
+                return await future
+            return await self._rpc_traced(message, recipient, ctx, watch_token)
+
+    async def _rpc_traced(
+        self, message: Any, recipient: AgentId, ctx: MessageContext, watch_token: bool
+    ) -> Any:
+        tracer = self._tracer
+        if self._interventions:
+            message = await self._intervene_send(message, ctx, recipient)
+        self._outstanding += 1
+        try:
+            with message_span(tracer, "send", recipient, message=message):
+                if not watch_token:
+                    response = await self._host.deliver(recipient, message, ctx)
+                else:
+                    with CancelScope(ctx.cancellation_token, f"The message to {recipient}"):
+                        response = await self._host.deliver(recipient, message, ctx)
+        finally:
+            self._outstanding -= 1
+            if self._outstanding == 0 or self._conditions:
+                self._after_delivery()
+        with message_span(tracer, "ack", ctx.sender, message=response):
+            if self._interventions:
+                response = await self._intervene_response(response, recipient, ctx.sender)
+        return response
+
+    async def _publish_traced(self, message: Any, ctx: MessageContext) -> None:
+        assert ctx.topic_id is not None
+        try:
+            with message_span(self._tracer, "publish", ctx.topic_id, message=message):
+                if self._interventions:
+                    for handler in self._interventions:
+                        with message_span(self._tracer, "intercept", type(handler).__name__):
+                            message = await handler.on_publish(message, message_context=ctx)
+                        if message is DropMessage or isinstance(message, DropMessage):
+                            self._log_dropped(message, ctx.sender, ctx.topic_id)
+                            return
+                sender = ctx.sender
+                recipients = [
+                    recipient
+                    for recipient in self._host.subscriptions.recipients(ctx.topic_id)
+                    if sender is None or recipient != sender
+                ]
+                epoch = self._epoch
+                self._outstanding += len(recipients)
+                # Handlers still run concurrently; the publish span ends when all are done.
+                await asyncio.gather(
+                    *(self._deliver_event(r, message, ctx, epoch) for r in recipients)
+                )
+        finally:
+            self._outstanding -= 1
+            if self._outstanding == 0 or self._conditions:
+                self._after_delivery()
+
     # --- interventions -----------------------------------------------------------------------
 
     async def _intervene_send(self, message: Any, ctx: MessageContext, recipient: AgentId) -> Any:
+        tracer = self._tracer
         for handler in self._interventions:
-            message = await handler.on_send(message, message_context=ctx, recipient=recipient)
+            if tracer is None:
+                message = await handler.on_send(message, message_context=ctx, recipient=recipient)
+            else:
+                with message_span(tracer, "intercept", type(handler).__name__):
+                    message = await handler.on_send(
+                        message, message_context=ctx, recipient=recipient
+                    )
             if message is DropMessage or isinstance(message, DropMessage):
                 self._log_dropped(message, ctx.sender, recipient)
                 raise MessageDroppedException(
@@ -500,8 +595,17 @@ class SingleThreadedAgentRuntime(DeliveryTracking, AgentRuntime):
         await (await self._host.get_agent(agent)).load_state(state)
 
     async def add_subscription(self, subscription: Subscription) -> None:
-        """Add a subscription; one with the same id (or an equal one) is ignored."""
-        self._host.subscriptions.add(subscription)
+        """Add a subscription.
+
+        Raises:
+            AgentRegistrationError: A subscription with the same id, or an equal one, was added
+                already (a ``ValueError``, as in AutoGen).
+        """
+        if not self._host.subscriptions.add(subscription):
+            raise AgentRegistrationError(
+                f"Subscription already exists: {subscription!r} (or one with its id) was added "
+                "before. Add each subscription once."
+            )
 
     async def remove_subscription(self, id: str) -> None:
         """Remove a subscription.
@@ -536,7 +640,10 @@ class SingleThreadedAgentRuntime(DeliveryTracking, AgentRuntime):
 
     async def _complete_pending_send(self, item: _PendingSend) -> None:
         try:
-            result = await self._rpc(item.message, item.recipient, item.ctx, True)
+            if self._tracer is not None:
+                result = await self._rpc_traced(item.message, item.recipient, item.ctx, True)
+            else:
+                result = await self._rpc(item.message, item.recipient, item.ctx, True)
         except BaseException as e:
             if not item.future.done():
                 item.future.set_exception(e)

@@ -8,7 +8,7 @@ from typing import Any, Protocol, TypeVar, runtime_checkable
 
 from parlay_core._agent_id import AgentId, AgentType, TopicId
 from parlay_core._contexts import MessageHandlerContext, SubscriptionInstantiationContext
-from parlay_core._exceptions import ParlayError
+from parlay_core._exceptions import CantHandleException, ParlayError
 
 __all__ = [
     "DefaultSubscription",
@@ -23,8 +23,12 @@ __all__ = [
 ]
 
 
-class SubscriptionMismatchError(ParlayError, ValueError):
-    """``map_to_agent`` was called with a topic the subscription does not match."""
+class SubscriptionMismatchError(CantHandleException, ValueError):
+    """``map_to_agent`` was called with a topic the subscription does not match.
+
+    AutoGen raises ``CantHandleException`` here, so this is one; it is also a ``ValueError``,
+    which is what earlier Parlay versions raised.
+    """
 
 
 @runtime_checkable

@@ -17,7 +17,12 @@ from parlay_agentchat.messages import (
     ModelClientStreamingChunkEvent,
 )
 from parlay_agentchat.state import BaseState
-from parlay_core import CancellationToken, ComponentBase
+from parlay_core import (
+    CancellationToken,
+    ComponentBase,
+    trace_create_agent_span,
+    trace_invoke_agent_span,
+)
 
 __all__ = ["BaseChatAgent"]
 
@@ -39,13 +44,15 @@ class BaseChatAgent(ChatAgent, ABC, ComponentBase[BaseModel]):
     component_type = "agent"
 
     def __init__(self, name: str, description: str) -> None:
-        if not name.isidentifier():
-            raise AgentConfigurationError(
-                f"The agent name {name!r} must be a valid Python identifier (letters, digits "
-                "and underscores, not starting with a digit)."
-            )
-        self._name = name
-        self._description = description
+        # A GenAI "create_agent" span, as AutoGen records (nothing when tracing is off).
+        with trace_create_agent_span(name, agent_description=description):
+            if not name.isidentifier():
+                raise AgentConfigurationError(
+                    f"The agent name {name!r} must be a valid Python identifier (letters, "
+                    "digits and underscores, not starting with a digit)."
+                )
+            self._name = name
+            self._description = description
 
     @property
     def name(self) -> str:
@@ -102,16 +109,17 @@ class BaseChatAgent(ChatAgent, ABC, ComponentBase[BaseModel]):
         Raises:
             InvalidTaskError: ``task`` is not a str, chat message or non-empty list of them.
         """
-        result: TaskResult | None = None
-        async for item in self.run_stream(
-            task=task,
-            cancellation_token=cancellation_token,
-            output_task_messages=output_task_messages,
-        ):
-            if isinstance(item, TaskResult):
-                result = item
-        assert result is not None  # run_stream always ends with a TaskResult
-        return result
+        with trace_invoke_agent_span(self._name, agent_description=self._description):
+            result: TaskResult | None = None
+            async for item in self.run_stream(
+                task=task,
+                cancellation_token=cancellation_token,
+                output_task_messages=output_task_messages,
+            ):
+                if isinstance(item, TaskResult):
+                    result = item
+            assert result is not None  # run_stream always ends with a TaskResult
+            return result
 
     async def run_stream(
         self,
@@ -122,26 +130,27 @@ class BaseChatAgent(ChatAgent, ABC, ComponentBase[BaseModel]):
     ) -> AsyncGenerator[BaseAgentEvent | BaseChatMessage | TaskResult, None]:
         """Run the agent, yielding the task messages, each event and message as produced, and
         finally the :class:`TaskResult`. The arguments are those of :meth:`run`."""
-        token = cancellation_token if cancellation_token is not None else CancellationToken()
-        inputs = task_messages(task) or []
-        output: list[BaseAgentEvent | BaseChatMessage] = []
-        if output_task_messages:
-            for message in inputs:
-                output.append(message)
-                yield message
-        async for item in self.on_messages_stream(inputs, token):
-            if isinstance(item, Response):
-                output.append(item.chat_message)
-                yield item.chat_message
-                yield TaskResult.model_construct(messages=output, stop_reason=None)
-                return
-            yield item
-            if not isinstance(item, ModelClientStreamingChunkEvent):
-                output.append(item)
-        raise AgentChatError(
-            f"{type(self).__name__}.on_messages_stream ended without yielding a Response; an "
-            "agent must finish every turn with one."
-        )
+        with trace_invoke_agent_span(self._name, agent_description=self._description):
+            token = cancellation_token if cancellation_token is not None else CancellationToken()
+            inputs = task_messages(task) or []
+            output: list[BaseAgentEvent | BaseChatMessage] = []
+            if output_task_messages:
+                for message in inputs:
+                    output.append(message)
+                    yield message
+            async for item in self.on_messages_stream(inputs, token):
+                if isinstance(item, Response):
+                    output.append(item.chat_message)
+                    yield item.chat_message
+                    yield TaskResult.model_construct(messages=output, stop_reason=None)
+                    return
+                yield item
+                if not isinstance(item, ModelClientStreamingChunkEvent):
+                    output.append(item)
+            raise AgentChatError(
+                f"{type(self).__name__}.on_messages_stream ended without yielding a Response; an "
+                "agent must finish every turn with one."
+            )
 
     @abstractmethod
     async def on_reset(self, cancellation_token: CancellationToken) -> None:
