@@ -31,7 +31,9 @@ for AutoGen keeps working while ``except ParlayError`` catches everything Parlay
     │   ├── ComponentLoadError              the provider cannot be found or imported
     │   ├── ComponentNotAllowedError        the provider lies outside the trusted packages
     │   ├── ComponentConfigError            the config does not validate against the schema
+    │   │   └── ComponentVersionError       the class cannot read the config's version (NotImplementedError)
     │   └── ComponentTypeError              the loaded component is of the wrong kind (TypeError)
+    │       └── ComponentDefinitionError    the class lacks component_type or its schema (AttributeError)
     ├── PluginError                         entry-point plugins
     │   ├── PluginNotFoundError             nothing is registered under that name (LookupError)
     │   ├── PluginConflictError             two distributions claim one name
@@ -74,10 +76,12 @@ __all__ = [
     "CantHandleException",
     "CodeExecutionError",
     "ComponentConfigError",
+    "ComponentDefinitionError",
     "ComponentError",
     "ComponentLoadError",
     "ComponentNotAllowedError",
     "ComponentTypeError",
+    "ComponentVersionError",
     "ExecutorUnavailableError",
     "FormatNotSupportedError",
     "FunctionSourceError",
@@ -280,6 +284,20 @@ class ComponentConfigError(ComponentError):
 
 class ComponentTypeError(ComponentError, TypeError):
     """The loaded component is not of the expected kind or class."""
+
+
+class ComponentVersionError(ComponentConfigError, NotImplementedError):
+    """The component class cannot read a config written by that ``component_version``.
+
+    Also a ``NotImplementedError``, as AutoGen raises when ``_from_config_past_version`` is missing.
+    """
+
+
+class ComponentDefinitionError(ComponentTypeError, AttributeError):
+    """The component class lacks a declaration it needs (``component_type``, its config schema).
+
+    Also an ``AttributeError``, as AutoGen raises for a missing class variable.
+    """
 
 
 class PluginError(ParlayError):
