@@ -61,5 +61,6 @@ async def test_agent_output_content_type_with_the_openai_client(wire: WireServer
     result = await agent.run(task="Say hi.")
     reply = result.messages[-1]
     assert isinstance(reply, StructuredMessage)
-    assert reply.content == Verdict  # pyright: ignore[reportUnknownMemberType](thoughts="It is a greeting.", response="Hello!")
+    expected = Verdict(thoughts="It is a greeting.", response="Hello!")
+    assert reply.content == expected  # pyright: ignore[reportUnknownMemberType]
     assert wire.received[0].body["response_format"]["json_schema"]["name"] == "Verdict"
