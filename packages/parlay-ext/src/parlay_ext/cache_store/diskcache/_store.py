@@ -32,7 +32,7 @@ class DiskCacheStoreConfig(BaseModel):
 
 
 class DiskCacheStore(CacheStore[T], Component[DiskCacheStoreConfig]):
-    """A cache in a `diskcache <https://grantjenks.com/docs/diskcache/>`_ folder.
+    """A cache in a [diskcache](https://grantjenks.com/docs/diskcache/) folder.
 
     Entries survive restarts and can be shared by processes on one machine. Values are written
     as JSON text, never pickled: pydantic models and dataclasses are stored as their JSON form
