@@ -78,6 +78,16 @@ async def test_openai_models_get_the_selector_prompt_as_a_system_message() -> No
     assert isinstance(selector.create_calls[0]["messages"][0], SystemMessage)
 
 
+async def test_each_role_is_one_line_of_the_prompt() -> None:
+    wordy = AssistantAgent(
+        "wordy", replay("w"), description="Writes long\n   answers.\nOver several lines."
+    )
+    selector = ReplayChatCompletionClient(["wordy"])
+    await SelectorGroupChat([wordy, Scripted("terse", ["t"])], selector, max_turns=1).run(task="go")
+    prompt = str(selector.create_calls[0]["messages"][0].content)
+    assert "wordy: Writes long answers. Over several lines.\nterse: Scripted agent terse." in prompt
+
+
 async def test_invalid_replies_are_corrected_then_accepted() -> None:
     selector = ReplayChatCompletionClient(["nobody", "planner or coder", "coder"])
     team = SelectorGroupChat(trio(), selector, max_turns=1)

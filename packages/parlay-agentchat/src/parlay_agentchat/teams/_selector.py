@@ -192,7 +192,10 @@ class SelectorGroupChatManager(BaseGroupChatManager):
         )
 
     async def _ask_model(self, thread: Thread, candidates: list[str]) -> str:
-        roles = "\n".join(f"{name}: {self._descriptions[name]}" for name in candidates)
+        # One line per role, as the prompt promises, even for multi-line descriptions.
+        roles = "\n".join(
+            " ".join(f"{name}: {self._descriptions[name]}".split()) for name in candidates
+        )
         prompt = self._selector_prompt.format(
             roles=roles, participants=str(candidates), history=await self._history(thread)
         )
