@@ -7,7 +7,12 @@ from typing import Any
 import pytest
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from parlay_core.exceptions import ToolSchemaError
+from parlay_core.exceptions import (
+    FormatNotSupportedError,
+    ReferenceNotFoundError,
+    ToolSchemaError,
+    UnsupportedKeywordError,
+)
 from parlay_core.tools._schema_model import class_name, model_from_json_schema
 
 
@@ -110,17 +115,46 @@ def test_constraints_beside_a_reference_apply_to_that_use_only() -> None:
     assert "greater than or equal to 0" in refused(model, {"any": -1})
 
 
-def test_missing_foreign_and_recursive_references_are_refused() -> None:
-    with pytest.raises(ToolSchemaError, match=r"refers to '#/\$defs/Gone' at '#/properties/a'"):
+def test_missing_and_foreign_references_are_refused() -> None:
+    with pytest.raises(
+        ReferenceNotFoundError, match=r"refers to '#/\$defs/Gone' at '#/properties/a'"
+    ):
         build(props(a={"$ref": "#/$defs/Gone"}))
     with pytest.raises(ToolSchemaError, match="not one of its"):
         build(props(a={"$ref": "https://example.com/schema.json"}))
+
+
+def test_recursive_references_build_recursive_models() -> None:
     node = {
         "type": "object",
-        "properties": {"children": {"type": "array", "items": {"$ref": "#/$defs/Node"}}},
+        "properties": {
+            "name": {"type": "string"},
+            "children": {"type": "array", "items": {"$ref": "#/$defs/Node"}},
+        },
+        "required": ["name"],
     }
-    with pytest.raises(ToolSchemaError, match="inside that definition itself"):
-        build({**props(root={"$ref": "#/$defs/Node"}), "$defs": {"Node": node}})
+    model = build({**props(root={"$ref": "#/$defs/Node"}), "$defs": {"Node": node}})
+    tree = {"root": {"name": "a", "children": [{"name": "b", "children": [{"name": "c"}]}]}}
+    parsed: Any = model.model_validate(tree)
+    assert parsed.root.children[0].children[0].name == "c"
+    assert "name" in refused(model, {"root": {"name": "a", "children": [{"children": []}]}})
+
+
+class Employee(BaseModel):
+    name: str
+    manager: Employee | None = None
+
+
+def test_a_root_reference_is_followed_as_pydantic_writes_recursive_models() -> None:
+    schema = Employee.model_json_schema()
+    assert "$ref" in schema
+    model = build(schema)
+    data = {"name": "Ada", "manager": {"name": "Grace", "manager": None}}
+    parsed: Any = model.model_validate(data)
+    assert model.model_validate(data).model_dump() == data
+    # The definition the root refers to is the root model itself.
+    assert type(parsed.manager) is model
+    assert "manager.name" in refused(model, {"name": "Ada", "manager": {}}).replace("\n", " ")
 
 
 def test_pydantic_schemas_round_trip_into_equivalent_models() -> None:
@@ -251,12 +285,118 @@ def test_keywords_that_cannot_be_checked_are_refused_with_their_place(keyword: s
     assert "'#/properties/rows/items'" in str(info.value)
 
 
-def test_all_of_merges_a_single_schema_and_refuses_several() -> None:
+def test_all_of_merges_a_single_schema_and_refuses_several_that_are_not_objects() -> None:
     model = build(props(n={"allOf": [{"type": "integer"}], "minimum": 1}))
     assert model.model_validate({"n": 1}).model_dump() == {"n": 1}
     assert "greater than or equal to 1" in refused(model, {"n": 0})
-    with pytest.raises(ToolSchemaError, match="combines 2 schemas with allOf"):
+    with pytest.raises(UnsupportedKeywordError, match="combines 2 schemas with allOf"):
         build(props(n={"allOf": [{"type": "integer"}, {"minimum": 1}]}))
+
+
+def test_all_of_object_schemas_merge_their_properties_and_requirements() -> None:
+    schema = {
+        "allOf": [
+            {"$ref": "#/$defs/Named"},
+            {"type": "object", "properties": {"team": {"type": "string"}}, "required": ["team"]},
+        ],
+        "$defs": {
+            "Named": {
+                "type": "object",
+                "properties": {"name": {"type": "string"}},
+                "required": ["name"],
+            }
+        },
+    }
+    model = build(schema)
+    assert model.model_validate({"name": "Ada", "team": "core"}).model_dump() == {
+        "name": "Ada",
+        "team": "core",
+    }
+    assert "team" in refused(model, {"name": "Ada"})
+    clash = {
+        "allOf": [
+            {"type": "object", "properties": {"x": {"type": "string"}}},
+            {"type": "object", "properties": {"x": {"type": "integer"}}},
+        ]
+    }
+    with pytest.raises(UnsupportedKeywordError, match="describe the property 'x' differently"):
+        build(clash)
+
+
+def test_a_discriminator_picks_the_union_member_by_its_tag() -> None:
+    schema = {
+        "type": "object",
+        "properties": {
+            "pet": {
+                "oneOf": [{"$ref": "#/$defs/Cat"}, {"$ref": "#/$defs/Dog"}],
+                "discriminator": {"propertyName": "kind"},
+            }
+        },
+        "required": ["pet"],
+        "$defs": {
+            "Cat": props(kind={"const": "cat"}, lives={"type": "integer"}) | {"required": ["kind"]},
+            "Dog": props(kind={"const": "dog"}, good={"type": "boolean"}) | {"required": ["kind"]},
+        },
+    }
+    model = build(schema)
+    parsed: Any = model.model_validate({"pet": {"kind": "dog", "good": True}})
+    assert type(parsed.pet).__name__ == "Dog"
+    assert model.model_json_schema()["properties"]["pet"]["discriminator"]["propertyName"] == "kind"
+    assert "does not match any of the expected tags" in refused(model, {"pet": {"kind": "cow"}})
+
+
+def test_formats_are_checked_only_when_asked() -> None:
+    schema = props(
+        at={"type": "string", "format": "date-time"},
+        id={"type": "string", "format": "uuid"},
+        code={"type": "string", "format": "hostname", "maxLength": 10},
+    )
+    loose = build(schema)
+    assert loose.model_validate({"at": "soon", "id": "x"}).model_dump()["at"] == "soon"
+    checked = model_from_json_schema(
+        schema,
+        "Checked",
+        subject="The test schema",
+        aliased=False,
+        nullable_optional=False,
+        formats=True,
+    )
+    parsed: Any = checked.model_validate(
+        {"at": "2024-05-01T10:00:00Z", "id": "12345678-1234-5678-1234-567812345678"}
+    )
+    assert parsed.at.year == 2024
+    assert "valid datetime" in refused(checked, {"at": "soon"})
+    assert "UUID" in refused(checked, {"id": "x"})
+    assert "pattern" in refused(checked, {"code": "not a host"})
+    assert "at most 10 characters" in refused(checked, {"code": "a.very.long.host"})
+    with pytest.raises(FormatNotSupportedError, match="unknown format 'shoe-size'"):
+        model_from_json_schema(
+            props(x={"type": "string", "format": "shoe-size"}),
+            "Checked",
+            subject="The test schema",
+            aliased=False,
+            nullable_optional=False,
+            formats=True,
+        )
+
+
+def test_untyped_properties_are_refused_only_when_asked() -> None:
+    schema = props(anything={"title": "Anything"})
+    assert build(schema).model_validate({"anything": [1]}).model_dump() == {"anything": [1]}
+    with pytest.raises(UnsupportedKeywordError, match="no type for the property 'anything'"):
+        model_from_json_schema(
+            schema,
+            "Checked",
+            subject="The test schema",
+            aliased=False,
+            nullable_optional=False,
+            typed_properties=True,
+        )
+
+
+def test_property_titles_are_kept() -> None:
+    model = build(props(first_name={"type": "string", "title": "Given name"}))
+    assert model.model_json_schema()["properties"]["first_name"]["title"] == "Given name"
 
 
 def test_additional_properties_decide_what_happens_to_undeclared_keys() -> None:

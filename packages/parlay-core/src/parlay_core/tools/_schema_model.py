@@ -1,14 +1,17 @@
 """Build the pydantic model that checks values against a JSON object schema.
 
 Used where a schema arrives as data and values must be held to it: an HTTP tool's arguments
-(parlay-ext) and a structured-output content model loaded from a config (parlay-agentchat).
-Supported: ``type`` (one or a list), ``properties``/``required``/``default``,
-``additionalProperties``, nested objects, ``items``, ``enum``/``const``, ``anyOf``/``oneOf``, a
-single ``allOf``, local ``$ref`` into ``$defs`` or ``definitions``, and the string, number and
-array bounds (draft 4's boolean ``exclusiveMinimum``/``exclusiveMaximum`` included). Keywords
-that restrict values in ways the model cannot check are refused, since ignoring them would let
-through values the schema forbids; annotations such as ``format`` or ``examples`` are ignored,
-as JSON Schema allows.
+(parlay-ext), a structured-output content model loaded from a config (parlay-agentchat) and
+:func:`parlay_core.utils.schema_to_pydantic_model`. Supported: ``type`` (one or a list),
+``properties``/``required``/``default``/``title``, ``additionalProperties``, nested objects,
+``items``, ``enum``/``const``, ``anyOf``/``oneOf`` (with an OpenAPI ``discriminator``), ``allOf``
+of one schema or of object schemas (their properties merged), local ``$ref`` into ``$defs`` or
+``definitions`` (recursive ones included, and at the root as pydantic writes them), and the
+string, number and array bounds (draft 4's boolean ``exclusiveMinimum``/``exclusiveMaximum``
+included). Keywords that restrict values in ways the model cannot check are refused, since
+ignoring them would let through values the schema forbids; annotations such as ``examples`` are
+ignored, as JSON Schema allows, and so is ``format`` unless the caller asks for formats to be
+checked.
 """
 
 from __future__ import annotations
@@ -17,11 +20,18 @@ import keyword
 import re
 import typing
 from collections.abc import Collection, Mapping
-from typing import Annotated, Any, Literal, Union
+from typing import Annotated, Any, Literal, Optional, Union
 
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
-from parlay_core._exceptions import ToolSchemaError
+from parlay_core._exceptions import (
+    FormatNotSupportedError,
+    ReferenceNotFoundError,
+    SchemaConversionError,
+    ToolSchemaError,
+    UnsupportedKeywordError,
+)
+from parlay_core.tools._schema_formats import format_type
 
 __all__ = ["class_name", "model_from_json_schema"]
 
@@ -70,6 +80,8 @@ _DEFS_PREFIXES = ("#/$defs/", "#/definitions/")
 # Keys beside a $ref that only annotate it: the referenced definition is then built once and
 # shared, so a model used in several places is one class (and one entry in its JSON schema).
 _ANNOTATIONS = frozenset({"description", "title", "default", "examples", "deprecated", "$comment"})
+# Keywords that say what type a value has; a property with none of them has no type.
+_TYPING_KEYWORDS = ("type", "$ref", "anyOf", "oneOf", "allOf", "enum", "const", "properties")
 
 
 def class_name(text: str) -> str:
@@ -93,24 +105,69 @@ def _pointer_token(key: str) -> str:
 
 class _Builder:
     def __init__(
-        self, root: Mapping[str, Any], subject: str, *, aliased: bool, nullable_optional: bool
+        self,
+        root: Mapping[str, Any],
+        subject: str,
+        *,
+        aliased: bool,
+        nullable_optional: bool,
+        formats: bool,
+        typed_properties: bool,
     ) -> None:
         self._root = root
         self._subject = subject
         self._aliased = aliased
         self._nullable_optional = nullable_optional
+        self._formats = formats
+        self._typed_properties = typed_properties
         self._shared: dict[str, Any] = {}
         self._resolving: list[str] = []
+        # A definition that refers to itself gets a forward reference by a name of ours while it
+        # is built; the models are rebuilt with these names bound once everything exists.
+        self._placeholders: dict[str, str] = {}
+        self._namespace: dict[str, Any] = {}
+        self._models: list[type[BaseModel]] = []
 
-    def error(self, message: str) -> ToolSchemaError:
-        return ToolSchemaError(f"{self._subject} {message}")
+    def error(
+        self, message: str, kind: type[SchemaConversionError] = SchemaConversionError
+    ) -> SchemaConversionError:
+        return kind(f"{self._subject} {message}")
+
+    def build_root(
+        self, schema: Mapping[str, Any], name: str, also_required: Collection[str]
+    ) -> type[BaseModel]:
+        ref = schema.get("$ref")
+        if isinstance(ref, str):
+            # pydantic writes the schema of a recursive model as a $ref to its definition.
+            target = self.definition(ref, "#")
+            schema = {**target, **{k: v for k, v in schema.items() if k != "$ref"}}
+            self._resolving.append(ref)
+        if "allOf" in schema:
+            schema = self.merge_all_of(schema, "#")
+        kind = schema.get("type", "object")
+        if kind != "object":
+            raise self.error(f"must describe an object (type 'object'), not {kind!r}.")
+        model = self.model(schema, "#", name, also_required)
+        if isinstance(ref, str):
+            self._resolving.pop()
+            self.bind(ref, model)
+        for built in self._models:
+            if not built.__pydantic_complete__:
+                built.model_rebuild(force=True, _types_namespace=self._namespace)
+        return model
+
+    def bind(self, ref: str, built: Any) -> None:
+        placeholder = self._placeholders.get(ref)
+        if placeholder is not None and placeholder not in self._namespace:
+            self._namespace[placeholder] = built
 
     def annotation(self, schema: Mapping[str, Any], pointer: str, name: str) -> Any:
         refused = [key for key in _REFUSED if key in schema]
         if refused:
             raise self.error(
                 f"uses {refused} at {pointer!r}, which cannot be checked. Remove these "
-                "keywords or describe the constraint in the description."
+                "keywords or describe the constraint in the description.",
+                UnsupportedKeywordError,
             )
         if "$ref" in schema:
             return self.reference(schema, pointer)
@@ -122,19 +179,12 @@ class _Builder:
             if key in schema:
                 options = typing.cast("list[Mapping[str, Any]]", schema[key])
                 members = [
-                    self.annotation(option, f"{pointer}/{key}/{i}", f"{name}_{i}")
+                    self.member(option, f"{pointer}/{key}/{i}", f"{name}_{i}")
                     for i, option in enumerate(options)
                 ]
-                return Union[tuple(members)]  # type: ignore[valid-type]
+                return self.discriminated(members, schema)
         if "allOf" in schema:
-            parts = typing.cast("list[Mapping[str, Any]]", schema["allOf"])
-            if len(parts) != 1:
-                raise self.error(
-                    f"combines {len(parts)} schemas with allOf at {pointer!r}, which cannot "
-                    "be checked. Merge them into one schema."
-                )
-            merged = {**parts[0], **{k: v for k, v in schema.items() if k != "allOf"}}
-            return self.annotation(merged, pointer, name)
+            return self.annotation(self.merge_all_of(schema, pointer), pointer, name)
         kind = schema.get("type")
         if isinstance(kind, list):
             kinds = typing.cast("list[str]", kind)
@@ -147,37 +197,121 @@ class _Builder:
         if kind is None:
             return Any
         if kind not in _SCALARS:
-            raise self.error(f"has an unknown type {kind!r} at {pointer!r}.")
-        return self.bounded(_SCALARS[kind], kind, schema)
+            raise self.error(
+                f"has an unknown type {kind!r} at {pointer!r}.", UnsupportedKeywordError
+            )
+        return self.scalar(kind, schema, pointer)
 
-    def reference(self, schema: Mapping[str, Any], pointer: str) -> Any:
-        ref = str(schema["$ref"])
+    def member(self, schema: Mapping[str, Any], pointer: str, name: str) -> Any:
+        if self._typed_properties and not any(key in schema for key in _TYPING_KEYWORDS):
+            raise self.error(f"gives no type at {pointer!r}.", UnsupportedKeywordError)
+        return self.annotation(schema, pointer, name)
+
+    def discriminated(self, members: list[Any], schema: Mapping[str, Any]) -> Any:
+        union: Any = Union[tuple(members)]  # type: ignore[valid-type]
+        found: object = schema.get("discriminator")
+        if not isinstance(found, Mapping):
+            return union
+        discriminator = typing.cast("Mapping[str, Any]", found).get("propertyName")
+        # pydantic picks the member by that property only when every member is a model.
+        if isinstance(discriminator, str) and all(
+            isinstance(m, type) and issubclass(m, BaseModel) for m in members
+        ):
+            return Annotated[union, Field(discriminator=discriminator)]
+        return union
+
+    def scalar(self, kind: str, schema: Mapping[str, Any], pointer: str) -> Any:
+        fmt = schema.get("format")
+        if not self._formats or fmt is None or kind in ("boolean", "null"):
+            return self.bounded(_SCALARS[kind], kind, schema)
+        checked = format_type(str(fmt))
+        if checked is None:
+            raise self.error(
+                f"uses the unknown format {fmt!r} at {pointer!r}. Remove it or use a format "
+                "JSON Schema or OpenAPI defines.",
+                FormatNotSupportedError,
+            )
+        base = typing.get_args(checked)[0] if typing.get_origin(checked) is Annotated else checked
+        # Bounds fit a format whose values are plain strings or numbers, not dates or UUIDs.
+        return self.bounded(checked, kind, schema) if base in (str, int, float) else checked
+
+    def definition(self, ref: str, pointer: str) -> Mapping[str, Any]:
         prefix = next((p for p in _DEFS_PREFIXES if ref.startswith(p)), None)
         container = "$defs" if prefix == "#/$defs/" else "definitions"
         defs = typing.cast("Mapping[str, Any]", self._root.get(container, {}))
         key = ref[len(prefix) :].replace("~1", "/").replace("~0", "~") if prefix else ""
         if prefix is None or key not in defs:
             raise self.error(
-                f"refers to {ref!r} at {pointer!r}, which is not one of its $defs or definitions."
+                f"refers to {ref!r} at {pointer!r}, which is not one of its $defs or definitions.",
+                ReferenceNotFoundError,
             )
+        return typing.cast("Mapping[str, Any]", defs[key])
+
+    def reference(self, schema: Mapping[str, Any], pointer: str) -> Any:
+        ref = str(schema["$ref"])
+        target = self.definition(ref, pointer)
         if ref in self._resolving:
-            raise self.error(
-                f"refers to {ref!r} at {pointer!r}, inside that definition itself, which "
-                "cannot be checked. Flatten the recursive field into a list or a string."
-            )
-        target = typing.cast("Mapping[str, Any]", defs[key])
+            placeholder = self._placeholders.setdefault(ref, f"ParlayRef{len(self._placeholders)}")
+            return typing.ForwardRef(placeholder)
         siblings = {k: v for k, v in schema.items() if k != "$ref"}
         shared = set(siblings) <= _ANNOTATIONS
         if shared and ref in self._shared:
             return self._shared[ref]
+        key = ref.rsplit("/", 1)[-1]
         self._resolving.append(ref)
         try:
             built = self.annotation({**target, **siblings}, ref, class_name(key))
         finally:
             self._resolving.pop()
+        self.bind(ref, built)
         if shared:
             self._shared[ref] = built
         return built
+
+    def resolved(self, schema: Mapping[str, Any], pointer: str) -> Mapping[str, Any]:
+        seen: set[str] = set()
+        while "$ref" in schema and str(schema["$ref"]) not in seen:
+            ref = str(schema["$ref"])
+            seen.add(ref)
+            schema = {
+                **self.definition(ref, pointer),
+                **{k: v for k, v in schema.items() if k != "$ref"},
+            }
+        return schema
+
+    def merge_all_of(self, schema: Mapping[str, Any], pointer: str) -> Mapping[str, Any]:
+        parts = typing.cast("list[Mapping[str, Any]]", schema["allOf"])
+        rest = {k: v for k, v in schema.items() if k != "allOf"}
+        if len(parts) == 1:
+            return {**parts[0], **rest}
+        objects = [self.resolved(part, f"{pointer}/allOf/{i}") for i, part in enumerate(parts)]
+        if not all(
+            part.get("type") == "object"
+            or ("type" not in part and ("properties" in part or "required" in part))
+            for part in objects
+        ):
+            raise self.error(
+                f"combines {len(parts)} schemas with allOf at {pointer!r}, which cannot "
+                "be checked unless all are object schemas. Merge them into one schema.",
+                UnsupportedKeywordError,
+            )
+        # Object schemas combine by taking every property and every requirement of each part.
+        properties: dict[str, Any] = {}
+        required: list[str] = []
+        for part in [*objects, rest]:
+            own = typing.cast("Mapping[str, Any]", part.get("properties", {}))
+            for prop, prop_schema in own.items():
+                if prop in properties and properties[prop] != prop_schema:
+                    raise self.error(
+                        f"combines schemas with allOf at {pointer!r} that describe the property "
+                        f"{prop!r} differently, which cannot be checked. Describe it once.",
+                        UnsupportedKeywordError,
+                    )
+                properties[prop] = prop_schema
+            required += [
+                r for r in typing.cast("list[str]", part.get("required", [])) if r not in required
+            ]
+        return {**rest, "type": "object", "properties": properties, "required": required}
 
     def object(self, schema: Mapping[str, Any], pointer: str, name: str) -> Any:
         extra = schema.get("additionalProperties")
@@ -195,7 +329,8 @@ class _Builder:
         if isinstance(items, list):
             raise self.error(
                 f"gives the items at {pointer!r} as a list (tuple validation), which cannot "
-                "be checked. Describe every item with one schema."
+                "be checked. Describe every item with one schema.",
+                UnsupportedKeywordError,
             )
         if isinstance(items, Mapping) and items:
             item_schema = typing.cast("Mapping[str, Any]", items)
@@ -231,18 +366,27 @@ class _Builder:
         fields: dict[str, Any] = {}
         for index, (prop, prop_schema) in enumerate(properties.items()):
             where = f"{pointer}/properties/{_pointer_token(prop)}"
+            if self._typed_properties and not any(k in prop_schema for k in _TYPING_KEYWORDS):
+                raise self.error(
+                    f"gives no type for the property {prop!r} at {where!r}. Add a 'type'.",
+                    UnsupportedKeywordError,
+                )
             annotation = self.annotation(prop_schema, where, f"{name}_{prop}")
-            description = prop_schema.get("description")
+            described: dict[str, Any] = {
+                "description": prop_schema.get("description"),
+                "title": prop_schema.get("title"),
+            }
             # Property names need not be Python identifiers ("user-id", "class", "schema"):
             # aliased fields get a neutral name and the property name as their alias.
             alias = prop if self._aliased else None
             if prop in required:
-                field = Field(alias=alias, description=description)
+                field = Field(alias=alias, **described)
             else:
                 if self._nullable_optional:
-                    annotation = annotation | None
+                    # Optional[...] rather than "| None": the annotation may be a forward reference.
+                    annotation = Optional[annotation]
                 default = prop_schema.get("default")
-                field = Field(default=default, alias=alias, description=description)
+                field = Field(default=default, alias=alias, **described)
             fields[f"field_{index}" if self._aliased else prop] = (annotation, field)
         extra = schema.get("additionalProperties")
         # Undeclared properties are kept only when the schema says so; by default they are
@@ -251,7 +395,11 @@ class _Builder:
             "forbid" if extra is False else "ignore" if extra is None else "allow"
         )
         config = ConfigDict(extra=mode, populate_by_name=False)
-        return create_model(name, __config__=config, __doc__=schema.get("description"), **fields)
+        model: type[BaseModel] = create_model(
+            name, __config__=config, __doc__=schema.get("description"), **fields
+        )
+        self._models.append(model)
+        return model
 
 
 def model_from_json_schema(
@@ -262,6 +410,8 @@ def model_from_json_schema(
     aliased: bool,
     nullable_optional: bool,
     required: Collection[str] = (),
+    formats: bool = False,
+    typed_properties: bool = False,
 ) -> type[BaseModel]:
     """Build the model that checks values against an object JSON schema.
 
@@ -277,24 +427,36 @@ def model_from_json_schema(
         nullable_optional: Let properties that are not required also be ``None``, as models
             that fill them in often write ``null`` for "not given".
         required: More property names that must be given, beside the schema's ``required``.
+        formats: Check ``format`` (dates, UUIDs, e-mail addresses, ...; see
+            :mod:`parlay_core.tools._schema_formats`) instead of ignoring it, and refuse an
+            unknown format.
+        typed_properties: Refuse a property (or ``anyOf``/``oneOf`` member) that says nothing
+            about its type, instead of accepting any value there.
 
     Returns:
         The model class.
 
     Raises:
-        ToolSchemaError: The schema is not an object schema, refers to a definition it lacks
-            or to itself, uses a keyword that cannot be checked, or cannot be built otherwise.
-            The message names the place in the schema as a JSON pointer.
+        SchemaConversionError: The schema is not an object schema or cannot be built
+            (a :class:`~parlay_core.exceptions.ToolSchemaError`). It is a
+            ``ReferenceNotFoundError`` for a ``$ref`` to a definition the schema lacks, an
+            ``UnsupportedKeywordError`` for an unknown type or a keyword that cannot be
+            checked, and a ``FormatNotSupportedError`` for an unknown format. The message names
+            the place in the schema as a JSON pointer.
     """
-    kind = schema.get("type", "object")
-    if kind != "object":
-        raise ToolSchemaError(f"{subject} must describe an object (type 'object'), not {kind!r}.")
-    builder = _Builder(schema, subject, aliased=aliased, nullable_optional=nullable_optional)
+    builder = _Builder(
+        schema,
+        subject,
+        aliased=aliased,
+        nullable_optional=nullable_optional,
+        formats=formats,
+        typed_properties=typed_properties,
+    )
     try:
-        return builder.model(schema, "#", name, required)
+        return builder.build_root(schema, name, required)
     except ToolSchemaError:
         raise
     except Exception as exc:
         # pydantic refuses some schemas only while building: a bad pattern, a bound on a type
         # it does not fit, a property name it reserves.
-        raise ToolSchemaError(f"{subject} cannot be turned into a model: {exc}") from exc
+        raise SchemaConversionError(f"{subject} cannot be turned into a model: {exc}") from exc
