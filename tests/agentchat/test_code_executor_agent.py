@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import pytest
 from pydantic import BaseModel
 from typing_extensions import Self
 
 from parlay_agentchat.agents import ApprovalRequest, ApprovalResponse, CodeExecutorAgent
+from parlay_agentchat.exceptions import AgentConfigurationError
 from parlay_agentchat.messages import CodeExecutionEvent, CodeGenerationEvent, TextMessage
 from parlay_core import CancellationToken, Component, load_component
 from parlay_core.code_executor import CodeBlock, CodeExecutor, CodeResult
-from parlay_core.models import UserMessage
+from parlay_core.exceptions import ComponentError
+from parlay_core.models import ModelInfo, UserMessage
 from parlay_core.testing import ReplayChatCompletionClient
 
 
@@ -49,6 +52,14 @@ class FakeExecutor(CodeExecutor, Component[FakeExecutorConfig]):
     def _from_config(cls, config: FakeExecutorConfig) -> Self:
         return cls(config.outputs)
 
+
+STRUCTURED_MODEL = ModelInfo(
+    vision=False,
+    function_calling=False,
+    json_output=True,
+    family="unknown",
+    structured_output=True,
+)
 
 CODE = "Here:\n```python\nprint(1 + 2)\n```\nand\n```js\nconsole.log(1)\n```\n"
 
@@ -104,7 +115,13 @@ async def test_refused_code_is_not_run() -> None:
 async def test_model_writes_code_retries_on_error_and_reflects() -> None:
     executor = FakeExecutor([(1, "NameError: x"), (0, "42\n")])
     model = ReplayChatCompletionClient(
-        ["```python\nprint(x)\n```", "```python\nprint(42)\n```", "The answer is 42."]
+        [
+            "```python\nprint(x)\n```",
+            '{"retry": true, "reason": "x is undefined; print 42 directly"}',
+            "```python\nprint(42)\n```",
+            "The answer is 42.",
+        ],
+        model_info=STRUCTURED_MODEL,
     )
     agent = CodeExecutorAgent("coder", executor, model_client=model, max_retries_on_error=1)
     result = await agent.run(task="Print the answer.")
@@ -114,17 +131,26 @@ async def test_model_writes_code_retries_on_error_and_reflects() -> None:
         "CodeGenerationEvent",
         "CodeExecutionEvent",
         "CodeGenerationEvent",
+        "CodeGenerationEvent",
         "CodeExecutionEvent",
         "TextMessage",
     ]
-    second = result.messages[3]
+    # The model is asked for a structured retry decision, which becomes an event without code.
+    assert model.create_calls[1]["json_output"] is not None
+    proposal = result.messages[3]
+    assert isinstance(proposal, CodeGenerationEvent)
+    assert proposal.code_blocks == []
+    assert proposal.content == (
+        "Attempt number: 1\nProposed correction: x is undefined; print 42 directly"
+    )
+    second = result.messages[4]
     assert isinstance(second, CodeGenerationEvent)
     assert second.retry_attempt == 1
-    executed = result.messages[4]
+    executed = result.messages[5]
     assert isinstance(executed, CodeExecutionEvent)
     assert executed.result.output == "42\n"
     assert result.messages[-1].to_text() == "The answer is 42."
-    retry_prompt = model.create_calls[1]["messages"]
+    retry_prompt = model.create_calls[2]["messages"]
     assert (
         UserMessage(
             content="The script ran, then exited with an error (POSIX exit code: 1)\n"
@@ -155,3 +181,54 @@ def test_config_round_trip() -> None:
     assert model.config["supported_languages"] == ["python"]
     loaded = load_component(model, expected=CodeExecutorAgent, allow_import_paths=["tests"])
     assert loaded.dump_component() == model
+
+
+async def test_a_retry_decision_of_no_ends_the_retries() -> None:
+    executor = FakeExecutor([(1, "boom")])
+    model = ReplayChatCompletionClient(
+        [
+            "```python\nraise SystemExit(1)\n```",
+            '{"retry": false, "reason": "cannot fix"}',
+            "Failed.",
+        ],
+        model_info=STRUCTURED_MODEL,
+    )
+    agent = CodeExecutorAgent("coder", executor, model_client=model, max_retries_on_error=3)
+    result = await agent.run(task="Try.")
+    kinds = [type(m).__name__ for m in result.messages]
+    assert kinds == ["TextMessage", "CodeGenerationEvent", "CodeExecutionEvent", "TextMessage"]
+    assert result.messages[-1].to_text() == "Failed."
+    assert len(executor.ran) == 1
+
+
+def test_retries_need_a_model_with_structured_output() -> None:
+    with pytest.raises(AgentConfigurationError, match="needs a model_client"):
+        CodeExecutorAgent("coder", FakeExecutor([]), max_retries_on_error=1)
+    with pytest.raises(ValueError, match="doesn't support structured output mode"):
+        CodeExecutorAgent(
+            "coder",
+            FakeExecutor([]),
+            model_client=ReplayChatCompletionClient([]),
+            max_retries_on_error=1,
+        )
+
+
+async def test_a_closing_fence_right_after_the_code_still_ends_the_block() -> None:
+    executor = FakeExecutor([(0, "6.481\n")])
+    model = ReplayChatCompletionClient(["Here:\n```python\nprint(6.481)```", "Done."])
+    agent = CodeExecutorAgent("coder", executor, model_client=model)
+    result = await agent.run(task="Compute.")
+    generated = result.messages[1]
+    assert isinstance(generated, CodeGenerationEvent)
+    assert generated.code_blocks == [CodeBlock(code="print(6.481)", language="python")]
+    assert executor.ran == [[CodeBlock(code="print(6.481)", language="python")]]
+
+
+def test_an_agent_with_an_approval_function_cannot_be_dumped() -> None:
+    def allow(request: ApprovalRequest) -> ApprovalResponse:
+        return ApprovalResponse(approved=True, reason="fine")
+
+    agent = CodeExecutorAgent("runner", FakeExecutor([]), approval_func=allow)
+    # A loaded copy would run code without approval, so dumping refuses.
+    with pytest.raises(ComponentError, match="approval_func"):
+        agent.dump_component()

@@ -11,6 +11,7 @@ from parlay_agentchat.agents import (
     PerSourceFilter,
     SocietyOfMindAgent,
 )
+from parlay_agentchat.base import TaskResult
 from parlay_agentchat.conditions import TextMentionTermination
 from parlay_agentchat.messages import TextMessage
 from parlay_agentchat.teams import RoundRobinGroupChat
@@ -30,8 +31,9 @@ async def test_society_of_mind_runs_the_team_and_sums_up() -> None:
     team, writer, editor = inner_team()
     model = ReplayChatCompletionClient(["Final answer."])
     agent = SocietyOfMindAgent("society", team, model)
-    result = await agent.run(task="Write a poem.")
-    assert [(m.source, m.to_text()) for m in result.messages] == [
+    streamed = [m async for m in agent.run_stream(task="Write a poem.")]
+    # The inner team's work is streamed, but the agent's output is its answer alone.
+    assert [(m.source, m.to_text()) for m in streamed[:-1]] == [
         ("user", "Write a poem."),
         ("writer", "draft"),
         ("editor", "edited"),
@@ -53,11 +55,32 @@ async def test_society_of_mind_runs_the_team_and_sums_up() -> None:
     assert "standalone response" in str(prompt[4].content)
     # The inner team was reset after the turn.
     assert writer.calls == editor.calls == ["reset"]
+    assert isinstance(streamed[-1], TaskResult)
+    assert len(streamed[-1].messages) == 4
     state = await agent.save_state()
     assert state["type"] == "SocietyOfMindAgentState"
     assert state["inner_team_state"]["type"] == "TeamState"
     inner_manager = state["inner_team_state"]["agent_states"]["RoundRobinGroupChatManager"]
     assert inner_manager["message_thread"] == []
+
+
+async def test_society_of_mind_run_returns_the_task_and_the_answer_only() -> None:
+    # As in AutoGen: run() returns the response's inner messages, which the society leaves
+    # empty; the inner team's work is only streamed.
+    team, _, _ = inner_team()
+    model = ReplayChatCompletionClient(["First.", "Second."])
+    agent = SocietyOfMindAgent("society", team, model)
+    result = await agent.run(task="Write a poem.")
+    assert [(m.source, m.to_text()) for m in result.messages] == [
+        ("user", "Write a poem."),
+        ("society", "First."),
+    ]
+    # A later turn gives the reset inner team the earlier messages as a handoff's context.
+    result = await agent.run(task="Shorter.")
+    assert [m.to_text() for m in result.messages] == ["Shorter.", "Second."]
+    second_prompt = model.create_calls[1]["messages"]
+    assert UserMessage(content="Write a poem.", source="user") in second_prompt
+    assert UserMessage(content="Shorter.", source="user") in second_prompt
 
 
 async def test_society_of_mind_without_inner_messages_says_no_response() -> None:

@@ -7,7 +7,7 @@ import asyncio
 import pytest
 
 from parlay_agentchat.agents import UserProxyAgent
-from parlay_agentchat.exceptions import UserInputError
+from parlay_agentchat.exceptions import HandoffTargetError, UserInputError
 from parlay_agentchat.messages import HandoffMessage, TextMessage, UserInputRequestedEvent
 from parlay_core import CancellationToken, load_component
 
@@ -20,16 +20,21 @@ async def test_sync_input_answers_with_a_text_message() -> None:
         return "yes"
 
     agent = UserProxyAgent("user", input_func=answer)
-    result = await agent.run(task="Proceed?")
-    assert [type(m).__name__ for m in result.messages] == [
+    streamed = [m async for m in agent.run_stream(task="Proceed?")]
+    assert [type(m).__name__ for m in streamed] == [
         "TextMessage",
         "UserInputRequestedEvent",
         "TextMessage",
+        "TaskResult",
     ]
+    # run() returns the response's inner messages, and the input request is not one of them
+    # (as in AutoGen): it is streamed only.
+    result = await agent.run(task="Proceed?")
+    assert [type(m).__name__ for m in result.messages] == ["TextMessage", "TextMessage"]
     reply = result.messages[-1]
     assert isinstance(reply, TextMessage)
     assert (reply.source, reply.content) == ("user", "yes")
-    assert prompts == ["Enter your response: "]
+    assert prompts == ["Enter your response: "] * 2
 
 
 async def test_async_input_sees_the_request_id() -> None:
@@ -40,8 +45,8 @@ async def test_async_input_sees_the_request_id() -> None:
         return "ok"
 
     agent = UserProxyAgent("user", input_func=answer)
-    result = await agent.run(task="Go?")
-    event = result.messages[1]
+    streamed = [m async for m in agent.run_stream(task="Go?")]
+    event = streamed[1]
     assert isinstance(event, UserInputRequestedEvent)
     assert seen == [event.request_id]
     with pytest.raises(RuntimeError, match="only available inside"):
@@ -107,3 +112,14 @@ def test_config_round_trip_without_the_function() -> None:
         "TextMessage",
         "HandoffMessage",
     ]
+
+
+async def test_a_handoff_to_another_agent_is_an_error() -> None:
+    agent = UserProxyAgent("user", input_func=lambda prompt: "unused")
+    to_other = HandoffMessage(content="over", source="planner", target="writer")
+    with pytest.raises(HandoffTargetError, match="'writer'"):
+        await agent.on_messages([to_other], CancellationToken())
+    # An earlier handoff to someone else does not matter when a later message follows it.
+    later = TextMessage(content="done", source="writer")
+    response = await agent.on_messages([to_other, later], CancellationToken())
+    assert isinstance(response.chat_message, TextMessage)

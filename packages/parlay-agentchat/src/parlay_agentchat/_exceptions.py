@@ -8,32 +8,41 @@ built-in exception in the same situation, from that built-in too, so ``except Va
     ├── AgentChatError                      base of the errors below
     │   ├── InvalidTaskError                a task is not a str, chat message or list (ValueError)
     │   ├── MessageTypeNotRegisteredError   a message class unknown to a MessageFactory (ValueError)
+    │   ├── AgentArgumentTypeError          an agent argument of the wrong type (TypeError)
     │   ├── AgentConfigurationError         bad constructor arguments of an agent or team (ValueError)
     │   │   └── GraphValidationError        a GraphFlow graph that cannot run (ValueError)
     │   │       ├── GraphCycleError         a cycle without a conditional edge to leave it
     │   │       ├── GraphStartNodeError     no node can start the flow
     │   │       └── UnknownGraphNodeError   an edge, entry point or participant unknown to the graph
+    │   ├── HandoffTargetError              a handoff reached an agent it does not name (RuntimeError)
+    │   ├── ModelStreamError                a model stream yielded no final result or a bad chunk (RuntimeError)
     │   ├── ProgressLedgerError             a Magentic-One model gave no readable progress ledger (ValueError)
     │   ├── TerminatedException             a termination condition called after it fired (RuntimeError)
     │   ├── TeamAlreadyRunningError         run() while the team runs (ValueError)
     │   ├── TeamRunningError                reset() or load_state() while the team runs (RuntimeError)
     │   ├── TeamRunError                    a participant or condition raised during a run (RuntimeError)
     │   ├── UserInputError                  the input function of a UserProxyAgent failed (RuntimeError)
-    │   └── StructuredOutputError           a reply does not match the structured output type (ValueError)
+    │   └── StructuredOutputError           a reply does not match the structured output type
+    │                                       (pydantic's ValidationError, so a ValueError)
 """
 
 from __future__ import annotations
 
+from pydantic import ValidationError
+
 from parlay_core.exceptions import ParlayError
 
 __all__ = [
+    "AgentArgumentTypeError",
     "AgentChatError",
     "AgentConfigurationError",
     "GraphCycleError",
     "GraphStartNodeError",
     "GraphValidationError",
+    "HandoffTargetError",
     "InvalidTaskError",
     "MessageTypeNotRegisteredError",
+    "ModelStreamError",
     "ProgressLedgerError",
     "StructuredOutputError",
     "TeamAlreadyRunningError",
@@ -57,6 +66,11 @@ class MessageTypeNotRegisteredError(AgentChatError, ValueError):
     """A message class (or ``type`` name) is not registered with the :class:`MessageFactory`."""
 
 
+class AgentArgumentTypeError(AgentChatError, TypeError):
+    """An agent was given an argument of a type it cannot use (for example ``memory`` that is
+    not a list of memories)."""
+
+
 class AgentConfigurationError(AgentChatError, ValueError):
     """An agent or team was built with arguments that cannot work together."""
 
@@ -75,6 +89,15 @@ class GraphStartNodeError(GraphValidationError):
 
 class UnknownGraphNodeError(GraphValidationError):
     """An edge, the entry point or a participant names a node the graph does not have."""
+
+
+class HandoffTargetError(AgentChatError, RuntimeError):
+    """An agent was given a turn whose last message hands off to another agent."""
+
+
+class ModelStreamError(AgentChatError, RuntimeError):
+    """A model client's ``create_stream`` yielded something other than text chunks followed by
+    one final ``CreateResult``."""
 
 
 class ProgressLedgerError(AgentChatError, ValueError):
@@ -105,5 +128,10 @@ class UserInputError(AgentChatError, RuntimeError):
     """The input function of a :class:`~parlay_agentchat.agents.UserProxyAgent` raised."""
 
 
-class StructuredOutputError(AgentChatError, ValueError):
-    """A model reply does not validate against the agent's ``output_content_type``."""
+class StructuredOutputError(AgentChatError, ValidationError):
+    """A model reply does not validate against the agent's ``output_content_type``.
+
+    It is a pydantic ``ValidationError`` (as AutoGen raises in this case), so ``errors()`` lists
+    what did not validate; a note names the agent and quotes the reply. Build one with
+    ``StructuredOutputError.from_exception_data(title, line_errors)``.
+    """

@@ -1,13 +1,16 @@
 """Every error parlay-agentchat raises on purpose; see :class:`AgentChatError` for the tree."""
 
 from parlay_agentchat._exceptions import (
+    AgentArgumentTypeError,
     AgentChatError,
     AgentConfigurationError,
     GraphCycleError,
     GraphStartNodeError,
     GraphValidationError,
+    HandoffTargetError,
     InvalidTaskError,
     MessageTypeNotRegisteredError,
+    ModelStreamError,
     ProgressLedgerError,
     StructuredOutputError,
     TeamAlreadyRunningError,
@@ -19,13 +22,16 @@ from parlay_agentchat._exceptions import (
 )
 
 __all__ = [
+    "AgentArgumentTypeError",
     "AgentChatError",
     "AgentConfigurationError",
     "GraphCycleError",
     "GraphStartNodeError",
     "GraphValidationError",
+    "HandoffTargetError",
     "InvalidTaskError",
     "MessageTypeNotRegisteredError",
+    "ModelStreamError",
     "ProgressLedgerError",
     "StructuredOutputError",
     "TeamAlreadyRunningError",

@@ -5,17 +5,23 @@ from __future__ import annotations
 import asyncio
 import warnings
 from collections.abc import AsyncGenerator, Mapping, Sequence
-from typing import Any, Union
+from typing import TYPE_CHECKING, Any, Union, cast
 
 from pydantic import BaseModel, ValidationError
 from typing_extensions import Self
 
-from parlay_agentchat._exceptions import AgentConfigurationError, StructuredOutputError
+from parlay_agentchat._exceptions import (
+    AgentArgumentTypeError,
+    AgentConfigurationError,
+    ModelStreamError,
+    StructuredOutputError,
+)
 from parlay_agentchat.agents._assistant_config import AssistantAgentConfig
 from parlay_agentchat.agents._assistant_setup import (
     SummaryFormatter,
     ToolLike,
     build_handoffs,
+    build_tools,
     build_workbenches,
     handoff_message,
     summary_message,
@@ -41,7 +47,7 @@ from parlay_agentchat.messages._base import new_message_id
 from parlay_agentchat.state import AssistantAgentState
 from parlay_core import CancellationToken, Component, FunctionCall
 from parlay_core._cancellation_token import CancelScope
-from parlay_core.memory import Memory
+from parlay_core.memory import Memory, UpdateContextResult
 from parlay_core.model_context import ChatCompletionContext, UnboundedChatCompletionContext
 from parlay_core.models import (
     AssistantMessage,
@@ -54,6 +60,9 @@ from parlay_core.models import (
     UserMessage,
 )
 from parlay_core.tools import BaseTool, ToolSchema, Workbench
+
+if TYPE_CHECKING:
+    from pydantic_core import InitErrorDetails
 
 __all__ = ["AssistantAgent"]
 
@@ -145,6 +154,16 @@ class AssistantAgent(BaseChatAgent, Component[AssistantAgentConfig]):
         )
         self._system_message = system_message
         self._model_context = model_context or UnboundedChatCompletionContext()
+        # Checked at run time: callers without a type checker pass one memory or a str (a
+        # Sequence too), which must not be iterated as memories.
+        given = cast(object, memory)
+        if given is not None and (
+            isinstance(given, (str, bytes)) or not isinstance(given, Sequence)
+        ):
+            raise AgentArgumentTypeError(
+                f"Expected Memory, List[Memory], or None for memory, got {type(memory).__name__}."
+                " Pass a list of memories."
+            )
         self._memory = list(memory) if memory is not None else None
         self._model_client_stream = model_client_stream
         self._tool_call_summary_format = tool_call_summary_format
@@ -161,22 +180,17 @@ class AssistantAgent(BaseChatAgent, Component[AssistantAgentConfig]):
         self._reflect_on_tool_use = (
             output_content_type is not None if reflect_on_tool_use is None else reflect_on_tool_use
         )
+        function_calling = bool(model_client.model_info.get("function_calling", False))
+        built_tools = build_tools(tools, function_calling)
+        self._workbench = build_workbenches(built_tools, workbench)
+        self._handoffs = build_handoffs(handoffs, self._workbench, function_calling)
         if max_tool_iterations < 1:
             raise AgentConfigurationError(
-                f"max_tool_iterations must be at least 1, not {max_tool_iterations}."
+                "Maximum number of tool iterations must be greater than or equal to 1, got "
+                f"{max_tool_iterations}."
             )
         self._max_tool_iterations = max_tool_iterations
         self._metadata = metadata
-        self._workbench = build_workbenches(tools, workbench)
-        self._handoffs = build_handoffs(handoffs, self._workbench)
-        if (self._workbench or self._handoffs) and not model_client.model_info.get(
-            "function_calling", False
-        ):
-            raise AgentConfigurationError(
-                f"Agent {name!r} has tools or handoffs, but its model does not support function "
-                "calling (model_info['function_calling'] is False). Use a model that can call "
-                "functions, or remove the tools and handoffs."
-            )
         self._router = ToolRouter(self._workbench, self._handoffs)
         self._vision = bool(model_client.model_info.get("vision", False))
         # Whether the context may hold images a model without vision must not get. Scanning
@@ -217,20 +231,13 @@ class AssistantAgent(BaseChatAgent, Component[AssistantAgentConfig]):
     ) -> AsyncGenerator[BaseAgentEvent | BaseChatMessage | Response, None]:
         """Run one turn, yielding events as they happen and then the :class:`Response`."""
         context = self._model_context
-        for message in messages:
-            if isinstance(message, HandoffMessage):
-                for passed in message.context:
-                    await context.add_message(passed)
-                    if isinstance(passed, UserMessage) and isinstance(passed.content, list):
-                        self._may_hold_images = True
-            model_message = message.to_model_message()
-            if isinstance(model_message.content, list):
-                self._may_hold_images = True
-            await context.add_message(model_message)
+        if await self._add_messages_to_context(context, messages):
+            self._may_hold_images = True
         inner: list[Event] = []
         for memory in self._memory or ():
-            update = await memory.update_context(context)
-            if update.memories.results:
+            # A memory that added nothing may return None instead of an empty result.
+            update = cast("UpdateContextResult | None", await memory.update_context(context))
+            if update is not None and update.memories.results:
                 queried = MemoryQueryEvent.model_construct(
                     content=update.memories.results, source=self.name
                 )
@@ -277,7 +284,7 @@ class AssistantAgent(BaseChatAgent, Component[AssistantAgentConfig]):
             await context.add_message(
                 FunctionExecutionResultMessage.model_construct(content=results)
             )
-            handoff = handoff_message(self.name, self._handoffs, calls, results)
+            handoff = handoff_message(self.name, self._handoffs, calls, results, result.thought)
             if handoff is not None:
                 yield Response(chat_message=handoff, inner_messages=inner)
                 return
@@ -313,11 +320,44 @@ class AssistantAgent(BaseChatAgent, Component[AssistantAgentConfig]):
         )
         yield Response(chat_message=summary, inner_messages=inner)
 
+    @staticmethod
+    async def _add_messages_to_context(
+        model_context: ChatCompletionContext, messages: Sequence[BaseChatMessage]
+    ) -> bool:
+        """Add the messages to the context, a handoff's passed context first.
+
+        Kept under AutoGen's name: subclasses written for AutoGen call it.
+
+        Returns:
+            Whether an added message has a list of parts (so it may hold images).
+        """
+        may_hold_images = False
+        for message in messages:
+            if isinstance(message, HandoffMessage):
+                for passed in message.context:
+                    await model_context.add_message(passed)
+                    if isinstance(passed, UserMessage) and isinstance(passed.content, list):
+                        may_hold_images = True
+            model_message = message.to_model_message()
+            if isinstance(model_message.content, list):
+                may_hold_images = True
+            await model_context.add_message(model_message)
+        return may_hold_images
+
     async def _llm_messages(self) -> list[LLMMessage]:
         llm_messages = [*self._system_messages, *await self._model_context.get_messages()]
         if not self._vision and self._may_hold_images:
             llm_messages = without_images(llm_messages)
         return llm_messages
+
+    @staticmethod
+    def _get_compatible_context(
+        model_client: ChatCompletionClient, messages: list[LLMMessage]
+    ) -> list[LLMMessage]:
+        # Kept under AutoGen's name: subclasses written for AutoGen call it.
+        if model_client.model_info.get("vision", False):
+            return messages
+        return without_images(messages)
 
     async def _create(self, tools: list[ToolSchema], token: CancellationToken) -> CreateResult:
         llm_messages = await self._llm_messages()
@@ -334,7 +374,7 @@ class AssistantAgent(BaseChatAgent, Component[AssistantAgentConfig]):
         self, tools: list[ToolSchema], token: CancellationToken, message_id: str
     ) -> AsyncGenerator[ModelClientStreamingChunkEvent | CreateResult, None]:
         result: CreateResult | None = None
-        async for chunk in self._model_client.create_stream(
+        async for raw in self._model_client.create_stream(
             await self._llm_messages(),
             tools=tools,
             json_output=self._output_content_type,
@@ -342,16 +382,25 @@ class AssistantAgent(BaseChatAgent, Component[AssistantAgentConfig]):
         ):
             if token.is_cancelled():
                 raise asyncio.CancelledError("The turn was cancelled through its token.")
+            # Typed str | CreateResult, but a client written without a type checker may yield
+            # anything: say which client broke the rule instead of failing later.
+            chunk = cast(object, raw)
             if isinstance(chunk, CreateResult):
                 result = chunk
-            elif chunk:
+            elif isinstance(chunk, str):
+                # Empty chunks are passed on too: a consumer may count or time them.
                 yield ModelClientStreamingChunkEvent.model_construct(
                     content=chunk, source=self.name, full_message_id=message_id
                 )
+            else:
+                raise ModelStreamError(
+                    f"Invalid chunk type: {type(chunk).__name__}. The model client's "
+                    "create_stream must yield str chunks and then one CreateResult."
+                )
         if result is None:
-            raise AgentConfigurationError(
-                "The model client's create_stream ended without a CreateResult; a stream "
-                "must end with the complete result."
+            raise ModelStreamError(
+                "No final model result in streaming mode: the model client's create_stream "
+                "ended without a CreateResult; a stream must end with the complete result."
             )
         yield result
 
@@ -377,10 +426,17 @@ class AssistantAgent(BaseChatAgent, Component[AssistantAgentConfig]):
         try:
             content = factory.ContentModel.model_validate_json(result.content)
         except ValidationError as exc:
-            raise StructuredOutputError(
-                f"Agent {self.name!r} expected a reply matching {factory.ContentModel.__name__}, "
-                f"but the model answered {result.content!r}: {exc}"
-            ) from exc
+            # The title names the agent; the error lines quote the reply.
+            title = f"{factory.ContentModel.__name__} (the reply of agent {self.name!r})"
+            try:
+                error = StructuredOutputError.from_exception_data(
+                    title, cast("list[InitErrorDetails]", exc.errors())
+                )
+            except (KeyError, TypeError, ValueError):
+                # A custom error type of the model's own validators cannot be rebuilt; the
+                # original ValidationError is still what AutoGen code expects.
+                raise exc from None
+            raise error from exc
         return factory.StructuredMessage(
             id=message_id,
             content=content,
@@ -402,7 +458,7 @@ class AssistantAgent(BaseChatAgent, Component[AssistantAgentConfig]):
         """Replace the model context with the one in ``state``."""
         loaded = AssistantAgentState.model_validate(dict(state))
         self._may_hold_images = True
-        await self._model_context.clear()
+        # A context's load_state replaces what it holds, so no clear() first.
         await self._model_context.load_state(loaded.llm_context)
 
     async def close(self) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable, Sequence
 from typing import Any, Union, cast
 
@@ -22,6 +23,7 @@ __all__ = [
     "SummaryFormatter",
     "ToolLike",
     "build_handoffs",
+    "build_tools",
     "build_workbenches",
     "handoff_message",
     "summary_message",
@@ -32,66 +34,111 @@ ToolLike = Union[BaseTool[Any, Any], Callable[..., Any]]
 SummaryFormatter = Callable[[FunctionCall, FunctionExecutionResult], str]
 
 
-def _as_tool(tool: ToolLike) -> BaseTool[Any, Any]:
-    if isinstance(tool, BaseTool):
-        return cast(BaseTool[Any, Any], tool)
-    if callable(tool):
-        return FunctionTool(tool, description=getattr(tool, "__doc__", None) or "")
-    raise AgentConfigurationError(
-        f"Unsupported tool {tool!r}: pass a BaseTool (for example FunctionTool) or a function."
-    )
+def build_tools(
+    tools: Sequence[ToolLike] | None, function_calling: bool
+) -> list[BaseTool[Any, Any]]:
+    """The tools given directly to the agent, functions wrapped in :class:`FunctionTool`.
+
+    Raises:
+        AgentConfigurationError: The model cannot call functions, a tool is neither a
+            ``BaseTool`` nor a function, or two tools share a name.
+    """
+    if not tools:
+        return []
+    if not function_calling:
+        raise AgentConfigurationError(
+            "The model does not support function calling (its model_info['function_calling'] "
+            "is False), so the agent cannot use tools. Use a model that can call functions, or "
+            "remove the tools."
+        )
+    built: list[BaseTool[Any, Any]] = []
+    for tool in tools:
+        if isinstance(tool, BaseTool):
+            built.append(cast(BaseTool[Any, Any], tool))
+        elif callable(tool):
+            built.append(FunctionTool(tool, description=getattr(tool, "__doc__", None) or ""))
+        else:
+            raise AgentConfigurationError(
+                f"Unsupported tool type: {type(tool).__name__} ({tool!r}). Pass a BaseTool (for "
+                "example a FunctionTool) or a function."
+            )
+    names = [tool.name for tool in built]
+    if len(set(names)) != len(names):
+        raise AgentConfigurationError(f"Tool names must be unique: {names}.")
+    return built
 
 
 def build_workbenches(
-    tools: Sequence[ToolLike] | None, workbench: Workbench | Sequence[Workbench] | None
+    tools: list[BaseTool[Any, Any]], workbench: Workbench | Sequence[Workbench] | None
 ) -> list[Workbench]:
     """The agent's workbenches: the given ones, or one holding the given tools.
 
     Raises:
-        AgentConfigurationError: Both are given, or two tools share a name.
+        AgentConfigurationError: Both tools and workbenches are given.
     """
-    if tools and workbench is not None:
-        raise AgentConfigurationError(
-            "Pass tools or workbench, not both: put the tools into one of the workbenches."
-        )
-    if tools:
-        built = [_as_tool(tool) for tool in tools]
-        names = [tool.name for tool in built]
-        if len(set(names)) != len(names):
-            raise AgentConfigurationError(f"Tool names must be unique: {names}.")
-        return [StaticStreamWorkbench(built)]
-    if workbench is None:
-        return []
-    if isinstance(workbench, Workbench):
+    if workbench is not None:
+        if tools:
+            raise AgentConfigurationError(
+                "Tools cannot be used with a workbench: put the tools into one of the "
+                "workbenches, or pass them without a workbench."
+            )
+        if isinstance(workbench, Sequence):
+            return list(workbench)
         return [workbench]
-    return list(workbench)
+    return [StaticStreamWorkbench(tools)] if tools else []
 
 
 def build_handoffs(
-    handoffs: Sequence[Handoff | str] | None, workbenches: Sequence[Workbench]
+    handoffs: Sequence[Handoff | str] | None,
+    workbenches: Sequence[Workbench],
+    function_calling: bool,
 ) -> dict[str, Handoff]:
     """The agent's handoffs by tool name.
 
+    A handoff may not share its tool name, nor its target, with a tool the agent has: the model
+    would not know which one it is calling.
+
     Raises:
-        AgentConfigurationError: Two handoffs, or a handoff and a tool, share a name.
+        AgentConfigurationError: The model cannot call functions, a handoff is neither a
+            ``Handoff`` nor a str, two handoffs share a name, or a handoff clashes with a tool.
     """
-    built: dict[str, Handoff] = {}
+    if not handoffs:
+        return {}
+    if not function_calling:
+        raise AgentConfigurationError(
+            "The model does not support function calling, which is needed for handoffs (its "
+            "model_info['function_calling'] is False). Use a model that can call functions, or "
+            "remove the handoffs."
+        )
+    built: list[Handoff] = []
+    for given in handoffs:
+        # Checked at run time: callers without a type checker pass other things.
+        item = cast(object, given)
+        if isinstance(item, str):
+            built.append(Handoff(target=item))
+        elif isinstance(item, Handoff):
+            built.append(item)
+        else:
+            raise AgentConfigurationError(
+                f"Unsupported handoff type: {type(item).__name__} ({item!r}). Pass a Handoff or "
+                "the name of the target agent."
+            )
+    names = [handoff.name for handoff in built]
+    if len(set(names)) != len(names):
+        raise AgentConfigurationError(f"Handoff names must be unique: {names}.")
     tool_names = {
         tool.name
         for workbench in workbenches
         if isinstance(workbench, StaticStreamWorkbench)
         for tool in workbench.tools
     }
-    for item in handoffs or ():
-        handoff = Handoff(target=item) if isinstance(item, str) else item
-        if handoff.name in built:
-            raise AgentConfigurationError(f"Handoff names must be unique: {handoff.name!r}.")
-        if handoff.name in tool_names:
+    for handoff in built:
+        if handoff.name in tool_names or handoff.target in tool_names:
             raise AgentConfigurationError(
-                f"Handoff {handoff.name!r} has the name of a tool; rename one of them."
+                f"Handoff names must be unique from tool names: the handoff to "
+                f"{handoff.target!r} ({handoff.name!r}) clashes with a tool; rename one of them."
             )
-        built[handoff.name] = handoff
-    return built
+    return {handoff.name: handoff for handoff in built}
 
 
 def without_images(messages: list[LLMMessage]) -> list[LLMMessage]:
@@ -110,27 +157,42 @@ def handoff_message(
     handoffs: dict[str, Handoff],
     calls: list[FunctionCall],
     results: list[FunctionExecutionResult],
+    thought: str | None = None,
 ) -> HandoffMessage | None:
     """The handoff the model asked for among ``calls`` (the first one), or ``None``.
 
     The other calls of the same step and their results go along as the message's ``context``,
-    so the target knows what was done.
+    so the target knows what was done; with no other calls, the model's ``thought`` (if any)
+    goes along instead, so the target knows why it got the conversation.
+
+    Warns:
+        UserWarning: The model asked for more than one handoff; only the first is made.
     """
-    chosen = next((c for c in calls if c.name in handoffs), None)
-    if chosen is None:
+    requested = [c for c in calls if c.name in handoffs]
+    if not requested:
         return None
+    chosen = requested[0]
+    if len(requested) > 1:
+        warnings.warn(
+            f"Multiple handoffs detected in one model reply of agent {source!r}; only the first "
+            f"is made: {[c.name for c in requested]}. Disable parallel tool calls in the model "
+            "client to avoid this.",
+            UserWarning,
+            stacklevel=3,
+        )
     handoff = handoffs[chosen.name]
+    content = next((r.content for r in results if r.call_id == chosen.id), handoff.message)
     other_calls = [c for c in calls if c.name not in handoffs]
     passed: list[LLMMessage] = []
     if other_calls:
         other_ids = {c.id for c in other_calls}
         passed = [
-            AssistantMessage(content=other_calls, source=source),
+            AssistantMessage(content=other_calls, source=source, thought=thought),
             FunctionExecutionResultMessage(content=[r for r in results if r.call_id in other_ids]),
         ]
-    return HandoffMessage(
-        content=handoff.message, target=handoff.target, source=source, context=passed
-    )
+    elif thought:
+        passed = [AssistantMessage(content=thought, source=source)]
+    return HandoffMessage(content=content, target=handoff.target, source=source, context=passed)
 
 
 def summary_message(

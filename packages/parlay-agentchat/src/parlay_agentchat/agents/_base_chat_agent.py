@@ -104,22 +104,25 @@ class BaseChatAgent(ChatAgent, ABC, ComponentBase[BaseModel]):
             output_task_messages: Whether the task messages start ``TaskResult.messages``.
 
         Returns:
-            The messages (without streamed chunks) and ``stop_reason=None``.
+            The task messages, the response's inner messages and its chat message, and
+            ``stop_reason=None``.
 
         Raises:
             InvalidTaskError: ``task`` is not a str, chat message or non-empty list of them.
         """
         with trace_invoke_agent_span(self._name, agent_description=self._description):
-            result: TaskResult | None = None
-            async for item in self.run_stream(
-                task=task,
-                cancellation_token=cancellation_token,
-                output_task_messages=output_task_messages,
-            ):
-                if isinstance(item, TaskResult):
-                    result = item
-            assert result is not None  # run_stream always ends with a TaskResult
-            return result
+            token = cancellation_token if cancellation_token is not None else CancellationToken()
+            inputs = task_messages(task) or []
+            # The messages are the response's inner messages, not what on_messages_stream yielded:
+            # an agent may stream work it does not count as its output (SocietyOfMindAgent streams
+            # its inner team's messages but answers with none), as in AutoGen.
+            response = await self.on_messages(inputs, token)
+            output: list[BaseAgentEvent | BaseChatMessage] = (
+                list(inputs) if output_task_messages else []
+            )
+            output.extend(response.inner_messages or ())
+            output.append(response.chat_message)
+            return TaskResult.model_construct(messages=output, stop_reason=None)
 
     async def run_stream(
         self,

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import inspect
+import re
 from collections.abc import AsyncGenerator, Awaitable, Callable, Mapping, Sequence
-from typing import Any, Union
+from typing import Any, Union, cast
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ValidationError
 from typing_extensions import Self
 
+from parlay_agentchat._exceptions import AgentConfigurationError, ModelStreamError
+from parlay_agentchat.agents._assistant_setup import without_images
 from parlay_agentchat.agents._base_chat_agent import BaseChatAgent
 from parlay_agentchat.base import Response
 from parlay_agentchat.messages import (
@@ -16,17 +19,15 @@ from parlay_agentchat.messages import (
     BaseChatMessage,
     CodeExecutionEvent,
     CodeGenerationEvent,
+    HandoffMessage,
     ModelClientStreamingChunkEvent,
     TextMessage,
+    ThoughtEvent,
 )
 from parlay_agentchat.state import CodeExecutorAgentState
 from parlay_core import CancellationToken, Component, ComponentModel
-from parlay_core.code_executor import (
-    CodeBlock,
-    CodeExecutor,
-    CodeResult,
-    extract_markdown_code_blocks,
-)
+from parlay_core.code_executor import CodeBlock, CodeExecutor, CodeResult
+from parlay_core.exceptions import ComponentError
 from parlay_core.model_context import ChatCompletionContext, UnboundedChatCompletionContext
 from parlay_core.models import (
     AssistantMessage,
@@ -98,7 +99,8 @@ ApprovalFuncType = Union[
 
 
 class CodeExecutorAgentConfig(BaseModel):
-    """The component config of :class:`CodeExecutorAgent` (the approval function is not saved)."""
+    """The component config of :class:`CodeExecutorAgent` (an agent with an approval function
+    cannot be dumped, since the function cannot be saved)."""
 
     name: str
     code_executor: ComponentModel
@@ -110,6 +112,24 @@ class CodeExecutorAgentConfig(BaseModel):
     model_context: ComponentModel | None = None
     supported_languages: list[str] | None = None
     max_retries_on_error: int = 0
+
+
+class _RetryDecision(BaseModel):
+    """The model's answer to "should the failed code be fixed and run again?"."""
+
+    reason: str
+    retry: bool
+
+
+_RETRY_PROMPT = (
+    "Running the latest code failed:\n{output}\n\nShould we try to fix it? Answer with 'retry' "
+    "(a boolean: whether to write corrected code and run it again) and 'reason' (what went "
+    "wrong, why you decided as you did, and how you would fix it if retrying)."
+)
+
+# A fence opens with ``` and a language and closes at the next ```, which need not start a line:
+# models often write the closing fence right after the last line of code.
+_LENIENT_FENCE = re.compile(r"```[ \t]*(?P<language>[\w+\-]+)[^\n`]*\n(?P<body>.*?)```", re.DOTALL)
 
 
 def _describe(result: CodeResult) -> CodeResult:
@@ -152,7 +172,12 @@ class CodeExecutorAgent(BaseChatAgent, Component[CodeExecutorAgentConfig]):
         system_message: The model's system message (model mode).
         sources: Only messages from these sources are searched for code (no-model mode).
         supported_languages: The languages that run; ``["python", "sh"]`` by default.
-        approval_func: Asked before any code runs; refused code is not run.
+        approval_func: Asked before any code runs; refused code is not run. An agent with one
+            cannot be dumped as a component config.
+
+    Raises:
+        AgentConfigurationError: ``max_retries_on_error`` > 0 without a model client that
+            supports structured output (the retry decision is a structured answer).
     """
 
     component_config_schema = CodeExecutorAgentConfig
@@ -179,6 +204,19 @@ class CodeExecutorAgent(BaseChatAgent, Component[CodeExecutorAgentConfig]):
         self._model_client = model_client
         self._model_context = model_context or UnboundedChatCompletionContext()
         self._model_client_stream = model_client_stream
+        if max_retries_on_error > 0:
+            # Deciding whether to retry asks the model for a structured answer.
+            if model_client is None:
+                raise AgentConfigurationError(
+                    "max_retries_on_error > 0 needs a model_client (with model_info) to write "
+                    "corrected code."
+                )
+            if not model_client.model_info.get("structured_output", False):
+                raise AgentConfigurationError(
+                    "max_retries_on_error > 0 needs a model client that supports structured "
+                    "output mode (model_info['structured_output']); the specified model_client "
+                    "doesn't support structured output mode."
+                )
         self._max_retries_on_error = max(0, max_retries_on_error)
         self._system_message = system_message
         self._sources = list(sources) if sources is not None else None
@@ -198,11 +236,12 @@ class CodeExecutorAgent(BaseChatAgent, Component[CodeExecutorAgentConfig]):
         return self._model_context
 
     def _code_blocks(self, text: str) -> list[CodeBlock]:
-        return [
-            block
-            for block in extract_markdown_code_blocks(text)
-            if block.language in self._supported_languages
-        ]
+        blocks: list[CodeBlock] = []
+        for match in _LENIENT_FENCE.finditer(text):
+            language = match.group("language").lower()
+            if language in self._supported_languages:
+                blocks.append(CodeBlock(code=match.group("body"), language=language))
+        return blocks
 
     async def execute_code_block(
         self, code_blocks: list[CodeBlock], cancellation_token: CancellationToken
@@ -260,25 +299,62 @@ class CodeExecutorAgent(BaseChatAgent, Component[CodeExecutorAgentConfig]):
             [] if self._system_message is None else [SystemMessage(content=self._system_message)]
         )
         prompt: list[LLMMessage] = [*system, *await self._model_context.get_messages()]
+        if not client.model_info.get("vision", False):
+            prompt = without_images(prompt)
         if not self._model_client_stream:
             yield await client.create(prompt, cancellation_token=token)
             return
-        async for chunk in client.create_stream(prompt, cancellation_token=token):
+        result: CreateResult | None = None
+        async for raw in client.create_stream(prompt, cancellation_token=token):
+            # Typed str | CreateResult, but a client written without a type checker may yield
+            # anything: say which rule it broke instead of failing later.
+            chunk = cast(object, raw)
             if isinstance(chunk, CreateResult):
-                yield chunk
-            elif chunk:
+                result = chunk
+            elif isinstance(chunk, str):
                 yield ModelClientStreamingChunkEvent(content=chunk, source=self.name)
+            else:
+                raise ModelStreamError(
+                    f"Invalid chunk type: {type(chunk).__name__}. The model client's "
+                    "create_stream must yield str chunks and then one CreateResult."
+                )
+        if result is None:
+            raise ModelStreamError(
+                "No final model result in streaming mode: the model client's create_stream "
+                "ended without a CreateResult."
+            )
+        yield result
 
     async def _reply(
         self, client: ChatCompletionClient, token: CancellationToken
-    ) -> AsyncGenerator[ModelClientStreamingChunkEvent | CreateResult, None]:
+    ) -> AsyncGenerator[ModelClientStreamingChunkEvent | ThoughtEvent | CreateResult, None]:
+        """Call the model, yielding chunks, a thought (if any), then the result (in context)."""
         async for item in self._call_model(client, token):
             if isinstance(item, CreateResult):
+                if item.thought:
+                    yield ThoughtEvent(content=item.thought, source=self.name)
                 text = item.content if isinstance(item.content, str) else str(item.content)
                 await self._model_context.add_message(
-                    AssistantMessage(content=text, source=self.name)
+                    AssistantMessage(content=text, source=self.name, thought=item.thought)
                 )
             yield item
+
+    async def _should_retry(
+        self, client: ChatCompletionClient, outcome: CodeResult, token: CancellationToken
+    ) -> _RetryDecision | None:
+        """Ask the model whether to fix failed code; ``None`` means do not retry."""
+        prompt: list[LLMMessage] = [
+            *await self._model_context.get_messages(),
+            UserMessage(content=_RETRY_PROMPT.format(output=outcome.output), source=self.name),
+        ]
+        answer = await client.create(prompt, json_output=_RetryDecision, cancellation_token=token)
+        try:
+            decision = _RetryDecision.model_validate_json(str(answer.content))
+        except ValidationError:
+            # An unreadable decision ends the retries; the failure is already in the context,
+            # so the reflection that follows still reports it.
+            return None
+        return decision if decision.retry else None
 
     async def _model_turn(
         self,
@@ -287,6 +363,9 @@ class CodeExecutorAgent(BaseChatAgent, Component[CodeExecutorAgentConfig]):
         token: CancellationToken,
     ) -> AsyncGenerator[BaseAgentEvent | BaseChatMessage | Response, None]:
         for message in messages:
+            if isinstance(message, HandoffMessage):
+                for passed in message.context:
+                    await self._model_context.add_message(passed)
             await self._model_context.add_message(message.to_model_message())
         inner: list[BaseAgentEvent | BaseChatMessage] = []
         for attempt in range(self._max_retries_on_error + 1):
@@ -294,8 +373,10 @@ class CodeExecutorAgent(BaseChatAgent, Component[CodeExecutorAgentConfig]):
             async for item in self._reply(client, token):
                 if isinstance(item, CreateResult):
                     result = item
-                else:
-                    yield item
+                    continue
+                if isinstance(item, ThoughtEvent):
+                    inner.append(item)
+                yield item
             assert result is not None
             text = result.content if isinstance(result.content, str) else str(result.content)
             blocks = self._code_blocks(text)
@@ -317,20 +398,33 @@ class CodeExecutorAgent(BaseChatAgent, Component[CodeExecutorAgentConfig]):
             inner.append(generated)
             yield generated
             outcome = await self.execute_code_block(blocks, token)
-            executed = CodeExecutionEvent(retry_attempt=attempt, result=outcome, source=self.name)
-            inner.append(executed)
-            yield executed
             await self._model_context.add_message(
                 UserMessage(content=outcome.output, source=self.name)
             )
-            if outcome.exit_code == 0:
+            executed = CodeExecutionEvent(retry_attempt=attempt, result=outcome, source=self.name)
+            inner.append(executed)
+            yield executed
+            if outcome.exit_code == 0 or attempt == self._max_retries_on_error:
                 break
+            decision = await self._should_retry(client, outcome, token)
+            if decision is None:
+                break
+            proposal = CodeGenerationEvent(
+                retry_attempt=attempt,
+                content=f"Attempt number: {attempt + 1}\nProposed correction: {decision.reason}",
+                code_blocks=[],
+                source=self.name,
+            )
+            inner.append(proposal)
+            yield proposal
         reflection: CreateResult | None = None
         async for item in self._reply(client, token):
             if isinstance(item, CreateResult):
                 reflection = item
-            else:
-                yield item
+                continue
+            if isinstance(item, ThoughtEvent):
+                inner.append(item)
+            yield item
         assert reflection is not None
         content = (
             reflection.content if isinstance(reflection.content, str) else str(reflection.content)
@@ -358,6 +452,14 @@ class CodeExecutorAgent(BaseChatAgent, Component[CodeExecutorAgentConfig]):
         await self._model_context.load_state(loaded.llm_context)
 
     def _to_config(self) -> CodeExecutorAgentConfig:
+        if self._approval_func is not None:
+            # A loaded copy would run code without asking anyone: refuse rather than drop it.
+            raise ComponentError(
+                f"Cannot serialize CodeExecutorAgent with approval_func set (agent {self.name!r}):"
+                " the approval function is not serializable, and a config without it would run "
+                "code unapproved. Build an agent that needs an approval function in code, not "
+                "from a config."
+            )
         return CodeExecutorAgentConfig(
             name=self.name,
             code_executor=self._code_executor.dump_component(),

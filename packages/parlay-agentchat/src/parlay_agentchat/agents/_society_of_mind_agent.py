@@ -13,6 +13,7 @@ from parlay_agentchat.base import Response, TaskResult, Team
 from parlay_agentchat.messages import (
     BaseAgentEvent,
     BaseChatMessage,
+    HandoffMessage,
     ModelClientStreamingChunkEvent,
     TextMessage,
 )
@@ -20,7 +21,6 @@ from parlay_agentchat.state import SocietyOfMindAgentState
 from parlay_core import CancellationToken, Component, ComponentModel
 from parlay_core.model_context import ChatCompletionContext, UnboundedChatCompletionContext
 from parlay_core.models import (
-    AssistantMessage,
     ChatCompletionClient,
     LLMMessage,
     SystemMessage,
@@ -55,9 +55,12 @@ class SocietyOfMindAgentConfig(BaseModel):
 class SocietyOfMindAgent(BaseChatAgent, Component[SocietyOfMindAgentConfig]):
     """Runs an inner team on the new messages, then answers with a model's summary of its work.
 
-    The inner team's messages and events are the response's inner messages (and are streamed
-    by :meth:`on_messages_stream`); the inner team is reset after every turn. If the inner team
-    produced nothing, the answer is ``"No response."``.
+    The inner team's messages and events are streamed by :meth:`on_messages_stream`, but the
+    response carries none of them as inner messages: the agent's output is its answer, so
+    ``run()`` returns the task and the answer only (``run_stream`` shows the inner work). The
+    inner team is reset after every turn and is given the earlier turns' messages as the
+    context of a ``HandoffMessage``. If the inner team produced nothing, the answer is
+    ``"No response."``.
 
     Args:
         name: The agent's name.
@@ -118,41 +121,65 @@ class SocietyOfMindAgent(BaseChatAgent, Component[SocietyOfMindAgentConfig]):
     async def on_messages_stream(
         self, messages: Sequence[BaseChatMessage], cancellation_token: CancellationToken
     ) -> AsyncGenerator[BaseAgentEvent | BaseChatMessage | Response, None]:
-        """Yield the inner team's messages and events, then the :class:`Response`."""
-        for message in messages:
-            await self._model_context.add_message(message.to_model_message())
-        inner: list[BaseAgentEvent | BaseChatMessage] = []
+        """Yield the inner team's messages and events, then the :class:`Response`.
+
+        The inner team starts each turn afresh; the messages of earlier turns reach it as the
+        context of a first ``HandoffMessage`` ("relevant previous messages"). The response has
+        no inner messages: the inner team's work is streamed, but the agent's output to the
+        outer conversation is its answer alone (so ``run()`` returns the task and the answer).
+        """
+        task: list[BaseChatMessage] = list(messages)
+        previous = await self._model_context.get_messages()
+        if previous:
+            task.insert(
+                0,
+                HandoffMessage(
+                    content="relevant previous messages",
+                    source=self.name,
+                    target="",
+                    context=list(previous),
+                ),
+            )
+        produced: list[BaseChatMessage] = []
+        worked = False
         async for item in self._team.run_stream(
-            task=list(messages) or None,
+            task=task or None,
             cancellation_token=cancellation_token,
             output_task_messages=False,
         ):
             if isinstance(item, TaskResult):
                 continue
             yield item
-            if not isinstance(item, ModelClientStreamingChunkEvent):
-                inner.append(item)
+            if isinstance(item, ModelClientStreamingChunkEvent):
+                continue
+            worked = True
+            if isinstance(item, BaseChatMessage):
+                produced.append(item)
+        if not worked:
+            answer = TextMessage(content="No response.", source=self.name)
+        else:
+            # The request itself comes first in the transcript (the earlier turns' and this
+            # turn's messages): the inner team's output leaves out its task, and the response
+            # prompt asks the model to answer "the original request".
+            prompt: list[LLMMessage] = [
+                self._instruction_message(self._instruction),
+                *previous,
+                *(m.to_model_message() for m in messages),
+                *(m.to_model_message() for m in produced),
+                self._instruction_message(self._response_prompt),
+            ]
+            result = await self._model_client.create(prompt, cancellation_token=cancellation_token)
+            content = result.content if isinstance(result.content, str) else str(result.content)
+            answer = TextMessage(content=content, source=self.name, models_usage=result.usage)
+        # Only the incoming messages are kept: they are what the next turn's team must know.
+        for message in messages:
+            if isinstance(message, HandoffMessage):
+                for passed in message.context:
+                    await self._model_context.add_message(passed)
+            await self._model_context.add_message(message.to_model_message())
         # Reset before the response: a consumer may stop reading at the response.
         await self._team.reset()
-        if not inner:
-            yield Response(
-                chat_message=TextMessage(content="No response.", source=self.name),
-                inner_messages=[],
-            )
-            return
-        prompt: list[LLMMessage] = [
-            self._instruction_message(self._instruction),
-            *await self._model_context.get_messages(),
-            *(m.to_model_message() for m in inner if isinstance(m, BaseChatMessage)),
-            self._instruction_message(self._response_prompt),
-        ]
-        result = await self._model_client.create(prompt, cancellation_token=cancellation_token)
-        content = result.content if isinstance(result.content, str) else str(result.content)
-        await self._model_context.add_message(AssistantMessage(content=content, source=self.name))
-        yield Response(
-            chat_message=TextMessage(content=content, source=self.name, models_usage=result.usage),
-            inner_messages=inner,
-        )
+        yield Response(chat_message=answer, inner_messages=[])
 
     async def on_reset(self, cancellation_token: CancellationToken) -> None:
         """Reset the inner team and forget the outer conversation."""

@@ -86,7 +86,8 @@ class ToolRouter:
             available = ", ".join(sorted([*self._handoffs, *self._owner])) or "none"
             yield _error(
                 call,
-                f"Error: the tool {call.name!r} is not available. Available tools: {available}.",
+                f"Error: tool {call.name!r} not found in any workbench. Available tools: "
+                f"{available}.",
             )
             return
         arguments = _parse_arguments(call)
@@ -96,13 +97,20 @@ class ToolRouter:
         result: ToolResult | None = None
         try:
             if isinstance(workbench, StreamWorkbench):
-                async for item in workbench.call_tool_stream(call.name, arguments, token, call.id):
+                # By keyword, as AutoGen calls them: workbenches written for AutoGen may take
+                # these parameters as keyword-only.
+                stream = workbench.call_tool_stream(
+                    name=call.name, arguments=arguments, cancellation_token=token, call_id=call.id
+                )
+                async for item in stream:
                     if isinstance(item, ToolResult):
                         result = item
                     elif isinstance(item, (BaseAgentEvent, BaseChatMessage)):
                         yield item
             else:
-                result = await workbench.call_tool(call.name, arguments, token, call.id)
+                result = await workbench.call_tool(
+                    name=call.name, arguments=arguments, cancellation_token=token, call_id=call.id
+                )
         except Exception as exc:  # a workbench must not crash the agent; the model reads this
             yield _error(call, f"Error: {type(exc).__name__}: {exc}")
             return

@@ -13,7 +13,7 @@ from typing import Union, cast
 from pydantic import BaseModel
 from typing_extensions import Self
 
-from parlay_agentchat._exceptions import UserInputError
+from parlay_agentchat._exceptions import HandoffTargetError, UserInputError
 from parlay_agentchat.agents._base_chat_agent import BaseChatAgent
 from parlay_agentchat.base import Response
 from parlay_agentchat.messages import (
@@ -63,6 +63,7 @@ class UserProxyAgent(BaseChatAgent, Component[UserProxyAgentConfig]):
 
     Raises:
         UserInputError: (from a turn) the input function raised.
+        HandoffTargetError: (from a turn) the last message hands off to another agent.
     """
 
     component_config_schema = UserProxyAgentConfig
@@ -118,7 +119,14 @@ class UserProxyAgent(BaseChatAgent, Component[UserProxyAgentConfig]):
     def _handoff_to_me(self, messages: Sequence[BaseChatMessage]) -> HandoffMessage | None:
         if messages:
             last = messages[-1]
-            if isinstance(last, HandoffMessage) and last.target == self.name:
+            if isinstance(last, HandoffMessage):
+                if last.target != self.name:
+                    # Answering would hand the turn back to the wrong agent.
+                    raise HandoffTargetError(
+                        f"The last message hands off from {last.source!r} to {last.target!r}, "
+                        f"but this is {self.name!r}: the handoff message target does not match "
+                        "the agent name."
+                    )
                 return last
         return None
 
@@ -148,6 +156,7 @@ class UserProxyAgent(BaseChatAgent, Component[UserProxyAgentConfig]):
 
         Raises:
             UserInputError: The input function raised.
+            HandoffTargetError: The last message is a handoff to another agent.
             asyncio.CancelledError: The token was cancelled while waiting for input.
         """
         handoff = self._handoff_to_me(messages)
