@@ -1,8 +1,9 @@
 """Message serializers: used only where a message crosses a process boundary.
 
 In-process delivery hands the message object itself to the handler; nothing is serialized.
-A serializer is found by the message's type name and a content type. Only JSON serializers for
-dataclasses and pydantic models are built in: Parlay never unpickles a payload.
+A serializer is found by the message's type name and a content type. JSON serializers for
+dataclasses and pydantic models, and a protobuf serializer for protobuf messages (when the
+``protobuf`` package is installed), are built in: Parlay never unpickles a payload.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ __all__ = [
     "PROTOBUF_DATA_CONTENT_TYPE",
     "DataclassJsonMessageSerializer",
     "MessageSerializer",
+    "ProtobufMessageSerializer",
     "PydanticJsonMessageSerializer",
     "SerializationRegistry",
     "UnknownPayload",
@@ -36,7 +38,7 @@ JSON_DATA_CONTENT_TYPE = "application/json"
 """Content type of JSON payloads."""
 
 PROTOBUF_DATA_CONTENT_TYPE = "application/x-protobuf"
-"""Content type of protobuf payloads (no protobuf serializer is built in)."""
+"""Content type of protobuf payloads (a ``google.protobuf.Any`` wrapping the message, as AutoGen)."""
 
 
 @runtime_checkable
@@ -78,9 +80,21 @@ def _is_pydantic_model(cls: Any) -> bool:
     return pydantic is not None and isinstance(cls, type) and issubclass(cls, pydantic.BaseModel)
 
 
+def _is_protobuf_message(cls: Any) -> bool:
+    # As for pydantic: a class can only be a protobuf message if protobuf is already imported.
+    message = sys.modules.get("google.protobuf.message")
+    return message is not None and isinstance(cls, type) and issubclass(cls, message.Message)
+
+
 def wire_type_name(cls: object) -> str:
-    """Return the wire name of a message class (or of a message's class): its ``__name__``."""
+    """Return the wire name of a message class (or of a message's class).
+
+    That is the class's ``__name__``, or for a protobuf message its full name in the proto
+    schema (``package.Message``), as in AutoGen.
+    """
     klass = cls if isinstance(cls, type) else type(cls)
+    if _is_protobuf_message(klass):
+        return str(cast(Any, klass).DESCRIPTOR.full_name)
     return klass.__name__
 
 
@@ -152,12 +166,64 @@ class PydanticJsonMessageSerializer(MessageSerializer[T]):
         return cast("BaseModel", message).model_dump_json().encode()
 
 
+class ProtobufMessageSerializer(MessageSerializer[T]):
+    """Protobuf for a protobuf message type: the message packed in a ``google.protobuf.Any``.
+
+    The payload format is AutoGen's, so payloads written by either framework read in the other.
+    """
+
+    def __init__(self, cls: type[T]) -> None:
+        if not _is_protobuf_message(cls):
+            raise TypeError(f"{cls!r} is not a protobuf message class.")
+        self._cls = cls
+        self._type_name = wire_type_name(cls)
+
+    @property
+    def data_content_type(self) -> str:
+        return PROTOBUF_DATA_CONTENT_TYPE
+
+    @property
+    def type_name(self) -> str:
+        return self._type_name
+
+    def deserialize(self, payload: bytes) -> T:
+        from google.protobuf import any_pb2  # present: the message class imported protobuf
+
+        wrapper = any_pb2.Any()
+        message: Any = self._cls()
+        try:
+            wrapper.ParseFromString(payload)
+            unpacked = wrapper.Unpack(message)
+        except Exception as e:  # protobuf's DecodeError, or a malformed type URL
+            raise SerializationError(f"Cannot build {self._type_name} from the payload: {e}") from e
+        if not unpacked:
+            raise SerializationError(
+                f"The payload holds a {wrapper.type_url.rsplit('/', 1)[-1]!r} message, not "
+                f"{self._type_name!r}."
+            )
+        return cast(T, message)
+
+    def serialize(self, message: T) -> bytes:
+        from google.protobuf import any_pb2
+
+        wrapper = any_pb2.Any()
+        wrapper.Pack(cast(Any, message))
+        data: bytes = wrapper.SerializeToString()
+        return data
+
+
 def try_get_known_serializers_for_type(cls: type[Any]) -> list[MessageSerializer[Any]]:
-    """Return the built-in serializers for ``cls`` (empty if it is neither dataclass nor pydantic)."""
+    """Return the built-in serializers for ``cls``.
+
+    That is a JSON serializer for a pydantic model or a dataclass, a protobuf serializer for a
+    protobuf message, and nothing for any other type.
+    """
     if _is_pydantic_model(cls):
         return [PydanticJsonMessageSerializer(cls)]
     if dataclasses.is_dataclass(cls):
         return [DataclassJsonMessageSerializer(cls)]
+    if _is_protobuf_message(cls):
+        return [ProtobufMessageSerializer(cls)]
     return []
 
 
@@ -182,6 +248,13 @@ class SerializationRegistry:
     ) -> bool:
         """Return whether a serializer is registered for that type name and content type."""
         return (type_name, data_content_type) in self._serializers
+
+    def type_name(self, message: Any) -> str:
+        """The wire type name of ``message`` (a message or a message class).
+
+        The class name, or a protobuf message's full name in its schema (``package.Message``).
+        """
+        return wire_type_name(message)
 
     @property
     def type_names(self) -> set[str]:

@@ -1,0 +1,86 @@
+"""The public serializer API: registry, type names, JSON and protobuf serializers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pytest
+from google.protobuf import any_pb2, timestamp_pb2, wrappers_pb2
+from pydantic import BaseModel
+
+from parlay_core import (
+    JSON_DATA_CONTENT_TYPE,
+    PROTOBUF_DATA_CONTENT_TYPE,
+    DataclassJsonMessageSerializer,
+    ProtobufMessageSerializer,
+    PydanticJsonMessageSerializer,
+    SerializationRegistry,
+    try_get_known_serializers_for_type,
+)
+from parlay_core.exceptions import SerializationError, UnknownMessageTypeError
+
+
+class Greeting(BaseModel):
+    text: str
+
+
+@dataclass
+class Point:
+    x: int
+    y: int
+
+
+def test_type_names_are_class_names_or_protobuf_full_names() -> None:
+    registry = SerializationRegistry()
+    assert registry.type_name(Greeting(text="hi")) == "Greeting"
+    assert registry.type_name(Point) == "Point"
+    assert registry.type_name(timestamp_pb2.Timestamp()) == "google.protobuf.Timestamp"
+    assert registry.type_name(timestamp_pb2.Timestamp) == "google.protobuf.Timestamp"
+
+
+def test_json_round_trips_through_the_registry() -> None:
+    registry = SerializationRegistry()
+    registry.add_serializer(try_get_known_serializers_for_type(Greeting))
+    registry.add_serializer(try_get_known_serializers_for_type(Point))
+    assert isinstance(
+        try_get_known_serializers_for_type(Greeting)[0], PydanticJsonMessageSerializer
+    )
+    assert isinstance(try_get_known_serializers_for_type(Point)[0], DataclassJsonMessageSerializer)
+    payload = registry.serialize(Point(1, 2), type_name="Point")
+    assert payload == b'{"x": 1, "y": 2}'
+    assert registry.deserialize(payload, type_name="Point") == Point(1, 2)
+    greeting = registry.serialize(Greeting(text="hi"), data_content_type=JSON_DATA_CONTENT_TYPE)
+    assert registry.deserialize(greeting, type_name="Greeting") == Greeting(text="hi")
+    assert try_get_known_serializers_for_type(str) == []
+
+
+def test_protobuf_messages_travel_packed_in_an_any() -> None:
+    registry = SerializationRegistry()
+    (serializer,) = try_get_known_serializers_for_type(timestamp_pb2.Timestamp)
+    assert isinstance(serializer, ProtobufMessageSerializer)
+    assert serializer.data_content_type == PROTOBUF_DATA_CONTENT_TYPE
+    registry.add_serializer(serializer)
+    stamp = timestamp_pb2.Timestamp(seconds=42, nanos=7)
+    payload = registry.serialize(
+        stamp, type_name="google.protobuf.Timestamp", data_content_type=PROTOBUF_DATA_CONTENT_TYPE
+    )
+    wrapper = any_pb2.Any()
+    wrapper.ParseFromString(payload)  # AutoGen's wire format: the message inside an Any
+    assert wrapper.type_url.endswith("/google.protobuf.Timestamp")
+    back = registry.deserialize(
+        payload, type_name="google.protobuf.Timestamp", data_content_type=PROTOBUF_DATA_CONTENT_TYPE
+    )
+    assert back == stamp
+    # The default content type is JSON, and this type has no JSON serializer.
+    with pytest.raises(UnknownMessageTypeError):
+        registry.serialize(stamp)
+
+
+def test_a_protobuf_payload_of_another_type_is_refused() -> None:
+    other = ProtobufMessageSerializer(wrappers_pb2.StringValue).serialize(
+        wrappers_pb2.StringValue(value="x")
+    )
+    with pytest.raises(SerializationError, match=r"google\.protobuf\.StringValue"):
+        ProtobufMessageSerializer(timestamp_pb2.Timestamp).deserialize(other)
+    with pytest.raises(TypeError):
+        ProtobufMessageSerializer(Point)
