@@ -43,6 +43,9 @@ def test_hints_only_name_registered_plugins() -> None:
         ("parlay_ext.tools.http", "http"),
         ("parlay_ext.code_executors.jupyter", "jupyter"),
         ("parlay_ext.code_executors.docker", "docker"),
+        ("parlay_ext.cache_store.diskcache", "diskcache"),
+        ("parlay_ext.cache_store.redis", "redis"),
+        ("parlay_ext.memory.chromadb", "chromadb"),
     ],
 )
 def test_sdk_entries_map_to_the_extra_of_their_module(module: str, extra: str) -> None:
