@@ -110,7 +110,7 @@ async def test_update_context_adds_the_relevant_items_as_a_system_message(
     assert result.memories.results[0].content == FACTS[1]
     added = (await context.get_messages())[-1]
     assert isinstance(added, SystemMessage)
-    assert "1. Cats like to eat fish" in added.content
+    assert added.content.startswith("\nRelevant memory content:\n1. Cats like to eat fish\n2. ")
 
 
 async def test_update_context_with_an_empty_context_adds_nothing(
@@ -144,7 +144,7 @@ async def test_clear_empties_the_collection_and_reset_needs_permission(
 ) -> None:
     await memory.clear()
     assert (await memory.query("cats")).results == []
-    with pytest.raises(ValueError, match="allow_reset"):
+    with pytest.raises(RuntimeError, match="allow_reset"):
         await memory.reset()
     resettable = persistent(tmp_path / "other", allow_reset=True)
     await resettable.add(text("temporary"))

@@ -23,7 +23,8 @@ class ChromaDBVectorMemoryConfig(BaseModel):
     """Settings every ChromaDB memory has; use one of the two subclasses.
 
     Attributes:
-        client_type: ``"persistent"`` (a folder on this machine) or ``"http"`` (a Chroma server).
+        client_type: ``"persistent"`` (a folder on this machine) or ``"http"`` (a Chroma server);
+            each subclass sets its own.
         collection_name: The collection that holds the items.
         distance_metric: ``"cosine"``, ``"l2"`` or ``"ip"``; fixed when the collection is created.
         k: How many items a query returns at most.
@@ -61,8 +62,7 @@ class PersistentChromaDBVectorMemoryConfig(ChromaDBVectorMemoryConfig):
         persistence_path: The folder (created if missing).
     """
 
-    # Narrowing the base's Literal is the point: it tells the two shapes apart.
-    client_type: Literal["persistent"] = "persistent"  # type: ignore[assignment]  # pyright: ignore[reportIncompatibleVariableOverride]
+    client_type: Literal["persistent", "http"] = "persistent"
     persistence_path: str = "./chroma_db"
 
 
@@ -76,7 +76,7 @@ class HttpChromaDBVectorMemoryConfig(ChromaDBVectorMemoryConfig):
         headers: Extra HTTP headers, for example for authentication.
     """
 
-    client_type: Literal["http"] = "http"  # type: ignore[assignment]  # pyright: ignore[reportIncompatibleVariableOverride]
+    client_type: Literal["persistent", "http"] = "http"
     host: str = "localhost"
     port: int = 8000
     ssl: bool = False

@@ -244,7 +244,7 @@ class ChromaDBVectorMemory(Memory, Component[ChromaDBVectorMemoryConfig]):
                 f"{n}. {_query_text(item)}" for n, item in enumerate(found.results, 1)
             )
             await model_context.add_message(
-                SystemMessage(content=f"\nRelevant memory content:\n{lines}\n")
+                SystemMessage(content=f"\nRelevant memory content:\n{lines}")
             )
         return UpdateContextResult(memories=found)
 
@@ -263,10 +263,10 @@ class ChromaDBVectorMemory(Memory, Component[ChromaDBVectorMemoryConfig]):
         """Delete everything in the database, every collection included.
 
         Raises:
-            ValueError: The config does not set ``allow_reset``.
+            RuntimeError: The config does not set ``allow_reset`` (AutoGen's exception type).
         """
         if not self._config.allow_reset:
-            raise ValueError(
+            raise RuntimeError(
                 "reset() wipes the whole ChromaDB database; set allow_reset=True in the "
                 "memory's config to allow it, or call clear() to empty this collection only."
             )
