@@ -8,6 +8,7 @@ import warnings
 from abc import ABC, abstractmethod
 from collections.abc import Iterator
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
 import pytest
@@ -722,3 +723,243 @@ def test_errors_share_one_root() -> None:
         ComponentTypeError,
     ):
         assert issubclass(error, ComponentError)
+
+
+# --- trusting the user's own components --------------------------------------------------------
+
+_HOME_WIDGETS = '''
+from pydantic import BaseModel
+from parlay_core import Component, ComponentLoader, ComponentModel
+from homeapp.parts import Part
+
+
+class WidgetConfig(BaseModel):
+    size: int
+
+
+class Widget(Component[WidgetConfig]):
+    component_type = "widget"
+    component_config_schema = WidgetConfig
+
+    def __init__(self, size):
+        self.size = size
+
+    def _to_config(self):
+        return WidgetConfig(size=self.size)
+
+    @classmethod
+    def _from_config(cls, config):
+        return cls(config.size)
+
+
+class BoxConfig(BaseModel):
+    content: ComponentModel
+
+
+class Box(Component[BoxConfig]):
+    """Loads its content by naming the class, as AutoGen's outer/inner components do."""
+
+    component_type = "box"
+    component_config_schema = BoxConfig
+
+    def __init__(self, content):
+        self.content = content
+
+    def _to_config(self):
+        return BoxConfig(content=self.content.dump_component())
+
+    @classmethod
+    def _from_config(cls, config):
+        return cls(Part.load_component(config.content))
+
+
+class Crate(Box):
+    """Loads its content through the generic loader, whatever class the config names."""
+
+    @classmethod
+    def _from_config(cls, config):
+        return cls(ComponentLoader.load_component(config.content))
+'''
+
+_HOME_PARTS = """
+from pydantic import BaseModel
+from parlay_core import Component
+
+
+class PartConfig(BaseModel):
+    name: str
+
+
+class Part(Component[PartConfig]):
+    component_type = "part"
+    component_config_schema = PartConfig
+
+    def __init__(self, name):
+        self.name = name
+
+    def _to_config(self):
+        return PartConfig(name=self.name)
+
+    @classmethod
+    def _from_config(cls, config):
+        return cls(config.name)
+"""
+
+
+@pytest.fixture
+def homeapp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+    """A user's own package, outside Parlay and without plugins; trust starts empty."""
+    import parlay_core._component_trust as trust
+
+    monkeypatch.setattr(trust, "_trusted", [])
+    monkeypatch.delenv("PARLAY_TRUSTED_COMPONENT_MODULES", raising=False)
+    package = tmp_path / "homeapp"
+    package.mkdir()
+    (package / "__init__.py").write_text("")
+    (package / "widgets.py").write_text(_HOME_WIDGETS)
+    (package / "parts.py").write_text(_HOME_PARTS)
+    (package / "untouched.py").write_text("IMPORTED = True\n")
+    extra = tmp_path / "homeapp_extra"
+    extra.mkdir()
+    (extra / "__init__.py").write_text("from homeapp.parts import Part as Part\n")
+    with on_sys_path(tmp_path, "homeapp", "homeapp_extra"):
+        import homeapp.widgets  # type: ignore[import-not-found]  # pyright: ignore
+
+        yield homeapp.widgets
+
+
+def test_loading_through_the_users_class_trusts_its_module(homeapp: Any) -> None:
+    dumped = homeapp.Widget(3).dump_component()
+    assert dumped.provider == "homeapp.widgets.Widget"
+    assert homeapp.Widget.load_component(dumped).size == 3
+    assert load_component(json.loads(dumped.model_dump_json()), homeapp.Widget).size == 3
+    with pytest.raises(ComponentNotAllowedError, match="trust_component_modules"):
+        load_component(dumped)  # nothing names the class: the config alone is not trusted
+
+
+def test_own_module_trust_is_exact_and_imports_nothing_new(homeapp: Any) -> None:
+    sibling = {"provider": "homeapp.untouched.Thing", "component_type": "widget", "config": {}}
+    with pytest.raises(ComponentNotAllowedError):
+        homeapp.Widget.load_component(sibling)
+    below = {"provider": "homeapp.widgets.untouched.Thing", "config": {}}
+    with pytest.raises(ComponentLoadError):
+        homeapp.Widget.load_component(below)  # read as attributes of the module, not imported
+    assert "homeapp.untouched" not in sys.modules
+    assert "homeapp.widgets.untouched" not in sys.modules
+
+
+def test_nested_component_from_another_user_module(homeapp: Any) -> None:
+    parts = sys.modules["homeapp.parts"]
+    box = homeapp.Box(parts.Part("bolt"))
+    loaded = homeapp.Box.load_component(json.loads(box.dump_component().model_dump_json()))
+    assert type(loaded.content) is parts.Part
+    assert loaded.content.name == "bolt"
+    # Loading through the generic loader names no class, so the other module is not trusted...
+    crate = homeapp.Crate(parts.Part("nut")).dump_component()
+    with pytest.raises(ComponentNotAllowedError, match=r"homeapp\.parts"):
+        homeapp.Crate.load_component(crate)
+    # ...but the outer class's own module is, in nested loads too.
+    nested = homeapp.Crate(homeapp.Widget(5)).dump_component()
+    assert homeapp.Crate.load_component(nested).content.size == 5
+
+
+def test_trust_component_modules_covers_a_package_and_its_submodules(homeapp: Any) -> None:
+    from parlay_core import trust_component_modules
+
+    crate = homeapp.Crate(sys.modules["homeapp.parts"].Part("nut")).dump_component()
+    elsewhere = {"provider": "homeapp_extra.Part", "config": {"name": "x"}}
+    trust_component_modules("homeapp")
+    assert load_component(crate).content.name == "nut"
+    with pytest.raises(ComponentNotAllowedError):
+        load_component(elsewhere)  # a prefix matches whole names only
+    with pytest.raises(ValueError, match="trust_component_modules"):
+        trust_component_modules("home app")
+
+
+def test_trusted_modules_from_the_environment(
+    homeapp: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    dumped = homeapp.Widget(8).dump_component()
+    monkeypatch.setenv("PARLAY_TRUSTED_COMPONENT_MODULES", " otherpkg , homeapp.widgets,")
+    assert load_component(dumped).size == 8
+    monkeypatch.setenv("PARLAY_TRUSTED_COMPONENT_MODULES", "homeapp/widgets")
+    with pytest.raises(ValueError, match="PARLAY_TRUSTED_COMPONENT_MODULES"):
+        load_component(dumped)
+
+
+# --- AutoGen's exception types -----------------------------------------------------------------
+
+
+def test_dumping_a_class_defined_in_a_function_is_a_type_error() -> None:
+    class Local(Counter):
+        pass
+
+    with pytest.raises(TypeError, match="defined inside a function"):
+        Local(1).dump_component()
+
+
+def test_missing_component_type_is_an_attribute_error() -> None:
+    from parlay_core.exceptions import ComponentDefinitionError
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+
+        class Untyped(Component[CounterConfig]):
+            def _to_config(self) -> CounterConfig:
+                return CounterConfig(start=1)
+
+    with pytest.raises(AttributeError, match="component_type") as caught:
+        Untyped().dump_component()
+    assert isinstance(caught.value, ComponentDefinitionError)
+
+
+def test_unreadable_old_version_is_not_implemented() -> None:
+    old = {"provider": f"{HERE}.Meter", "component_version": 1, "config": {"percent": 30}}
+    with pytest.raises(NotImplementedError, match="_from_config_past_version"):
+        trusted(old)
+
+
+# --- masked secrets with a fallback ------------------------------------------------------------
+
+
+class EnvKeyedClient(KeyedClient):
+    """Reads its key from the environment when the config has none."""
+
+    component_secret_fallbacks = MappingProxyType(
+        {"api_key": "the KEYED_API_KEY environment variable"}
+    )
+
+
+class StrictSecretConfig(BaseModel):
+    token: SecretStr
+
+
+class StrictSecret(Component[StrictSecretConfig]):
+    """A required secret cannot be dropped, fallback or not."""
+
+    component_type = "strict"
+    component_config_schema = StrictSecretConfig
+    component_secret_fallbacks = MappingProxyType({"token": "nowhere"})
+
+    def __init__(self, token: str) -> None:
+        self.token = token
+
+    def _to_config(self) -> StrictSecretConfig:
+        return StrictSecretConfig(token=SecretStr(self.token))
+
+    @classmethod
+    def _from_config(cls, config: StrictSecretConfig) -> StrictSecret:
+        return cls(config.token.get_secret_value())
+
+
+def test_masked_secret_with_a_fallback_loads_as_absent_with_a_warning() -> None:
+    dumped = EnvKeyedClient("m", api_key="sk-secret").dump_component()
+    with pytest.warns(UserWarning, match=r"masked api_key.*KEYED_API_KEY"):
+        loaded = EnvKeyedClient.load_component(json.loads(dumped.model_dump_json()))
+    assert loaded.api_key is None
+    assert loaded.model == "m"
+
+
+def test_masked_required_secret_still_refuses() -> None:
+    with pytest.raises(ComponentConfigError, match="masked secrets in token"):
+        StrictSecret.load_component(StrictSecret("t").dump_component())

@@ -390,7 +390,8 @@ class ComponentLoader:
 
         # The caller named these classes in code, so their own (already imported) modules are
         # trusted for this load and its nested loads.
-        named = [c for c in (cls, expected) if isinstance(c, type) and c not in GENERIC_LOADERS]
+        named: list[type] = [c for c in (cls, expected) if c is not None]
+        named = [c for c in named if c not in GENERIC_LOADERS]
         with (
             load_permissions(
                 allow_import_paths=allow_import_paths,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import AsyncGenerator, Mapping, Sequence
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Union, cast
@@ -11,7 +12,7 @@ from typing_extensions import Self
 
 from parlay_core import CancellationToken
 from parlay_core._component_config import Component
-from parlay_core.exceptions import ModelCapabilityError
+from parlay_core.exceptions import ModelCapabilityError, ModelClientError
 from parlay_core.models import (
     CreateResult,
     LLMMessage,
@@ -81,6 +82,9 @@ class AnthropicChatCompletionClient(
 
     component_config_schema = AnthropicClientConfigurationConfigModel
     component_provider_override = "parlay_ext.models.anthropic.AnthropicChatCompletionClient"
+    component_secret_fallbacks = MappingProxyType(
+        {"api_key": "the ANTHROPIC_API_KEY environment variable"}
+    )
 
     def __init__(
         self,
@@ -132,6 +136,12 @@ class AnthropicChatCompletionClient(
     def _where(self) -> str:
         return f"Anthropic at {self._client.base_url} (model {self._model!r})"
 
+    def _has_credentials(self) -> bool:
+        if self._client.api_key is not None or getattr(self._client, "auth_token", None):
+            return True
+        headers = {name.lower() for name in self._config.default_headers or {}}
+        return bool(headers & {"x-api-key", "authorization"})
+
     def _request(
         self,
         messages: Sequence[LLMMessage],
@@ -146,6 +156,13 @@ class AnthropicChatCompletionClient(
                 "json_output= for structured output, or ask for JSON in the prompt."
             )
         check_request(self._model, self._model_info, messages, tools, json_output)
+        if not self._has_credentials():
+            # The SDK would only say "Could not resolve authentication method" (a TypeError).
+            raise ModelClientError(
+                f"No Anthropic API key for {self._where()}: pass api_key=... or set the "
+                "ANTHROPIC_API_KEY environment variable. A config dumped without "
+                "include_secrets=True does not carry the key; set the variable before loading it."
+            )
         forced = forced_tool_name(tool_choice, tools)
         system, turns = convert_messages(messages)
         request: dict[str, Any] = {"model": self._model, **self._create_args, "messages": turns}
@@ -270,4 +287,12 @@ class AnthropicChatCompletionClient(
         fields = config.model_dump(exclude_none=True, exclude={"api_key", "model_info"})
         key = None if config.api_key is None else config.api_key.get_secret_value()
         info = None if config.model_info is None else cast("ModelInfo", config.model_info)
-        return cls(api_key=key, model_info=info, **fields)
+        client = cls(api_key=key, model_info=info, **fields)
+        if not client._has_credentials():
+            warnings.warn(
+                f"{cls.__name__} loaded without an API key (ANTHROPIC_API_KEY is not set); its "
+                "calls will fail until it is loaded with one.",
+                UserWarning,
+                stacklevel=2,
+            )
+        return client

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import warnings
 from collections.abc import AsyncGenerator, Mapping, Sequence
+from contextvars import ContextVar
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Union, cast
 
@@ -78,6 +79,11 @@ _NO_EXTRA_ARGS: Mapping[str, Any] = MappingProxyType({})
 
 
 class BaseOpenAIChatCompletionClient(TokenAccountingClient):
+# Set while _from_config builds a client: a config without a usable key then loads, and the
+# missing key is reported when a call needs it (configs are often dumped with the key masked).
+_defer_missing_key: ContextVar[bool] = ContextVar("parlay_openai_defer_missing_key", default=False)
+
+
     """The chat-completions logic shared by the OpenAI and Azure OpenAI clients.
 
     Args:
@@ -123,6 +129,9 @@ class BaseOpenAIChatCompletionClient(TokenAccountingClient):
         return f"the OpenAI-compatible server at {self._client.base_url} (model {self._model!r})"
 
     def _request(
+    # Why calls must fail, when the client was loaded from a config without a usable API key.
+    _missing_key: str | None = None
+
         self,
         messages: Sequence[LLMMessage],
         tools: Sequence[Union[Tool, ToolSchema]],
@@ -139,6 +148,8 @@ class BaseOpenAIChatCompletionClient(TokenAccountingClient):
         request["messages"] = convert_messages(messages, include_name=self._include_name)
         if tools:
             request["tools"] = convert_tools(tool_schemas(tools))
+        if self._missing_key is not None:
+            raise ModelClientError(self._missing_key)
             mode = tool_choice if isinstance(tool_choice, str) else "auto"
             request["tool_choice"] = convert_tool_choice(mode, forced)
         fmt = response_format(json_output)
@@ -361,6 +372,11 @@ class OpenAIChatCompletionClient(
         api_key: str | None = None,
         base_url: str | None = None,
         organization: str | None = None,
+    component_secret_fallbacks = MappingProxyType(
+        {
+            "api_key": "the OPENAI_API_KEY environment variable (or its provider's, e.g. GEMINI_API_KEY)"
+        }
+    )
         timeout: float | None = None,
         max_retries: int | None = None,
         model_info: ModelInfo | None = None,
@@ -394,7 +410,7 @@ class OpenAIChatCompletionClient(
             key = key or os.environ.get(key_variable)
         key = key or os.environ.get("OPENAI_API_KEY")
         if key is None:
-            if url is None:
+            if url is None and not _defer_missing_key.get():
                 raise ModelClientError(
                     "No OpenAI API key: set the OPENAI_API_KEY environment variable or pass "
                     "api_key=... (to use a local OpenAI-compatible server, pass base_url=...)."
@@ -409,6 +425,20 @@ class OpenAIChatCompletionClient(
             options["default_headers"] = dict(default_headers)
         super().__init__(
             AsyncOpenAI(**options),
+            if url is None:
+                variable = endpoint[1] if endpoint is not None else "OPENAI_API_KEY"
+                self._missing_key = (
+                    f"{type(self).__name__} for {model!r} has no API key: it was loaded from a "
+                    f"config without one (dump_component() masks the key unless "
+                    f"include_secrets=True), and {variable} was not set. Set {variable} before "
+                    "loading the config, or put the key in the config."
+                )
+                warnings.warn(
+                    f"{type(self).__name__} loaded without an API key ({variable} is not set); "
+                    "its calls will fail until it is loaded with one.",
+                    UserWarning,
+                    stacklevel=2,
+                )
             model=model,
             model_info=info,
             create_args=create,
@@ -421,7 +451,13 @@ class OpenAIChatCompletionClient(
     @classmethod
     def _from_config(cls, config: OpenAIClientConfigurationConfigModel) -> Self:
         fields = config.model_dump(exclude_none=True, exclude={"api_key", "model_info"})
-        return cls(api_key=_reveal(config.api_key), model_info=_info(config.model_info), **fields)
+        token = _defer_missing_key.set(True)
+        try:
+            return cls(
+                api_key=_reveal(config.api_key), model_info=_info(config.model_info), **fields
+            )
+        finally:
+            _defer_missing_key.reset(token)
 
 
 class AzureOpenAIChatCompletionClient(
