@@ -78,12 +78,12 @@ __all__ = [
 _NO_EXTRA_ARGS: Mapping[str, Any] = MappingProxyType({})
 
 
-class BaseOpenAIChatCompletionClient(TokenAccountingClient):
 # Set while _from_config builds a client: a config without a usable key then loads, and the
 # missing key is reported when a call needs it (configs are often dumped with the key masked).
 _defer_missing_key: ContextVar[bool] = ContextVar("parlay_openai_defer_missing_key", default=False)
 
 
+class BaseOpenAIChatCompletionClient(TokenAccountingClient):
     """The chat-completions logic shared by the OpenAI and Azure OpenAI clients.
 
     Args:
@@ -125,13 +125,13 @@ _defer_missing_key: ContextVar[bool] = ContextVar("parlay_openai_defer_missing_k
         """What the model supports (known, given, or assumed defaults)."""
         return self._model_info
 
+    # Why calls must fail, when the client was loaded from a config without a usable API key.
+    _missing_key: str | None = None
+
     def _where(self) -> str:
         return f"the OpenAI-compatible server at {self._client.base_url} (model {self._model!r})"
 
     def _request(
-    # Why calls must fail, when the client was loaded from a config without a usable API key.
-    _missing_key: str | None = None
-
         self,
         messages: Sequence[LLMMessage],
         tools: Sequence[Union[Tool, ToolSchema]],
@@ -144,12 +144,12 @@ _defer_missing_key: ContextVar[bool] = ContextVar("parlay_openai_defer_missing_k
         if not self._model_info.get("multiple_system_messages", False):
             messages = merge_system_messages(messages, self._model)
         forced = forced_tool_name(tool_choice, tools)
+        if self._missing_key is not None:
+            raise ModelClientError(self._missing_key)
         request: dict[str, Any] = {"model": self._model}
         request["messages"] = convert_messages(messages, include_name=self._include_name)
         if tools:
             request["tools"] = convert_tools(tool_schemas(tools))
-        if self._missing_key is not None:
-            raise ModelClientError(self._missing_key)
             mode = tool_choice if isinstance(tool_choice, str) else "auto"
             request["tool_choice"] = convert_tool_choice(mode, forced)
         fmt = response_format(json_output)
@@ -364,6 +364,11 @@ class OpenAIChatCompletionClient(
 
     component_config_schema = OpenAIClientConfigurationConfigModel
     component_provider_override = "parlay_ext.models.openai.OpenAIChatCompletionClient"
+    component_secret_fallbacks = MappingProxyType(
+        {
+            "api_key": "the OPENAI_API_KEY environment variable (or its provider's, e.g. GEMINI_API_KEY)"
+        }
+    )
 
     def __init__(
         self,
@@ -372,11 +377,6 @@ class OpenAIChatCompletionClient(
         api_key: str | None = None,
         base_url: str | None = None,
         organization: str | None = None,
-    component_secret_fallbacks = MappingProxyType(
-        {
-            "api_key": "the OPENAI_API_KEY environment variable (or its provider's, e.g. GEMINI_API_KEY)"
-        }
-    )
         timeout: float | None = None,
         max_retries: int | None = None,
         model_info: ModelInfo | None = None,
@@ -415,16 +415,6 @@ class OpenAIChatCompletionClient(
                     "No OpenAI API key: set the OPENAI_API_KEY environment variable or pass "
                     "api_key=... (to use a local OpenAI-compatible server, pass base_url=...)."
                 )
-            key = "not-needed"  # local servers ignore the key, but the SDK insists on one
-        options: dict[str, Any] = {"api_key": key, "base_url": url, "organization": organization}
-        if timeout is not None:
-            options["timeout"] = timeout
-        if max_retries is not None:
-            options["max_retries"] = max_retries
-        if default_headers:
-            options["default_headers"] = dict(default_headers)
-        super().__init__(
-            AsyncOpenAI(**options),
             if url is None:
                 variable = endpoint[1] if endpoint is not None else "OPENAI_API_KEY"
                 self._missing_key = (
@@ -439,6 +429,16 @@ class OpenAIChatCompletionClient(
                     UserWarning,
                     stacklevel=2,
                 )
+            key = "not-needed"  # local servers ignore the key, but the SDK insists on one
+        options: dict[str, Any] = {"api_key": key, "base_url": url, "organization": organization}
+        if timeout is not None:
+            options["timeout"] = timeout
+        if max_retries is not None:
+            options["max_retries"] = max_retries
+        if default_headers:
+            options["default_headers"] = dict(default_headers)
+        super().__init__(
+            AsyncOpenAI(**options),
             model=model,
             model_info=info,
             create_args=create,
