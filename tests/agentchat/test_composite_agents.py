@@ -67,7 +67,7 @@ async def test_society_of_mind_runs_the_team_and_sums_up() -> None:
 async def test_society_of_mind_run_returns_the_task_and_the_answer_only() -> None:
     # As in AutoGen: run() returns the response's inner messages, which the society leaves
     # empty; the inner team's work is only streamed.
-    team, _, _ = inner_team()
+    team, writer, _ = inner_team()
     model = ReplayChatCompletionClient(["First.", "Second."])
     agent = SocietyOfMindAgent("society", team, model)
     result = await agent.run(task="Write a poem.")
@@ -78,6 +78,7 @@ async def test_society_of_mind_run_returns_the_task_and_the_answer_only() -> Non
     # A later turn gives the reset inner team the earlier messages as a handoff's context.
     result = await agent.run(task="Shorter.")
     assert [m.to_text() for m in result.messages] == ["Shorter.", "Second."]
+    assert writer.seen[-1] == ["relevant previous messages", "Shorter."]
     second_prompt = model.create_calls[1]["messages"]
     assert UserMessage(content="Write a poem.", source="user") in second_prompt
     assert UserMessage(content="Shorter.", source="user") in second_prompt
