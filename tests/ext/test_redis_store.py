@@ -13,6 +13,8 @@ from typing import Any
 import pytest
 import redis
 from pydantic import BaseModel
+from redis.backoff import NoBackoff
+from redis.retry import Retry
 
 from parlay_core import CacheStore, load_component
 from parlay_core.models import CreateResult, UserMessage
@@ -106,9 +108,22 @@ def test_models_are_stored_as_json(client: redis.Redis) -> None:
         store.set("o", object())
 
 
-def test_entries_written_by_other_programs_read_back_raw(client: redis.Redis) -> None:
-    client.set("other", b"\x00not json")
-    assert RedisStore[Any](client).get("other") == b"\x00not json"
+def test_entries_written_by_other_programs_read_back_as_text(client: redis.Redis) -> None:
+    client.set("other", "plain text")
+    client.set("binary", b"\xff\xfe")
+    store = RedisStore[Any](client)
+    assert store.get("other") == "plain text"
+    assert store.get("binary") == b"\xff\xfe"
+
+
+def test_an_unreachable_server_is_a_logged_miss(caplog: pytest.LogCaptureFixture) -> None:
+    # No retries: redis-py's default backoff would only make the test slower.
+    gone = redis.Redis(port=_free_port(), socket_connect_timeout=1, retry=Retry(NoBackoff(), 0))
+    store = RedisStore[int](gone)
+    store.set("answer", 42)  # nothing stored, no exception
+    assert store.get("answer", -1) == -1
+    assert "Redis cache write of 'answer' failed" in caplog.text
+    assert "Redis cache read of 'answer' failed, treated as a miss" in caplog.text
 
 
 def test_two_clients_share_the_cache(client: redis.Redis, redis_port: int) -> None:

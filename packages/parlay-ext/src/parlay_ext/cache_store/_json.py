@@ -31,8 +31,8 @@ def encode_value(value: object, store: str) -> str:
 def decode_value(raw: object) -> Any:
     """Return the JSON value in ``raw`` (text or UTF-8 bytes).
 
-    Entries another program wrote that are not JSON text come back unchanged, so a cache
-    shared with code that stores raw strings or bytes still reads.
+    Entries another program wrote that are not JSON come back as text (bytes that are not UTF-8
+    come back unchanged), so a cache shared with code that stores raw strings still reads.
     """
     if isinstance(raw, (bytes, bytearray)):
         try:
@@ -46,4 +46,4 @@ def decode_value(raw: object) -> Any:
     try:
         return json.loads(text)
     except ValueError:
-        return raw
+        return text

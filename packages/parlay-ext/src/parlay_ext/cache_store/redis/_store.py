@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, SecretStr
@@ -15,6 +16,8 @@ from parlay_ext.cache_store.redis._sdk import redis
 __all__ = ["RedisStore", "RedisStoreConfig"]
 
 T = TypeVar("T")
+
+_logger = logging.getLogger("parlay_ext.cache_store.redis")
 
 
 class RedisStoreConfig(BaseModel):
@@ -48,7 +51,9 @@ class RedisStore(CacheStore[T], Component[RedisStoreConfig]):
     Values are written as JSON text (never pickled): pydantic models and dataclasses are stored
     as their JSON form and come back as plain dicts and lists, which
     :class:`~parlay_ext.models.cache.ChatCompletionCache` turns back into results. Entries that
-    other programs wrote and that are not JSON come back as the raw bytes Redis returns.
+    other programs wrote and that are not JSON come back as text (or as bytes when they are not
+    UTF-8). A server that cannot be reached makes reads miss and writes do nothing, with a
+    logged warning, so a cache outage never fails the model call it was meant to save.
 
     Args:
         redis_instance: A connected ``redis.Redis`` client. The store uses it as it is
@@ -72,8 +77,17 @@ class RedisStore(CacheStore[T], Component[RedisStoreConfig]):
         self.cache = redis_instance
 
     def get(self, key: str, default: T | None = None) -> T | None:
-        """Return the value stored under ``key``, or ``default`` when there is none."""
-        raw: object = self.cache.get(key)
+        """Return the value stored under ``key``, or ``default`` when there is none.
+
+        When the server cannot be reached the answer is ``default`` (a cache miss) and a
+        warning is logged, as in AutoGen: an unavailable cache should cost a model call, not
+        fail it.
+        """
+        try:
+            raw: object = self.cache.get(key)
+        except redis.RedisError as exc:
+            _logger.warning("Redis cache read of %r failed, treated as a miss: %s", key, exc)
+            return default
         if raw is None:
             return default
         value: Any = decode_value(raw)
@@ -82,10 +96,17 @@ class RedisStore(CacheStore[T], Component[RedisStoreConfig]):
     def set(self, key: str, value: T) -> None:
         """Store ``value`` (as JSON) under ``key``, replacing any earlier value.
 
+        When the server cannot be reached nothing is stored and a warning is logged, as in
+        AutoGen.
+
         Raises:
-            TypeError: ``value`` has no JSON form.
+            TypeError: ``value`` has no JSON form (a programming error, so it is not swallowed).
         """
-        self.cache.set(key, encode_value(value, type(self).__name__))
+        text = encode_value(value, type(self).__name__)
+        try:
+            self.cache.set(key, text)
+        except redis.RedisError as exc:
+            _logger.warning("Redis cache write of %r failed, nothing stored: %s", key, exc)
 
     def _to_config(self) -> RedisStoreConfig:
         # The pool keeps the arguments the client was built with; a client built from a URL or
