@@ -117,6 +117,13 @@ class UsageTracker:
         )
 
 
+# OpenAI's published way of counting a chat prompt: each message is wrapped in about four
+# tokens of markup (start marker, role, separators) and the reply is primed with three more.
+# Other chat formats wrap messages alike, so one figure serves every client.
+_TOKENS_PER_MESSAGE = 4
+_TOKENS_FOR_REPLY = 3
+
+
 class TokenAccountingClient(ChatCompletionClient):
     """The usage and token-count methods every Parlay model client shares.
 
@@ -142,8 +149,13 @@ class TokenAccountingClient(ChatCompletionClient):
     def count_tokens(
         self, messages: Sequence[LLMMessage], *, tools: Sequence[Union[Tool, ToolSchema]] = ()
     ) -> int:
-        """Estimate the prompt's tokens offline (no tokenizer is downloaded, no API is called)."""
-        return approximate_message_tokens(messages, tools=tools)
+        """Estimate the prompt's tokens offline (no tokenizer is downloaded, no API is called).
+
+        Besides the contents, each message costs the chat format's framing (start and end
+        markers, the role) and the reply its priming, as on the provider's bill.
+        """
+        framing = _TOKENS_PER_MESSAGE * len(messages) + _TOKENS_FOR_REPLY
+        return approximate_message_tokens(messages, tools=tools) + framing
 
     def remaining_tokens(
         self, messages: Sequence[LLMMessage], *, tools: Sequence[Union[Tool, ToolSchema]] = ()
