@@ -364,12 +364,23 @@ def test_participants_and_nodes_must_match() -> None:
         GraphFlow([a], graph=graph)
     with pytest.raises(UnknownGraphNodeError, match=r"Participants \['c'\] are not nodes"):
         GraphFlow([a, b, Scripted("c")], graph=graph)
-    # A loop needs a backstop, in case its exit condition never holds.
-    w, r, p = Scripted("w"), Scripted("r"), Scripted("p")
+
+
+async def test_a_loop_without_a_backstop_is_refused_when_it_runs() -> None:
+    # A loop needs a backstop, in case its exit condition never holds. As in AutoGen the flow
+    # can still be built (a guide builds one to show its shape, a config may add the
+    # condition); running it is what fails, with a ValueError, before any agent speaks.
+    w, r, p = Scripted("w", ["draft"]), Scripted("r"), Scripted("p")
     loop = DiGraphBuilder().add_node(w).add_node(r).add_node(p).set_entry_point(w)
     loop.add_edge(w, r).add_edge(r, w, condition="again").add_edge(r, p, condition="done")
+    flow = GraphFlow(loop.get_participants(), graph=loop.build())
+    with pytest.raises(AgentConfigurationError, match="required for cyclic graphs") as info:
+        await flow.run(task="go")
+    assert isinstance(info.value, ValueError)
+    assert w.seen == []
+    # The failed start leaves the flow idle: running it again gives the same answer.
     with pytest.raises(AgentConfigurationError, match="required for cyclic graphs"):
-        GraphFlow(loop.get_participants(), graph=loop.build())
+        await flow.run(task="go")
     GraphFlow(loop.get_participants(), graph=loop.build(), max_turns=10)
 
 

@@ -238,11 +238,6 @@ class GraphFlow(BaseGroupChat, Component[GraphFlowConfig]):
                 f"Participants {outside} are not nodes of the graph; add them with "
                 "DiGraphBuilder.add_node() or leave them out."
             )
-        if graph.get_has_cycles() and termination_condition is None and max_turns is None:
-            raise AgentConfigurationError(
-                "A termination condition is required for cyclic graphs without a maximum turn "
-                "limit: pass termination_condition= or max_turns=, in case a loop never exits."
-            )
         self._graph = graph
         self._input_participants = list(participants)
         self._input_termination_condition = termination_condition
@@ -262,6 +257,20 @@ class GraphFlow(BaseGroupChat, Component[GraphFlowConfig]):
     def graph(self) -> DiGraph:
         """The graph the team follows."""
         return self._graph
+
+    async def _init(self) -> None:
+        # Checked when the flow is first run, as AutoGen does, not at construction: a guide
+        # builds a looping flow to show its shape, and a flow may be built before it runs.
+        if (
+            self._graph.get_has_cycles()
+            and self._termination_condition is None
+            and self._max_turns is None
+        ):
+            raise AgentConfigurationError(
+                "A termination condition is required for cyclic graphs without a maximum turn "
+                "limit: pass termination_condition= or max_turns=, in case a loop never exits."
+            )
+        await super()._init()
 
     def _create_manager(
         self, output_channel: OutputChannel, message_factory: MessageFactory
