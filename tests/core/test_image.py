@@ -133,3 +133,18 @@ def test_equality_and_hash_follow_bytes() -> None:
     assert hash(a) == hash(b)
     assert a != c
     assert len({a, b, c}) == 2
+
+
+def test_openai_content_part_carries_the_data_uri_and_detail() -> None:
+    image = Image(_jpeg_bytes())
+    assert image.to_openai_format() == {
+        "type": "image_url",
+        "image_url": {"url": image.data_uri, "detail": "auto"},
+    }
+    assert image.to_openai_format(detail="low")["image_url"]["detail"] == "low"
+
+
+def test_notebooks_show_the_picture() -> None:
+    image = Image(_jpeg_bytes())
+    html = image._repr_html_()  # pyright: ignore[reportPrivateUsage]
+    assert html == f'<img src="{image.data_uri}"/>'

@@ -17,7 +17,7 @@ import importlib
 import io
 import re
 from pathlib import Path
-from typing import IO, Any, Protocol, cast, runtime_checkable
+from typing import IO, Any, Literal, Protocol, cast, runtime_checkable
 
 from pydantic import GetCoreSchemaHandler, GetJsonSchemaHandler
 from pydantic.json_schema import JsonSchemaValue
@@ -179,6 +179,22 @@ class Image:
     def to_base64(self) -> str:
         """Return the encoded bytes as base64 text."""
         return base64.b64encode(self._data).decode("ascii")
+
+    def to_openai_format(self, detail: Literal["auto", "low", "high"] = "auto") -> dict[str, Any]:
+        """The image as an OpenAI chat content part (``{"type": "image_url", ...}``).
+
+        A plain dict, so this package needs no provider SDK; it fits wherever the OpenAI API
+        takes an image content part.
+
+        Args:
+            detail: The resolution the model should look at the image with.
+        """
+        return {"type": "image_url", "image_url": {"url": self.data_uri, "detail": detail}}
+
+    def _repr_html_(self) -> str:
+        # Jupyter shows an image as the picture itself, which is what the user guides expect
+        # when a cell ends with an image.
+        return f'<img src="{self.data_uri}"/>'
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Image):
