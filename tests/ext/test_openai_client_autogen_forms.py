@@ -231,7 +231,8 @@ def test_claude_through_openai_has_no_json_mode(monkeypatch: pytest.MonkeyPatch)
     info = OpenAIChatCompletionClient(model="claude-3-7-sonnet-20250219").model_info
     assert info["json_output"] is False
     assert info["structured_output"] is False
-    assert info.get("multiple_system_messages") is False
+    # Anthropic's endpoint folds several system messages into its system prompt itself.
+    assert info.get("multiple_system_messages") is True
 
 
 async def test_a_given_base_url_keeps_a_provider_model_on_that_server(
@@ -247,7 +248,7 @@ async def test_a_given_base_url_keeps_a_provider_model_on_that_server(
 
 async def test_system_messages_are_merged_for_a_model_that_takes_one(wire: WireServer) -> None:
     wire.script(Reply(body=completion("ok")), Reply(body=completion("ok")))
-    client = client_for(wire, model="claude-3-5-sonnet-20241022")
+    client = client_for(wire, model="gemini-2.0-flash")
     await client.create(
         [
             SystemMessage(content="You are terse."),
@@ -274,7 +275,7 @@ async def test_system_messages_are_merged_for_a_model_that_takes_one(wire: WireS
 async def test_system_messages_apart_are_refused_for_a_model_that_takes_one(
     wire: WireServer,
 ) -> None:
-    client = client_for(wire, model="claude-3-5-sonnet-20241022")
+    client = client_for(wire, model="gemini-2.5-flash")
     with pytest.raises(ModelCapabilityError, match="multiple_system_messages"):
         await client.create(
             [
@@ -284,3 +285,27 @@ async def test_system_messages_apart_are_refused_for_a_model_that_takes_one(
             ]
         )
     assert wire.received == []
+
+
+async def test_add_name_prefixes_tells_the_model_who_said_what(wire: WireServer) -> None:
+    wire.script(Reply(body=completion("ok")))
+    client = client_for(wire, add_name_prefixes=True)
+    image = Image.from_base64(base64.b64encode(PNG).decode())
+    await client.create(
+        [
+            SystemMessage(content="Referee the debate."),
+            UserMessage(content="Cats are best.", source="alice"),
+            UserMessage(content=["Dogs are.", image], source="bob"),
+        ]
+    )
+    sent = wire.received[0].body["messages"]
+    assert sent[0]["content"] == "Referee the debate."
+    assert sent[1]["content"] == "alice said:\nCats are best."
+    assert sent[1]["name"] == "alice"
+    assert sent[2]["content"][0] == {"type": "text", "text": "bob said:\nDogs are."}
+    config = client.dump_component(include_secrets=True)
+    assert config.config["add_name_prefixes"] is True
+    loaded = ChatCompletionClient.load_component(config)
+    assert loaded.dump_component(include_secrets=True).config == config.config
+    # Off by default, and then not written to configs.
+    assert "add_name_prefixes" not in client_for(wire).dump_component().config

@@ -61,6 +61,7 @@ from parlay_ext.models.openai._transform import (
     function_calls,
     merge_system_messages,
     model_class,
+    prefix_names,
     reasoning_text,
     response_format,
     usage_of,
@@ -92,6 +93,7 @@ class BaseOpenAIChatCompletionClient(TokenAccountingClient):
         model_info: What the model supports; defaults are resolved for unknown models.
         create_args: Request arguments sent with every call.
         include_name_in_message: Send user messages' sources as ``name``.
+        add_name_prefixes: Start user messages' text with ``"<source> said:"``.
     """
 
     def __init__(
@@ -102,6 +104,7 @@ class BaseOpenAIChatCompletionClient(TokenAccountingClient):
         model_info: ModelInfo | None = None,
         create_args: Mapping[str, Any] = _NO_EXTRA_ARGS,
         include_name_in_message: bool = True,
+        add_name_prefixes: bool = False,
     ) -> None:
         if not model:
             raise ValueError("model must be a model name such as 'gpt-4o-mini'.")
@@ -118,6 +121,7 @@ class BaseOpenAIChatCompletionClient(TokenAccountingClient):
                 stacklevel=3,
             )
         self._include_name = include_name_in_message
+        self._name_prefixes = add_name_prefixes
         self._usage = UsageTracker()
 
     @property
@@ -147,6 +151,8 @@ class BaseOpenAIChatCompletionClient(TokenAccountingClient):
         if self._missing_key is not None:
             raise ModelClientError(self._missing_key)
         request: dict[str, Any] = {"model": self._model}
+        if self._name_prefixes:
+            messages = prefix_names(messages)
         request["messages"] = convert_messages(messages, include_name=self._include_name)
         if tools:
             request["tools"] = convert_tools(tool_schemas(tools))
@@ -345,6 +351,8 @@ class OpenAIChatCompletionClient(
         default_headers: HTTP headers sent with every request.
         include_name_in_message: Send user messages' sources as ``name`` (turn off for servers
             that reject the field).
+        add_name_prefixes: Start each user message's text with ``"<source> said:"``, for
+            models that ignore ``name`` (as in AutoGen).
         **create_args: Default request arguments (``temperature``, ``max_tokens``, ``seed``,
             ...); see :class:`CreateArgumentsConfigModel`. ``response_format`` may be a
             pydantic model class (deprecated, as in AutoGen): every call then asks for
@@ -383,6 +391,7 @@ class OpenAIChatCompletionClient(
         model_capabilities: ModelCapabilities | None = None,
         default_headers: Mapping[str, str] | None = None,
         include_name_in_message: bool = True,
+        add_name_prefixes: bool = False,
         **create_args: Any,
     ) -> None:
         create = split_create_args(create_args)
@@ -400,6 +409,7 @@ class OpenAIChatCompletionClient(
             model_capabilities=dict(model_capabilities) if model_capabilities else None,
             default_headers=dict(default_headers) if default_headers else None,
             include_name_in_message=include_name_in_message,
+            add_name_prefixes=add_name_prefixes or None,
             **config_create_args(create),
         )
         url = base_url
@@ -443,6 +453,7 @@ class OpenAIChatCompletionClient(
             model_info=info,
             create_args=create,
             include_name_in_message=include_name_in_message,
+            add_name_prefixes=add_name_prefixes,
         )
 
     def _to_config(self) -> OpenAIClientConfigurationConfigModel:
@@ -481,6 +492,7 @@ class AzureOpenAIChatCompletionClient(
             ``function_calling``, ``json_output``), accepted with a ``DeprecationWarning``.
         default_headers: HTTP headers sent with every request.
         include_name_in_message: Send user messages' sources as ``name``.
+        add_name_prefixes: Start each user message's text with ``"<source> said:"``.
         **create_args: Default request arguments.
     """
 
@@ -503,6 +515,7 @@ class AzureOpenAIChatCompletionClient(
         model_capabilities: ModelCapabilities | None = None,
         default_headers: Mapping[str, str] | None = None,
         include_name_in_message: bool = True,
+        add_name_prefixes: bool = False,
         **create_args: Any,
     ) -> None:
         create = split_create_args(create_args)
@@ -522,6 +535,7 @@ class AzureOpenAIChatCompletionClient(
             model_capabilities=dict(model_capabilities) if model_capabilities else None,
             default_headers=dict(default_headers) if default_headers else None,
             include_name_in_message=include_name_in_message,
+            add_name_prefixes=add_name_prefixes or None,
             **config_create_args(create),
         )
         options: dict[str, Any] = {
@@ -552,6 +566,7 @@ class AzureOpenAIChatCompletionClient(
             model_info=info,
             create_args=create,
             include_name_in_message=include_name_in_message,
+            add_name_prefixes=add_name_prefixes,
         )
 
     def _where(self) -> str:

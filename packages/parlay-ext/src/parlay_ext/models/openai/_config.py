@@ -66,6 +66,7 @@ class BaseOpenAIClientConfigurationConfigModel(CreateArgumentsConfigModel):
         model_capabilities: The deprecated older form of ``model_info`` (AutoGen's).
         default_headers: HTTP headers sent with every request.
         include_name_in_message: Send each user message's source as its ``name``.
+        add_name_prefixes: Start each user message's text with ``"<source> said:"``.
     """
 
     model: str
@@ -76,6 +77,7 @@ class BaseOpenAIClientConfigurationConfigModel(CreateArgumentsConfigModel):
     model_capabilities: dict[str, Any] | None = None
     default_headers: dict[str, str] | None = None
     include_name_in_message: bool = True
+    add_name_prefixes: bool | None = None
 
 
 class OpenAIClientConfigurationConfigModel(BaseOpenAIClientConfigurationConfigModel):

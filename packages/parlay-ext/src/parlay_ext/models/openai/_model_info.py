@@ -61,9 +61,15 @@ def _info(
 
 
 def _claude(family: str) -> ModelInfo:
-    # Anthropic's OpenAI-compatible endpoint ignores response_format (so neither JSON mode nor
-    # structured output) and folds every system message into one system prompt at the start.
-    return _info(family, json=False, structured=False, system_messages=False)
+    # Anthropic's OpenAI-compatible endpoint ignores response_format, so neither JSON mode nor
+    # structured output; it folds every system message into its one system prompt itself.
+    return _info(family, json=False, structured=False)
+
+
+def _gemini(family: str) -> ModelInfo:
+    # AutoGen marks Gemini through its OpenAI-compatible endpoint as taking one system
+    # message, so several are merged into one before sending; Parlay does the same.
+    return _info(family, system_messages=False)
 
 
 # Model name (or name prefix, for dated snapshots such as gpt-4o-2024-08-06) -> info, window.
@@ -86,11 +92,11 @@ _KNOWN: Final[tuple[tuple[str, ModelInfo, int], ...]] = (
     ("o3-mini", _info(ModelFamily.O3, vision=False), 200_000),
     ("o3", _info(ModelFamily.O3), 200_000),
     ("o4-mini", _info(ModelFamily.O4), 200_000),
-    ("gemini-1.5-flash", _info(ModelFamily.GEMINI_1_5_FLASH), 1_048_576),
-    ("gemini-1.5-pro", _info(ModelFamily.GEMINI_1_5_PRO), 2_097_152),
-    ("gemini-2.0-flash", _info(ModelFamily.GEMINI_2_0_FLASH), 1_048_576),
-    ("gemini-2.5-pro", _info(ModelFamily.GEMINI_2_5_PRO), 1_048_576),
-    ("gemini-2.5-flash", _info(ModelFamily.GEMINI_2_5_FLASH), 1_048_576),
+    ("gemini-1.5-flash", _gemini(ModelFamily.GEMINI_1_5_FLASH), 1_048_576),
+    ("gemini-1.5-pro", _gemini(ModelFamily.GEMINI_1_5_PRO), 2_097_152),
+    ("gemini-2.0-flash", _gemini(ModelFamily.GEMINI_2_0_FLASH), 1_048_576),
+    ("gemini-2.5-pro", _gemini(ModelFamily.GEMINI_2_5_PRO), 1_048_576),
+    ("gemini-2.5-flash", _gemini(ModelFamily.GEMINI_2_5_FLASH), 1_048_576),
     # Anthropic's models through its OpenAI-compatible endpoint (ANTHROPIC_BASE_URL).
     ("claude-3-haiku", _claude(ModelFamily.CLAUDE_3_HAIKU), 200_000),
     ("claude-3-sonnet", _claude(ModelFamily.CLAUDE_3_SONNET), 200_000),

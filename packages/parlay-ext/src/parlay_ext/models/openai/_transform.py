@@ -38,6 +38,7 @@ __all__ = [
     "function_calls",
     "merge_system_messages",
     "model_class",
+    "prefix_names",
     "reasoning_text",
     "response_format",
     "strict_json_schema",
@@ -181,6 +182,29 @@ def response_format(json_output: bool | type[BaseModel] | None) -> dict[str, Any
             "strict": True,
         },
     }
+
+
+def prefix_names(messages: Sequence[LLMMessage]) -> list[LLMMessage]:
+    """Start each user message's text with ``"<source> said:"`` (AutoGen's ``add_name_prefixes``).
+
+    For models that ignore the ``name`` field, this tells them who said what. In a message
+    with images, the first text part gets the prefix.
+    """
+    prefixed: list[LLMMessage] = []
+    for message in messages:
+        if isinstance(message, UserMessage):
+            prefix = f"{message.source} said:\n"
+            if isinstance(message.content, str):
+                message = message.model_copy(update={"content": prefix + message.content})
+            else:
+                parts = list(message.content)
+                for i, part in enumerate(parts):
+                    if isinstance(part, str):
+                        parts[i] = prefix + part
+                        break
+                message = message.model_copy(update={"content": parts})
+        prefixed.append(message)
+    return prefixed
 
 
 def merge_system_messages(messages: Sequence[LLMMessage], model: str) -> list[LLMMessage]:
