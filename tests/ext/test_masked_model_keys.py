@@ -134,3 +134,14 @@ async def test_anthropic_masked_key_without_environment_fails_at_the_call(
     with pytest.raises(ModelClientError, match="ANTHROPIC_API_KEY"):
         await loaded.create(ASK)
     assert wire.received == []
+
+
+async def test_openai_empty_key_is_accepted_and_round_trips(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    client = OpenAIChatCompletionClient(model="gpt-4o", api_key="")
+    dumped = client.dump_component()
+    assert reloaded(dumped).dump_component() == dumped
+    with pytest.raises(ModelClientError, match="api_key is empty"):
+        await client.create(ASK)

@@ -420,25 +420,34 @@ class OpenAIChatCompletionClient(
             key = key or os.environ.get(key_variable)
         key = key or os.environ.get("OPENAI_API_KEY")
         if key is None:
-            if url is None and not _defer_missing_key.get():
+            deferred = _defer_missing_key.get()
+            # api_key="" says "no key on purpose" (AutoGen accepts it); only an absent key
+            # in code is an error at once.
+            if url is None and api_key is None and not deferred:
                 raise ModelClientError(
                     "No OpenAI API key: set the OPENAI_API_KEY environment variable or pass "
                     "api_key=... (to use a local OpenAI-compatible server, pass base_url=...)."
                 )
             if url is None:
                 variable = endpoint[1] if endpoint is not None else "OPENAI_API_KEY"
+                cause = (
+                    "its api_key is empty"
+                    if api_key == ""
+                    else "it was loaded from a config without one (dump_component() masks "
+                    "the key unless include_secrets=True)"
+                )
                 self._missing_key = (
-                    f"{type(self).__name__} for {model!r} has no API key: it was loaded from a "
-                    f"config without one (dump_component() masks the key unless "
-                    f"include_secrets=True), and {variable} was not set. Set {variable} before "
-                    "loading the config, or put the key in the config."
+                    f"{type(self).__name__} for {model!r} has no API key: {cause}, and "
+                    f"{variable} was not set. Set {variable} before creating or loading the "
+                    "client, or give it the key."
                 )
-                warnings.warn(
-                    f"{type(self).__name__} loaded without an API key ({variable} is not set); "
-                    "its calls will fail until it is loaded with one.",
-                    UserWarning,
-                    stacklevel=2,
-                )
+                if deferred:
+                    warnings.warn(
+                        f"{type(self).__name__} loaded without an API key ({variable} is not "
+                        "set); its calls will fail until it is loaded with one.",
+                        UserWarning,
+                        stacklevel=2,
+                    )
             key = "not-needed"  # local servers ignore the key, but the SDK insists on one
         options: dict[str, Any] = {"api_key": key, "base_url": url, "organization": organization}
         if timeout is not None:
