@@ -65,7 +65,10 @@ for AutoGen keeps working while ``except ParlayError`` catches everything Parlay
 
 from __future__ import annotations
 
-from pydantic_core import InitErrorDetails, ValidationError
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from parlay_core._validation_error import ToolArgumentsValidationError
 
 __all__ = [
     "AgentClassMismatchError",
@@ -327,43 +330,6 @@ class ToolArgumentsError(ToolError, ValueError):
     """The arguments given to a tool do not match its parameter schema."""
 
 
-class ToolArgumentsValidationError(ToolArgumentsError, ValidationError):
-    """The tool's argument model refused the arguments.
-
-    Also pydantic's ``ValidationError``, which AutoGen lets through from ``run_json``, so
-    ``errors()`` lists every field error and ``except ValidationError`` keeps working. Its
-    message is Parlay's, written for the model that made the call.
-    """
-
-    _message: str
-
-    @classmethod
-    def from_validation_error(cls, message: str, error: ValidationError) -> ToolArgumentsError:
-        """Wrap ``error`` with ``message``.
-
-        Returns:
-            This class, or a plain :class:`ToolArgumentsError` when pydantic cannot rebuild the
-            error details (custom error types defined by a validator).
-        """
-        try:
-            wrapped = cls.from_exception_data(
-                error.title,
-                [
-                    InitErrorDetails(type=e["type"], loc=e["loc"], input=e["input"], ctx=e["ctx"])
-                    if "ctx" in e
-                    else InitErrorDetails(type=e["type"], loc=e["loc"], input=e["input"])
-                    for e in error.errors(include_url=False)
-                ],
-            )
-        except Exception:
-            return ToolArgumentsError(message)
-        wrapped._message = message
-        return wrapped
-
-    def __str__(self) -> str:
-        return self._message
-
-
 class ToolSchemaError(ToolError, ValueError):
     """A tool's schema cannot be built or is invalid (strict mode), or tool names clash."""
 
@@ -491,3 +457,13 @@ class ExecutorUnavailableError(CodeExecutionError):
 
 class ImageError(ParlayError, ValueError):
     """Image data is not valid base64, not a data URI, or not in a recognised image format."""
+
+
+def __getattr__(name: str) -> Any:
+    # ToolArgumentsValidationError subclasses pydantic's ValidationError, so it lives in its own
+    # module: importing pydantic here would make every `import parlay_core` pay for it.
+    if name == "ToolArgumentsValidationError":
+        from parlay_core._validation_error import ToolArgumentsValidationError
+
+        return ToolArgumentsValidationError
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -15,13 +15,9 @@ from pydantic import BaseModel, ValidationError
 from parlay_core._cancellation_token import CancellationToken
 from parlay_core._component_config import ComponentBase
 from parlay_core._constants import EVENT_LOGGER_NAME
+from parlay_core._exceptions import ToolArgumentsError, ToolError, ToolSchemaError
 from parlay_core._telemetry import trace_tool_span
-from parlay_core._exceptions import (
-    ToolArgumentsError,
-    ToolArgumentsValidationError,
-    ToolError,
-    ToolSchemaError,
-)
+from parlay_core._validation_error import ToolArgumentsValidationError
 from parlay_core.logging import ToolCallEvent
 from parlay_core.tools._schema import ToolSchema, parameters_schema
 
