@@ -21,7 +21,14 @@ from parlay_agentchat.teams._events import (
     GroupChatStart,
     GroupChatTeamResponse,
 )
-from parlay_core import MessageContext, RoutedAgent, TopicId, event, rpc
+from parlay_core import (
+    MessageContext,
+    RoutedAgent,
+    TopicId,
+    event,
+    rpc,
+    trace_invoke_agent_span,
+)
 
 __all__ = ["ChatAgentContainer"]
 
@@ -105,11 +112,18 @@ class ChatAgentContainer(RoutedAgent):
                 )
             else:
                 response: Response | None = None
-                async for produced in self._agent.on_messages_stream(messages, token):
-                    if isinstance(produced, Response):
-                        response = produced
-                    else:
-                        await self.publish_message(GroupChatMessage(produced), output)
+                # Each turn of an agent is one GenAI "invoke_agent" span, as in AutoGen, so a
+                # trace of a team shows who spoke when (free when no tracer provider is set).
+                with trace_invoke_agent_span(
+                    self._agent.name,
+                    agent_id=str(self.id),
+                    agent_description=self._agent.description,
+                ):
+                    async for produced in self._agent.on_messages_stream(messages, token):
+                        if isinstance(produced, Response):
+                            response = produced
+                        else:
+                            await self.publish_message(GroupChatMessage(produced), output)
                 if response is None:
                     raise RuntimeError(
                         f"Agent {self._agent.name!r} ended its turn without a Response."
