@@ -20,11 +20,12 @@ from parlay_core.exceptions import ModelCapabilityError
 from parlay_core.models import (
     ChatCompletionClient,
     CreateResult,
+    ModelCapabilities,
     ModelFamily,
     SystemMessage,
     UserMessage,
 )
-from parlay_ext.models.openai import OpenAIChatCompletionClient
+from parlay_ext.models.openai import AzureOpenAIChatCompletionClient, OpenAIChatCompletionClient
 from tests.ext._wire import Reply, WireServer
 from tests.ext.test_openai_client import DONE, chunk, client_for, completion
 
@@ -309,3 +310,29 @@ async def test_add_name_prefixes_tells_the_model_who_said_what(wire: WireServer)
     assert loaded.dump_component(include_secrets=True).config == config.config
     # Off by default, and then not written to configs.
     assert "add_name_prefixes" not in client_for(wire).dump_component().config
+
+
+async def test_azure_client_takes_the_same_older_forms(wire: WireServer) -> None:
+    capabilities = ModelCapabilities(vision=False, function_calling=True, json_output=True)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        client = AzureOpenAIChatCompletionClient(
+            model="gpt-4o",
+            azure_endpoint=wire.url,
+            api_version="2024-10-21",
+            api_key="az-key",
+            max_retries=0,
+            model_capabilities=capabilities,
+            response_format=Weather,
+            add_name_prefixes=True,
+        )
+    deprecated = [str(w.message) for w in caught if w.category is DeprecationWarning]
+    assert any("model_capabilities" in message for message in deprecated)
+    assert any("response_format" in message for message in deprecated)
+    # model_capabilities has no structured_output, so the class cannot be used.
+    with pytest.raises(ModelCapabilityError, match="structured_output"):
+        await client.create(ASK)
+    assert wire.received == []
+    config = client.dump_component(include_secrets=True)
+    assert config.config["response_format"]["json_schema"]["name"] == "Weather"
+    assert config.config["add_name_prefixes"] is True
