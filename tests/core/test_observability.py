@@ -146,13 +146,16 @@ async def test_messages_sent_before_start_are_traced_when_delivered() -> None:
     runtime = SingleThreadedAgentRuntime(tracer_provider=provider)
     await Echo.register(runtime, "echo", Echo)
     pending = asyncio.ensure_future(runtime.send_message(Ping("x"), AgentId("echo", "a")))
+    await runtime.publish_message(Note("n"), TopicId("echo:", "b"))
     await asyncio.sleep(0)
     runtime.start()
     assert await pending == Pong("x->a")
+    await runtime.stop_when_idle()
     await runtime.close()
     names = [s.name for s in exporter.get_finished_spans()]
-    assert names[-1] == "autogen create echo.(a)-A"
+    assert "autogen create echo.(a)-A" in names
     assert "autogen process echo.(a)-A" in names
+    assert names.index("autogen process echo.(b)-A") < names.index("autogen publish echo:.(b)-T")
 
 
 async def test_the_global_tracer_provider_is_used_when_none_is_passed(

@@ -212,7 +212,7 @@ class SingleThreadedAgentRuntime(DeliveryTracking, AgentRuntime):
                 if not self._running:
                     self._enqueue(_PendingPublish(message, ctx))
                 else:
-                    self._publish(message, ctx)
+                    self._start_publish_traced(message, ctx)
             return
         if not self._running:
             self._enqueue(_PendingPublish(message, ctx))
@@ -220,12 +220,7 @@ class SingleThreadedAgentRuntime(DeliveryTracking, AgentRuntime):
             self._publish(message, ctx)
 
     def _publish(self, message: Any, ctx: MessageContext) -> None:
-        if self._tracer is not None:
-            # Started here, the task's context holds the current span: the publish span (and
-            # the handlers' spans under it) join the trace of the code that published.
-            self._outstanding += 1
-            self._spawn(self._publish_traced(message, ctx))
-        elif self._interventions:
+        if self._interventions:
             self._outstanding += 1
             self._spawn(self._publish_after_interventions(message, ctx))
         else:
@@ -358,6 +353,12 @@ class SingleThreadedAgentRuntime(DeliveryTracking, AgentRuntime):
             if self._interventions:
                 response = await self._intervene_response(response, recipient, ctx.sender)
         return response
+
+    def _start_publish_traced(self, message: Any, ctx: MessageContext) -> None:
+        # Started here, the task's context holds the current span: the publish span (and the
+        # handlers' spans under it) join the trace of the code that published.
+        self._outstanding += 1
+        self._spawn(self._publish_traced(message, ctx))
 
     async def _publish_traced(self, message: Any, ctx: MessageContext) -> None:
         assert ctx.topic_id is not None
@@ -634,7 +635,10 @@ class SingleThreadedAgentRuntime(DeliveryTracking, AgentRuntime):
 
     def _dispatch_pending(self, item: _PendingSend | _PendingPublish) -> None:
         if isinstance(item, _PendingPublish):
-            self._publish(item.message, item.ctx)
+            if self._tracer is not None:
+                self._start_publish_traced(item.message, item.ctx)
+            else:
+                self._publish(item.message, item.ctx)
         elif not item.future.done():
             self._spawn(self._complete_pending_send(item))
 
