@@ -18,6 +18,7 @@ from pydantic import BaseModel
 from parlay_core import Image
 from parlay_core.exceptions import ModelCapabilityError
 from parlay_core.models import (
+    AssistantMessage,
     ChatCompletionClient,
     CreateResult,
     ModelCapabilities,
@@ -336,3 +337,16 @@ async def test_azure_client_takes_the_same_older_forms(wire: WireServer) -> None
     config = client.dump_component(include_secrets=True)
     assert config.config["response_format"]["json_schema"]["name"] == "Weather"
     assert config.config["add_name_prefixes"] is True
+
+
+async def test_claude_prefill_loses_trailing_whitespace(wire: WireServer) -> None:
+    wire.script(Reply(body=completion("bar")), Reply(body=completion("ok")))
+    client = client_for(wire, model="claude-3-5-haiku-20241022")
+    prefill = AssistantMessage(content="foo ", source="assistant")
+    await client.create([UserMessage(content="Say foobar", source="user"), prefill])
+    assert wire.received[0].body["messages"][-1] == {"role": "assistant", "content": "foo"}
+    assert prefill.content == "foo "  # the caller's message is left as it was
+    await client.create(
+        [UserMessage(content="Hi", source="user"), AssistantMessage(content=" \n", source="a")]
+    )
+    assert [m["role"] for m in wire.received[1].body["messages"]] == ["user"]

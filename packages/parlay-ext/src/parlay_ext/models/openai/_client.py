@@ -19,6 +19,7 @@ from parlay_core.models import (
     CreateResult,
     LLMMessage,
     ModelCapabilities,
+    ModelFamily,
     ModelInfo,
     RequestUsage,
     approximate_message_tokens,
@@ -64,6 +65,7 @@ from parlay_ext.models.openai._transform import (
     prefix_names,
     reasoning_text,
     response_format,
+    rstrip_final_assistant,
     usage_of,
 )
 
@@ -147,6 +149,8 @@ class BaseOpenAIChatCompletionClient(TokenAccountingClient):
         check_request(self._model, self._model_info, messages, tools, json_output)
         if not self._model_info.get("multiple_system_messages", False):
             messages = merge_system_messages(messages, self._model)
+        if ModelFamily.is_claude(self._model_info["family"]):
+            messages = rstrip_final_assistant(messages)
         forced = forced_tool_name(tool_choice, tools)
         if self._missing_key is not None:
             raise ModelClientError(self._missing_key)

@@ -41,6 +41,7 @@ __all__ = [
     "prefix_names",
     "reasoning_text",
     "response_format",
+    "rstrip_final_assistant",
     "strict_json_schema",
     "usage_of",
 ]
@@ -205,6 +206,25 @@ def prefix_names(messages: Sequence[LLMMessage]) -> list[LLMMessage]:
                 message = message.model_copy(update={"content": parts})
         prefixed.append(message)
     return prefixed
+
+
+def rstrip_final_assistant(messages: Sequence[LLMMessage]) -> list[LLMMessage]:
+    """Strip trailing whitespace from a conversation's final assistant text.
+
+    Anthropic refuses a request whose last message is an assistant turn (a prefill) ending in
+    whitespace, or empty; AutoGen's client strips it for Claude models, and so does Parlay's,
+    which also leaves out a final assistant turn that is nothing but whitespace.
+    """
+    result = list(messages)
+    if result:
+        last = result[-1]
+        if isinstance(last, AssistantMessage) and isinstance(last.content, str):
+            text = last.content.rstrip()
+            if text:
+                result[-1] = last.model_copy(update={"content": text})
+            else:
+                result.pop()
+    return result
 
 
 def merge_system_messages(messages: Sequence[LLMMessage], model: str) -> list[LLMMessage]:
