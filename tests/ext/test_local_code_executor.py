@@ -6,6 +6,7 @@ import asyncio
 import os
 import shutil
 import sys
+import time
 import venv
 from pathlib import Path
 
@@ -13,7 +14,7 @@ import pytest
 
 from parlay_core import CancellationToken
 from parlay_core.code_executor import CodeBlock, CodeExecutor
-from parlay_core.exceptions import CodeExecutionError
+from parlay_core.exceptions import CodeExecutionError, ComponentConfigError, ParlayError
 from parlay_ext.code_executors.local import CommandLineCodeResult, LocalCommandLineCodeExecutor
 
 needs_posix = pytest.mark.skipif(sys.platform == "win32", reason="process groups and sh are POSIX")
@@ -137,21 +138,10 @@ async def test_output_flood_is_capped_and_stopped(tmp_path: Path) -> None:
     assert len(result.output) < 11_000
 
 
-async def test_flood_returns_even_when_the_pipe_fills_before_the_kill(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+async def test_flood_is_cut_at_the_cap_and_returns_quickly(tmp_path: Path) -> None:
     from parlay_ext.code_executors.local import _process  # pyright: ignore[reportPrivateUsage]
 
-    read_capped = _process._read_capped  # pyright: ignore[reportPrivateUsage]
-
-    async def slow_to_react(
-        process: asyncio.subprocess.Process, limit: int, sink: bytearray
-    ) -> bool:
-        flooded = await read_capped(process, limit, sink)
-        await asyncio.sleep(0.5)  # meanwhile the loop fills the pipe's buffer and pauses it
-        return flooded
-
-    monkeypatch.setattr(_process, "_read_capped", slow_to_react)
+    started = time.monotonic()
     outcome = await asyncio.wait_for(
         _process.run_process(
             [sys.executable, "-c", "while True: print('x' * 1000)"],
@@ -163,6 +153,83 @@ async def test_flood_returns_even_when_the_pipe_fills_before_the_kill(
         10,
     )
     assert outcome.truncated and len(outcome.output) == 10_000
+    assert time.monotonic() - started < 5
+
+
+async def wait_dead(pid: int) -> bool:
+    for _ in range(50):
+        if not pid_alive(pid):
+            return True
+        await asyncio.sleep(0.1)
+    return False
+
+
+@needs_posix
+async def test_a_background_job_neither_delays_the_result_nor_outlives_the_block(
+    tmp_path: Path,
+) -> None:
+    # The background sleep inherits the output pipe; the result must not wait for it to close.
+    executor = LocalCommandLineCodeExecutor(timeout=2, work_dir=tmp_path)
+    started = time.monotonic()
+    result = await run(
+        executor, CodeBlock(code="sleep 15 &\necho $! > bg.pid\necho started\n", language="sh")
+    )
+    assert time.monotonic() - started < 2
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("started\n")
+    assert "left processes running in the background; they were killed" in result.output
+    assert await wait_dead(int((tmp_path / "bg.pid").read_text()))
+
+
+@needs_posix
+async def test_the_timeout_is_a_hard_deadline_for_background_jobs_too(tmp_path: Path) -> None:
+    executor = LocalCommandLineCodeExecutor(timeout=2, work_dir=tmp_path)
+    started = time.monotonic()
+    result = await run(
+        executor,
+        CodeBlock(code="sleep 15 &\necho $! > bg.pid\necho started\nsleep 15\n", language="sh"),
+    )
+    assert time.monotonic() - started < 4
+    assert result.exit_code == 124
+    assert result.output.startswith("started\n")
+    assert "killed at the deadline, together with every process it started" in result.output
+    assert await wait_dead(int((tmp_path / "bg.pid").read_text()))
+
+
+@needs_posix
+async def test_a_clean_block_has_no_note_and_the_next_block_runs(tmp_path: Path) -> None:
+    executor = LocalCommandLineCodeExecutor(timeout=5, work_dir=tmp_path)
+    result = await run(
+        executor,
+        CodeBlock(code="sleep 30 > /dev/null 2>&1 &\necho one\n", language="sh"),
+        CodeBlock(code="echo two\n", language="sh"),
+    )
+    assert result.exit_code == 0
+    lines = result.output.splitlines()
+    assert lines[0] == "one" and lines[-1] == "two" and len(lines) == 3
+    clean = await run(executor, CodeBlock(code="echo three\n", language="sh"))
+    assert clean.output == "three\n"
+
+
+@needs_posix
+async def test_cancellation_kills_background_jobs_too(tmp_path: Path) -> None:
+    executor = LocalCommandLineCodeExecutor(timeout=60, work_dir=tmp_path)
+    token = CancellationToken()
+    code = "sleep 30 &\necho $! > bg.pid\nsleep 30\n"
+    task = asyncio.create_task(
+        executor.execute_code_blocks([CodeBlock(code=code, language="sh")], token)
+    )
+    pid_file = tmp_path / "bg.pid"
+    for _ in range(100):
+        if pid_file.exists() and pid_file.read_text().strip():
+            break
+        await asyncio.sleep(0.05)
+    token.cancel()
+    started = time.monotonic()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    assert time.monotonic() - started < 2
+    assert await wait_dead(int(pid_file.read_text()))
 
 
 @needs_posix
@@ -270,6 +337,19 @@ def test_bad_arguments_and_config_round_trip(tmp_path: Path) -> None:
     loaded = CodeExecutor.load_component(dumped)
     assert isinstance(loaded, LocalCommandLineCodeExecutor)
     assert loaded.dump_component().config == dumped.config
+
+
+@pytest.mark.parametrize(
+    ("field", "value"), [("timeout", 0), ("max_output_bytes", 0), ("functions_module", "a-b")]
+)
+def test_a_bad_config_value_is_a_typed_error_naming_the_field(field: str, value: object) -> None:
+    dumped = LocalCommandLineCodeExecutor().dump_component()
+    dumped.config[field] = value
+    with pytest.raises(ComponentConfigError, match=f"{field} must be") as caught:
+        CodeExecutor.load_component(dumped)
+    # Still the ValueError AutoGen raises, and Parlay's error: both excepts keep working.
+    assert isinstance(caught.value, ValueError) and isinstance(caught.value, ParlayError)
+    assert "LocalCommandLineCodeExecutor" in str(caught.value)
 
 
 def test_registered_through_entry_points() -> None:

@@ -23,6 +23,7 @@ from parlay_core.code_executor import (
     format_functions_for_prompt,
     function_name,
 )
+from parlay_core.exceptions import ComponentConfigError
 
 __all__ = [
     "POWERSHELL",
@@ -93,8 +94,8 @@ class FileCodeExecutor(CodeExecutor):
     the functions written to a module that executed code can import.
 
     Raises:
-        ValueError: ``timeout`` or ``max_output_bytes`` is not positive, or
-            ``functions_module`` is not a module name.
+        ComponentConfigError: ``timeout`` or ``max_output_bytes`` is not positive, or
+            ``functions_module`` is not a module name (also a ``ValueError``).
         FunctionSourceError: A function's source cannot be obtained.
     """
 
@@ -108,14 +109,21 @@ class FileCodeExecutor(CodeExecutor):
         max_output_bytes: int,
         temp_prefix: str,
     ) -> None:
+        owner = type(self).__name__
         if timeout <= 0:
-            raise ValueError(f"timeout must be a positive number of seconds; got {timeout}.")
+            raise ComponentConfigError(
+                f"{owner}: timeout must be a positive number of seconds; got {timeout}. Set it "
+                "to how long one block may run, for example 60."
+            )
         if max_output_bytes <= 0:
-            raise ValueError(f"max_output_bytes must be positive; got {max_output_bytes}.")
+            raise ComponentConfigError(
+                f"{owner}: max_output_bytes must be a positive number of bytes; got "
+                f"{max_output_bytes}. Set it to the output kept per block, for example 1000000."
+            )
         if not functions_module.isidentifier() or keyword.iskeyword(functions_module):
-            raise ValueError(
-                f"functions_module must be a module name such as 'functions'; got "
-                f"{functions_module!r}."
+            raise ComponentConfigError(
+                f"{owner}: functions_module must be a module name such as 'functions'; got "
+                f"{functions_module!r}. Use a Python identifier that is not a keyword."
             )
         self._timeout = timeout
         self._max_output = max_output_bytes

@@ -21,7 +21,7 @@ from parlay_core.code_executor import (
     CodeBlock,
     required_packages,
 )
-from parlay_core.exceptions import CodeExecutionError
+from parlay_core.exceptions import CodeExecutionError, ComponentConfigError
 from parlay_ext.code_executors._common import (
     POWERSHELL,
     PYTHON,
@@ -62,9 +62,13 @@ class LocalCommandLineCodeExecutor(FileCodeExecutor, Component[LocalCommandLineC
     is ``# filename: name.py`` is saved under that name. Blocks run in order and stop at the
     first failure; their outputs are joined.
 
-    Every block runs in its own process group. At the timeout, when its output passes
-    ``max_output_bytes``, or when the cancellation token fires, the whole group is killed, so
-    neither a runaway loop, a flood of output nor a forgotten child process outlives the call.
+    Every block runs in its own process group (a new session), and the whole group is killed
+    when the block ends: when its process exits, at the timeout, when its output passes
+    ``max_output_bytes``, or when the cancellation token fires. So the timeout is a hard
+    deadline for everything the block started, and neither a runaway loop, a flood of output
+    nor a background job (``sleep 60 &``, a server started with ``Popen``) outlives the block;
+    the output says when background processes were killed. A process that starts a session of
+    its own (``setsid``, a daemon) leaves the group and is not tracked.
 
     ``functions`` are made available to executed code: their source (and the imports they
     declare with :func:`~parlay_core.code_executor.with_requirements`) is written to the module
@@ -95,8 +99,10 @@ class LocalCommandLineCodeExecutor(FileCodeExecutor, Component[LocalCommandLineC
         functions_module: The name of the module the functions are written to.
 
     Raises:
-        ValueError: ``timeout`` or ``max_output_bytes`` is not positive, or
-            ``functions_module`` is not a module name.
+        ComponentConfigError: ``timeout`` or ``max_output_bytes`` is not positive,
+            ``functions_module`` is not a module name, or ``virtual_env_context`` is neither
+            a path nor an environment context; also a ``ValueError``, as in AutoGen. Loading a
+            config with such a value raises it too.
         FunctionSourceError: A function's source cannot be obtained (defined in a REPL or
             with ``exec``, a lambda, a built-in, a closure), or two functions share a name.
     """
@@ -255,12 +261,19 @@ class LocalCommandLineCodeExecutor(FileCodeExecutor, Component[LocalCommandLineC
             output = outcome.output
             if outcome.timed_out:
                 output += (
-                    f"\nTimeout: the code ran longer than {self._timeout:g} s and was stopped."
+                    f"\nTimeout: the code ran longer than {self._timeout:g} s and was killed at "
+                    "the deadline, together with every process it started (background jobs "
+                    "included)."
                 )
             elif outcome.truncated:
                 output += (
                     f"\nOutput limit: the code printed more than {self._max_output} bytes and "
-                    "was stopped."
+                    "was killed, together with every process it started."
+                )
+            elif outcome.stopped_leftovers:
+                output += ("" if not output or output.endswith("\n") else "\n") + (
+                    "Note: the code left processes running in the background; they were "
+                    "killed when it ended (a block's processes do not outlive it).\n"
                 )
             outputs.append(output)
             if outcome.exit_code != 0:
@@ -308,9 +321,9 @@ def _venv_dir(context: Any) -> Path | None:
         return None
     env_dir = context if isinstance(context, (str, Path)) else getattr(context, "env_dir", None)
     if env_dir is None:
-        raise ValueError(
-            "virtual_env_context must be a path or the object venv.EnvBuilder()."
-            "ensure_directories(path) returns (it has an env_dir attribute)."
+        raise ComponentConfigError(
+            "LocalCommandLineCodeExecutor: virtual_env_context must be a path or the object "
+            "venv.EnvBuilder().ensure_directories(path) returns (it has an env_dir attribute)."
         )
     # Code runs with the working directory as its current directory, so a relative path (as in
     # ensure_directories(".venv")) would name a directory that does not exist there: Python
