@@ -13,6 +13,9 @@ from urllib.parse import urlsplit
 from parlay_ext.tools.http import HttpTool
 
 LONG_BODY = "x" * 5000
+DRIP_BYTES = 16
+DRIP_INTERVAL = 0.5
+BIG_BODY_BYTES = 3_000_000
 
 
 @dataclass
@@ -38,6 +41,13 @@ class Api:
             def log_message(self, format: str, *args: Any) -> None:
                 pass
 
+            def handle(self) -> None:
+                # A client that stops reading a long body hangs up mid-answer; that is expected.
+                try:
+                    super().handle()
+                except ConnectionResetError:
+                    pass
+
             def _handle(self) -> None:
                 length = int(self.headers.get("content-length") or 0)
                 raw = self.rfile.read(length) if length else b""
@@ -57,6 +67,14 @@ class Api:
                 elif path.startswith("/slow"):
                     time.sleep(3)
                     payload = b"{}"
+                elif path.startswith("/drip"):
+                    self._drip(DRIP_BYTES, DRIP_INTERVAL)
+                    return
+                elif path.startswith("/big"):
+                    # A large text or JSON body (a list of strings), BIG_BODY_BYTES long.
+                    content_type = "text/plain" if "text" in path else "application/json"
+                    filler = "y" * (BIG_BODY_BYTES - 4)
+                    payload = (filler if "text" in path else f'["{filler}"]').encode()
                 else:
                     echo = {"method": self.command, "target": self.path, "body": body}
                     payload = json.dumps(echo).encode()
@@ -68,6 +86,22 @@ class Api:
                     self.send_header("content-length", str(len(payload)))
                     self.end_headers()
                     self.wfile.write(payload)
+                except (BrokenPipeError, ConnectionResetError):
+                    pass
+
+            def _drip(self, count: int, interval: float) -> None:
+                # Headers at once, then one byte of body at a time: each read is quick, the
+                # whole answer is slow.
+                try:
+                    self.send_response(200)
+                    self.send_header("content-type", "text/plain")
+                    self.send_header("content-length", str(count))
+                    self.end_headers()
+                    self.wfile.flush()
+                    for _ in range(count):
+                        time.sleep(interval)
+                        self.wfile.write(b"z")
+                        self.wfile.flush()
                 except (BrokenPipeError, ConnectionResetError):
                     pass
 

@@ -18,12 +18,13 @@ from parlay_core import CancellationToken, load_component
 from parlay_core.exceptions import (
     ComponentConfigError,
     HttpToolError,
+    ParlayError,
     ToolArgumentsError,
     ToolSchemaError,
 )
 from parlay_core.tools import StaticWorkbench
 from parlay_ext.tools.http import HttpTool
-from tests.ext._http_api import ITEM_SCHEMA, Api, item_tool
+from tests.ext._http_api import BIG_BODY_BYTES, ITEM_SCHEMA, Api, item_tool
 
 
 @pytest.fixture
@@ -140,6 +141,63 @@ async def test_a_slow_endpoint_hits_the_timeout(api: Api) -> None:
     assert time.monotonic() - started < 2.5
     assert caught.value.status_code is None
     assert "longer timeout" in str(caught.value)
+
+
+async def test_the_timeout_covers_the_whole_answer_not_each_read(api: Api) -> None:
+    # Every byte arrives well within the timeout, the whole body does not.
+    tool = item_tool(api, path="/drip/{item_id}", return_type="text", timeout=1.0)
+    started = time.monotonic()
+    with pytest.raises(HttpToolError, match=r"within 1 s") as caught:
+        await tool.run_json({"item_id": "1", "color": "red"}, CancellationToken())
+    assert time.monotonic() - started < 2
+    assert caught.value.status_code is None
+
+
+async def test_a_large_text_body_is_cut_at_the_cap_with_a_marker(api: Api) -> None:
+    tool = item_tool(api, path="/big/text/{item_id}", return_type="text", max_response_bytes=1000)
+    result = await tool.run_json({"item_id": "1", "color": "red"}, CancellationToken())
+    assert isinstance(result, str)
+    kept, marker = result.split("\n", 1)
+    assert kept == "y" * 1000
+    assert marker.startswith("[Response truncated") and "max_response_bytes" in marker
+    assert len(marker) < 300
+
+
+async def test_the_default_cap_is_one_megabyte(api: Api) -> None:
+    tool = item_tool(api, path="/big/text/{item_id}", return_type="text")
+    assert tool.max_response_bytes == 1_000_000
+    result = await tool.run_json({"item_id": "1", "color": "red"}, CancellationToken())
+    kept, marker = result.split("\n", 1)
+    assert kept == "y" * 1_000_000 and marker.startswith("[Response truncated")
+
+
+async def test_a_json_body_past_the_cap_is_an_error_naming_the_setting(api: Api) -> None:
+    tool = item_tool(api, path="/big/{item_id}", max_response_bytes=1000)
+    with pytest.raises(HttpToolError, match="larger than 1000 bytes") as caught:
+        await tool.run_json({"item_id": "1", "color": "red"}, CancellationToken())
+    assert "max_response_bytes" in str(caught.value)
+    assert caught.value.status_code == 200
+
+
+async def test_a_body_within_the_cap_is_whole(api: Api) -> None:
+    tool = item_tool(api, path="/big/{item_id}", max_response_bytes=BIG_BODY_BYTES)
+    result = await tool.run_json({"item_id": "1", "color": "red"}, CancellationToken())
+    assert isinstance(result, list) and len(result[0]) == BIG_BODY_BYTES - 4
+    assert tool.dump_component().config["max_response_bytes"] == BIG_BODY_BYTES
+
+
+@pytest.mark.parametrize(
+    ("field", "value"), [("timeout", 0), ("timeout", -1.5), ("max_response_bytes", 0)]
+)
+def test_a_bad_config_value_is_a_typed_error_naming_the_field(
+    api: Api, field: str, value: float
+) -> None:
+    dumped = item_tool(api).dump_component()
+    dumped.config[field] = value
+    with pytest.raises(ComponentConfigError, match=f"{field} must be") as caught:
+        HttpTool.load_component(dumped)
+    assert isinstance(caught.value, ValueError) and isinstance(caught.value, ParlayError)
+    assert "get_item" in str(caught.value)
 
 
 async def test_a_refused_connection_names_the_url_and_the_fix() -> None:

@@ -4,6 +4,11 @@
 plus authentication whose secrets are masked in dumped configs.
 """
 
-from parlay_ext.tools.http._tool import DEFAULT_TIMEOUT, HttpTool, HttpToolConfig
+from parlay_ext.tools.http._tool import (
+    DEFAULT_MAX_RESPONSE_BYTES,
+    DEFAULT_TIMEOUT,
+    HttpTool,
+    HttpToolConfig,
+)
 
-__all__ = ["DEFAULT_TIMEOUT", "HttpTool", "HttpToolConfig"]
+__all__ = ["DEFAULT_MAX_RESPONSE_BYTES", "DEFAULT_TIMEOUT", "HttpTool", "HttpToolConfig"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import codecs
 import copy
 import json
 import re
@@ -16,16 +17,23 @@ from typing_extensions import Self
 
 from parlay_core import CancellationToken
 from parlay_core._component_config import Component
-from parlay_core.exceptions import HttpToolError, ToolArgumentsError, ToolSchemaError
+from parlay_core.exceptions import (
+    ComponentConfigError,
+    HttpToolError,
+    ToolArgumentsError,
+    ToolSchemaError,
+)
 from parlay_core.tools import BaseTool, ParametersSchema, ToolSchema
 from parlay_core.tools._schema import inline_refs
 from parlay_ext.tools.http._args_model import args_model_from_json_schema, dump_args
 from parlay_ext.tools.http._sdk import httpx
 
-__all__ = ["DEFAULT_TIMEOUT", "HttpTool", "HttpToolConfig"]
+__all__ = ["DEFAULT_MAX_RESPONSE_BYTES", "DEFAULT_TIMEOUT", "HttpTool", "HttpToolConfig"]
 
 DEFAULT_TIMEOUT = 5.0
 """Seconds a request may take by default (AutoGen's default too)."""
+DEFAULT_MAX_RESPONSE_BYTES = 1_000_000
+"""Bytes of response body kept by default; the rest is not read."""
 
 Method = Literal["GET", "POST", "PUT", "DELETE", "PATCH"]
 _BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
@@ -51,6 +59,7 @@ class HttpToolConfig(BaseModel):
     json_schema: dict[str, Any]
     return_type: Literal["text", "json"] | None = "text"
     timeout: float = DEFAULT_TIMEOUT
+    max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES
     bearer_token: SecretStr | None = None
     basic_auth_username: str | None = None
     basic_auth_password: SecretStr | None = None
@@ -67,6 +76,29 @@ def _excerpt(text: str) -> str:
     if len(text) <= _EXCERPT_CHARS:
         return text
     return f"{text[:_EXCERPT_CHARS]}... ({len(text) - _EXCERPT_CHARS} more characters)"
+
+
+async def _read_capped(response: httpx.Response, limit: int) -> tuple[bytes, bool]:
+    """The first ``limit`` bytes of the decoded body, and whether there was more.
+
+    Reading stops there: the rest is never downloaded (or decompressed).
+    """
+    body = bytearray()
+    async for chunk in response.aiter_bytes():
+        room = limit - len(body)
+        body.extend(chunk[:room])
+        if len(chunk) > room:
+            return bytes(body), True
+    return bytes(body), False
+
+
+def _decode(body: bytes, charset: str | None) -> str:
+    # Incremental, so that a body cut inside a multi-byte character loses that character only.
+    try:
+        decoder = codecs.getincrementaldecoder(charset or "utf-8")(errors="replace")
+    except LookupError:
+        decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
+    return decoder.decode(body, final=False)
 
 
 def _query_value(value: object) -> object:
@@ -90,12 +122,16 @@ class HttpTool(BaseTool[BaseModel, Any], Component[HttpToolConfig]):
       are not sent; arguments the schema does not declare are dropped unless the schema sets
       ``additionalProperties``.
 
-    The result is the response body as text, or parsed JSON with ``return_type="json"``. Every
-    failure raises :class:`~parlay_core.exceptions.HttpToolError`, which a workbench (and so an
+    The result is the response body as text, or parsed JSON with ``return_type="json"``.
+    ``timeout`` is a deadline for the whole exchange, from connecting to the body's last byte, so
+    a server trickling its answer cannot stretch it. The body is read only up to
+    ``max_response_bytes`` (after decompression): a longer text body is cut there and ends with a
+    ``[Response truncated ...]`` line, so the model still sees its start; a longer JSON body
+    cannot be parsed from a part, so it is an error. Every failure raises :class:`~parlay_core.exceptions.HttpToolError`, which a workbench (and so an
     agent) turns into an error result the model can read: a 4xx/5xx status (with
     ``status_code`` and the start of the body), a redirect (not followed, so the tool stays on
     the configured host), a body that is not JSON when JSON was expected, a timeout, or a
-    server that cannot be reached.
+    server that cannot be reached, a JSON body larger than ``max_response_bytes``.
 
     Args:
         name: The tool name the model uses.
@@ -108,7 +144,8 @@ class HttpTool(BaseTool[BaseModel, Any], Component[HttpToolConfig]):
         scheme: ``"http"`` or ``"https"``.
         method: The HTTP method.
         return_type: ``"text"`` returns the body as a string; ``"json"`` parses it.
-        timeout: Seconds the whole request may take.
+        timeout: Seconds the whole request may take, the response body included.
+        max_response_bytes: The most body bytes read and given to the model; default 1 MB.
         bearer_token: Sent as ``Authorization: Bearer <token>``.
         basic_auth: A ``(username, password)`` pair for HTTP basic authentication.
         secret_headers: Headers whose values are secrets, such as an API key header; masked in
@@ -117,8 +154,9 @@ class HttpTool(BaseTool[BaseModel, Any], Component[HttpToolConfig]):
     Raises:
         ToolSchemaError: A path placeholder is not a property of the schema, or the schema is
             not an object schema or uses a keyword that cannot be checked.
-        ValueError: ``timeout`` is not positive, or both ``bearer_token`` and ``basic_auth``
-            are given.
+        ComponentConfigError: ``timeout`` or ``max_response_bytes`` is not positive (also a
+            ``ValueError``; loading a config with such a value raises it too).
+        ValueError: Both ``bearer_token`` and ``basic_auth`` are given.
 
     Example::
 
@@ -160,9 +198,20 @@ class HttpTool(BaseTool[BaseModel, Any], Component[HttpToolConfig]):
         bearer_token: str | SecretStr | None = None,
         basic_auth: tuple[str, str | SecretStr] | None = None,
         secret_headers: Mapping[str, str | SecretStr] | None = None,
+        max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
     ) -> None:
         if timeout <= 0:
-            raise ValueError(f"timeout must be a positive number of seconds; got {timeout}.")
+            raise ComponentConfigError(
+                f"HttpTool {name!r}: timeout must be a positive number of seconds; got "
+                f"{timeout}. Set it to how long one whole request may take, for example "
+                f"{DEFAULT_TIMEOUT:g}."
+            )
+        if max_response_bytes <= 0:
+            raise ComponentConfigError(
+                f"HttpTool {name!r}: max_response_bytes must be a positive number of bytes; got "
+                f"{max_response_bytes}. Set it to the most response body to read, for example "
+                f"{DEFAULT_MAX_RESPONSE_BYTES}."
+            )
         if bearer_token is not None and basic_auth is not None:
             raise ValueError(
                 "Give bearer_token or basic_auth, not both: each sets the Authorization header."
@@ -172,6 +221,7 @@ class HttpTool(BaseTool[BaseModel, Any], Component[HttpToolConfig]):
         self._method: Method = method
         self._return_kind: Literal["text", "json"] = return_type
         self._timeout = timeout
+        self._max_response = max_response_bytes
         self._headers = dict(headers or {})
         self._bearer = None if bearer_token is None else _secret(bearer_token)
         self._basic = None if basic_auth is None else (basic_auth[0], _secret(basic_auth[1]))
@@ -187,6 +237,16 @@ class HttpTool(BaseTool[BaseModel, Any], Component[HttpToolConfig]):
             )
         args_model = args_model_from_json_schema(self._json_schema, name, self._path_params)
         super().__init__(args_model, object if return_type == "json" else str, name, description)
+
+    @property
+    def timeout(self) -> float:
+        """Seconds one whole request may take, the response body included."""
+        return self._timeout
+
+    @property
+    def max_response_bytes(self) -> int:
+        """The most response body bytes read; a longer body is cut (text) or refused (JSON)."""
+        return self._max_response
 
     def _build_schema(self) -> ToolSchema:
         # The model sees the configured schema itself (descriptions, formats and all), with path
@@ -250,22 +310,33 @@ class HttpTool(BaseTool[BaseModel, Any], Component[HttpToolConfig]):
         return await call
 
     async def _send(self, url: httpx.URL, request: dict[str, Any]) -> Any:
+        target = f"{self._method} {url}"
+        # httpx's timeout bounds each network operation; this one bounds the whole exchange, so
+        # a server sending a byte now and then cannot keep the call alive.
+        try:
+            return await asyncio.wait_for(self._exchange(url, request, target), self._timeout)
+        except asyncio.TimeoutError as exc:
+            raise self._timeout_error(target, "deadline") from exc
+
+    def _timeout_error(self, target: str, what: str) -> HttpToolError:
+        return HttpToolError(
+            f"{target} got no complete answer within {self._timeout:g} s ({what}). The server "
+            "is slow or down: try again later, or give the tool a longer timeout."
+        )
+
+    async def _exchange(self, url: httpx.URL, request: dict[str, Any], target: str) -> Any:
         auth = None
         if self._basic is not None:
             auth = httpx.BasicAuth(self._basic[0], self._basic[1].get_secret_value())
-        target = f"{self._method} {url}"
         # No redirects: following one could take the model's request to another host.
         async with httpx.AsyncClient(
             timeout=self._timeout, headers=self._request_headers(), auth=auth
         ) as client:
             try:
-                response = await client.request(self._method, url, **request)
+                async with client.stream(self._method, url, **request) as response:
+                    body, cut = await _read_capped(response, self._max_response)
             except httpx.TimeoutException as exc:
-                raise HttpToolError(
-                    f"{target} got no complete answer within {self._timeout:g} s "
-                    f"({type(exc).__name__}). The server is slow or down: try again later, or "
-                    "give the tool a longer timeout."
-                ) from exc
+                raise self._timeout_error(target, type(exc).__name__) from exc
             except httpx.ConnectError as exc:
                 raise HttpToolError(
                     f"Cannot connect to {url} ({exc or type(exc).__name__}). Check that the "
@@ -274,11 +345,12 @@ class HttpTool(BaseTool[BaseModel, Any], Component[HttpToolConfig]):
                 ) from exc
             except httpx.HTTPError as exc:
                 raise HttpToolError(f"{target} failed: {exc or type(exc).__name__}.") from exc
-        return self._read(response)
+        return self._read(response, body, cut)
 
-    def _read(self, response: httpx.Response) -> Any:
+    def _read(self, response: httpx.Response, body: bytes, cut: bool) -> Any:
         target = f"{self._method} {response.request.url}"
         status = f"{response.status_code} {response.reason_phrase}".strip()
+        text = _decode(body, response.charset_encoding)
         if response.is_redirect:
             raise HttpToolError(
                 f"{target} answered {status}, a redirect to "
@@ -288,18 +360,30 @@ class HttpTool(BaseTool[BaseModel, Any], Component[HttpToolConfig]):
             )
         if response.is_error:
             raise HttpToolError(
-                f"{target} answered {status}: {_excerpt(response.text)}",
+                f"{target} answered {status}: {_excerpt(text)}",
                 status_code=response.status_code,
             )
         if self._return_kind == "text":
-            return response.text
+            if cut:
+                text += (
+                    f"\n[Response truncated: the body is longer than {self._max_response} bytes "
+                    "and only its start is shown (the tool's max_response_bytes).]"
+                )
+            return text
+        if cut:
+            raise HttpToolError(
+                f"{target} answered {status} with a body larger than {self._max_response} bytes, "
+                "the tool's max_response_bytes; a part of a JSON document cannot be read. Ask "
+                "for less (a filter or a page), or raise max_response_bytes.",
+                status_code=response.status_code,
+            )
         try:
-            return response.json()
+            return json.loads(body)
         except ValueError as exc:
             content_type = response.headers.get("content-type", "none")
             raise HttpToolError(
                 f"{target} answered {status} with a body that is not JSON (content type "
-                f"{content_type}), but the tool expects JSON: {_excerpt(response.text)}. Use "
+                f"{content_type}), but the tool expects JSON: {_excerpt(text)}. Use "
                 'return_type="text" for this endpoint.',
                 status_code=response.status_code,
             ) from exc
@@ -317,6 +401,7 @@ class HttpTool(BaseTool[BaseModel, Any], Component[HttpToolConfig]):
             json_schema=copy.deepcopy(self._json_schema),
             return_type=self._return_kind,
             timeout=self._timeout,
+            max_response_bytes=self._max_response,
             bearer_token=self._bearer,
             basic_auth_username=None if self._basic is None else self._basic[0],
             basic_auth_password=None if self._basic is None else self._basic[1],
@@ -343,4 +428,5 @@ class HttpTool(BaseTool[BaseModel, Any], Component[HttpToolConfig]):
             bearer_token=config.bearer_token,
             basic_auth=basic,
             secret_headers=config.secret_headers,
+            max_response_bytes=config.max_response_bytes,
         )
