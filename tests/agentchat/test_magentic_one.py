@@ -280,10 +280,19 @@ def test_bad_arguments_are_refused() -> None:
     model = ReplayChatCompletionClient([])
     with pytest.raises(AgentConfigurationError, match="max_stalls"):
         team_of(model, Scripted("a"), max_stalls=0)
-    with pytest.raises(AgentConfigurationError, match=r"'\{task\}'"):
-        team_of(model, Scripted("a"), final_answer_prompt="Answer.")
     with pytest.raises(AgentConfigurationError, match="at least one participant"):
         MagenticOneGroupChat([], model)
+
+
+async def test_a_final_answer_prompt_without_a_task_placeholder_is_used_as_written() -> None:
+    # AutoGen accepts such a prompt (its configs in the wild have them); only {task} is filled in.
+    model = ReplayChatCompletionClient(
+        ["FACTS: none", "PLAN: coder codes", ledger(), done(), "Final."], model_info=JSON_MODEL
+    )
+    team = team_of(model, Scripted("coder", ["print('hi')"]), final_answer_prompt="Sum it up.")
+    result = await team.run(task="Write a greeting program.")
+    assert result.messages[-1].to_text() == "Final."
+    assert prompt_of(model, 4) == "Sum it up."
 
 
 def test_ledger_reading() -> None:

@@ -58,7 +58,8 @@ class MagenticOneGroupChat(BaseGroupChat, Component[MagenticOneGroupChatConfig])
         max_turns: The most steps per task (default 20); ``None`` for no limit.
         runtime: A runtime to run on; by default an embedded one.
         max_stalls: Stalled steps (no progress, or a loop) before re-planning.
-        final_answer_prompt: The prompt for the final answer, with ``{task}``.
+        final_answer_prompt: The prompt for the final answer; ``{task}`` in it is replaced by the
+            task (a prompt without it is used as it is, as in AutoGen).
         custom_message_types: Message classes beyond the built-in ones.
         emit_team_events: Report each chosen speaker as a ``SelectSpeakerEvent``.
         name: The team's name.
@@ -66,7 +67,7 @@ class MagenticOneGroupChat(BaseGroupChat, Component[MagenticOneGroupChatConfig])
 
     Raises:
         AgentConfigurationError: No participants, duplicate names, ``max_turns`` or
-            ``max_stalls`` below 1, or a ``final_answer_prompt`` without ``{task}``.
+            ``max_stalls`` below 1.
     """
 
     component_config_schema = MagenticOneGroupChatConfig
@@ -89,10 +90,6 @@ class MagenticOneGroupChat(BaseGroupChat, Component[MagenticOneGroupChatConfig])
     ) -> None:
         if max_stalls < 1:
             raise AgentConfigurationError(f"max_stalls must be at least 1, not {max_stalls}.")
-        if "{task}" not in final_answer_prompt:
-            raise AgentConfigurationError(
-                "final_answer_prompt must contain '{task}', where the task is filled in."
-            )
         super().__init__(
             name=name or "MagenticOneGroupChat",
             description=description or "A team of agents directed by an orchestrator.",
