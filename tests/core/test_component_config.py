@@ -301,6 +301,8 @@ def test_provider_prefers_the_public_package_that_reexports(tmp_path: Path) -> N
         loaded = load_component(dumped, allow_import_paths=["acme_public"])
         assert type(loaded) is Widget
         assert loaded.size == 4
+        # Loading through the class trusts the public package its dumps name, too.
+        assert Widget.load_component(dumped).size == 4
 
 
 def test_dump_is_json_ready() -> None:

@@ -114,6 +114,16 @@ def _public_path(cls: type) -> str:
     return f"{module}.{qualname}"
 
 
+def _own_modules(cls: type) -> list[str]:
+    # Where the class is defined, and the module of the provider path its dumps carry (a public
+    # package re-exporting it, or its override) when that is already imported: trusting a module
+    # that is loaded already cannot make a config import new code.
+    override = cls.__dict__.get("component_provider_override")
+    provider = override if isinstance(override, str) else _public_path(cls)
+    published = provider.rpartition(".")[0]
+    return [cls.__module__, *([published] if published in sys.modules else [])]
+
+
 def _first_paragraph(doc: str | None) -> str | None:
     if not doc:
         return None
@@ -391,14 +401,14 @@ class ComponentLoader:
         # The caller named these classes in code, so their own (already imported) modules are
         # trusted for this load and its nested loads.
         named: list[type] = [c for c in (cls, expected) if c is not None]
-        named = [c for c in named if c not in GENERIC_LOADERS]
+        modules = [m for c in named if c not in GENERIC_LOADERS for m in _own_modules(c)]
         with (
             load_permissions(
                 allow_import_paths=allow_import_paths,
                 allow_any_import=allow_any_import,
                 allow_code_execution=allow_code_execution,
             ),
-            trusting_class_modules(named),
+            trusting_class_modules(modules),
         ):
             return load_into(cls, model, expected)
 

@@ -144,7 +144,7 @@ def load_permissions(
 
 
 @contextmanager
-def trusting_class_modules(classes: Iterable[type]) -> Generator[None, None, None]:
+def trusting_class_modules(modules: Iterable[str]) -> Generator[None, None, None]:
     """Trust the modules of classes the caller named, for the loads inside the block.
 
     ``MyComponent.load_component(config)`` trusts the module ``MyComponent`` is defined in (and
@@ -153,17 +153,11 @@ def trusting_class_modules(classes: Iterable[type]) -> Generator[None, None, Non
     loads inherit the trust, so an outer component may load inner ones from its own module.
 
     Args:
-        classes: The classes whose modules to trust.
+        modules: Exact module names to trust.
 
     Yields:
         Nothing; the trust holds inside the block.
     """
-    modules: list[str] = []
-    for cls in classes:
-        modules.append(cls.__module__)
-        override = cls.__dict__.get("component_provider_override")
-        if isinstance(override, str) and "." in override:
-            modules.append(override.rpartition(".")[0])
     current = _permissions.get()
     added = tuple(m for m in dict.fromkeys(modules) if m not in current.class_modules)
     if not added:
