@@ -16,7 +16,7 @@ pytest.importorskip("ipykernel", reason="needs the jupyter extra")
 
 from parlay_core import CancellationToken
 from parlay_core.code_executor import CodeBlock, CodeExecutor
-from parlay_core.exceptions import ExecutorUnavailableError
+from parlay_core.exceptions import ComponentConfigError, ExecutorUnavailableError, ParlayError
 from parlay_ext.code_executors.jupyter import JupyterCodeExecutor, JupyterCodeResult
 
 
@@ -105,6 +105,30 @@ async def test_timeout_interrupts_and_the_kernel_keeps_its_state(tmp_path: Path)
         assert after.output == f"still here\n{pid}"
 
 
+async def test_an_output_flood_is_cut_at_the_cap_and_interrupted(tmp_path: Path) -> None:
+    async with JupyterCodeExecutor(
+        timeout=30, output_dir=tmp_path, max_output_bytes=10_000
+    ) as executor:
+        await run(executor, py("kept = 'still here'"))
+        started = time.monotonic()
+        result = await run(executor, py("while True:\n    print('x' * 999)"), py("print('no')"))
+        assert time.monotonic() - started < 15
+        assert result.exit_code == 1
+        printed, _, note = result.output.rpartition("\n")
+        assert len(printed.encode()) <= 10_000 and set(printed) <= {"x", "\n"}
+        assert note.startswith("Output limit: the code printed more than 10000 bytes")
+        assert "kernel keeps its state" in note and "KeyboardInterrupt" not in result.output
+        after = await run(executor, py("print(kept)"))
+        assert after.output == "still here\n"
+
+
+async def test_the_output_cap_cuts_at_a_character_boundary(tmp_path: Path) -> None:
+    async with JupyterCodeExecutor(timeout=30, output_dir=tmp_path, max_output_bytes=5) as executor:
+        result = await run(executor, py("print('\u00e9' * 10)"))
+        assert result.exit_code == 1
+        assert result.output.startswith("\u00e9\u00e9\nOutput limit:")
+
+
 async def test_cancellation_interrupts_the_cell(executor: JupyterCodeExecutor) -> None:
     await run(executor, py("import time\nmarker = 7"))
     token = CancellationToken()
@@ -159,13 +183,29 @@ async def test_default_output_dir_is_temporary_and_removed_by_stop() -> None:
 def test_bad_timeout_and_config_round_trip(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="timeout"):
         JupyterCodeExecutor(timeout=0)
-    executor = JupyterCodeExecutor(kernel_name="python3", timeout=5, output_dir=tmp_path)
+    executor = JupyterCodeExecutor(
+        kernel_name="python3", timeout=5, output_dir=tmp_path, max_output_bytes=4096
+    )
     dumped = executor.dump_component()
     assert dumped.provider == "parlay_ext.code_executors.jupyter.JupyterCodeExecutor"
-    assert dumped.config == {"kernel_name": "python3", "timeout": 5, "output_dir": str(tmp_path)}
+    assert dumped.config == {
+        "kernel_name": "python3",
+        "timeout": 5,
+        "output_dir": str(tmp_path),
+        "max_output_bytes": 4096,
+    }
     loaded = CodeExecutor.load_component(dumped)
     assert isinstance(loaded, JupyterCodeExecutor)
-    assert (loaded.timeout, loaded.output_dir) == (5, tmp_path)
+    assert (loaded.timeout, loaded.output_dir, loaded.max_output_bytes) == (5, tmp_path, 4096)
+
+
+@pytest.mark.parametrize(("field", "value"), [("timeout", 0), ("max_output_bytes", -1)])
+def test_a_bad_config_value_is_a_typed_error_naming_the_field(field: str, value: float) -> None:
+    dumped = JupyterCodeExecutor().dump_component()
+    dumped.config[field] = value
+    with pytest.raises(ComponentConfigError, match=f"{field} must be") as caught:
+        CodeExecutor.load_component(dumped)
+    assert isinstance(caught.value, ValueError) and isinstance(caught.value, ParlayError)
 
 
 def test_autogen_config_loads() -> None:
@@ -178,6 +218,7 @@ def test_autogen_config_loads() -> None:
     )
     assert isinstance(loaded, JupyterCodeExecutor)
     assert (loaded.kernel_name, loaded.timeout) == ("python3", 30)
+    assert loaded.max_output_bytes == 1_000_000
 
 
 def test_registered_through_entry_points() -> None:

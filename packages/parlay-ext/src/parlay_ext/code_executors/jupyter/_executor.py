@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import codecs
 import contextlib
 import queue
 import re
@@ -21,7 +22,7 @@ from typing_extensions import Self
 from parlay_core import CancellationToken
 from parlay_core._component_config import Component
 from parlay_core.code_executor import CodeBlock, CodeExecutor, CodeResult
-from parlay_core.exceptions import ExecutorUnavailableError
+from parlay_core.exceptions import ComponentConfigError, ExecutorUnavailableError
 from parlay_ext.code_executors._common import PYTHON, TIMEOUT_EXIT_CODE, unsupported_language
 from parlay_ext.code_executors.jupyter._sdk import (
     AsyncKernelClient,
@@ -58,6 +59,7 @@ class JupyterCodeExecutorConfig(BaseModel):
     kernel_name: str = "python3"
     timeout: float = 60
     output_dir: str | None = None
+    max_output_bytes: int = 1_000_000
 
 
 @dataclass
@@ -68,11 +70,30 @@ class _Cell:
     files: list[Path] = field(default_factory=list[Path])
     error: str | None = None
     timed_out: bool = False
+    flooded: bool = False
     restarted: bool = False
+    size: int = 0  # UTF-8 bytes kept in text and error
 
 
 class _KernelDied(Exception):
     pass
+
+
+class _Flooded(Exception):
+    """The cell's output passed the cap."""
+
+
+def _keep(cell: _Cell, text: str, limit: int) -> str:
+    """The part of ``text`` that fits in the cell's output budget; marks the cell flooded."""
+    data = text.encode("utf-8", errors="replace")
+    room = limit - cell.size
+    if len(data) <= room:
+        cell.size += len(data)
+        return text
+    cell.flooded = True
+    cell.size = limit
+    # Cut at a character boundary: the incremental decoder holds back a split character.
+    return codecs.getincrementaldecoder("utf-8")(errors="replace").decode(data[: max(room, 0)])
 
 
 class JupyterCodeExecutor(CodeExecutor, Component[JupyterCodeExecutorConfig]):
@@ -84,6 +105,10 @@ class JupyterCodeExecutor(CodeExecutor, Component[JupyterCodeExecutorConfig]):
     removed); images they display are saved as files into ``output_dir`` and listed in
     ``output_files``. Blocks run in order and stop at the first that raises (``exit_code=1``).
     Only Python blocks run; any other language is a failed result.
+
+    The text output of each block is capped at ``max_output_bytes``: past it the cell is
+    interrupted like at a timeout, the output is cut there and ends with an ``Output limit:``
+    line, and the result has ``exit_code=1``.
 
     At the timeout the kernel is **interrupted**, not killed: the cell gets a
     ``KeyboardInterrupt``, the result has ``exit_code=124`` and a ``Timeout:`` line, and the
@@ -106,9 +131,12 @@ class JupyterCodeExecutor(CodeExecutor, Component[JupyterCodeExecutorConfig]):
         timeout: Seconds each block may run.
         output_dir: Where displayed images are saved; default: a temporary directory, removed
             by :meth:`stop` (pass a directory to keep the images).
+        max_output_bytes: Text output kept per block (UTF-8 bytes); past it the cell is
+            interrupted.
 
     Raises:
-        ValueError: ``timeout`` is not positive.
+        ComponentConfigError: ``timeout`` or ``max_output_bytes`` is not positive (also a
+            ``ValueError``; loading a config with such a value raises it too).
     """
 
     component_config_schema = JupyterCodeExecutorConfig
@@ -119,11 +147,22 @@ class JupyterCodeExecutor(CodeExecutor, Component[JupyterCodeExecutorConfig]):
         kernel_name: str = "python3",
         timeout: float = 60,
         output_dir: str | Path | None = None,
+        *,
+        max_output_bytes: int = 1_000_000,
     ) -> None:
         if timeout <= 0:
-            raise ValueError(f"timeout must be a positive number of seconds; got {timeout}.")
+            raise ComponentConfigError(
+                f"JupyterCodeExecutor: timeout must be a positive number of seconds; got "
+                f"{timeout}. Set it to how long one block may run, for example 60."
+            )
+        if max_output_bytes <= 0:
+            raise ComponentConfigError(
+                f"JupyterCodeExecutor: max_output_bytes must be a positive number of bytes; got "
+                f"{max_output_bytes}. Set it to the output kept per block, for example 1000000."
+            )
         self._kernel_name = kernel_name
         self._timeout = timeout
+        self._max_output = max_output_bytes
         self._given_dir = None if output_dir is None else Path(output_dir)
         self._scratch: Path | None = None  # kernel sockets and the default output directory
         self._manager: KernelManager | None = None
@@ -140,6 +179,11 @@ class JupyterCodeExecutor(CodeExecutor, Component[JupyterCodeExecutorConfig]):
     def timeout(self) -> float:
         """Seconds each block may run."""
         return self._timeout
+
+    @property
+    def max_output_bytes(self) -> int:
+        """Text output kept per block; past it the cell is interrupted."""
+        return self._max_output
 
     @property
     def output_dir(self) -> Path:
@@ -267,6 +311,21 @@ class JupyterCodeExecutor(CodeExecutor, Component[JupyterCodeExecutorConfig]):
                         )
                     )
                     return JupyterCodeResult(TIMEOUT_EXIT_CODE, "".join(outputs), files)
+                if cell.flooded:
+                    if cell.error is not None:
+                        outputs.append(cell.error)
+                    joined = "".join(outputs)
+                    outputs.append(
+                        ("\n" if joined and not joined.endswith("\n") else "")
+                        + f"Output limit: the code printed more than {self._max_output} bytes "
+                        + (
+                            "and was not stopped by an interrupt; the kernel was restarted and "
+                            "its state is lost."
+                            if cell.restarted
+                            else "and was interrupted; the kernel keeps its state."
+                        )
+                    )
+                    return JupyterCodeResult(1, "".join(outputs), files)
                 if cell.error is not None:
                     outputs.append(cell.error)
                     return JupyterCodeResult(1, "".join(outputs), files)
@@ -281,6 +340,8 @@ class JupyterCodeExecutor(CodeExecutor, Component[JupyterCodeExecutorConfig]):
             await self._collect(msg_id, cell, loop.time() + self._timeout)
         except asyncio.TimeoutError:
             cell.timed_out = True
+            cell.restarted = not await self._interrupt(msg_id, cell)
+        except _Flooded:
             cell.restarted = not await self._interrupt(msg_id, cell)
         except asyncio.CancelledError:
             with contextlib.suppress(_KernelDied, ExecutorUnavailableError):
@@ -304,6 +365,7 @@ class JupyterCodeExecutor(CodeExecutor, Component[JupyterCodeExecutorConfig]):
 
         Raises:
             asyncio.TimeoutError: ``deadline`` passed first.
+            _Flooded: The cell's output passed the cap (raised once; later output is dropped).
             _KernelDied: The kernel process ended.
         """
         assert self._client is not None and self._manager is not None
@@ -324,13 +386,24 @@ class JupyterCodeExecutor(CodeExecutor, Component[JupyterCodeExecutorConfig]):
             kind, content = message["msg_type"], message["content"]
             if kind == "status" and content["execution_state"] == "idle":
                 return
+            if cell.flooded or cell.timed_out:
+                # Output after the cap is dropped; after a timeout or a flood the traceback is
+                # the KeyboardInterrupt this executor caused.
+                continue
             if kind == "stream":
-                cell.text.append(content["text"])
+                self._add_text(cell, content["text"])
             elif kind in ("execute_result", "display_data"):
                 self._add_display(content["data"], cell)
-            elif kind == "error" and not cell.timed_out:
-                # After a timeout the traceback is the KeyboardInterrupt this executor caused.
-                cell.error = _ANSI.sub("", "\n".join(content["traceback"])) + "\n"
+            elif kind == "error":
+                traceback = _ANSI.sub("", "\n".join(content["traceback"])) + "\n"
+                cell.error = _keep(cell, traceback, self._max_output)
+            if cell.flooded:
+                raise _Flooded
+
+    def _add_text(self, cell: _Cell, text: str) -> None:
+        kept = _keep(cell, text, self._max_output)
+        if kept:
+            cell.text.append(kept)
 
     def _add_display(self, data: dict[str, Any], cell: _Cell) -> None:
         for mime, suffix in _IMAGE_SUFFIXES.items():
@@ -338,21 +411,27 @@ class JupyterCodeExecutor(CodeExecutor, Component[JupyterCodeExecutorConfig]):
                 path = self.output_dir / f"{uuid.uuid4().hex}{suffix}"
                 path.write_bytes(base64.b64decode(data[mime]))
                 cell.files.append(path)
-                cell.text.append(f"[{mime} saved to {path}]\n")
+                self._add_text(cell, f"[{mime} saved to {path}]\n")
                 return
         if "text/plain" in data:
-            cell.text.append(f"{data['text/plain']}\n")
+            self._add_text(cell, f"{data['text/plain']}\n")
 
     def _to_config(self) -> JupyterCodeExecutorConfig:
         return JupyterCodeExecutorConfig(
             kernel_name=self._kernel_name,
             timeout=self._timeout,
             output_dir=None if self._given_dir is None else str(self._given_dir),
+            max_output_bytes=self._max_output,
         )
 
     @classmethod
     def _from_config(cls, config: JupyterCodeExecutorConfig) -> Self:
-        return cls(config.kernel_name, config.timeout, config.output_dir)
+        return cls(
+            config.kernel_name,
+            config.timeout,
+            config.output_dir,
+            max_output_bytes=config.max_output_bytes,
+        )
 
 
 def _exit_description(manager: KernelManager) -> str:
