@@ -86,6 +86,15 @@ def _is_protobuf_message(cls: Any) -> bool:
     return message is not None and isinstance(cls, type) and issubclass(cls, message.Message)
 
 
+def _too_deep(type_name: str, error: RecursionError) -> SerializationError:
+    # Nesting deeper than the interpreter's stack (a hostile payload or a runaway structure) is
+    # caught where data crosses the boundary, so it never escapes as an untyped RecursionError.
+    return SerializationError(
+        f"A {type_name} message is too deeply nested to (de)serialize ({error}). Flatten the "
+        "message's fields; a payload like this from another process is malformed or hostile."
+    )
+
+
 def wire_type_name(cls: object) -> str:
     """Return the wire name of a message class (or of a message's class).
 
@@ -121,6 +130,8 @@ class DataclassJsonMessageSerializer(MessageSerializer[T]):
 
             data = json.loads(payload)
             return self._cls(**data)
+        except RecursionError as e:
+            raise _too_deep(self._type_name, e) from e
         except (ValueError, TypeError) as e:
             raise SerializationError(
                 f"Cannot build {self._type_name} from the payload: {e}. "
@@ -132,7 +143,9 @@ class DataclassJsonMessageSerializer(MessageSerializer[T]):
             import json
 
             return json.dumps(dataclasses.asdict(cast(Any, message))).encode()
-        except TypeError as e:
+        except RecursionError as e:
+            raise _too_deep(self._type_name, e) from e
+        except (TypeError, ValueError) as e:  # ValueError: a circular reference
             raise SerializationError(
                 f"Cannot serialize {self._type_name} to JSON: {e}. Use JSON-friendly field types "
                 "or a pydantic model."
@@ -159,11 +172,21 @@ class PydanticJsonMessageSerializer(MessageSerializer[T]):
     def deserialize(self, payload: bytes) -> T:
         try:
             return cast(T, self._cls.model_validate_json(payload))
+        except RecursionError as e:  # a validator of the model's own recursing on the data
+            raise _too_deep(self._type_name, e) from e
         except ValueError as e:
             raise SerializationError(f"Cannot build {self._type_name} from the payload: {e}") from e
 
     def serialize(self, message: T) -> bytes:
-        return cast("BaseModel", message).model_dump_json().encode()
+        try:
+            return cast("BaseModel", message).model_dump_json().encode()
+        except RecursionError as e:
+            raise _too_deep(self._type_name, e) from e
+        except ValueError as e:  # PydanticSerializationError: a value JSON cannot hold
+            raise SerializationError(
+                f"Cannot serialize {self._type_name} to JSON: {e}. Give its fields JSON-friendly "
+                "types (str, numbers, lists, dicts, nested models) or a field serializer."
+            ) from e
 
 
 class ProtobufMessageSerializer(MessageSerializer[T]):
