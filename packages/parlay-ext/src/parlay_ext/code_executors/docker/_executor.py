@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
 import uuid
 import warnings
 import weakref
@@ -49,6 +50,9 @@ _ENGINE_TIMEOUT = 600.0  # pulling an image, installing packages, running init_c
 _CALL_TIMEOUT = 30.0  # one quick engine call (kill a process, remove a container)
 _LOST_ENGINE = 30.0  # past a block's timeout and kill grace: the engine itself stopped answering
 _SUPPORTED = "python, bash/sh/shell and pwsh"
+# `timeout` ends code that ignores its TERM with KILL after the grace, and then exits as
+# killed (128 + SIGKILL in the container, a Linux one) instead of with its timeout code.
+_KILLED_EXIT_CODE = 137
 
 
 class DockerCommandLineCodeExecutorConfig(BaseModel):
@@ -381,8 +385,9 @@ class DockerCommandLineCodeExecutor(
             )
         )
         cancellation_token.link_future(task)
+        started = time.monotonic()
         try:
-            return cast("tuple[int, str, bool]", await task)
+            exit_code, output, flooded = cast("tuple[int, str, bool]", await task)
         except asyncio.TimeoutError:
             await self._kill(pid_file)
             return TIMEOUT_EXIT_CODE, "", False
@@ -391,6 +396,9 @@ class DockerCommandLineCodeExecutor(
         except asyncio.CancelledError:
             await self._kill(pid_file)
             raise
+        if exit_code == _KILLED_EXIT_CODE and time.monotonic() - started >= self._timeout:
+            exit_code = TIMEOUT_EXIT_CODE  # killed past its time limit: the timeout's KILL
+        return exit_code, output, flooded
 
     async def _kill(self, pid_file: str) -> None:
         container = self._container
