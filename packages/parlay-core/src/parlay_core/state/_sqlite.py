@@ -15,7 +15,7 @@ import sqlite3
 import time
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, Literal, TypeVar
+from typing import Any, Literal, TypeVar, cast
 
 from pydantic import BaseModel
 from typing_extensions import Self
@@ -97,7 +97,7 @@ class SQLiteStateStore(Component[SQLiteStateStoreConfig]):
         row = await self._call(self._get, key)
         if row is None:
             return None
-        return StateEntry(value=json.loads(row[0]), revision=row[1])
+        return StateEntry(value=self._decode(key, row[0]), revision=row[1])
 
     async def put(
         self, key: str, value: Mapping[str, Any], *, expected_revision: int | None = None
@@ -111,6 +111,11 @@ class SQLiteStateStore(Component[SQLiteStateStoreConfig]):
         _check_key(key)
         try:
             text = json.dumps(value, separators=(",", ":"))
+        except RecursionError as e:
+            raise StateError(
+                f"The state for {key!r} is too deeply nested to store ({e}). Flatten what "
+                "save_state() returns."
+            ) from e
         except (TypeError, ValueError) as e:
             raise StateError(
                 f"The state for {key!r} is not JSON-serializable: {e}. Return plain dicts, lists, "
@@ -144,14 +149,45 @@ class SQLiteStateStore(Component[SQLiteStateStoreConfig]):
         executor = self._executor
         if executor is None:
             raise StateError(f"The SQLite state store {self._path!r} is closed.")
-        return await asyncio.get_running_loop().run_in_executor(executor, fn, *args)
+        try:
+            return await asyncio.get_running_loop().run_in_executor(executor, fn, *args)
+        except sqlite3.Error as e:
+            # The file is input too: damaged, not a database, or locked by another program.
+            raise StateError(
+                f"The SQLite state store {self._path!r} failed: {e}. If the file is damaged or "
+                "is not a Parlay state store, restore it from a backup or give the store a new "
+                "path."
+            ) from e
+
+    def _decode(self, key: str, text: str) -> dict[str, Any]:
+        # Checkpoints are the only reads, so checking the stored text costs nothing per message.
+        try:
+            value: object = json.loads(text)
+        except (ValueError, RecursionError) as e:
+            problem = "too deeply nested" if isinstance(e, RecursionError) else "not valid JSON"
+            raise StateError(
+                f"The state stored for {key!r} in {self._path!r} is {problem} ({e}): the file "
+                "was changed outside Parlay. Delete the key (store.delete(key)) to start that "
+                "agent afresh, or restore the file from a backup."
+            ) from e
+        if not isinstance(value, dict):
+            raise StateError(
+                f"The state stored for {key!r} in {self._path!r} is a {type(value).__name__}, "
+                "not a JSON object: the file was changed outside Parlay. Delete the key "
+                "(store.delete(key)) to start that agent afresh, or restore the file from a backup."
+            )
+        return cast(dict[str, Any], value)
 
     def _db(self) -> sqlite3.Connection:
         if self._connection is None:
             # Autocommit mode: transactions are opened explicitly with BEGIN IMMEDIATE, which takes
             # the write lock up front, so read-check-write is atomic across processes too.
             connection = sqlite3.connect(self._path, timeout=30.0, isolation_level=None)
-            self._set_up(connection)
+            try:
+                self._set_up(connection)
+            except BaseException:
+                connection.close()  # the next call tries again from scratch
+                raise
             self._connection = connection
         return self._connection
 
