@@ -88,7 +88,12 @@ _PARLAY_EXT_EXTRAS: dict[str, dict[str, str]] = {
         "docker": "docker",
         "DockerCommandLineCodeExecutor": "docker",
     },
-    RUNTIMES: {"nats": "nats", "NatsWorkerAgentRuntime": "nats"},
+    RUNTIMES: {
+        "nats": "nats",
+        "NatsWorkerAgentRuntime": "nats",
+        "grpc": "grpc",
+        "GrpcWorkerAgentRuntime": "grpc",
+    },
     STATE_STORES: {"nats": "nats", "nats_kv": "nats", "NatsKVStateStore": "nats"},
     CACHE_STORES: {
         "sqlite": "",
