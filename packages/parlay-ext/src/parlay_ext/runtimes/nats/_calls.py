@@ -145,7 +145,18 @@ class Caller:
         serializers = self._host.serializers
         if type(message) in _JSON_TYPES:
             type_name = _JSON_PREFIX + type(message).__name__
-            payload = json.dumps(message).encode()
+            try:
+                payload = json.dumps(message).encode()
+            except RecursionError as e:
+                raise SerializationError(
+                    f"A {type_name} value is too deeply nested to send ({e}). Flatten it."
+                ) from e
+            except (TypeError, ValueError) as e:
+                raise SerializationError(
+                    f"A {type_name} value cannot be sent as JSON: {e}. Send JSON-friendly "
+                    "values (str keys; str, numbers, lists, dicts), or a dataclass or pydantic "
+                    "model."
+                ) from e
             self.check_size(payload, type_name)
             return type_name, payload
         type_name = wire_type_name(message)
@@ -241,6 +252,11 @@ class Caller:
             expected = _JSON_TYPES_BY_NAME.get(type_name[len(_JSON_PREFIX) :])
             try:
                 value = json.loads(data)
+            except RecursionError as e:
+                raise SerializationError(
+                    f"A {type_name} payload is too deeply nested to read ({e}): the sender is "
+                    "broken or hostile."
+                ) from e
             except ValueError as e:
                 raise SerializationError(f"A {type_name} payload is not valid JSON: {e}") from e
             if expected is None or type(value) is not expected:

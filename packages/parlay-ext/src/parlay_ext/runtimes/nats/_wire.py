@@ -106,7 +106,7 @@ def decode_error(body: bytes, agent_id: AgentId) -> Exception:
     try:
         data = cast(dict[str, Any], json.loads(body))
         name, module, message = str(data["type"]), str(data["module"]), str(data["message"])
-    except (ValueError, KeyError, TypeError):
+    except (ValueError, KeyError, TypeError, RecursionError):  # RecursionError: absurd nesting
         return RemoteHandlerError(
             f"{agent_id} failed and sent an unreadable error: {body[:200]!r}",
             agent_id=str(agent_id),
@@ -123,7 +123,10 @@ def decode_error(body: bytes, agent_id: AgentId) -> Exception:
         if isinstance(builtin, type) and issubclass(builtin, Exception):
             remote_cls = _remote_builtin(builtin)
             if remote_cls is not None:
-                return remote_cls(message, remote_type=name, agent_id=str(agent_id))
+                try:
+                    return remote_cls(message, remote_type=name, agent_id=str(agent_id))
+                except TypeError:
+                    pass  # a builtin that needs more than a message (ExceptionGroup)
     return RemoteHandlerError(
         f"The handler of {agent_id} raised {name}: {message}",
         remote_type=name,

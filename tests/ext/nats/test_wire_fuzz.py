@@ -1,0 +1,183 @@
+"""What arrives from NATS is decoded into a typed error or value, never an untyped crash.
+
+Another worker (or anyone who can publish on the server) chooses the bytes of a payload and of an
+error body. Decoding a payload fails with ``SerializationError`` (or ``UnknownMessageTypeError``),
+and decoding an error body always yields an exception to raise at the caller: a Parlay error, a
+``RemoteHandlerError`` that is also the remote builtin, or a plain ``RemoteHandlerError``.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from types import SimpleNamespace
+from typing import Any, cast
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from parlay_core import AgentId, SingleThreadedAgentRuntime
+from parlay_core._hosting import AgentHost
+from parlay_core.exceptions import (
+    ParlayError,
+    RemoteHandlerError,
+    SerializationError,
+    UnknownMessageTypeError,
+)
+from parlay_ext.runtimes.nats._calls import Caller
+from parlay_ext.runtimes.nats._cluster import Cluster
+from parlay_ext.runtimes.nats._sdk import Client
+from parlay_ext.runtimes.nats._wire import decode_error, encode_error
+from tests._fuzz import (
+    DEEP,
+    FUZZ,
+    deep_json_text,
+    deeply_nested,
+    json_values,
+    odd_payloads,
+    odd_values,
+)
+
+AGENT = AgentId("echo", "a")
+
+
+@dataclass
+class Note:
+    text: str
+    extra: Any = None
+
+
+def _connection() -> Client:
+    # encode() reads only the server's max_payload from the connection.
+    return cast(Client, SimpleNamespace(max_payload=1024 * 1024))
+
+
+@pytest.fixture(scope="module")
+def caller() -> Caller:
+    """The calling side's codec, with no connection: only encode() and decode() are used."""
+    host = AgentHost(SingleThreadedAgentRuntime())
+    return Caller(
+        host,
+        cast(Cluster, None),
+        _connection,
+        namespace="fuzz",
+        partitions=4,
+        request_timeout=1.0,
+        worker_id="w1",
+    )
+
+
+# --- the failures once seen, one by one ------------------------------------------------------
+
+
+@pytest.mark.parametrize("kind", ["list", "dict"])
+def test_a_deep_error_body_is_an_unreadable_remote_error(kind: str) -> None:
+    error = decode_error(deep_json_text(DEEP, kind), AGENT)
+    assert type(error) is RemoteHandlerError and "unreadable" in str(error)
+
+
+def test_a_remote_builtin_that_needs_more_than_a_message() -> None:
+    # ExceptionGroup (and UnicodeDecodeError, ...) cannot be built from a message alone.
+    for name in ("ExceptionGroup", "UnicodeDecodeError", "BaseExceptionGroup"):
+        body = json.dumps({"type": name, "module": "builtins", "message": "m"}).encode()
+        error = decode_error(body, AGENT)
+        assert isinstance(error, RemoteHandlerError) and error.remote_type == name
+
+
+@pytest.mark.parametrize("type_name", ["json:list", "json:dict"])
+def test_a_deep_json_value_on_the_wire(caller: Caller, type_name: str) -> None:
+    kind = type_name.removeprefix("json:")
+    with pytest.raises(SerializationError, match="too deeply nested"):
+        caller.decode(deep_json_text(DEEP, kind), type_name)
+
+
+def test_a_deep_json_value_to_send(caller: Caller) -> None:
+    with pytest.raises(SerializationError, match="too deeply nested"):
+        caller.encode([*deeply_nested(DEEP)])  # a plain list travels as JSON
+
+
+def test_a_dict_with_keys_json_cannot_hold(caller: Caller) -> None:
+    with pytest.raises(SerializationError, match="JSON"):
+        caller.encode({(1, 2): "tuple key"})
+
+
+def test_a_deep_dataclass_payload_on_the_wire(caller: Caller) -> None:
+    caller.encode(Note("registers the serializer"))
+    with pytest.raises(SerializationError):
+        caller.decode(b'{"text": "x", "extra": ' + deep_json_text(DEEP) + b"}", "Note")
+
+
+# --- properties over odd input ---------------------------------------------------------------
+
+_error_bodies = st.one_of(
+    odd_payloads,
+    st.fixed_dictionaries(
+        {
+            "type": st.one_of(
+                st.sampled_from(
+                    [
+                        "ValueError",
+                        "KeyError",
+                        "ExceptionGroup",
+                        "UnicodeDecodeError",
+                        "SystemExit",
+                        "OSError",
+                        "StopIteration",
+                        "CantHandleException",
+                        "StateConflictError",
+                        "ToolException",
+                        "ToolArgumentsValidationError",
+                        "ParlayError",
+                        "__class__",
+                        "object",
+                    ]
+                ),
+                st.text(max_size=20),
+            ),
+            "module": st.sampled_from(["builtins", "parlay_core._exceptions", "remote", ""]),
+            "message": json_values,
+        }
+    ).map(lambda d: json.dumps(d).encode()),
+)
+
+
+@FUZZ
+@given(body=_error_bodies)
+def test_any_error_body_decodes_to_an_exception_to_raise(body: bytes) -> None:
+    error = decode_error(body, AGENT)
+    assert isinstance(error, ParlayError), error
+    encode_error(error)  # and a relaying handler can pass it on
+
+
+@FUZZ
+@given(
+    payload=odd_payloads,
+    type_name=st.sampled_from(
+        [
+            *("json:list", "json:dict", "json:str", "json:int", "json:float", "json:bool"),
+            *("json:x", "Note", "NoSuchType", ""),
+        ]
+    ),
+)
+def test_any_payload_decodes_or_fails_typed(caller: Caller, payload: bytes, type_name: str) -> None:
+    caller.encode(Note("registers the serializer"))
+    try:
+        caller.decode(payload, type_name)
+    except ParlayError as e:
+        assert isinstance(e, SerializationError | UnknownMessageTypeError), e
+
+
+@FUZZ
+@given(value=odd_values)
+def test_any_value_encodes_and_decodes_or_fails_typed(caller: Caller, value: Any) -> None:
+    for message in (value, Note("t", value)):
+        try:
+            type_name, payload = caller.encode(message)
+        except ParlayError as e:
+            assert isinstance(e, SerializationError), e
+            continue
+        try:
+            caller.decode(payload, type_name)
+        except ParlayError as e:
+            assert isinstance(e, SerializationError), e
