@@ -514,9 +514,57 @@ def test_disallowed_path_is_refused_without_importing(outsider: Path) -> None:
     assert "outsider_pkg" not in sys.modules
 
 
-def test_test_module_needs_permission_too() -> None:
-    with pytest.raises(ComponentNotAllowedError):
-        load_component(Counter(1).dump_component())
+def test_the_calling_module_is_trusted() -> None:
+    # Counter lives in this test module, which is the code asking for the load: a config may
+    # name what the calling code could have named itself.
+    assert type(load_component(Counter(1).dump_component())) is Counter
+
+
+WIDGETS = """
+from pydantic import BaseModel
+from parlay_core import Component, load_component
+
+
+class WidgetConfig(BaseModel):
+    size: int
+
+
+class Widget(Component[WidgetConfig]):
+    component_type = "custom"
+    component_config_schema = WidgetConfig
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+
+    def _to_config(self) -> WidgetConfig:
+        return WidgetConfig(size=self.size)
+
+    @classmethod
+    def _from_config(cls, config: WidgetConfig) -> "Widget":
+        return cls(config.size)
+
+
+def load_here(config):
+    return load_component(config)
+"""
+
+
+@pytest.fixture
+def widgets(tmp_path: Path) -> Iterator[Any]:
+    """An imported user module outside Parlay that defines a component and loads configs."""
+    (tmp_path / "outsider_widgets.py").write_text(WIDGETS)
+    with on_sys_path(tmp_path, "outsider_widgets"):
+        import outsider_widgets  # pyright: ignore[reportMissingImports]
+
+        yield outsider_widgets
+
+
+def test_another_module_needs_permission_even_when_imported(widgets: Any) -> None:
+    config = widgets.Widget(3).dump_component()
+    with pytest.raises(ComponentNotAllowedError, match="outsider_widgets"):
+        load_component(config)
+    # The module itself may load its own components: it is the calling code there.
+    assert widgets.load_here(config).size == 3
 
 
 def test_allowed_with_import_path_permission(outsider: Path) -> None:
@@ -540,12 +588,14 @@ def test_allow_any_import(outsider: Path) -> None:
     assert type(load_component(Counter(2).dump_component(), allow_any_import=True)) is Counter
 
 
-def test_permission_block_covers_nested_loads_and_ends() -> None:
+def test_permission_block_covers_nested_loads_and_ends(widgets: Any) -> None:
     dumped = Pair(Counter(1), Counter(2)).dump_component()
-    with load_permissions(allow_import_paths=[HERE]):
+    config = widgets.Widget(4).dump_component()
+    with load_permissions(allow_import_paths=["outsider_widgets"]):
         assert type(load_component(dumped)) is Pair
+        assert load_component(config).size == 4
     with pytest.raises(ComponentNotAllowedError):
-        load_component(dumped)
+        load_component(config)
 
 
 def test_bad_permission_prefix() -> None:

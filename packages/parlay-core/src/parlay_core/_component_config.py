@@ -124,6 +124,21 @@ def _own_modules(cls: type) -> list[str]:
     return [cls.__module__, *([published] if published in sys.modules else [])]
 
 
+# The loader's own frames, skipped when looking for the code that asked for a load.
+_LOADER_MODULES = frozenset({__name__, "parlay_core._component_loading"})
+
+
+def _calling_module() -> str | None:
+    # The module whose code called load_component. It is imported already, and the classes a
+    # config may then name are ones that code could have named itself, so trusting it lets
+    # scripts, notebooks and tests load the components they define without granting anything new.
+    frame = sys._getframe(1)  # pyright: ignore[reportPrivateUsage]
+    while frame is not None and frame.f_globals.get("__name__") in _LOADER_MODULES:
+        frame = frame.f_back
+    name = frame.f_globals.get("__name__") if frame is not None else None
+    return name if isinstance(name, str) and name in sys.modules else None
+
+
 def _first_paragraph(doc: str | None) -> str | None:
     if not doc:
         return None
@@ -370,8 +385,8 @@ class ComponentLoader:
 
         The provider is resolved as an entry-point name first, then as a dotted path; a dotted
         path outside Parlay's packages, registered plugin packages, packages trusted with
-        :func:`~parlay_core.trust_component_modules` and the module of the class this is called
-        on (or of ``expected``) needs permission. Then the
+        :func:`~parlay_core.trust_component_modules`, the module of the class this is called
+        on (or of ``expected``) and the module whose code calls this needs permission. Then the
         class is checked, an older ``component_version`` is upgraded, the config is validated
         and the instance is built. Called on a specific class (``ChatCompletionClient.load_component``),
         the result must be an instance of it.
@@ -399,9 +414,12 @@ class ComponentLoader:
         from parlay_core._component_loading import load_into
 
         # The caller named these classes in code, so their own (already imported) modules are
-        # trusted for this load and its nested loads.
+        # trusted for this load and its nested loads; so is the calling module itself.
         named: list[type] = [c for c in (cls, expected) if c is not None]
         modules = [m for c in named if c not in GENERIC_LOADERS for m in _own_modules(c)]
+        caller = _calling_module()
+        if caller is not None:
+            modules.append(caller)
         with (
             load_permissions(
                 allow_import_paths=allow_import_paths,
