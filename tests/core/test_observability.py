@@ -177,3 +177,20 @@ async def test_no_spans_without_a_tracer_provider() -> None:
     assert runtime._tracer is None  # pyright: ignore[reportPrivateUsage]
     assert runtime._host.tracer is None  # pyright: ignore[reportPrivateUsage]
     await runtime.close()
+
+
+@pytest.mark.parametrize(
+    "variable", ["PARLAY_DISABLE_RUNTIME_TRACING", "AUTOGEN_DISABLE_RUNTIME_TRACING"]
+)
+async def test_runtime_tracing_can_be_switched_off_by_environment(
+    monkeypatch: pytest.MonkeyPatch, variable: str
+) -> None:
+    # Deployments migrated from AutoGen keep their setting: its variable is honoured too.
+    monkeypatch.setenv(variable, "true")
+    provider, exporter = _tracing()
+    runtime = SingleThreadedAgentRuntime(tracer_provider=provider)
+    await Echo.register(runtime, "echo", Echo)
+    runtime.start()
+    await runtime.send_message(Ping("x"), AgentId("echo", "a"))
+    await runtime.close()
+    assert exporter.get_finished_spans() == ()

@@ -14,6 +14,7 @@ two apart where that matters.
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Generator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from typing import TYPE_CHECKING, Any
@@ -38,6 +39,12 @@ SPAN_NAMESPACE = "autogen"
 """The first word of every runtime messaging span's name (AutoGen's, kept for dashboards)."""
 
 _TRACER_NAME = "parlay_core"
+# Either turns a runtime's messaging spans off even with a provider configured; AutoGen's name is
+# honoured too, since renaming imports leaves deployment settings as they were.
+DISABLE_RUNTIME_TRACING_ENV_VARS = (
+    "PARLAY_DISABLE_RUNTIME_TRACING",
+    "AUTOGEN_DISABLE_RUNTIME_TRACING",
+)
 _GENAI_SYSTEM = "autogen"
 
 # opentelemetry is optional: None until first looked up, then the ``opentelemetry.trace``
@@ -68,11 +75,23 @@ def _global_tracer() -> Any | None:
     return provider.get_tracer(_TRACER_NAME)
 
 
-def get_tracer(tracer_provider: Any | None) -> Any | None:
-    """Return a tracer from ``tracer_provider``, or from a configured global provider, else None.
+def runtime_tracing_disabled() -> bool:
+    """Whether ``PARLAY_DISABLE_RUNTIME_TRACING`` (or AutoGen's variable) is ``true``/``1``/``yes``."""
+    return any(
+        os.environ.get(name, "").strip().lower() in {"1", "true", "yes"}
+        for name in DISABLE_RUNTIME_TRACING_ENV_VARS
+    )
 
-    The global provider counts only if an application installed a real one.
+
+def get_tracer(tracer_provider: Any | None) -> Any | None:
+    """Return a tracer for a runtime's messaging spans, or None when there is nothing to record.
+
+    The tracer comes from ``tracer_provider``, else from a global provider an application really
+    installed. Runtime tracing can be switched off with ``PARLAY_DISABLE_RUNTIME_TRACING=true``
+    (AutoGen's ``AUTOGEN_DISABLE_RUNTIME_TRACING`` works too); it is read when a runtime is made.
     """
+    if runtime_tracing_disabled():
+        return None
     if tracer_provider is not None:
         return tracer_provider.get_tracer(_TRACER_NAME)
     return _global_tracer()
