@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator
 import pytest
 
 from parlay_core import AgentId
+from parlay_core.exceptions import StateError
 from parlay_core.plugins import STATE_STORES, load_plugin
 from parlay_core.state import StateStore
 from parlay_ext.runtimes.nats import NatsKVStateStore, NatsWorkerAgentRuntime
@@ -61,3 +62,34 @@ async def test_an_agent_moving_between_workers_keeps_its_state(
     assert entry is not None and entry.value == {"count": 4}
     await second.close()
     await store.close()
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [b"{not json", b"[" * 200_000 + b"]" * 200_000, b"[1, 2]", b"\xff\xfe"],
+    ids=["not-json", "deep", "a-list", "bytes"],
+)
+async def test_a_stored_value_written_outside_parlay_is_a_state_error(
+    nats_server: NatsServer, raw: bytes
+) -> None:
+    store = NatsKVStateStore(nats_server.url, bucket=f"s{uuid.uuid4().hex[:10]}")
+    try:
+        await store.put("agent/one", {"ok": True})
+        bucket = await store._bucket()  # pyright: ignore[reportPrivateUsage]
+        await bucket.put(encode_key("agent/one"), raw)  # as another program could
+        with pytest.raises(StateError, match="agent/one"):
+            await store.get("agent/one")
+    finally:
+        await store.close()
+
+
+async def test_state_too_deep_to_store_is_a_state_error(nats_server: NatsServer) -> None:
+    store = NatsKVStateStore(nats_server.url, bucket=f"s{uuid.uuid4().hex[:10]}")
+    deep: list[object] = []
+    for _ in range(200_000):
+        deep = [deep]
+    try:
+        with pytest.raises(StateError, match="too deeply nested"):
+            await store.put("agent/one", {"value": deep})
+    finally:
+        await store.close()

@@ -14,7 +14,7 @@ import json
 import re
 import ssl
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, cast
 
 from parlay_core.exceptions import StateConflictError, StateError
 from parlay_core.state import StateEntry
@@ -144,10 +144,18 @@ class NatsKVStateStore:
         except js_errors.KeyNotFoundError:
             return None
         try:
-            value = json.loads(entry.value or b"")
-        except ValueError as e:
-            raise StateError(f"The stored state of {key!r} is not JSON: {e}") from e
-        return StateEntry(value=value, revision=entry.revision or 0)
+            value: object = json.loads(entry.value or b"")
+        except (ValueError, RecursionError) as e:  # RecursionError: absurdly deep nesting
+            raise StateError(
+                f"The stored state of {key!r} cannot be read as JSON ({e}): it was written "
+                "outside Parlay. Delete the key to start that agent afresh."
+            ) from e
+        if not isinstance(value, dict):
+            raise StateError(
+                f"The stored state of {key!r} is a {type(value).__name__}, not a JSON object: it "
+                "was written outside Parlay. Delete the key to start that agent afresh."
+            )
+        return StateEntry(value=cast(dict[str, Any], value), revision=entry.revision or 0)
 
     async def put(
         self, key: str, value: Mapping[str, Any], *, expected_revision: int | None = None
@@ -162,6 +170,11 @@ class NatsKVStateStore:
             raise StateError("State keys must be non-empty strings.")
         try:
             data = json.dumps(value, separators=(",", ":")).encode()
+        except RecursionError as e:
+            raise StateError(
+                f"The state for {key!r} is too deeply nested to store ({e}). Flatten what "
+                "save_state() returns."
+            ) from e
         except (TypeError, ValueError) as e:
             raise StateError(
                 f"The state for {key!r} is not JSON-serializable: {e}. Return plain dicts, lists, "
