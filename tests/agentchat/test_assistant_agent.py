@@ -31,6 +31,7 @@ from parlay_agentchat.messages import (
     ToolCallSummaryMessage,
 )
 from parlay_core import CancellationToken, FunctionCall, Image, load_component
+from parlay_core.exceptions import ComponentConfigError
 from parlay_core.memory import ListMemory, MemoryContent, MemoryMimeType
 from parlay_core.model_context import BufferedChatCompletionContext
 from parlay_core.models import (
@@ -542,6 +543,18 @@ def test_version_one_config_with_tools_loads() -> None:
         loaded.dump_component().config["workbench"][0]["config"]["tools"][0]["config"]["name"]
         == "add"
     )
+
+
+def test_a_malformed_version_one_config_is_a_component_config_error() -> None:
+    config = AssistantAgent("old", replay("x")).dump_component().model_dump()
+    config["component_version"] = 1
+    config["version"] = 1
+    del config["config"]["description"]
+    config["config"]["max_tool_iterations"] = "many"
+    with pytest.raises(ComponentConfigError, match="description") as caught:
+        load_component(config, expected=AssistantAgent)
+    assert "max_tool_iterations" in str(caught.value)
+    assert isinstance(caught.value, ValueError)  # as AutoGen's pydantic error is
 
 
 async def test_images_from_a_loaded_state_are_hidden_from_a_model_without_vision() -> None:

@@ -140,3 +140,50 @@ def test_a_failing_run_exits_1_with_one_line(tmp_path: Path) -> None:
     assert done.returncode == 1, done.stdout
     lines = done.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("parlay: error: the run failed:"), done.stderr
+
+
+def _save_agent_config(path: Path, **changes: object) -> Path:
+    data = AssistantAgent("writer", replay("A first draft.")).dump_component().model_dump()
+    data.update(changes)
+    path.write_text(json.dumps(data), encoding="utf-8")
+    return path
+
+
+def test_a_malformed_version_1_agent_config(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = _save_agent_config(tmp_path / "agent.json", component_version=1, version=1)
+    data = json.loads(path.read_text(encoding="utf-8"))
+    del data["config"]["name"]
+    data["config"]["reflect_on_tool_use"] = "sometimes"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    line = _error_line(capsys, ["check", str(path)])
+    assert "name" in line and "reflect_on_tool_use" in line
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["[" * 200_000 + "]" * 200_000, '{"a":' * 200_000 + "1" + "}" * 200_000],
+    ids=["lists", "objects"],
+)
+def test_a_json_file_nested_too_deeply(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], text: str
+) -> None:
+    path = tmp_path / "team.json"
+    path.write_text(text, encoding="utf-8")
+    assert "too deeply nested" in _error_line(capsys, ["check", str(path)])
+
+
+@pytest.mark.parametrize("depth", [200, 900])
+def test_a_config_with_a_deeply_nested_field(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], depth: int
+) -> None:
+    # Deep enough to trouble a validator, shallow enough for the JSON parser.
+    path = _save_team(tmp_path / "team.json")
+    data = json.loads(path.read_text(encoding="utf-8"))
+    data["config"]["participants"][0]["config"]["model_client"]["config"] = json.loads(
+        '{"a":' * depth + "1" + "}" * depth
+    )
+    data["config"]["termination_condition"] = json.loads("[" * depth + "]" * depth)
+    path.write_text(json.dumps(data), encoding="utf-8")
+    _error_line(capsys, ["check", str(path)])

@@ -47,6 +47,7 @@ from parlay_agentchat.messages._base import new_message_id
 from parlay_agentchat.state import AssistantAgentState
 from parlay_core import CancellationToken, Component, FunctionCall
 from parlay_core._cancellation_token import CancelScope
+from parlay_core.exceptions import ComponentConfigError
 from parlay_core.memory import Memory, UpdateContextResult
 from parlay_core.model_context import ChatCompletionContext, UnboundedChatCompletionContext
 from parlay_core.models import (
@@ -527,5 +528,22 @@ class AssistantAgent(BaseChatAgent, Component[AssistantAgentConfig]):
 
     @classmethod
     def _from_config_past_version(cls, config: dict[str, Any], version: int) -> Self:
-        """Read a version-1 config, which lists ``tools`` instead of workbenches."""
-        return cls._from_config(AssistantAgentConfig.model_validate(config))
+        """Read a version-1 config, which lists ``tools`` instead of workbenches.
+
+        Raises:
+            ComponentConfigError: The config does not validate (also a ``ValueError``, like the
+                pydantic error AutoGen lets through).
+        """
+        try:
+            validated = AssistantAgentConfig.model_validate(config)
+        except ValidationError as exc:
+            fields = "; ".join(
+                f"{'.'.join(str(part) for part in item['loc']) or '<config>'}: {item['msg']}"
+                for item in exc.errors(include_url=False)
+            )
+            raise ComponentConfigError(
+                f"The version-{version} AssistantAgent config does not match "
+                f"AssistantAgentConfig: {fields}. Fix these fields, or dump the agent again "
+                "with this version."
+            ) from exc
+        return cls._from_config(validated)

@@ -27,6 +27,12 @@ exit status: 0 after a run, 1 when the run fails, 2 when the file cannot be used
 
 _RUNNABLE = ("team", "agent")
 
+_TOO_DEEP = (
+    "{path}: too deeply nested to load (lists or objects inside each other beyond Python's "
+    "recursion limit); a config written by dump_component() is never like this, so the file "
+    "is damaged or not a config."
+)
+
 
 class _UsageError(Exception):
     """The file cannot be used: said on one line, exit status 2."""
@@ -87,6 +93,8 @@ def _load(path_text: str, allow_code_execution: bool) -> TaskRunner:
             f"{path_text}: not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg}); "
             "write it with team.dump_component().model_dump_json()."
         ) from None
+    except RecursionError:
+        raise _UsageError(_TOO_DEEP.format(path=path_text)) from None
     config = cast("dict[str, Any]", data) if isinstance(data, dict) else None
     if config is None or "provider" not in config:
         raise _UsageError(
@@ -106,6 +114,8 @@ def _load(path_text: str, allow_code_execution: bool) -> TaskRunner:
         )
     except ParlayError as exc:
         raise _UsageError(f"{path_text}: {_one_line(str(exc))}") from None
+    except RecursionError:  # a nesting the parser accepted but a component's code did not
+        raise _UsageError(_TOO_DEEP.format(path=path_text)) from None
     return runner
 
 
