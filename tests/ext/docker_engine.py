@@ -208,6 +208,10 @@ def stop_engine() -> None:
     except (OSError, ValueError):
         return
     DAEMON_PID.unlink(missing_ok=True)
+    # A stale file (the machine rebooted, the daemon crashed) may name an unrelated process.
+    with contextlib.suppress(OSError):
+        if Path(f"/proc/{pid}/comm").read_text().strip() != "dockerd":
+            return
     try:
         os.kill(pid, signal.SIGTERM)
     except ProcessLookupError:
