@@ -8,9 +8,15 @@ suite (lint, type checks, docs, layering and tests), exactly what CI runs.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import os
+import platform
+import re
 import shutil
-from collections.abc import Iterator, Sequence
+import subprocess
+import tempfile
+import time
+from collections.abc import Generator, Iterator, Sequence
 from pathlib import Path
 
 import nox
@@ -35,28 +41,147 @@ def _group(name: str) -> list[str]:
     return list(nox.project.dependency_groups(PYPROJECT, name))
 
 
-WHEELS = ROOT / ".nox" / "wheels"
+# The embedded offline model's runtime, llama-cpp-python, is published on PyPI as source only:
+# every new machine compiles it. The build below is cut to what Parlay loads (the text model
+# library and the CPU backend), runs once per machine and keeps its wheel outside the clone, so
+# a fresh clone (and every CI run after the first on a machine) installs it in seconds.
+LLAMA_CPP_VERSION = "0.3.36"  # the version the sessions build and test; the extra is a floor
+LLAMA_CPP_CMAKE_ARGS = (
+    # No multimodal library (libmtmd): Parlay sends the model text only.
+    "-DLLAVA_BUILD=OFF",
+    # ccache only speeds rebuilds, and the wheel is never rebuilt; this silences its warning.
+    "-DGGML_CCACHE=OFF",
+)
+# llama-cpp-python forces llama.cpp's "common" helper library on (argument parsing, chat
+# templates, HTTP downloads: over half of the compile time), although its Python package never
+# loads it. A cache entry cannot override that FORCE; a script that llama.cpp's project() runs
+# can, so the build skips it. (It lives in the cache folder, not in the repository.)
+_LLAMA_CPP_SKIP_COMMON = 'set(LLAMA_BUILD_COMMON OFF CACHE BOOL "not loaded by Python" FORCE)\n'
+_NINJA_STEP = re.compile(r"^\s*\[\s*(\d+)/(\d+)\]")
+
+
+def _wheel_cache_root() -> Path:
+    """Where built wheels are kept for the whole machine (not inside a clone)."""
+    if os.environ.get("PARLAY_WHEEL_CACHE"):
+        return Path(os.environ["PARLAY_WHEEL_CACHE"])
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "parlay" / "wheels"
+
+
+def _llama_cpp_wheel_dir() -> Path:
+    """The cache folder of this version, these build flags and this machine's CPU.
+
+    The wheel is tagged py3-none (it loads its libraries through ctypes), so one build serves
+    every Python version. llama.cpp compiles for the building CPU (-march=native), so the CPU's
+    instruction-set flags are part of the key: a home folder shared between machines never hands
+    one machine a library that another's CPU cannot run.
+    """
+    cpu_flags = ""
+    with contextlib.suppress(OSError):
+        cpu_flags = next(
+            (
+                line
+                for line in Path("/proc/cpuinfo").read_text().splitlines()
+                if line.startswith("flags")
+            ),
+            "",
+        )
+    key = "\n".join(
+        [
+            LLAMA_CPP_VERSION,
+            *LLAMA_CPP_CMAKE_ARGS,
+            _LLAMA_CPP_SKIP_COMMON,
+            platform.machine(),
+            cpu_flags,
+        ]
+    )
+    digest = hashlib.sha256(key.encode()).hexdigest()[:12]
+    return _wheel_cache_root() / f"llama-cpp-python-{LLAMA_CPP_VERSION}-{digest}"
+
+
+def _build_llama_cpp_wheel(session: nox.Session, wheel_dir: Path) -> None:
+    """Compile the wheel into ``wheel_dir``, logging how many objects are compiled every 15 s."""
+    session.install("pip")
+    wheel_dir.parent.mkdir(parents=True, exist_ok=True)
+    skip_common = wheel_dir.parent / "llama-cpp-skip-common.cmake"
+    skip_common.write_text(_LLAMA_CPP_SKIP_COMMON)
+    cmake_args = [*LLAMA_CPP_CMAKE_ARGS, f"-DCMAKE_PROJECT_llama.cpp_INCLUDE={skip_common}"]
+    env = {**os.environ, "CMAKE_ARGS": " ".join(cmake_args)}
+    env.pop("PIP_REQUIRE_VIRTUALENV", None)
+    log_path = wheel_dir.parent / f"{wheel_dir.name}.log"
+    python = str(Path(session.bin) / "python")
+    # -v streams the compiler steps to parse; --no-cache-dir: pip's own cache may hold a wheel
+    # built with other flags.
+    command = [python, "-m", "pip", "wheel", "-v", "--no-deps", "--no-cache-dir"]
+    staging = Path(tempfile.mkdtemp(prefix=".building-", dir=wheel_dir.parent))
+    command += ["--wheel-dir", str(staging), f"llama-cpp-python=={LLAMA_CPP_VERSION}"]
+    started = last_report = time.monotonic()
+    try:
+        with (
+            log_path.open("w") as log,
+            subprocess.Popen(
+                command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+            ) as process,
+        ):
+            assert process.stdout is not None
+            for line in process.stdout:
+                log.write(line)
+                step = _NINJA_STEP.match(line)
+                now = time.monotonic()
+                if step and (now - last_report >= 15 or step[1] == step[2]):
+                    last_report = now
+                    elapsed = int(now - started)
+                    session.log(
+                        f"llama-cpp-python: compiled {step[1]} of {step[2]} "
+                        f"({elapsed // 60}m{elapsed % 60:02d}s)"
+                    )
+        if process.returncode != 0:
+            tail = "".join(log_path.read_text().splitlines(keepends=True)[-40:])
+            session.error(f"Building llama-cpp-python failed; full log: {log_path}\n{tail}")
+        # Published whole, so an interrupted build never looks like a cached wheel.
+        os.replace(staging, wheel_dir)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    session.log(
+        f"llama-cpp-python built in {int(time.monotonic() - started)}s; kept in {wheel_dir}"
+    )
 
 
 def _local_model_wheels(session: nox.Session) -> list[str]:
-    """Build llama-cpp-python's wheel once and let every session install it from there.
+    """Build llama-cpp-python's wheel once per machine and let every session install it.
 
-    It compiles from source (several minutes on two cores), and the package index's caching
-    headers can make the installer rebuild it for every new environment.
+    Returns the installer arguments that pin the requirement to the cached wheel, so no session
+    ever compiles it again (nor picks a newer source release from the index).
     """
-    ext = nox.project.load_toml(str(PACKAGES["ext"] / "pyproject.toml"))
-    requirement = next(
-        r
-        for r in ext["project"]["optional-dependencies"]["local"]
-        if r.startswith("llama-cpp-python")
-    )
-    if not any(WHEELS.glob("llama_cpp_python-*.whl")):
-        session.log("Building llama-cpp-python once (it compiles from source; several minutes)")
-        session.install("pip")
-        session.run_install(
-            "python", "-m", "pip", "wheel", "--no-deps", "--wheel-dir", str(WHEELS), requirement
-        )
-    return ["--find-links", str(WHEELS)]
+    wheel_dir = _llama_cpp_wheel_dir()
+    if not any(wheel_dir.glob("llama_cpp_python-*.whl")):
+        with _machine_lock(wheel_dir.parent / "llama-cpp-python.lock"):
+            # Another session on this machine may have built it while this one waited.
+            if not any(wheel_dir.glob("llama_cpp_python-*.whl")):
+                session.log(
+                    f"Compiling llama-cpp-python {LLAMA_CPP_VERSION} (the embedded model's "
+                    "runtime) once for this machine: about 4 minutes on two cores. Later runs "
+                    f"reuse the wheel from {wheel_dir}."
+                )
+                _build_llama_cpp_wheel(session, wheel_dir)
+    return ["--find-links", str(wheel_dir), f"llama-cpp-python=={LLAMA_CPP_VERSION}"]
+
+
+@contextlib.contextmanager
+def _machine_lock(path: Path) -> Generator[None, None, None]:
+    """Hold an exclusive lock on ``path`` (where the OS has flock), so one build runs at once."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        import fcntl
+    except ImportError:  # Windows: no lock; two builds at once only cost time.
+        yield
+        return
+    with path.open("w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def _run(
