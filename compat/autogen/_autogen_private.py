@@ -18,7 +18,9 @@ class Placeholder:
         self._where = f"{module}.{name}"
 
     def _fail(self, *args: Any, **kwargs: Any) -> NoReturn:
-        raise PrivateAutoGenName(f"{self._where} is private to AutoGen; Parlay has no public equivalent")
+        raise PrivateAutoGenName(
+            f"{self._where} is private to AutoGen; Parlay has no public equivalent"
+        )
 
     __call__ = __getitem__ = __iter__ = __mro_entries__ = __eq__ = __hash__ = _fail
     __instancecheck__ = __subclasscheck__ = _fail

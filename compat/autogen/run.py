@@ -34,11 +34,12 @@ import shutil
 import subprocess
 import sys
 import tarfile
-import tomllib
 import xml.etree.ElementTree as ET
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
+
+import tomllib
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
@@ -186,7 +187,9 @@ def _count_tests(path: Path) -> int:
     """Test functions in a file (parametrize lists expanded), for files that fail to import."""
     total = 0
     for node in ast.walk(ast.parse(path.read_text())):
-        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and node.name.startswith("test"):
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and node.name.startswith(
+            "test"
+        ):
             count = 1
             for decorator in node.decorator_list:
                 if (
@@ -219,10 +222,15 @@ def run_suite(dist: str, folder: Path, extra: list[str]) -> list[Outcome]:
     print(f"\nRunning {dist}'s tests ...", flush=True)
     subprocess.run(
         [
-            sys.executable, "-m", "pytest", "--continue-on-collection-errors",
-            f"--junitxml={report}", "-o", "junit_family=xunit1",
+            sys.executable,
+            "-m",
+            "pytest",
+            "--continue-on-collection-errors",
+            f"--junitxml={report}",
+            "-o",
+            "junit_family=xunit1",
             *(extra if any(arg.startswith("tests") for arg in extra) else ["tests", *extra]),
-        ],  # fmt: skip
+        ],
         cwd=folder,
         env=env,
         check=False,
@@ -288,7 +296,9 @@ def summarize(report: Report, divergences: dict[str, dict[str, str]]) -> int:
     passing = {o.nodeid for o in report.outcomes if o.status == "passed"}
     stale = sorted(set(divergences) & passing)
     for nodeid in stale:
-        print(f"\nnote: {nodeid} is listed in divergences.toml but passed; remove it from the list.")
+        print(
+            f"\nnote: {nodeid} is listed in divergences.toml but passed; remove it from the list."
+        )
     print(
         f"\n{public['passed']} passed, {public['failed']} failed, {public['skipped']} skipped "
         f"(public API; {rate:.1f}%)"
