@@ -108,7 +108,13 @@ def load_into(
             f"the installed {current}. Upgrade the distribution that provides it."
         )
     if stored is not None and stored < current:
-        instance: object = target._from_config_past_version(model.config, stored)  # pyright: ignore[reportPrivateUsage]
+        try:
+            instance: object = target._from_config_past_version(model.config, stored)  # pyright: ignore[reportPrivateUsage]
+        except ValidationError as exc:  # the class validated the old config itself
+            raise ComponentConfigError(
+                f"The version-{stored} config of {provider!r} does not validate: "
+                f"{_field_errors(exc)}. Fix these fields in the config."
+            ) from exc
     else:
         schema = config_schema(target)
         try:
