@@ -58,6 +58,10 @@ T = TypeVar("T", bound=Agent)
 # that actually wait cost a scheduled task. Earlier versions schedule every task.
 _EAGER_TASKS = sys.version_info >= (3, 12)
 
+# How long a send may wait on a runtime that was never started before the runtime says so once:
+# forgetting start() otherwise makes the send wait forever without a word.
+_NEVER_STARTED_WARNING_DELAY = 5.0
+
 
 @dataclass(slots=True)
 class _PendingSend:
@@ -112,6 +116,10 @@ class SingleThreadedAgentRuntime(DeliveryTracking, AgentRuntime):
         self._interventions = list(intervention_handlers or [])
         self._running = False
         self._closed = False
+        # The timer behind the never-started warning: it exists only until the first start()
+        # or process_next(), so a started runtime pays nothing for it.
+        self._ever_driven = False
+        self._never_started_timer: asyncio.TimerHandle | None = None
         self._pending: deque[_PendingSend | _PendingPublish] = deque()
         self._pending_waiter: asyncio.Future[None] | None = None
         self._deliveries: deque[Coroutine[Any, Any, None]] = deque()
@@ -155,6 +163,7 @@ class SingleThreadedAgentRuntime(DeliveryTracking, AgentRuntime):
             future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
             token.link_future(future)
             self._enqueue(_PendingSend(message, recipient, ctx, future))
+            self._watch_never_started()
             return await future
         return await self._rpc(message, recipient, ctx, cancellation_token is not None)
 
@@ -328,6 +337,7 @@ class SingleThreadedAgentRuntime(DeliveryTracking, AgentRuntime):
                 future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
                 ctx.cancellation_token.link_future(future)
                 self._enqueue(_PendingSend(message, recipient, ctx, future))
+                self._watch_never_started()
                 return await future
             return await self._rpc_traced(message, recipient, ctx, watch_token)
 
@@ -435,8 +445,14 @@ class SingleThreadedAgentRuntime(DeliveryTracking, AgentRuntime):
             )
         self._running = True
         self._unhandled = None
+        self._driven()
         while self._pending:
             self._dispatch_pending(self._pending.popleft())
+
+    @property
+    def is_running(self) -> bool:
+        """Whether the runtime is started (delivering messages), i.e. between ``start()`` and a stop."""
+        return self._running
 
     @property
     def unprocessed_messages_count(self) -> int:
@@ -455,6 +471,7 @@ class SingleThreadedAgentRuntime(DeliveryTracking, AgentRuntime):
             raise RuntimeStateError(
                 "process_next() steps a runtime that is not started; this one is running."
             )
+        self._driven()
         while not self._pending:
             self._pending_waiter = asyncio.get_running_loop().create_future()
             await self._pending_waiter
@@ -499,6 +516,7 @@ class SingleThreadedAgentRuntime(DeliveryTracking, AgentRuntime):
             return
         self._running = False
         self._closed = True
+        self._driven()
         self._drop_queued_deliveries()
         while self._pending:
             item = self._pending.popleft()
@@ -626,6 +644,35 @@ class SingleThreadedAgentRuntime(DeliveryTracking, AgentRuntime):
 
     def _next_id(self) -> str:
         return f"{self._id_prefix}-{next(self._counter)}"
+
+    def _watch_never_started(self) -> None:
+        if self._ever_driven or self._never_started_timer is not None:
+            return
+        self._never_started_timer = asyncio.get_running_loop().call_later(
+            _NEVER_STARTED_WARNING_DELAY, self._warn_never_started
+        )
+
+    def _driven(self) -> None:
+        # Someone starts or steps the runtime: waiting sends are not forgotten ones.
+        self._ever_driven = True
+        timer, self._never_started_timer = self._never_started_timer, None
+        if timer is not None:
+            timer.cancel()
+
+    def _warn_never_started(self) -> None:
+        self._ever_driven = True  # once per runtime
+        self._never_started_timer = None
+        waiting = [item for item in self._pending if isinstance(item, _PendingSend)]
+        if not waiting:
+            return
+        logger.warning(
+            "%d message(s) sent to %s have waited %.0f s for a runtime that was never started, "
+            "and will wait until it is: call runtime.start() before sending (or "
+            "process_next() to deliver queued messages one at a time).",
+            len(waiting),
+            ", ".join(sorted({str(item.recipient) for item in waiting})),
+            _NEVER_STARTED_WARNING_DELAY,
+        )
 
     def _enqueue(self, item: _PendingSend | _PendingPublish) -> None:
         self._pending.append(item)

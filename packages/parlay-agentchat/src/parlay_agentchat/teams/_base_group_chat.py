@@ -54,7 +54,7 @@ from parlay_core import (
     TypeSubscription,
     load_component,
 )
-from parlay_core.exceptions import StateError
+from parlay_core.exceptions import RuntimeStateError, StateError
 
 __all__ = ["BaseGroupChat", "load_chat_agents", "load_condition", "load_participants"]
 
@@ -308,6 +308,8 @@ class BaseGroupChat(Team, ABC, ComponentBase[BaseModel]):
             MessageTypeNotRegisteredError: A task message's class is not registered; pass it
                 as ``custom_message_types``.
             TeamAlreadyRunningError: The team is already running.
+            RuntimeStateError: The team was given a ``SingleThreadedAgentRuntime`` that is not
+                started.
             TeamRunError: A participant, the speaker selection or the termination condition
                 raised; the original exception is the ``__cause__``.
             asyncio.CancelledError: The token was cancelled.
@@ -348,6 +350,7 @@ class BaseGroupChat(Team, ABC, ComponentBase[BaseModel]):
             raise TeamAlreadyRunningError(
                 "The team is already running, it cannot run again until it is stopped."
             )
+        self._check_runtime_started()
         self._is_running = True
         # The run's own token: cancelled by the caller's token, and by us if the run is
         # abandoned or fails, so no turn keeps running in the background.
@@ -409,6 +412,21 @@ class BaseGroupChat(Team, ABC, ComponentBase[BaseModel]):
                 if self._output.queue is queue:
                     self._output.queue = None
                 self._is_running = False
+
+    def _check_runtime_started(self) -> None:
+        # A runtime the caller passed in and never started would hold the start message
+        # forever: the run would hang without a word.
+        runtime = self._runtime
+        if (
+            not self._embedded
+            and isinstance(runtime, SingleThreadedAgentRuntime)
+            and not runtime.is_running
+        ):
+            raise RuntimeStateError(
+                "The team was given a runtime that is not started, so the run would wait "
+                "forever: call runtime.start() before running the team (or leave out runtime= "
+                "and the team starts and stops a runtime of its own)."
+            )
 
     async def _stop_when_idle(
         self, runtime: SingleThreadedAgentRuntime, queue: asyncio.Queue[object]
