@@ -80,13 +80,28 @@ class _Collector(asyncio.SubprocessProtocol):
 
 
 def _group_alive(pgid: int) -> bool:
+    """Whether a process of the group is still running (not merely awaiting its reaping)."""
     try:
         os.killpg(pgid, 0)
     except ProcessLookupError:
         return False
     except PermissionError:
         return True
-    return True
+    proc = Path("/proc")
+    if not proc.is_dir():
+        return True
+    # Where /proc exists, skip zombies: exited children nobody has reaped yet (for example when
+    # this program is a container's first process) are not left running.
+    for entry in proc.iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue  # gone meanwhile
+        if len(fields) > 2 and fields[2] == str(pgid) and fields[0] != "Z":
+            return True
+    return False
 
 
 def _kill_group(transport: asyncio.SubprocessTransport, exited: bool) -> bool:
