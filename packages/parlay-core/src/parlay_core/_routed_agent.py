@@ -256,7 +256,7 @@ class RoutedAgent(BaseAgent):
 
     async def on_message_impl(self, message: Any, ctx: MessageContext) -> Any:
         """Dispatch ``message`` to the first matching handler."""
-        message_type = cast(type[Any], type(message))
+        message_type = cast("type[object]", type(message))
         for handler, router in self._parlay_dispatch[ctx.is_rpc].get(message_type, ()):
             if router is None or router(message, ctx):
                 return await handler(self, message, ctx)
@@ -277,7 +277,7 @@ class RoutedAgent(BaseAgent):
 
     def _cant_handle_text(self, message: Any, ctx: MessageContext) -> str:
         name = type(message).__name__
-        candidates = self._parlay_handlers.get(cast(type[Any], type(message)), ())
+        candidates = self._parlay_handlers.get(cast("type[object]", type(message)), ())
         if not candidates:
             known = sorted({t.__name__ for t in self._parlay_handlers})
             return (

@@ -50,7 +50,7 @@ def _describe(value: Any) -> Any:
         return str(value)
     # Containers (a tool call's arguments) stay JSON rather than becoming their repr.
     if isinstance(value, dict):
-        return {str(k): _describe(v) for k, v in typing.cast("dict[Any, Any]", value).items()}
+        return {str(k): _describe(v) for k, v in typing.cast("dict[object, Any]", value).items()}
     if isinstance(value, list | tuple):
         return [_describe(v) for v in typing.cast("list[Any]", value)]
     dump = getattr(value, "model_dump", None)

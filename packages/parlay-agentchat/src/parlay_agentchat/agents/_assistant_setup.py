@@ -54,7 +54,7 @@ def build_tools(
     built: list[BaseTool[Any, Any]] = []
     for tool in tools:
         if isinstance(tool, BaseTool):
-            built.append(cast(BaseTool[Any, Any], tool))
+            built.append(tool)  # pyright: ignore[reportUnknownArgumentType]
         elif callable(tool):
             built.append(FunctionTool(tool, description=getattr(tool, "__doc__", None) or ""))
         else:

@@ -172,9 +172,9 @@ class _Builder:
         if "$ref" in schema:
             return self.reference(schema, pointer)
         if "const" in schema:
-            return Literal[schema["const"]]  # type: ignore[valid-type]
+            return Literal[schema["const"]]
         if "enum" in schema:
-            return Literal[tuple(typing.cast("list[Any]", schema["enum"]))]  # type: ignore[valid-type]
+            return Literal[tuple(typing.cast("list[Any]", schema["enum"]))]
         for key in ("anyOf", "oneOf"):
             if key in schema:
                 options = typing.cast("list[Mapping[str, Any]]", schema[key])
@@ -189,7 +189,7 @@ class _Builder:
         if isinstance(kind, list):
             kinds = typing.cast("list[str]", kind)
             members = [self.annotation({**schema, "type": k}, pointer, name) for k in kinds]
-            return Union[tuple(members)]  # type: ignore[valid-type]
+            return Union[tuple(members)]
         if kind == "object" or (kind is None and "properties" in schema):
             return self.object(schema, pointer, name)
         if kind == "array":
@@ -208,7 +208,7 @@ class _Builder:
         return self.annotation(schema, pointer, name)
 
     def discriminated(self, members: list[Any], schema: Mapping[str, Any]) -> Any:
-        union: Any = Union[tuple(members)]  # type: ignore[valid-type]
+        union: Any = Union[tuple(members)]
         found: object = schema.get("discriminator")
         if not isinstance(found, Mapping):
             return union

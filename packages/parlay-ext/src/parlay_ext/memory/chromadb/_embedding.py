@@ -50,7 +50,7 @@ class HashingEmbeddingFunction(EmbeddingFunction[Documents]):
 
     def __call__(self, input: Documents) -> Embeddings:
         """Embed each text."""
-        return [self._embed(text) for text in input]  # type: ignore[misc]
+        return [self._embed(text) for text in input]
 
     def _embed(self, text: str) -> Any:
         vector = [0.0] * self.dimensions

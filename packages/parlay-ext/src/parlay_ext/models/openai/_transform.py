@@ -162,7 +162,7 @@ def strict_json_schema(schema: dict[str, Any]) -> dict[str, Any]:
             for value in obj.values():
                 visit(value)
         elif isinstance(node, list):
-            for item in cast("list[Any]", node):
+            for item in cast("list[object]", node):
                 visit(item)
 
     visit(result)

@@ -161,7 +161,7 @@ class Caller:
             return type_name, payload
         type_name = wire_type_name(message)
         if not serializers.is_registered(type_name):
-            cls = cast(type[Any], type(message))
+            cls = cast("type[object]", type(message))
             known = try_get_known_serializers_for_type(cls)
             if not known:
                 raise UnknownMessageTypeError(

@@ -101,11 +101,14 @@ def _decode(body: bytes, charset: str | None) -> str:
     return decoder.decode(body, final=False)
 
 
+def _is_nested(value: object) -> bool:
+    items: list[object] = typing.cast("list[object]", value) if isinstance(value, list) else []
+    return isinstance(value, dict) or any(isinstance(v, (dict, list)) for v in items)
+
+
 def _query_value(value: object) -> object:
     # httpx encodes scalars and lists of scalars itself; nested data travels as JSON text.
-    items: list[object] = typing.cast("list[object]", value) if isinstance(value, list) else []
-    nested = isinstance(value, dict) or any(isinstance(v, (dict, list)) for v in items)
-    return json.dumps(value) if nested else typing.cast(object, value)
+    return json.dumps(value) if _is_nested(value) else value
 
 
 class HttpTool(BaseTool[BaseModel, Any], Component[HttpToolConfig]):
