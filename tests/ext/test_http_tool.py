@@ -254,7 +254,7 @@ def test_bad_configurations_fail_at_construction(api: Api) -> None:
         item_tool(api, path="/users/{user}")
     with pytest.raises(ToolSchemaError, match="uses \\['not'\\]"):
         item_tool(api, json_schema={"type": "object", "properties": {"item_id": {"not": {}}}})
-    with pytest.raises(ValueError, match="not both"):
+    with pytest.raises(ComponentConfigError, match="not both"):
         item_tool(api, bearer_token="a", basic_auth=("u", "p"))
 
 

@@ -157,9 +157,9 @@ class HttpTool(BaseTool[BaseModel, Any], Component[HttpToolConfig]):
     Raises:
         ToolSchemaError: A path placeholder is not a property of the schema, or the schema is
             not an object schema or uses a keyword that cannot be checked.
-        ComponentConfigError: ``timeout`` or ``max_response_bytes`` is not positive (also a
-            ``ValueError``; loading a config with such a value raises it too).
-        ValueError: Both ``bearer_token`` and ``basic_auth`` are given.
+        ComponentConfigError: ``timeout`` or ``max_response_bytes`` is not positive, or both
+            ``bearer_token`` and ``basic_auth`` are given (also a ``ValueError``; loading a
+            config with such values raises it too).
 
     Example::
 
@@ -216,8 +216,9 @@ class HttpTool(BaseTool[BaseModel, Any], Component[HttpToolConfig]):
                 f"{DEFAULT_MAX_RESPONSE_BYTES}."
             )
         if bearer_token is not None and basic_auth is not None:
-            raise ValueError(
-                "Give bearer_token or basic_auth, not both: each sets the Authorization header."
+            raise ComponentConfigError(
+                f"HttpTool {name!r}: give bearer_token or basic_auth (basic_auth_username and "
+                "basic_auth_password in a config), not both: each sets the Authorization header."
             )
         self._host, self._port, self._path = host, port, path
         self._scheme: Literal["http", "https"] = scheme
