@@ -8,6 +8,7 @@ from collections.abc import AsyncGenerator, Mapping, Sequence
 from contextvars import ContextVar
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Union, cast
+from urllib.parse import urlsplit
 
 from pydantic import BaseModel, SecretStr
 from typing_extensions import Self
@@ -46,10 +47,13 @@ from parlay_ext.models.openai._config import (
 )
 from parlay_ext.models.openai._errors import broken_stream, map_error
 from parlay_ext.models.openai._model_info import (
+    default_model_info,
     from_capabilities,
     known_context_window,
+    known_model_info,
     provider_endpoint,
     resolve_model_info,
+    warn_unknown_openai_model,
 )
 from parlay_ext.models.openai._sdk import AsyncAzureOpenAI, AsyncOpenAI, ChatCompletion, openai
 from parlay_ext.models.openai._stream import StreamAssembler
@@ -368,6 +372,11 @@ class OpenAIChatCompletionClient(
         ModelInfoError: ``model_info`` lacks required keys.
         TypeError: An unknown keyword argument.
 
+    Warns:
+        UserWarning: On OpenAI's own API (no ``base_url``, or ``api.openai.com``) without
+            ``model_info``, a model name Parlay does not know, with the closest known names
+            (``"gpt-4o-mni"``: did you mean ``"gpt-4o-mini"``?).
+
     Example:
         >>> client = OpenAIChatCompletionClient(
         ...     model="llama3.2", base_url="http://localhost:11434/v1"
@@ -419,6 +428,14 @@ class OpenAIChatCompletionClient(
         url = base_url
         key = api_key
         endpoint = provider_endpoint(model) if url is None else None
+        if (
+            info is None
+            and endpoint is None
+            and _is_openai_api(base_url)
+            and warn_unknown_openai_model(model, stacklevel=3)
+        ):
+            # Said once: the assumed capabilities need no second warning.
+            info = known_model_info(model) or default_model_info(model)
         if endpoint is not None:
             url, key_variable = endpoint
             key = key or os.environ.get(key_variable)
@@ -482,6 +499,12 @@ class OpenAIChatCompletionClient(
             )
         finally:
             _defer_missing_key.reset(token)
+
+
+def _is_openai_api(base_url: str | None) -> bool:
+    # The SDK falls back to OPENAI_BASE_URL; a local server there serves names of its own.
+    url = base_url if base_url is not None else os.environ.get("OPENAI_BASE_URL")
+    return url is None or urlsplit(url).hostname == "api.openai.com"
 
 
 class AzureOpenAIChatCompletionClient(

@@ -8,6 +8,8 @@ servers nearly all accept tools and JSON, and few accept images.
 
 from __future__ import annotations
 
+import difflib
+import re
 import warnings
 from collections.abc import Mapping
 from typing import Any, Final, cast
@@ -26,6 +28,7 @@ __all__ = [
     "known_model_info",
     "provider_endpoint",
     "resolve_model_info",
+    "warn_unknown_openai_model",
 ]
 
 GEMINI_BASE_URL: Final = "https://generativelanguage.googleapis.com/v1beta/openai/"
@@ -152,6 +155,77 @@ def _lookup(model: str) -> tuple[ModelInfo, int] | None:
         if name == prefix or name.startswith(prefix + "-"):
             return ModelInfo(**info), window
     return None
+
+
+# Words that follow a known name in OpenAI's own variants of it (gpt-4o-audio-preview,
+# gpt-3.5-turbo-16k, gpt-5-chat-latest); a dated snapshot adds digits (gpt-4o-2024-08-06, -0613).
+_VARIANT_WORDS: Final = frozenset(
+    {
+        "preview",
+        "latest",
+        "audio",
+        "search",
+        "realtime",
+        "transcribe",
+        "tts",
+        "chat",
+        "instruct",
+        "vision",
+        "pro",
+        "deep",
+        "research",
+        "16k",
+        "32k",
+    }
+)
+_SNAPSHOT_PART: Final = re.compile(r"\d+")
+
+
+def _is_known_name(model: str) -> bool:
+    # _lookup accepts any "<known>-<anything>" (it serves dated snapshots); a name is known
+    # here only when the rest is a snapshot date or one of OpenAI's variant words, so that a
+    # typo such as "gpt-4o-mni" is not taken for gpt-4o.
+    name = model.lower()
+    for prefix, _info_entry, _window in _KNOWN:
+        if name == prefix:
+            return True
+        if name.startswith(prefix + "-"):
+            rest = name[len(prefix) + 1 :].split("-")
+            return all(_SNAPSHOT_PART.fullmatch(p) or p in _VARIANT_WORDS for p in rest)
+    return False
+
+
+def warn_unknown_openai_model(model: str, *, stacklevel: int = 3) -> bool:
+    """Warn when ``model`` is not a name Parlay knows on OpenAI's own API.
+
+    The client calls this only for OpenAI's own endpoint, where a misspelt name (``gpt-4o-mni``)
+    otherwise shows up only as a "model not found" error at the first call. Custom endpoints
+    (local servers) serve names of their own, and are not checked.
+
+    Args:
+        model: The model name.
+        stacklevel: Where the warning points.
+
+    Returns:
+        True if it warned.
+    """
+    if _is_known_name(model):
+        return False
+    names = [prefix for prefix, _info_entry, _window in _KNOWN]
+    close = difflib.get_close_matches(model.lower(), names, n=3, cutoff=0.6)
+    hint = (
+        f" Did you mean {' or '.join(repr(n) for n in close)}?"
+        if close
+        else " Check the spelling against OpenAI's model list."
+    )
+    warnings.warn(
+        f"{model!r} is not a model Parlay knows on OpenAI's API, so the first call may fail "
+        f"with 'model not found'.{hint} If the name is right (a model newer than Parlay), pass "
+        "model_info=... to state what it supports, which also silences this warning.",
+        UserWarning,
+        stacklevel=stacklevel,
+    )
+    return True
 
 
 def known_model_info(model: str) -> ModelInfo | None:
