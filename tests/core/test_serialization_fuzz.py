@@ -11,11 +11,13 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
+from google.protobuf import struct_pb2, wrappers_pb2
 from hypothesis import given
 from pydantic import BaseModel
 
 from parlay_core import (
     DataclassJsonMessageSerializer,
+    ProtobufMessageSerializer,
     PydanticJsonMessageSerializer,
     SerializationRegistry,
 )
@@ -85,6 +87,18 @@ def test_the_registry_passes_typed_errors_through() -> None:
         registry.deserialize(deep_json_text(DEEP), type_name="Anything")
 
 
+def test_a_protobuf_payload_nested_beyond_protobufs_limit_is_a_serialization_error() -> None:
+    value = struct_pb2.Value()
+    inner = value
+    for _ in range(3_000):
+        inner = inner.list_value.values.add()
+    message = struct_pb2.Struct()
+    message.fields["deep"].CopyFrom(value)
+    serializer = ProtobufMessageSerializer(struct_pb2.Struct)
+    with pytest.raises(SerializationError, match="Struct"):
+        serializer.deserialize(serializer.serialize(message))
+
+
 # --- properties over odd input ---------------------------------------------------------------
 
 _DESERIALIZERS = [
@@ -92,6 +106,8 @@ _DESERIALIZERS = [
     DataclassJsonMessageSerializer(Typed),
     PydanticJsonMessageSerializer(AnyModel),
     PydanticJsonMessageSerializer(TypedModel),
+    ProtobufMessageSerializer(struct_pb2.Struct),  # nests like JSON: protobuf's depth limit
+    ProtobufMessageSerializer(wrappers_pb2.StringValue),
 ]
 
 
