@@ -174,20 +174,22 @@ class GrpcWorkerAgentRuntimeHost:
         deadline = time.monotonic() + self._startup_timeout
         while time.monotonic() < deadline:
             if process.poll() is not None:
+                errors = _tail(log_file)  # before _discard() removes the log
                 self._discard()
                 raise TransportError(
                     f"nats-server could not start at {self._address} (exit status "
-                    f"{process.returncode}): {_tail(log_file)}"
+                    f"{process.returncode}): {errors}"
                 )
             # The server's own log line, not a connect: another program on the port would
             # answer a connect too.
             if "Server is ready" in _read(log_file):
                 return
             time.sleep(0.02)
+        errors = _tail(log_file)
         self._discard()
         raise TransportError(
             f"nats-server did not start at {self._address} within {self._startup_timeout:g}s: "
-            f"{_tail(log_file)}"
+            f"{errors}"
         )
 
     def _check_external(self) -> None:
@@ -272,11 +274,15 @@ def _answers(host: str, port: int, timeout: float = 1.0) -> dict[str, Any] | Non
     Something that is not a NATS server answers ``{_NOT_NATS: True}``.
     """
     try:
-        with socket.create_connection((host, port), timeout=timeout) as sock:
-            greeting = sock.recv(65536)
+        sock = socket.create_connection((host, port), timeout=timeout)
     except OSError:
         return None
     not_nats: dict[str, Any] = {_NOT_NATS: True}
+    with sock:
+        try:
+            greeting = sock.recv(65536)  # a NATS server speaks first
+        except OSError:
+            return not_nats
     if not greeting.startswith(b"INFO "):
         return not_nats
     try:

@@ -351,8 +351,10 @@ class NatsWorkerAgentRuntime(Server, LocalAgents, AgentRuntime):
         if self._watchdog is not None:
             self._watchdog.cancel()
         if self._cluster is not None:
-            with contextlib.suppress(Exception):
-                await self._cluster.leave()
+            # Bounded: with NATS unreachable every hand-over write would wait out its retries,
+            # and leases this worker cannot release expire by themselves after lease_ttl.
+            with contextlib.suppress(Exception, asyncio.TimeoutError):
+                await asyncio.wait_for(self._cluster.leave(), self._lease_ttl)
         await self._subscriptions.close()
         await self._host.close_agents()
         if self._nc is not None:
