@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import AsyncGenerator, Mapping, Sequence
+from contextvars import ContextVar
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Union, cast
 
@@ -52,6 +53,12 @@ __all__ = ["AnthropicChatCompletionClient"]
 
 _NO_EXTRA_ARGS: Mapping[str, Any] = MappingProxyType({})
 
+# Set while _from_config builds a client: a config without a usable key then loads (configs are
+# often dumped with the key masked), and the missing key is reported when a call needs it.
+_defer_missing_key: ContextVar[bool] = ContextVar(
+    "parlay_anthropic_defer_missing_key", default=False
+)
+
 
 class AnthropicChatCompletionClient(
     TokenAccountingClient, Component[AnthropicClientConfigurationConfigModel]
@@ -76,6 +83,9 @@ class AnthropicChatCompletionClient(
             ``top_k``, ``stop_sequences``, ``metadata``, ``thinking``).
 
     Raises:
+        ModelClientError: No credential is available for Anthropic's own API (no ``api_key``,
+            no ``ANTHROPIC_API_KEY`` or ``ANTHROPIC_AUTH_TOKEN``, no auth header, no
+            ``base_url``), as for the OpenAI client.
         ModelInfoError: ``model_info`` lacks required keys.
         TypeError: An unknown keyword argument.
     """
@@ -122,6 +132,19 @@ class AnthropicChatCompletionClient(
             options["default_headers"] = dict(default_headers)
         self._client = AsyncAnthropic(**options)
         self._model = model
+        # As the OpenAI client does: a client built in code without any credential fails here,
+        # not at its first call with the SDK's TypeError. One loaded from a config (whose key
+        # was masked) or pointed at another server by base_url may get its key later.
+        if (
+            api_key is None
+            and base_url is None
+            and not _defer_missing_key.get()
+            and not self._has_credentials()
+        ):
+            raise ModelClientError(
+                "No Anthropic API key: set the ANTHROPIC_API_KEY environment variable or pass "
+                "api_key=... (or pass base_url=... for a server that needs no key)."
+            )
         self._model_info = resolve_model_info(model, model_info)
         self._create_args = self._config.model_dump(
             include=set(create) | {"max_tokens"}, exclude_none=True
@@ -287,7 +310,11 @@ class AnthropicChatCompletionClient(
         fields = config.model_dump(exclude_none=True, exclude={"api_key", "model_info"})
         key = None if config.api_key is None else config.api_key.get_secret_value()
         info = None if config.model_info is None else cast("ModelInfo", config.model_info)
-        client = cls(api_key=key, model_info=info, **fields)
+        token = _defer_missing_key.set(True)
+        try:
+            client = cls(api_key=key, model_info=info, **fields)
+        finally:
+            _defer_missing_key.reset(token)
         if not client._has_credentials():
             warnings.warn(
                 f"{cls.__name__} loaded without an API key (ANTHROPIC_API_KEY is not set); its "
