@@ -16,7 +16,7 @@ import shutil
 import subprocess
 import tempfile
 import time
-from collections.abc import Generator, Iterator, Sequence
+from collections.abc import Generator, Sequence
 from pathlib import Path
 
 import nox
@@ -235,7 +235,7 @@ DOCKER_TEST_IMAGE = "parlay-test-python:bookworm"
 
 
 @contextlib.contextmanager
-def _docker_engine(session: nox.Session) -> Iterator[None]:
+def _docker_engine(session: nox.Session) -> Generator[None, None, None]:
     """A Docker engine with a test image, for the Docker executor's real-engine tests.
 
     The script installs docker.io when missing, starts dockerd when no engine answers, and

@@ -26,6 +26,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Generator
 from pathlib import Path
 
 DEFAULT_IMAGE = "parlay-test-python:bookworm"
@@ -35,6 +36,8 @@ ROOT = Path(__file__).resolve().parents[2]
 STATE = ROOT / ".nox" / "docker"
 DAEMON_PID = STATE / "dockerd.pid"
 DAEMON_LOG = STATE / "dockerd.log"
+LOCK = STATE / "lock"
+LEASES = STATE / "leases"
 SUITE = "bookworm"
 MIRROR = os.environ.get("PARLAY_DEBIAN_MIRROR", "http://deb.debian.org/debian")
 ENGINE_WAIT = 60.0  # dockerd answers within seconds; a minute covers a slow first start
@@ -201,6 +204,43 @@ def ensure_image(apt: _Apt, image: str) -> None:
     log(f"imported {image} in {time.monotonic() - started:.1f} s")
 
 
+@contextlib.contextmanager
+def _locked() -> Generator[None, None, None]:
+    # Two runs on one machine (two checkouts, two nox sessions) must not build the image into
+    # the same folder at once, nor stop the daemon between the other's start and its use.
+    import fcntl  # here, not at the top: the tests import this module on every platform
+
+    STATE.mkdir(parents=True, exist_ok=True)
+    with LOCK.open("w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _live_leases() -> list[Path]:
+    """The leases of runs still going; a lease is named after the process holding it."""
+    LEASES.mkdir(parents=True, exist_ok=True)
+    leases: list[Path] = []
+    for lease in LEASES.iterdir():
+        if lease.name.isdigit() and _alive(int(lease.name)):
+            leases.append(lease)
+        else:
+            lease.unlink(missing_ok=True)  # its run ended without `stop`
+    return leases
+
+
 def stop_engine() -> None:
     """Stop the ``dockerd`` that ``prepare`` started, if any; an engine found running stays."""
     try:
@@ -235,20 +275,33 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Prepare or stop the Docker test engine.")
     parser.add_argument("action", choices=["prepare", "stop"])
     parser.add_argument("--image", default=DEFAULT_IMAGE, help="the tag of the test image")
+    parser.add_argument(
+        "--holder",
+        type=int,
+        default=os.getppid(),
+        help="the process using the engine until `stop` (default: the caller, e.g. nox)",
+    )
     args = parser.parse_args(argv)
-    if args.action == "stop":
-        stop_engine()
-        return 0
-    apt = _Apt()
-    try:
-        ensure_engine(apt)
-        ensure_image(apt, args.image)
-    except (Unavailable, OSError, subprocess.CalledProcessError) as exc:
-        output = getattr(exc, "stderr", None)
-        detail = f"{exc}\n{output.decode(errors='replace')}" if output else str(exc)
-        log(f"cannot prepare a Docker engine and the test image: {detail}")
-        stop_engine()  # a half-prepared engine is of no use; stop it if it was started here
-        return 1
+    lease = LEASES / str(args.holder)
+    with _locked():
+        if args.action == "stop":
+            lease.unlink(missing_ok=True)
+            if not _live_leases():  # another run still uses the daemon: it stops it later
+                stop_engine()
+            return 0
+        apt = _Apt()
+        try:
+            ensure_engine(apt)
+            ensure_image(apt, args.image)
+        except (Unavailable, OSError, subprocess.CalledProcessError) as exc:
+            output = getattr(exc, "stderr", None)
+            detail = f"{exc}\n{output.decode(errors='replace')}" if output else str(exc)
+            log(f"cannot prepare a Docker engine and the test image: {detail}")
+            if not _live_leases():
+                stop_engine()  # a half-prepared engine is of no use; stop it if started here
+            return 1
+        lease.parent.mkdir(parents=True, exist_ok=True)
+        lease.touch()
     print(args.image)
     return 0
 
