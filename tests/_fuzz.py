@@ -40,22 +40,18 @@ DEEP = 200_000
 
 
 class _DeepList(list[Any]):
-    # Printing a failing example must not itself hit the recursion limit.
+    # Printing a failing example must not itself hit the recursion limit, nor walk the nesting.
+    depth = 0
+
     def __repr__(self) -> str:
-        return f"deeply_nested({_depth(self)})"
+        return f"deeply_nested({self.depth})"
 
 
 class _DeepDict(dict[str, Any]):
-    def __repr__(self) -> str:
-        return f"deeply_nested({_depth(self)}, 'dict')"
-
-
-def _depth(value: Any) -> int:
     depth = 0
-    while value:
-        value = value[0] if isinstance(value, list) else next(iter(value.values()))
-        depth += 1
-    return depth
+
+    def __repr__(self) -> str:
+        return f"deeply_nested({self.depth}, 'dict')"
 
 
 @functools.cache
@@ -69,7 +65,9 @@ def deeply_nested(depth: int, kind: str = "list") -> Any:
     value: Any = []
     for _ in range(depth - 1):
         value = [value] if kind == "list" else {"a": value}
-    return _DeepList([value]) if kind == "list" else _DeepDict(a=value)
+    outer = _DeepList([value]) if kind == "list" else _DeepDict(a=value)
+    outer.depth = depth
+    return outer
 
 
 def deep_json_text(depth: int, kind: str = "list") -> bytes:
