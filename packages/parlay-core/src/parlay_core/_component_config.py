@@ -27,7 +27,7 @@ from __future__ import annotations
 import sys
 import warnings
 from collections.abc import Mapping, Sequence
-from types import MappingProxyType
+from types import FrameType, MappingProxyType
 from typing import Any, ClassVar, Generic, Literal, TypeGuard, Union, cast, overload
 
 from pydantic import BaseModel
@@ -132,7 +132,7 @@ def _calling_module() -> str | None:
     # The module whose code called load_component. It is imported already, and the classes a
     # config may then name are ones that code could have named itself, so trusting it lets
     # scripts, notebooks and tests load the components they define without granting anything new.
-    frame = sys._getframe(1)  # pyright: ignore[reportPrivateUsage]
+    frame: FrameType | None = sys._getframe(1)  # pyright: ignore[reportPrivateUsage]
     while frame is not None and frame.f_globals.get("__name__") in _LOADER_MODULES:
         frame = frame.f_back
     name = frame.f_globals.get("__name__") if frame is not None else None
