@@ -91,6 +91,15 @@ EXPECTED: dict[str, list[str]] = {
         "worker received from my_manager_agent/manager: Hello World!",
         "manager got reply from my_worker_agent/worker: OK, Got it!",
     ],
+    # AutoGen's gRPC hello world, imports renamed: the host and worker2 here, worker1 in a
+    # second process; the host is a nats-server.
+    "distributed/grpc_hello.py": [
+        "worker1 ready",
+        "worker2 ready",
+        "worker1: Hello x 5",
+        "worker2: Hello x 5",
+        "grpc hello world finished",
+    ],
     # The manager here, the writer and the critic in two worker processes, over NATS.
     "distributed/team.py": [
         "hosts writer",

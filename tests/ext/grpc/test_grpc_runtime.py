@@ -347,3 +347,20 @@ def test_addresses(address: str, url: str, listen: tuple[str, int]) -> None:
 def test_bad_addresses(address: str) -> None:
     with pytest.raises(ValueError, match="Invalid address"):
         split_address(address)
+
+
+async def test_host_never_stopped_still_ends_its_server_when_the_program_exits() -> None:
+    port = free_port()
+    script = (
+        "from parlay_ext.runtimes.grpc import GrpcWorkerAgentRuntimeHost\n"
+        f"host = GrpcWorkerAgentRuntimeHost(address='127.0.0.1:{port}')\n"
+        "host.start()\n"
+        "print(host.pid, flush=True)\n"
+    )
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-c", script, stdout=asyncio.subprocess.PIPE
+    )
+    out, _ = await asyncio.wait_for(process.communicate(), 30)
+    assert process.returncode == 0
+    assert not _alive(int(out.split()[0]))
+    assert not _listening(port)
