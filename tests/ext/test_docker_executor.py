@@ -258,7 +258,7 @@ def test_config_round_trip(tmp_path: Path) -> None:
     assert dumped.config["container_name"] == "box" and dumped.config["init_command"] == (
         "pip install rich"
     )
-    loaded = CodeExecutor.load_component(dumped)
+    loaded = CodeExecutor.load_component(dumped, allow_code_execution=True)
     assert isinstance(loaded, DockerCommandLineCodeExecutor)
     assert loaded.dump_component().config == dumped.config
     assert loaded.container_spec() == executor.container_spec()
@@ -285,7 +285,8 @@ def test_autogen_config_loads() -> None:
                 "init_command": None,
                 "delete_tmp_files": False,
             },
-        }
+        },
+        allow_code_execution=True,
     )
     assert isinstance(loaded, DockerCommandLineCodeExecutor)
 
@@ -391,6 +392,20 @@ async def test_timeout_exit_code_from_the_container_is_reported(
         result = await run(executor, py("while True: pass"), py("print('never')"))
     assert result.exit_code == 124
     assert result.output == "partial\n\nTimeout: the code ran longer than 3 s and was stopped."
+
+
+async def test_a_kill_past_the_timeout_is_reported_as_the_timeout(
+    fake: Callable[[Script], FakeEngine], tmp_path: Path
+) -> None:
+    def killed_late(cmd: list[str]) -> tuple[int, bytes]:
+        time.sleep(0.6)  # `timeout` KILLs code that ignored its TERM, after the limit
+        return 137, b"partial\n"
+
+    fake(killed_late)
+    async with DockerCommandLineCodeExecutor(timeout=0.5, work_dir=tmp_path) as executor:
+        result = await run(executor, py("ignores TERM"))
+    assert result.exit_code == 124
+    assert result.output == "partial\n\nTimeout: the code ran longer than 0.5 s and was stopped."
 
 
 async def test_a_kill_before_the_timeout_is_not_reported_as_one(
