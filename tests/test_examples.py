@@ -50,14 +50,14 @@ EXPECTED: dict[str, list[str]] = {
         "agent finished: 4 messages, 1 tool run(s), 0 error(s)",
         "[error result] is_error=True: Invalid arguments for tool 'get_stock'",
     ],
-    "team_round_robin.py": ["(writer) ----------", "Stop reason: ", "round robin finished: "],
+    "team_round_robin.py": ["─ writer ─", "Stop reason: ", "round robin finished: "],
     "team_selector.py": [
         "Stop reason: Maximum number of turns 3 reached.",
         "selector finished: 4 messages",
     ],
     "team_swarm.py": [
         "[tool call] transfer_to_",
-        "---------- HandoffMessage (triage) ----------",
+        "[HandoffMessage] Transferred to ",
         "Stop reason: Maximum number of turns 2 reached.",
         "handoffs ['triage -> ",
     ],
@@ -71,7 +71,7 @@ EXPECTED: dict[str, list[str]] = {
     ],
     "team_saved.py": [
         "saved the team config",
-        "---------- TextMessage (writer) ----------",
+        "─ writer ─",
         "Stop reason: Maximum number of messages 3 reached",
         "parlay run exited with status 0",
     ],

@@ -15,6 +15,7 @@ from parlay_agentchat.conditions import MaxMessageTermination
 from parlay_agentchat.messages import (
     BaseAgentEvent,
     BaseChatMessage,
+    HandoffMessage,
     ModelClientStreamingChunkEvent,
     TextMessage,
     UserInputRequestedEvent,
@@ -52,7 +53,9 @@ async def test_streams_tokens_tools_speakers_and_the_summary() -> None:
     assert "Write a poem." in out
     # Streamed words are printed once, as the chunks arrived.
     assert out.count("Roses are red today") == 1
-    assert "streaming (writer)" in out
+    # One style: a rule names each speaker; no AutoGen header repeats it.
+    assert "─ writer ─" in out and "─ checker ─" in out
+    assert "----------" not in out
     assert '[tool call] get_weather({"city": "Oslo"})' in out
     assert "[tool result] get_weather: Sunny in Oslo." in out
     assert "writer" in out and "checker" in out
@@ -175,3 +178,76 @@ async def test_user_input_manager_wrapped_callback_waits_for_the_notice() -> Non
     response = await asyncio.wait_for(task, 5)
     assert isinstance(response.chat_message, TextMessage)
     assert response.chat_message.content == "later"
+
+
+async def test_the_tool_results_print_once() -> None:
+    agent = AssistantAgent(
+        "checker", replay(tool_calls(call("get_weather", city="Oslo"))), tools=[get_weather]
+    )
+    console, buffer = _capture()
+    result = await Console(agent.run_stream(task="Weather?"), console=console)
+    assert type(result.messages[-1]).__name__ == "ToolCallSummaryMessage"
+    assert buffer.getvalue().count("Sunny in Oslo.") == 1
+
+
+def long_report(topic: str) -> str:
+    """Write a long report."""
+    return "\n".join(f"line {i} about {topic}" for i in range(500))
+
+
+async def test_a_long_tool_result_is_cut_with_a_note_and_kept_whole_in_the_run() -> None:
+    agent = AssistantAgent(
+        "reporter", replay(tool_calls(call("long_report", topic="tea"))), tools=[long_report]
+    )
+    console, buffer = _capture()
+    result = await Console(agent.run_stream(task="Report."), console=console)
+    out = buffer.getvalue()
+    assert "line 0 about tea" in out and "line 499 about tea" not in out
+    assert "more characters; the full result is in the run's messages]" in out
+    assert "line 499 about tea" in result.messages[-1].to_text()
+
+
+async def test_messages_other_than_text_say_what_they_are() -> None:
+    async def stream() -> AsyncGenerator[BaseAgentEvent | BaseChatMessage | TaskResult, None]:
+        handoff = HandoffMessage(source="triage", target="writer", content="Over to writer.")
+        yield handoff
+        yield TaskResult(messages=[handoff], stop_reason="done")
+
+    console, buffer = _capture()
+    await Console(stream(), console=console)
+    assert "[HandoffMessage] Over to writer." in buffer.getvalue()
+
+
+async def test_autogen_output_format_prints_autogen_headers_and_no_summary() -> None:
+    agent = AssistantAgent(
+        "checker", replay(tool_calls(call("get_weather", city="Oslo"))), tools=[get_weather]
+    )
+    console, buffer = _capture()
+    await Console(agent.run_stream(task="Weather?"), console=console, output_format="autogen")
+    lines = buffer.getvalue().splitlines()
+    assert lines[0] == "---------- TextMessage (user) ----------"
+    assert lines[1] == "Weather?"
+    assert "---------- ToolCallRequestEvent (checker) ----------" in lines
+    assert "---------- ToolCallSummaryMessage (checker) ----------" in lines
+    assert lines[-1] == "Sunny in Oslo."  # AutoGen prints no summary unless asked
+    assert not any(line.startswith("─") for line in lines)
+
+
+async def test_autogen_output_format_with_stats_and_streaming() -> None:
+    agent = AssistantAgent("writer", replay("Roses are red"), model_client_stream=True)
+    console, buffer = _capture()
+    result = await Console(
+        agent.run_stream(task="Poem."), console=console, output_format="autogen", output_stats=True
+    )
+    out = buffer.getvalue()
+    assert "---------- ModelClientStreamingChunkEvent (writer) ----------\n" in out
+    assert out.count("Roses are red") == 1
+    assert "---------- Summary ----------" in out
+    assert f"Number of messages: {len(result.messages)}" in out
+    assert "Finish reason: None" in out
+
+
+async def test_an_unknown_output_format_is_refused() -> None:
+    agent = AssistantAgent("a", replay("Hi."))
+    with pytest.raises(ValueError, match="output_format"):
+        await Console(agent.run_stream(task="x"), output_format="fancy")  # type: ignore[arg-type]
