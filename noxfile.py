@@ -34,7 +34,15 @@ PYPROJECT = nox.project.load_toml(str(ROOT / "pyproject.toml"))
 
 nox.options.default_venv_backend = "uv|virtualenv"
 nox.options.reuse_existing_virtualenvs = True
-nox.options.sessions = ["lint", "typecheck", "docs", "layering", "tests", "plugins", "autogen_compat"]
+nox.options.sessions = [
+    "lint",
+    "typecheck",
+    "docs",
+    "layering",
+    "tests",
+    "plugins",
+    "autogen_compat",
+]
 
 
 def _group(name: str) -> list[str]:
