@@ -78,7 +78,7 @@ async def main() -> None:
     )
     result = await Console(agent.run_stream(task="Do we have apples in stock?"))
     runs = [m for m in result.messages if isinstance(m, ToolCallExecutionEvent)]
-    errors = sum(r.is_error for m in runs for r in m.content)
+    errors = sum(1 for m in runs for r in m.content if r.is_error)
     print(
         f"agent finished: {len(result.messages)} messages, {len(runs)} tool run(s), {errors} error(s)"
     )

@@ -32,8 +32,10 @@ async def test_society_of_mind_runs_the_team_and_sums_up() -> None:
     model = ReplayChatCompletionClient(["Final answer."])
     agent = SocietyOfMindAgent("society", team, model)
     streamed = [m async for m in agent.run_stream(task="Write a poem.")]
+    inner = [m for m in streamed[:-1] if not isinstance(m, TaskResult)]
+    assert len(inner) == len(streamed) - 1  # one TaskResult, last
     # The inner team's work is streamed, but the agent's output is its answer alone.
-    assert [(m.source, m.to_text()) for m in streamed[:-1]] == [
+    assert [(m.source, m.to_text()) for m in inner] == [
         ("user", "Write a poem."),
         ("writer", "draft"),
         ("editor", "edited"),

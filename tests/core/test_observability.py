@@ -82,6 +82,7 @@ async def test_a_direct_message_gives_autogens_span_tree() -> None:
         "autogen create echo.(a)-A",
     ]
     process, send, ack, create = spans[:4]
+    assert send.context is not None and create.context is not None
     # One trace per message: process inside send inside create; ack inside create.
     assert process.parent is not None and process.parent.span_id == send.context.span_id
     assert send.parent is not None and send.parent.span_id == create.context.span_id
@@ -120,6 +121,7 @@ async def test_a_publish_gives_create_then_publish_around_each_process() -> None
     ]
     spans = {s.name: s for s in exporter.get_finished_spans()}
     publish, process = spans["autogen publish news.(s2)-T"], spans["autogen process echo.(s2)-A"]
+    assert publish.context is not None
     assert process.parent is not None and process.parent.span_id == publish.context.span_id
 
 

@@ -69,7 +69,9 @@ async def test_mcp_server_tools_adapt_each_server_tool() -> None:
     tools = await mcp_server_tools(stdio_params())
     by_name = {tool.name: tool for tool in tools}
     assert all(isinstance(tool, StdioMcpToolAdapter) for tool in tools)
-    assert set(by_name["add"].schema["parameters"]["properties"]) == {"a", "b"}
+    parameters = by_name["add"].schema.get("parameters")
+    assert parameters is not None
+    assert set(parameters["properties"]) == {"a", "b"}
 
     bench = StaticWorkbench([by_name["add"], by_name["fail"], by_name["pixel"]])
     assert (await bench.call_tool("add", {"a": 1, "b": 2})).to_text() == "3"

@@ -39,8 +39,10 @@ async def test_lists_the_servers_tools_with_their_schemas(workbench: McpWorkbenc
     assert {"add", "weather", "pixel", "fail", "hang", "ask_model"} <= set(tools)
     add = tools["add"]
     assert add.get("description") == "Add two integers."
-    assert set(add["parameters"]["properties"]) == {"a", "b"}
-    assert set(add["parameters"].get("required", [])) == {"a", "b"}
+    parameters = add.get("parameters")
+    assert parameters is not None
+    assert set(parameters["properties"]) == {"a", "b"}
+    assert set(parameters.get("required", [])) == {"a", "b"}
 
 
 async def test_text_structured_and_image_results(workbench: McpWorkbench) -> None:

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 import redis
-from pydantic import BaseModel
+from pydantic import BaseModel, SecretStr
 from redis.backoff import NoBackoff
 from redis.retry import Retry
 
@@ -156,7 +156,7 @@ def test_loads_from_autogen_provider_path_and_plugin_name(
     client: redis.Redis, redis_port: int
 ) -> None:
     RedisStore[int](client).set("answer", 42)
-    config = RedisStoreConfig(host="127.0.0.1", port=redis_port, password=PASSWORD)
+    config = RedisStoreConfig(host="127.0.0.1", port=redis_port, password=SecretStr(PASSWORD))
     dumped = config.model_dump(mode="python")
     dumped["password"] = PASSWORD
     for provider in ("autogen_ext.cache_store.redis.RedisStore", "redis"):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from typing import Any, Protocol, TypeVar, runtime_checkable
+from typing import Any, Protocol, TypeVar, overload, runtime_checkable
 
 from parlay_core._agent_id import AgentId, AgentType, TopicId
 from parlay_core._contexts import MessageHandlerContext, SubscriptionInstantiationContext
@@ -200,6 +200,16 @@ def _add_unbound(cls: Any, factory: UnboundSubscription) -> None:
         *getattr(cls, "internal_unbound_subscriptions_list", []),
         factory,
     ]
+
+
+# Overloads, so a class decorated with ``@default_subscription`` keeps its own type for type
+# checkers (not a union with the decorator's other form).
+@overload
+def default_subscription(cls: AgentClassT) -> AgentClassT: ...
+
+
+@overload
+def default_subscription(cls: None = None) -> Callable[[AgentClassT], AgentClassT]: ...
 
 
 def default_subscription(
