@@ -66,6 +66,7 @@ def test_team_continues_after_its_process_is_killed(tmp_path: Path) -> None:
         if first.poll() is None:
             first.kill()
         first.wait()
+        first.stdout.close()
     assert first.returncode == -signal.SIGKILL
     assert seen == _expected(5)
 
