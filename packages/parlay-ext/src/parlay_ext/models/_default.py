@@ -3,13 +3,35 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import AsyncGenerator, Mapping, Sequence
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Any, Literal, Union
 
-from parlay_core.models import ChatCompletionClient
+from pydantic import BaseModel
+from typing_extensions import Self
+
+from parlay_core import CancellationToken, Component
+from parlay_core.models import (
+    ChatCompletionClient,
+    CreateResult,
+    LLMMessage,
+    ModelInfo,
+    RequestUsage,
+)
 from parlay_ext.models._common import announce
 
-__all__ = ["DEFAULT_ANTHROPIC_MODEL", "DEFAULT_OPENAI_MODEL", "default_model_client"]
+if TYPE_CHECKING:
+    from parlay_core.tools import Tool, ToolSchema
+
+__all__ = [
+    "DEFAULT_ANTHROPIC_MODEL",
+    "DEFAULT_OPENAI_MODEL",
+    "DefaultChatCompletionClient",
+    "DefaultChatCompletionClientConfig",
+    "default_model_client",
+]
+
+_NO_EXTRA_ARGS: Mapping[str, Any] = MappingProxyType({})
 
 DEFAULT_OPENAI_MODEL = "gpt-4o-mini"
 """The model :func:`default_model_client` uses when ``OPENAI_API_KEY`` is set."""
@@ -78,3 +100,109 @@ def default_model_client(
     why = "forced by PARLAY_MODEL_CLIENT" if forced else "no OPENAI_API_KEY or ANTHROPIC_API_KEY"
     announce(f"Using the embedded offline model (llama.cpp, {why}).", quiet=quiet)
     return LlamaCppChatCompletionClient(**kwargs)
+
+
+class DefaultChatCompletionClientConfig(BaseModel):
+    """The config of :class:`DefaultChatCompletionClient`: nothing but the choice "default"."""
+
+
+class DefaultChatCompletionClient(
+    ChatCompletionClient, Component[DefaultChatCompletionClientConfig]
+):
+    """The model client :func:`default_model_client` chooses, as a component.
+
+    A config whose provider is ``"default"`` (the ``default`` entry point of
+    ``parlay.model_clients``) loads as this class, so a team saved with it picks its model on
+    the machine that loads it: OpenAI or Anthropic when their key is set, else the embedded
+    offline model. Every call goes to the chosen client, :attr:`client`; it dumps back as
+    ``"default"``, not as the client chosen here.
+
+    Args:
+        environ: Where to read the variables (default ``os.environ``).
+        quiet: Log the choice only, without printing it to standard error.
+        **kwargs: Passed to the chosen client's constructor (not kept in the dumped config).
+    """
+
+    component_config_schema = DefaultChatCompletionClientConfig
+    component_provider_override = "parlay_ext.models.DefaultChatCompletionClient"
+
+    def __init__(
+        self, *, environ: Mapping[str, str] | None = None, quiet: bool = False, **kwargs: Any
+    ) -> None:
+        self.client = default_model_client(environ=environ, quiet=quiet, **kwargs)
+
+    @property
+    def model_info(self) -> ModelInfo:
+        """The chosen client's model info."""
+        return self.client.model_info
+
+    async def create(
+        self,
+        messages: Sequence[LLMMessage],
+        *,
+        tools: Sequence[Union[Tool, ToolSchema]] = (),
+        tool_choice: Union[Tool, Literal["auto", "required", "none"]] = "auto",
+        json_output: bool | type[BaseModel] | None = None,
+        extra_create_args: Mapping[str, Any] = _NO_EXTRA_ARGS,
+        cancellation_token: CancellationToken | None = None,
+    ) -> CreateResult:
+        """Ask the chosen client."""
+        return await self.client.create(
+            messages,
+            tools=tools,
+            tool_choice=tool_choice,
+            json_output=json_output,
+            extra_create_args=extra_create_args,
+            cancellation_token=cancellation_token,
+        )
+
+    def create_stream(
+        self,
+        messages: Sequence[LLMMessage],
+        *,
+        tools: Sequence[Union[Tool, ToolSchema]] = (),
+        tool_choice: Union[Tool, Literal["auto", "required", "none"]] = "auto",
+        json_output: bool | type[BaseModel] | None = None,
+        extra_create_args: Mapping[str, Any] = _NO_EXTRA_ARGS,
+        cancellation_token: CancellationToken | None = None,
+    ) -> AsyncGenerator[Union[str, CreateResult], None]:
+        """Stream from the chosen client."""
+        return self.client.create_stream(
+            messages,
+            tools=tools,
+            tool_choice=tool_choice,
+            json_output=json_output,
+            extra_create_args=extra_create_args,
+            cancellation_token=cancellation_token,
+        )
+
+    async def close(self) -> None:
+        """Close the chosen client."""
+        await self.client.close()
+
+    def actual_usage(self) -> RequestUsage:
+        """The chosen client's usage of its last call."""
+        return self.client.actual_usage()
+
+    def total_usage(self) -> RequestUsage:
+        """The chosen client's total usage."""
+        return self.client.total_usage()
+
+    def count_tokens(
+        self, messages: Sequence[LLMMessage], *, tools: Sequence[Union[Tool, ToolSchema]] = ()
+    ) -> int:
+        """The chosen client's token count."""
+        return self.client.count_tokens(messages, tools=tools)
+
+    def remaining_tokens(
+        self, messages: Sequence[LLMMessage], *, tools: Sequence[Union[Tool, ToolSchema]] = ()
+    ) -> int:
+        """The chosen client's remaining tokens."""
+        return self.client.remaining_tokens(messages, tools=tools)
+
+    def _to_config(self) -> DefaultChatCompletionClientConfig:
+        return DefaultChatCompletionClientConfig()
+
+    @classmethod
+    def _from_config(cls, config: DefaultChatCompletionClientConfig) -> Self:
+        return cls()
