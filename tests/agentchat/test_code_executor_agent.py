@@ -9,9 +9,10 @@ from typing_extensions import Self
 from parlay_agentchat.agents import ApprovalRequest, ApprovalResponse, CodeExecutorAgent
 from parlay_agentchat.exceptions import AgentConfigurationError
 from parlay_agentchat.messages import CodeExecutionEvent, CodeGenerationEvent, TextMessage
+from parlay_agentchat.teams import RoundRobinGroupChat
 from parlay_core import CancellationToken, Component, load_component
 from parlay_core.code_executor import CodeBlock, CodeExecutor, CodeResult
-from parlay_core.exceptions import ComponentError
+from parlay_core.exceptions import ComponentError, ComponentPermissionError
 from parlay_core.models import ModelInfo, UserMessage
 from parlay_core.testing import ReplayChatCompletionClient
 
@@ -179,8 +180,19 @@ def test_config_round_trip() -> None:
     model = agent.dump_component()
     assert model.provider == "parlay_agentchat.agents.CodeExecutorAgent"
     assert model.config["supported_languages"] == ["python"]
-    loaded = load_component(model, expected=CodeExecutorAgent, allow_import_paths=["tests"])
+    loaded = load_component(
+        model, expected=CodeExecutorAgent, allow_import_paths=["tests"], allow_code_execution=True
+    )
     assert loaded.dump_component() == model
+
+
+def test_loading_the_agent_needs_permission_to_execute_code() -> None:
+    # Whatever its executor: the agent itself runs the code in the conversation, unapproved.
+    model = CodeExecutorAgent("runner", FakeExecutor([(0, "x")])).dump_component()
+    with pytest.raises(ComponentPermissionError, match="allow_code_execution=True") as caught:
+        load_component(model, allow_import_paths=["tests"])
+    assert caught.value.permission == "allow_code_execution"
+    assert "CodeExecutorAgent 'runner'" in caught.value.reason
 
 
 async def test_a_retry_decision_of_no_ends_the_retries() -> None:
@@ -232,3 +244,7 @@ def test_an_agent_with_an_approval_function_cannot_be_dumped() -> None:
     # A loaded copy would run code without approval, so dumping refuses.
     with pytest.raises(ComponentError, match="approval_func"):
         agent.dump_component()
+    # Nor does a team holding it drop the approval on the way.
+    team = RoundRobinGroupChat([agent], max_turns=1)
+    with pytest.raises(ComponentError, match="approval_func"):
+        team.dump_component()

@@ -136,7 +136,9 @@ async def test_component_round_trip_keeps_the_local_executor(tmp_path: Path) -> 
         executor_config["provider"]
         == "parlay_ext.code_executors.local.LocalCommandLineCodeExecutor"
     )
-    loaded = PythonCodeExecutionTool.load_component(json.loads(dumped.model_dump_json()))
+    loaded = PythonCodeExecutionTool.load_component(
+        json.loads(dumped.model_dump_json()), allow_code_execution=True
+    )
     assert loaded.name == "run_python"
     assert loaded.description == "Run Python here."
     assert isinstance(loaded.executor, LocalCommandLineCodeExecutor)
@@ -159,10 +161,10 @@ async def test_an_autogen_config_loads() -> None:
             "description": "Execute Python code blocks.",
         },
     }
-    tool = PythonCodeExecutionTool.load_component(config)
+    tool = PythonCodeExecutionTool.load_component(config, allow_code_execution=True)
     assert tool.name == "CodeExecutor"
     by_entry_point = PythonCodeExecutionTool.load_component(
-        {**config, "provider": "python_code_execution"}
+        {**config, "provider": "python_code_execution"}, allow_code_execution=True
     )
     assert by_entry_point.dump_component() == tool.dump_component()
     assert isinstance(tool.executor, LocalCommandLineCodeExecutor)

@@ -194,7 +194,7 @@ def test_bad_timeout_and_config_round_trip(tmp_path: Path) -> None:
         "output_dir": str(tmp_path),
         "max_output_bytes": 4096,
     }
-    loaded = CodeExecutor.load_component(dumped)
+    loaded = CodeExecutor.load_component(dumped, allow_code_execution=True)
     assert isinstance(loaded, JupyterCodeExecutor)
     assert (loaded.timeout, loaded.output_dir, loaded.max_output_bytes) == (5, tmp_path, 4096)
 
@@ -204,7 +204,7 @@ def test_a_bad_config_value_is_a_typed_error_naming_the_field(field: str, value:
     dumped = JupyterCodeExecutor().dump_component()
     dumped.config[field] = value
     with pytest.raises(ComponentConfigError, match=f"{field} must be") as caught:
-        CodeExecutor.load_component(dumped)
+        CodeExecutor.load_component(dumped, allow_code_execution=True)
     assert isinstance(caught.value, ValueError) and isinstance(caught.value, ParlayError)
 
 
@@ -214,7 +214,8 @@ def test_autogen_config_loads() -> None:
             "provider": "autogen_ext.code_executors.jupyter.JupyterCodeExecutor",
             "component_type": "code_executor",
             "config": {"kernel_name": "python3", "timeout": 30, "output_dir": None},
-        }
+        },
+        allow_code_execution=True,
     )
     assert isinstance(loaded, JupyterCodeExecutor)
     assert (loaded.kernel_name, loaded.timeout) == ("python3", 30)

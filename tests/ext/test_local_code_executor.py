@@ -334,7 +334,7 @@ def test_bad_arguments_and_config_round_trip(tmp_path: Path) -> None:
     executor = LocalCommandLineCodeExecutor(timeout=5, work_dir=tmp_path, max_output_bytes=4096)
     dumped = executor.dump_component()
     assert dumped.provider == "parlay_ext.code_executors.local.LocalCommandLineCodeExecutor"
-    loaded = CodeExecutor.load_component(dumped)
+    loaded = CodeExecutor.load_component(dumped, allow_code_execution=True)
     assert isinstance(loaded, LocalCommandLineCodeExecutor)
     assert loaded.dump_component().config == dumped.config
 
@@ -346,7 +346,7 @@ def test_a_bad_config_value_is_a_typed_error_naming_the_field(field: str, value:
     dumped = LocalCommandLineCodeExecutor().dump_component()
     dumped.config[field] = value
     with pytest.raises(ComponentConfigError, match=f"{field} must be") as caught:
-        CodeExecutor.load_component(dumped)
+        CodeExecutor.load_component(dumped, allow_code_execution=True)
     # Still the ValueError AutoGen raises, and Parlay's error: both excepts keep working.
     assert isinstance(caught.value, ValueError) and isinstance(caught.value, ParlayError)
     assert "LocalCommandLineCodeExecutor" in str(caught.value)

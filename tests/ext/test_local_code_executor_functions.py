@@ -191,7 +191,7 @@ def test_config_keeps_the_module_name_and_warns_about_functions(tmp_path: Path) 
     with pytest.warns(UserWarning, match="add_tax"):
         dumped = executor.dump_component()
     assert dumped.config["functions_module"] == "tools_for_code"
-    loaded = LocalCommandLineCodeExecutor.load_component(dumped)
+    loaded = LocalCommandLineCodeExecutor.load_component(dumped, allow_code_execution=True)
     assert (loaded.functions_module, loaded.functions) == ("tools_for_code", [])
     with pytest.raises(ValueError, match="functions_module"):
         LocalCommandLineCodeExecutor(functions_module="not-a-module")

@@ -74,6 +74,7 @@ if TYPE_CHECKING:
     )
     from parlay_core._component_loading import load_component
     from parlay_core._component_providers import (
+        are_environment_keys_allowed,
         is_code_execution_allowed,
         load_permissions,
         require_code_execution,
@@ -95,6 +96,7 @@ _LAZY = {
     "ComponentType": "parlay_core._component_config",
     "Image": "parlay_core._image",
     "InMemoryStore": "parlay_core._cache_store",
+    "are_environment_keys_allowed": "parlay_core._component_providers",
     "is_code_execution_allowed": "parlay_core._component_providers",
     "is_component_class": "parlay_core._component_config",
     "is_component_instance": "parlay_core._component_config",
@@ -173,6 +175,7 @@ __all__ = [
     "TypeSubscription",
     "UndeliverableException",
     "UnknownPayload",
+    "are_environment_keys_allowed",
     "default_subscription",
     "event",
     "is_code_execution_allowed",

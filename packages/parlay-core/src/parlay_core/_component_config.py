@@ -357,6 +357,7 @@ class ComponentLoader:
         allow_import_paths: Sequence[str] = (),
         allow_any_import: bool = False,
         allow_code_execution: bool = False,
+        allow_environment_keys: bool = False,
     ) -> Self: ...
 
     @overload
@@ -369,6 +370,7 @@ class ComponentLoader:
         allow_import_paths: Sequence[str] = (),
         allow_any_import: bool = False,
         allow_code_execution: bool = False,
+        allow_environment_keys: bool = False,
     ) -> ExpectedT: ...
 
     @classmethod
@@ -380,6 +382,7 @@ class ComponentLoader:
         allow_import_paths: Sequence[str] = (),
         allow_any_import: bool = False,
         allow_code_execution: bool = False,
+        allow_environment_keys: bool = False,
     ) -> Any:
         """Build a component from its config.
 
@@ -396,7 +399,11 @@ class ComponentLoader:
             expected: A class the result must be an instance of.
             allow_import_paths: Module prefixes a dotted provider may additionally come from.
             allow_any_import: Let the config import any module (only for configs you wrote).
-            allow_code_execution: Let components run code stored in their config.
+            allow_code_execution: Let the config build components that execute code or
+                commands (code executors, the code-execution tool, MCP stdio servers, function
+                tool source code). Only for configs you trust; see ``docs/security.md``.
+            allow_environment_keys: Let model clients whose config sets a ``base_url`` other
+                than the provider's own (and no key) send it the API key from the environment.
 
         Returns:
             The new component instance.
@@ -404,7 +411,8 @@ class ComponentLoader:
         Raises:
             ComponentLoadError: The provider cannot be found or imported.
             ComponentNotAllowedError: The provider lies outside the trusted packages, or the
-                config carries code and ``allow_code_execution`` is False.
+                config would execute code and ``allow_code_execution`` is False (a
+                :class:`ComponentPermissionError`).
             ComponentConfigError: The config does not validate, or holds a masked secret.
             ComponentTypeError: The provider is not a component class, or not of the expected
                 type.
@@ -425,6 +433,7 @@ class ComponentLoader:
                 allow_import_paths=allow_import_paths,
                 allow_any_import=allow_any_import,
                 allow_code_execution=allow_code_execution,
+                allow_environment_keys=allow_environment_keys,
             ),
             trusting_class_modules(modules),
         ):

@@ -144,6 +144,7 @@ def load_component(
     allow_import_paths: Sequence[str] = (),
     allow_any_import: bool = False,
     allow_code_execution: bool = False,
+    allow_environment_keys: bool = False,
 ) -> Any: ...
 
 
@@ -155,6 +156,7 @@ def load_component(
     allow_import_paths: Sequence[str] = (),
     allow_any_import: bool = False,
     allow_code_execution: bool = False,
+    allow_environment_keys: bool = False,
 ) -> ExpectedT: ...
 
 
@@ -165,6 +167,7 @@ def load_component(
     allow_import_paths: Sequence[str] = (),
     allow_any_import: bool = False,
     allow_code_execution: bool = False,
+    allow_environment_keys: bool = False,
 ) -> Any:
     """Build any component from its config; the same as ``ComponentLoader.load_component``.
 
@@ -173,7 +176,9 @@ def load_component(
         expected: A class the result must be an instance of.
         allow_import_paths: Module prefixes a dotted provider may additionally come from.
         allow_any_import: Let the config import any module (only for configs you wrote).
-        allow_code_execution: Let components run code stored in their config.
+        allow_code_execution: Let the config build components that execute code or commands.
+        allow_environment_keys: Let model clients whose config sets a custom ``base_url`` send
+            it the API key from the environment.
 
     Returns:
         The new component instance.
@@ -184,4 +189,5 @@ def load_component(
         allow_import_paths=allow_import_paths,
         allow_any_import=allow_any_import,
         allow_code_execution=allow_code_execution,
+        allow_environment_keys=allow_environment_keys,
     )

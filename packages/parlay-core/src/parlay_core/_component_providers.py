@@ -8,7 +8,10 @@ distribution is already trusted code), inside packages the application trusted p
 called on (or given as ``expected``): that module is already imported, so naming it runs no new
 code, and the caller chose the class. Any other path needs the caller's explicit permission,
 given to ``load_component`` or with :func:`load_permissions`. Likewise a component whose config
-carries source code asks :func:`is_code_execution_allowed` before running it.
+carries source code, or that executes code or commands at all, calls
+:func:`require_code_execution` while it is built; and a model client whose endpoint comes from a
+config asks :func:`are_environment_keys_allowed` before sending it a key read from the
+environment. ``docs/security.md`` states the whole trust model.
 """
 
 from __future__ import annotations
@@ -17,12 +20,13 @@ import importlib
 from collections.abc import Callable, Generator, Iterable
 from contextlib import contextmanager
 from contextvars import ContextVar
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from parlay_core._component_trust import is_trusted_module
 from parlay_core._exceptions import (
     ComponentLoadError,
     ComponentNotAllowedError,
+    ComponentPermissionError,
     PluginNotFoundError,
 )
 from parlay_core.plugins import (
@@ -42,6 +46,7 @@ from parlay_core.plugins import (
 
 __all__ = [
     "PARLAY_PACKAGES",
+    "are_environment_keys_allowed",
     "is_code_execution_allowed",
     "load_permissions",
     "require_code_execution",
@@ -82,6 +87,7 @@ class _Permissions:
     import_paths: tuple[str, ...] = ()
     any_import: bool = False
     code_execution: bool = False
+    environment_keys: bool = False
     # Exact module names (not prefixes) of classes load_component was called on, or expected.
     class_modules: tuple[str, ...] = ()
 
@@ -109,6 +115,7 @@ def load_permissions(
     allow_import_paths: Iterable[str] = (),
     allow_any_import: bool = False,
     allow_code_execution: bool = False,
+    allow_environment_keys: bool = False,
 ) -> Generator[None, None, None]:
     """Grant extra permissions to every component load inside the ``with`` block.
 
@@ -118,8 +125,12 @@ def load_permissions(
         allow_import_paths: Module prefixes (``"myapp"`` covers ``myapp`` and ``myapp.x.y``) whose
             classes configs may name by dotted path.
         allow_any_import: Let configs import any module. Use only for configs you wrote.
-        allow_code_execution: Let components run code stored in their config (for example a
-            function tool's source code).
+        allow_code_execution: Let configs build components that execute code or commands
+            (code executors, the code-execution tool, MCP stdio servers, a function tool's
+            source code).
+        allow_environment_keys: Let model clients whose config sets a custom ``base_url`` (and
+            no key) send that server the API key from the environment (``OPENAI_API_KEY``,
+            ``ANTHROPIC_API_KEY``).
 
     Yields:
         Nothing; the permissions hold inside the block.
@@ -130,11 +141,12 @@ def load_permissions(
     current = _permissions.get()
     extra = tuple(_checked_prefix(p) for p in allow_import_paths)
     token = _permissions.set(
-        _Permissions(
-            current.import_paths + extra,
-            current.any_import or allow_any_import,
-            current.code_execution or allow_code_execution,
-            current.class_modules,
+        replace(
+            current,
+            import_paths=current.import_paths + extra,
+            any_import=current.any_import or allow_any_import,
+            code_execution=current.code_execution or allow_code_execution,
+            environment_keys=current.environment_keys or allow_environment_keys,
         )
     )
     try:
@@ -163,14 +175,7 @@ def trusting_class_modules(modules: Iterable[str]) -> Generator[None, None, None
     if not added:
         yield
         return
-    token = _permissions.set(
-        _Permissions(
-            current.import_paths,
-            current.any_import,
-            current.code_execution,
-            current.class_modules + added,
-        )
-    )
+    token = _permissions.set(replace(current, class_modules=current.class_modules + added))
     try:
         yield
     finally:
@@ -181,7 +186,8 @@ def is_code_execution_allowed() -> bool:
     """Whether the component load in progress may execute code carried by its config.
 
     A component's ``_from_config`` calls this (or :func:`require_code_execution`) before it
-    compiles or runs source code taken from the config.
+    compiles or runs source code taken from the config, or builds anything that executes code or
+    commands.
 
     Returns:
         True only inside ``load_component(..., allow_code_execution=True)`` or
@@ -197,15 +203,35 @@ def require_code_execution(what: str) -> None:
         what: What would run, for the message, e.g. ``"the source code of FunctionTool 'add'"``.
 
     Raises:
-        ComponentNotAllowedError: Code execution was not allowed.
+        ComponentPermissionError: Code execution was not allowed (its ``permission`` is
+            ``"allow_code_execution"``).
     """
     if not is_code_execution_allowed():
-        raise ComponentNotAllowedError(
+        reason = (
             f"Loading this config would execute {what}. Configs can come from anywhere, so "
-            "this needs explicit permission: if you trust the config, pass "
-            "allow_code_execution=True to load_component() (or use "
-            "load_permissions(allow_code_execution=True))."
+            "this needs explicit permission."
         )
+        raise ComponentPermissionError(
+            f"{reason} If you trust the config, pass allow_code_execution=True to "
+            "load_component() (or use load_permissions(allow_code_execution=True)).",
+            permission="allow_code_execution",
+            reason=reason,
+        )
+
+
+def are_environment_keys_allowed() -> bool:
+    """Whether a model client being loaded may send an environment API key to its config's URL.
+
+    A config that sets ``base_url`` chooses where requests go; the key in ``OPENAI_API_KEY`` (or
+    ``ANTHROPIC_API_KEY``) is the user's. A client loaded from a config that names a server other
+    than the provider's own, and carries no key of its own, asks this before it uses the
+    environment's key; without permission it sends no key.
+
+    Returns:
+        True only inside ``load_component(..., allow_environment_keys=True)`` or
+        ``load_permissions(allow_environment_keys=True)``.
+    """
+    return _permissions.get().environment_keys
 
 
 def _is_allowed(module: str) -> bool:

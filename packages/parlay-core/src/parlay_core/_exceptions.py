@@ -30,6 +30,7 @@ for AutoGen keeps working while ``except ParlayError`` catches everything Parlay
     ├── ComponentError                      component configuration (ValueError)
     │   ├── ComponentLoadError              the provider cannot be found or imported
     │   ├── ComponentNotAllowedError        the provider lies outside the trusted packages
+    │   │   └── ComponentPermissionError    loading would run code or send a key; needs an allow_* flag
     │   ├── ComponentConfigError            the config does not validate against the schema
     │   │   └── ComponentVersionError       the class cannot read the config's version (NotImplementedError)
     │   └── ComponentTypeError              the loaded component is of the wrong kind (TypeError)
@@ -83,6 +84,7 @@ __all__ = [
     "ComponentError",
     "ComponentLoadError",
     "ComponentNotAllowedError",
+    "ComponentPermissionError",
     "ComponentTypeError",
     "ComponentVersionError",
     "ExecutorUnavailableError",
@@ -279,6 +281,26 @@ class ComponentLoadError(ComponentError):
 
 class ComponentNotAllowedError(ComponentError):
     """The provider's import path lies outside Parlay and its registered plugin packages."""
+
+
+class ComponentPermissionError(ComponentNotAllowedError):
+    """Loading the config would do what needs the caller's permission, which was not given.
+
+    Raised, for example, when a config would execute code (``allow_code_execution``). The
+    message says how to grant the permission in Python; the attributes let another front end
+    (the ``parlay`` command) phrase the fix in its own terms.
+
+    Attributes:
+        permission: The keyword argument of ``load_component`` (and ``load_permissions``) that
+            grants it, e.g. ``"allow_code_execution"``.
+        reason: What loading would do, without the fix, e.g. ``"Loading this config would
+            execute ..."``.
+    """
+
+    def __init__(self, message: str, *, permission: str = "", reason: str = "") -> None:
+        super().__init__(message)
+        self.permission = permission
+        self.reason = reason or message
 
 
 class ComponentConfigError(ComponentError):

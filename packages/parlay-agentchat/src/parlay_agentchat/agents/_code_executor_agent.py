@@ -25,7 +25,7 @@ from parlay_agentchat.messages import (
     ThoughtEvent,
 )
 from parlay_agentchat.state import CodeExecutorAgentState
-from parlay_core import CancellationToken, Component, ComponentModel
+from parlay_core import CancellationToken, Component, ComponentModel, require_code_execution
 from parlay_core.code_executor import CodeBlock, CodeExecutor, CodeResult
 from parlay_core.exceptions import ComponentError
 from parlay_core.model_context import ChatCompletionContext, UnboundedChatCompletionContext
@@ -475,6 +475,10 @@ class CodeExecutorAgent(BaseChatAgent, Component[CodeExecutorAgentConfig]):
 
     @classmethod
     def _from_config(cls, config: CodeExecutorAgentConfig) -> Self:
+        # Asked before its executor is loaded, and whatever executor it names: the agent runs
+        # the code blocks in the conversation (a model's, or a message's), with no approval
+        # function, since configs cannot carry one.
+        require_code_execution(f"the code blocks CodeExecutorAgent {config.name!r} is given")
         return cls(
             name=config.name,
             code_executor=CodeExecutor.load_component(config.code_executor),

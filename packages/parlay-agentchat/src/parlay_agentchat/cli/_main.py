@@ -12,7 +12,7 @@ from typing import Any, cast
 
 from parlay_agentchat.base import ChatAgent, TaskRunner, Team
 from parlay_agentchat.ui import Console
-from parlay_core.exceptions import ParlayError
+from parlay_core.exceptions import ComponentPermissionError, ParlayError
 
 __all__ = ["main"]
 
@@ -59,7 +59,19 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument(
         "--allow-code-execution",
         action="store_true",
-        help="let the config run code it carries (FunctionTool source); only for files you trust",
+        help=(
+            "let the config build what executes code or commands (code executors, the "
+            "code-execution tool, MCP stdio servers, FunctionTool source); only for files you "
+            "trust"
+        ),
+    )
+    run.add_argument(
+        "--allow-environment-keys",
+        action="store_true",
+        help=(
+            "let model clients send your OPENAI_API_KEY / ANTHROPIC_API_KEY to a base_url the "
+            "config chose; only for files you trust"
+        ),
     )
     run.add_argument("--no-stats", action="store_true", help="leave out the summary at the end")
     check = commands.add_parser(
@@ -69,6 +81,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     check.add_argument("config", help="a JSON file holding a dumped team or agent component")
     check.add_argument("--allow-code-execution", action="store_true", help="as for run")
+    check.add_argument("--allow-environment-keys", action="store_true", help="as for run")
     return parser
 
 
@@ -76,7 +89,24 @@ def _one_line(text: str) -> str:
     return " ".join(part.strip() for part in text.splitlines() if part.strip())
 
 
-def _load(path_text: str, allow_code_execution: bool) -> TaskRunner:
+# The command-line flag that grants each load permission a refusal can name.
+_FLAGS = {
+    "allow_code_execution": "--allow-code-execution",
+    "allow_environment_keys": "--allow-environment-keys",
+}
+
+
+def _refusal(error: BaseException) -> ComponentPermissionError | None:
+    # A component may wrap the refusal of a component nested in it.
+    seen: BaseException | None = error
+    while seen is not None:
+        if isinstance(seen, ComponentPermissionError) and seen.permission in _FLAGS:
+            return seen
+        seen = seen.__cause__ or seen.__context__
+    return None
+
+
+def _load(path_text: str, allow_code_execution: bool, allow_environment_keys: bool) -> TaskRunner:
     path = Path(path_text)
     try:
         raw = path.read_text(encoding="utf-8")
@@ -110,9 +140,18 @@ def _load(path_text: str, allow_code_execution: bool) -> TaskRunner:
     loader: type[Team] | type[ChatAgent] = ChatAgent if kind == "agent" else Team
     try:
         runner: TaskRunner = loader.load_component(
-            config, allow_code_execution=allow_code_execution
+            config,
+            allow_code_execution=allow_code_execution,
+            allow_environment_keys=allow_environment_keys,
         )
     except ParlayError as exc:
+        refusal = _refusal(exc)
+        if refusal is not None:
+            # The error's own fix is Python's (allow_code_execution=True); say the flag instead.
+            raise _UsageError(
+                f"{path_text}: {_one_line(refusal.reason)} If you trust this file, run again "
+                f"with {_FLAGS[refusal.permission]}."
+            ) from None
         raise _UsageError(f"{path_text}: {_one_line(str(exc))}") from None
     except RecursionError:  # a nesting the parser accepted but a component's code did not
         raise _UsageError(_TOO_DEEP.format(path=path_text)) from None
@@ -138,7 +177,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help()
         return 0
     try:
-        runner = _load(args.config, args.allow_code_execution)
+        runner = _load(args.config, args.allow_code_execution, args.allow_environment_keys)
     except _UsageError as exc:
         print(f"parlay: error: {exc}", file=sys.stderr)
         return 2

@@ -15,7 +15,7 @@ from typing import Any, cast
 from pydantic import BaseModel, Field
 from typing_extensions import Self
 
-from parlay_core import CancellationToken
+from parlay_core import CancellationToken, require_code_execution
 from parlay_core._component_config import Component
 from parlay_core.code_executor import (
     CodeBlock,
@@ -433,6 +433,9 @@ class DockerCommandLineCodeExecutor(
 
     @classmethod
     def _from_config(cls, config: DockerCommandLineCodeExecutorConfig) -> Self:
+        # A container is no sandbox against a config that also chooses the image, the mounted
+        # volumes, the extra hosts and the init command.
+        require_code_execution(f"code in a Docker container of the image {config.image!r}")
         return cls(
             config.image,
             config.container_name,

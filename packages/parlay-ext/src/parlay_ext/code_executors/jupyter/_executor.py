@@ -19,7 +19,7 @@ from typing import Any
 from pydantic import BaseModel
 from typing_extensions import Self
 
-from parlay_core import CancellationToken
+from parlay_core import CancellationToken, require_code_execution
 from parlay_core._component_config import Component
 from parlay_core.code_executor import CodeBlock, CodeExecutor, CodeResult
 from parlay_core.exceptions import ComponentConfigError, ExecutorUnavailableError
@@ -426,6 +426,10 @@ class JupyterCodeExecutor(CodeExecutor, Component[JupyterCodeExecutorConfig]):
 
     @classmethod
     def _from_config(cls, config: JupyterCodeExecutorConfig) -> Self:
+        # The kernel is a local process with the current user's rights.
+        require_code_execution(
+            "code on this machine, as the current user, in a Jupyter kernel (a Jupyter executor)"
+        )
         return cls(
             config.kernel_name,
             config.timeout,

@@ -15,7 +15,7 @@ from typing import Any
 from pydantic import BaseModel
 from typing_extensions import Self
 
-from parlay_core import CancellationToken
+from parlay_core import CancellationToken, require_code_execution
 from parlay_core._component_config import Component
 from parlay_core.code_executor import (
     CodeBlock,
@@ -300,6 +300,8 @@ class LocalCommandLineCodeExecutor(FileCodeExecutor, Component[LocalCommandLineC
 
     @classmethod
     def _from_config(cls, config: LocalCommandLineCodeExecutorConfig) -> Self:
+        # It runs whatever it is given as the current user, unsandboxed.
+        require_code_execution("code on this machine, as the current user (a local executor)")
         return cls(
             timeout=config.timeout,
             work_dir=config.work_dir,

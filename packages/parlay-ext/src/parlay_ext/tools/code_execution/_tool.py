@@ -7,7 +7,7 @@ from typing import Any
 from pydantic import BaseModel, Field
 from typing_extensions import Self
 
-from parlay_core import CancellationToken
+from parlay_core import CancellationToken, require_code_execution
 from parlay_core._component_config import Component, ComponentModel
 from parlay_core.code_executor import CodeBlock, CodeExecutor
 from parlay_core.tools import BaseTool
@@ -140,5 +140,7 @@ class PythonCodeExecutionTool(
 
     @classmethod
     def _from_config(cls, config: PythonCodeExecutionToolConfig) -> Self:
+        # Asked here too, not only by the executor: a third-party executor may not ask.
+        require_code_execution(f"Python code a model writes, through the tool {config.name!r}")
         executor = CodeExecutor.load_component(config.executor)
         return cls(executor, description=config.description, name=config.name)
