@@ -38,6 +38,7 @@ from parlay_ext.models._common import (
     split_think_tags,
     tool_schemas,
 )
+from parlay_ext.models._environment_keys import withheld_environment_key
 from parlay_ext.models.openai._config import (
     AzureOpenAIClientConfigurationConfigModel,
     OpenAIClientConfigurationConfigModel,
@@ -89,6 +90,13 @@ _NO_EXTRA_ARGS: Mapping[str, Any] = MappingProxyType({})
 # missing key is reported when a call needs it (configs are often dumped with the key masked).
 _defer_missing_key: ContextVar[bool] = ContextVar("parlay_openai_defer_missing_key", default=False)
 
+# Set while _from_config builds a client whose config chose a server that may not have the
+# environment's key: why the key is withheld (see parlay_ext.models._environment_keys).
+_withholding_key: ContextVar[str | None] = ContextVar("parlay_openai_withholding_key", default=None)
+
+# The hosts OPENAI_API_KEY is meant for.
+_OPENAI_HOSTS = ("api.openai.com",)
+
 
 class BaseOpenAIChatCompletionClient(TokenAccountingClient):
     """The chat-completions logic shared by the OpenAI and Azure OpenAI clients.
@@ -137,9 +145,13 @@ class BaseOpenAIChatCompletionClient(TokenAccountingClient):
 
     # Why calls must fail, when the client was loaded from a config without a usable API key.
     _missing_key: str | None = None
+    # Why the environment's key was not sent, when a config chose the server.
+    _withheld_key: str | None = None
 
     def _where(self) -> str:
-        return f"the OpenAI-compatible server at {self._client.base_url} (model {self._model!r})"
+        where = f"the OpenAI-compatible server at {self._client.base_url} (model {self._model!r}"
+        # A refused key is the likely failure then, and this says how to send one.
+        return f"{where}; {self._withheld_key})" if self._withheld_key else f"{where})"
 
     def _request(
         self,
@@ -439,7 +451,11 @@ class OpenAIChatCompletionClient(
         if endpoint is not None:
             url, key_variable = endpoint
             key = key or os.environ.get(key_variable)
-        key = key or os.environ.get("OPENAI_API_KEY")
+        withheld = _withholding_key.get()
+        if withheld is None:
+            key = key or os.environ.get("OPENAI_API_KEY")
+        else:
+            self._withheld_key = withheld
         if key is None:
             deferred = _defer_missing_key.get()
             # api_key="" says "no key on purpose" (AutoGen accepts it); only an absent key
@@ -492,12 +508,19 @@ class OpenAIChatCompletionClient(
     @classmethod
     def _from_config(cls, config: OpenAIClientConfigurationConfigModel) -> Self:
         fields = config.model_dump(exclude_none=True, exclude={"api_key", "model_info"})
+        withheld = (
+            withheld_environment_key(cls.__name__, config.base_url, "OPENAI_API_KEY", _OPENAI_HOSTS)
+            if config.api_key is None
+            else None
+        )
         token = _defer_missing_key.set(True)
+        withheld_token = _withholding_key.set(withheld)
         try:
             return cls(
                 api_key=_reveal(config.api_key), model_info=_info(config.model_info), **fields
             )
         finally:
+            _withholding_key.reset(withheld_token)
             _defer_missing_key.reset(token)
 
 

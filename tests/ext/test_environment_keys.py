@@ -1,0 +1,145 @@
+"""A config that chooses ``base_url`` does not get the user's environment API key by itself.
+
+The loopback wire server plays the config's server and shows which Authorization header it
+received: without ``allow_environment_keys=True`` the key from ``OPENAI_API_KEY`` never reaches
+it; with the permission, or with a client built in code, it does.
+"""
+
+from __future__ import annotations
+
+import warnings
+from typing import Any
+
+import pytest
+
+from parlay_core import load_component
+from parlay_core.exceptions import ModelAPIError
+from parlay_core.models import UserMessage
+from parlay_ext.models.openai import OpenAIChatCompletionClient
+from tests.ext._wire import Reply, WireServer
+from tests.ext.test_openai_client import completion
+
+SECRET = "sk-users-own-secret"
+QUESTION = [UserMessage(content="?", source="user")]
+
+
+@pytest.fixture
+def env_key(monkeypatch: pytest.MonkeyPatch) -> str:
+    monkeypatch.setenv("OPENAI_API_KEY", SECRET)
+    return SECRET
+
+
+def _config(base_url: str, **extra: Any) -> dict[str, Any]:
+    return {
+        "provider": "OpenAIChatCompletionClient",
+        "component_type": "model",
+        "config": {"model": "gpt-4o-mini", "base_url": base_url, "max_retries": 0, **extra},
+    }
+
+
+def _sent_key(wire: WireServer) -> str:
+    return wire.received[-1].headers["authorization"].removeprefix("Bearer ")
+
+
+async def test_a_config_does_not_get_the_environment_key(wire: WireServer, env_key: str) -> None:
+    with pytest.warns(UserWarning, match="OPENAI_API_KEY") as caught:
+        client = load_component(_config(f"{wire.url}/v1"), expected=OpenAIChatCompletionClient)
+    [warning] = [w for w in caught if "OPENAI_API_KEY" in str(w.message)]
+    message = str(warning.message)
+    assert wire.url.removeprefix("http://") in message
+    assert "allow_environment_keys=True" in message and "--allow-environment-keys" in message
+    wire.script(Reply(body=completion("ok")))
+    # A local server that needs no key still answers.
+    assert (await client.create(QUESTION)).content == "ok"
+    assert env_key not in _sent_key(wire)
+
+
+async def test_the_caller_may_allow_it(wire: WireServer, env_key: str) -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        client = load_component(
+            _config(f"{wire.url}/v1"),
+            expected=OpenAIChatCompletionClient,
+            allow_environment_keys=True,
+        )
+    wire.script(Reply(body=completion("ok")))
+    await client.create(QUESTION)
+    assert _sent_key(wire) == env_key
+
+
+async def test_a_server_that_wants_the_key_says_how_to_send_it(
+    wire: WireServer, env_key: str
+) -> None:
+    with pytest.warns(UserWarning, match="OPENAI_API_KEY"):
+        client = load_component(_config(f"{wire.url}/v1"), expected=OpenAIChatCompletionClient)
+    wire.script(Reply(status=401, body={"error": {"message": "Incorrect API key provided"}}))
+    with pytest.raises(ModelAPIError) as caught:
+        await client.create(QUESTION)
+    message = str(caught.value)
+    assert "401" in message and "allow_environment_keys=True" in message
+    assert env_key not in message
+
+
+async def test_a_key_in_the_config_is_sent(wire: WireServer, env_key: str) -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        client = load_component(
+            _config(f"{wire.url}/v1", api_key="sk-from-config"), expected=OpenAIChatCompletionClient
+        )
+    wire.script(Reply(body=completion("ok")))
+    await client.create(QUESTION)
+    assert _sent_key(wire) == "sk-from-config"
+
+
+async def test_a_client_built_in_code_uses_the_environment_key(
+    wire: WireServer, env_key: str
+) -> None:
+    # The user chose the URL in code: their choice, as before.
+    client = OpenAIChatCompletionClient(
+        model="gpt-4o-mini", base_url=f"{wire.url}/v1", max_retries=0
+    )
+    wire.script(Reply(body=completion("ok")))
+    await client.create(QUESTION)
+    assert _sent_key(wire) == env_key
+
+
+async def test_without_an_environment_key_a_local_config_just_works(
+    wire: WireServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        client = load_component(_config(f"{wire.url}/v1"), expected=OpenAIChatCompletionClient)
+    wire.script(Reply(body=completion("ok")))
+    assert (await client.create(QUESTION)).content == "ok"
+
+
+@pytest.mark.parametrize(
+    "base_url",
+    [
+        None,
+        "https://api.openai.com/v1",
+    ],
+)
+def test_openais_own_endpoint_gets_the_environment_key(env_key: str, base_url: str | None) -> None:
+    config = _config(base_url or "unused")
+    if base_url is None:
+        del config["config"]["base_url"]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        client = load_component(config, expected=OpenAIChatCompletionClient)
+    assert client._client.api_key == env_key  # pyright: ignore[reportPrivateUsage]
+
+
+@pytest.mark.parametrize(
+    "base_url",
+    [
+        "http://api.openai.com/v1",  # not https: anyone on the path would read the key
+        "https://api.openai.com.example.net/v1",
+        "https://generativelanguage.googleapis.com/v1beta/openai/",  # OPENAI_API_KEY is not Google's
+    ],
+)
+def test_other_endpoints_do_not(env_key: str, base_url: str) -> None:
+    with pytest.warns(UserWarning, match="OPENAI_API_KEY"):
+        client = load_component(_config(base_url), expected=OpenAIChatCompletionClient)
+    assert client._client.api_key != env_key  # pyright: ignore[reportPrivateUsage]
