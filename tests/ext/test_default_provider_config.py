@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
@@ -52,3 +53,19 @@ def test_an_agent_config_may_name_the_default_model(openai_env: WireServer) -> N
 
 def test_the_function_still_returns_the_chosen_client_itself(openai_env: WireServer) -> None:
     assert isinstance(default_model_client(quiet=True), OpenAIChatCompletionClient)
+
+
+def test_parlay_check_loads_a_team_file_naming_the_default_model(
+    openai_env: WireServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from parlay_agentchat.cli import main
+    from parlay_agentchat.teams import RoundRobinGroupChat
+
+    team = RoundRobinGroupChat([AssistantAgent("writer", DefaultChatCompletionClient())])
+    data = json.loads(team.dump_component().model_dump_json())
+    writer = data["config"]["participants"][0]["config"]
+    writer["model_client"] = {"provider": "default", "component_type": "model", "config": {}}
+    path = tmp_path / "team.json"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    assert main(["check", str(path)]) == 0
+    assert "a team, RoundRobinGroupChat; it loads." in capsys.readouterr().out

@@ -263,7 +263,8 @@ def _refuse(provider: str, module: str) -> ComponentNotAllowedError:
         f"allow_import_paths=[{top!r}] (or allow_any_import=True) to load_component(); if it "
         f"is your application's own package, trust it once with "
         f"parlay_core.trust_component_modules({top!r}) or the environment variable "
-        f"PARLAY_TRUSTED_COMPONENT_MODULES={top}; or publish the class as a plugin entry point."
+        f"PARLAY_TRUSTED_COMPONENT_MODULES={top}; or publish the class as a plugin entry point.",
+        module=module,
     )
 
 

@@ -280,7 +280,16 @@ class ComponentLoadError(ComponentError):
 
 
 class ComponentNotAllowedError(ComponentError):
-    """The provider's import path lies outside Parlay and its registered plugin packages."""
+    """The provider's import path lies outside Parlay and its registered plugin packages.
+
+    Attributes:
+        module: The module whose import was refused, when the refusal is about an import (so
+            that another front end, such as the ``parlay`` command, can name its own fix).
+    """
+
+    def __init__(self, message: str, *, module: str | None = None) -> None:
+        super().__init__(message)
+        self.module = module
 
 
 class ComponentPermissionError(ComponentNotAllowedError):
