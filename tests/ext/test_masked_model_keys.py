@@ -132,7 +132,10 @@ async def test_anthropic_masked_key_without_environment_fails_at_the_call(
     client = AnthropicChatCompletionClient(
         model="claude-sonnet-4-20250514", api_key="ak-dumped", base_url=wire.url, max_retries=0
     )
-    with pytest.warns(UserWarning, match="loaded without an API key"):
+    with (
+        pytest.warns(UserWarning, match="masked api_key"),
+        pytest.warns(UserWarning, match="loaded without an API key"),
+    ):
         loaded = reloaded(client.dump_component())
     with pytest.raises(ModelClientError, match="ANTHROPIC_API_KEY"):
         await loaded.create(ASK)
@@ -145,6 +148,7 @@ async def test_openai_empty_key_is_accepted_and_round_trips(
     monkeypatch.delenv("OPENAI_API_KEY", raising=False)
     client = OpenAIChatCompletionClient(model="gpt-4o", api_key="")
     dumped = client.dump_component()
-    assert reloaded(dumped).dump_component() == dumped
+    with pytest.warns(UserWarning, match="loaded without an API key"):
+        assert reloaded(dumped).dump_component() == dumped
     with pytest.raises(ModelClientError, match="api_key is empty"):
         await client.create(ASK)
