@@ -1,16 +1,13 @@
 """Agents pass the turn by handoffs (Swarm), streamed in the Console.
 
 A triage agent hands the customer over to billing or to support; the one it picks answers. The
-triage model is asked for a tool call (``ToolFirstClient`` from ``team_tool_use.py``), and its
-only tools are its handoffs, so it always hands over; which agent it picks is the model's
+triage agent's only tools are its handoffs; whether and to whom it hands over is the model's
 choice. Run it with ``python examples/team_swarm.py``.
 """
 
 from __future__ import annotations
 
 import asyncio
-
-from team_tool_use import ToolFirstClient
 
 from parlay_agentchat.agents import AssistantAgent
 from parlay_agentchat.messages import HandoffMessage
@@ -24,7 +21,7 @@ async def main() -> None:
     model = default_model_client(max_tokens=40, temperature=0.0)
     triage = AssistantAgent(
         "triage",
-        ToolFirstClient(model),
+        model,
         handoffs=["billing", "support"],
         system_message="Transfer billing questions to billing and the rest to support.",
     )

@@ -2,8 +2,8 @@
 
 A tiny stock API runs on 127.0.0.1 on a free port, in a thread of this process, so the example
 needs no network. The assistant runs on ``default_model_client()`` (the embedded offline model
-unless a provider key is set); like ``team_tool_use.py`` it is asked for a tool call
-(``ToolFirstClient``), and the item's ``enum`` keeps even a 135M model's argument valid. Then
+unless a provider key is set); it decides by itself to call the tool, and the item's
+``enum`` keeps even a 135M model's argument valid. Then
 the same tool is called with an item the schema does not allow, to show the error result a
 model reads: the call is refused before any request is sent.
 
@@ -17,8 +17,6 @@ import json
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-
-from team_tool_use import ToolFirstClient
 
 from parlay_agentchat.agents import AssistantAgent
 from parlay_agentchat.messages import ToolCallExecutionEvent
@@ -72,7 +70,7 @@ async def main() -> None:
     model = default_model_client(max_tokens=40, temperature=0.0)
     agent = AssistantAgent(
         "shop_assistant",
-        ToolFirstClient(model),
+        model,
         tools=[get_stock],
         system_message="You answer stock questions by calling get_stock.",
     )

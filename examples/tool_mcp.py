@@ -3,8 +3,8 @@
 ``servers/weather_mcp.py`` is a small MCP server with a ``get_weather`` tool. The workbench
 starts it as a subprocess (the stdio transport), lists its tools for the model and runs the
 model's tool call on it; the server stops when the ``async with`` block ends. The assistant
-runs on ``default_model_client()``, wrapped in ``ToolFirstClient`` (see ``team_tool_use.py``)
-so that even the embedded 135M model calls the tool.
+runs on ``default_model_client()``; even the embedded 135M model decides by itself to call the
+tool.
 
 Needs the ``mcp`` extra: ``pip install "parlay-ext[mcp]"``. Run it with
 ``python examples/tool_mcp.py``.
@@ -15,8 +15,6 @@ from __future__ import annotations
 import asyncio
 import sys
 from pathlib import Path
-
-from team_tool_use import ToolFirstClient
 
 from parlay_agentchat.agents import AssistantAgent
 from parlay_agentchat.messages import ToolCallExecutionEvent
@@ -38,7 +36,7 @@ async def main() -> None:
         model = default_model_client(max_tokens=40, temperature=0.0)
         assistant = AssistantAgent(
             "assistant",
-            ToolFirstClient(model),
+            model,
             workbench=workbench,
             system_message="You answer weather questions by calling get_weather.",
         )

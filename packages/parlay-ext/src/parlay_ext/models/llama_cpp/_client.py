@@ -6,7 +6,6 @@ import asyncio
 import threading
 import time
 from collections.abc import AsyncGenerator, Callable, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Union, cast
@@ -24,6 +23,7 @@ from parlay_core.models import (
     ModelFamily,
     ModelInfo,
     RequestUsage,
+    UserMessage,
     validate_model_info,
 )
 from parlay_ext.models._common import (
@@ -44,13 +44,27 @@ from parlay_ext.models.llama_cpp._config import (
 from parlay_ext.models.llama_cpp._model_path import check_model_path, default_model_path
 from parlay_ext.models.llama_cpp._prompt import (
     CALL_OPEN,
+    NO_TOOL,
+    YES_NO_GRAMMAR,
+    DecisionStrategy,
     ToolMode,
+    choose_tool,
+    confirm_messages,
     convert_messages,
+    decision_grammar,
+    decision_messages,
     parse_reply,
     tool_grammar,
     tool_instructions,
+    word_choice,
 )
 from parlay_ext.models.llama_cpp._sdk import Llama, LlamaGrammar
+from parlay_ext.models.llama_cpp._shared import (
+    SharedModel,
+    acquire_model,
+    load_key,
+    release_model,
+)
 
 if TYPE_CHECKING:
     from parlay_core.tools import Tool, ToolSchema
@@ -59,6 +73,7 @@ __all__ = ["LlamaCppChatCompletionClient"]
 
 _NO_EXTRA_ARGS: Mapping[str, Any] = MappingProxyType({})
 _PROGRESS_EVERY = 10.0  # seconds between "still loading" messages
+_CALL_TOKENS = 256  # room for a whole tool call chosen by the decision step
 
 
 def _default_info() -> ModelInfo:
@@ -84,9 +99,12 @@ class LlamaCppChatCompletionClient(
 
     The model loads on first use (or with :meth:`load`) and says so: loading progress is logged
     on ``parlay_ext.models`` and printed to standard error unless ``quiet``. Generation runs in
-    a worker thread, one request at a time, so the event loop stays responsive. Tool calls are
+    a worker thread, one request at a time, so the event loop stays responsive. Clients with the
+    same model file and load settings share one loaded model in a process. Tool calls are
     generated under a grammar built from the tools' schemas, so they always parse and name an
-    offered tool. ``json_output`` constrains the reply to JSON (or to the model's schema).
+    offered tool; with ``tool_choice="auto"`` a short decision step first chooses the tool or
+    a text reply (see ``tool_decision``). ``json_output`` constrains the reply to JSON (or to
+    the model's schema).
 
     One thread is the default: on a small shared machine, two threads measured several times
     slower than one for this model size.
@@ -99,6 +117,12 @@ class LlamaCppChatCompletionClient(
             vision).
         quiet: Log loading progress without printing it.
         llama_kwargs: Further keyword arguments for ``llama_cpp.Llama``.
+        tool_decision: How ``tool_choice="auto"`` decides between a call and text: ``both``
+            (default) runs a short decision step in which the model picks a tool name or
+            ``none`` under a grammar, and prefers a tool whose name, description or
+            parameters share words with the request; ``model`` uses the model's pick only;
+            ``words`` the shared words only (no model call); ``grammar`` lets the reply itself
+            start as a call or as text, in one generation.
         **create_args: Default sampling arguments (``max_tokens``, ``temperature``,
             ``top_p``, ``top_k``, ``min_p``, ``repeat_penalty``, ``stop``, ``seed``, ...).
 
@@ -120,6 +144,7 @@ class LlamaCppChatCompletionClient(
         model_info: ModelInfo | None = None,
         quiet: bool = False,
         llama_kwargs: Mapping[str, Any] | None = None,
+        tool_decision: DecisionStrategy = "both",
         **create_args: Any,
     ) -> None:
         create = split_create_args(create_args)
@@ -132,10 +157,12 @@ class LlamaCppChatCompletionClient(
             model_info=dict(model_info) if model_info is not None else None,
             quiet=quiet,
             llama_kwargs=dict(llama_kwargs) if llama_kwargs else None,
+            tool_decision=tool_decision,
             **create,
         )
         self._path = default_model_path() if model_path is None else check_model_path(model_path)
         self._model_info = model_info if model_info is not None else _default_info()
+        self._tool_decision: DecisionStrategy = tool_decision
         self._sampling = self._config.model_dump(
             include={
                 "max_tokens",
@@ -151,10 +178,9 @@ class LlamaCppChatCompletionClient(
             },
             exclude_none=True,
         )
-        # llama.cpp contexts are not thread-safe: one worker thread owns the model, and the
-        # lock lets one generation at a time use it.
-        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="parlay-llama")
-        self._llm: Llama | None = None
+        # llama.cpp contexts are not thread-safe: the shared model's one thread runs every
+        # generation, and the lock keeps this client's requests in order.
+        self._shared: SharedModel | None = None
         self._load_lock = asyncio.Lock()
         self._lock = asyncio.Lock()
         self._usage = UsageTracker()
@@ -186,12 +212,25 @@ class LlamaCppChatCompletionClient(
                 "a complete GGUF chat model that this llama-cpp-python version supports."
             ) from exc
 
+    def _acquire(self) -> SharedModel:
+        key = load_key(
+            str(self._path.resolve()),
+            self._config.n_ctx,
+            self._config.n_threads,
+            self._config.llama_kwargs,
+        )
+        return acquire_model(key, self._build)
+
     async def load(self) -> None:
-        """Load the model now instead of on the first request, reporting progress."""
-        if self._llm is not None:
+        """Load the model now instead of on the first request, reporting progress.
+
+        Clients in one process with the same model file, ``n_ctx``, ``n_threads`` and
+        ``llama_kwargs`` share one loaded model: the second one's load is instant.
+        """
+        if self._shared is not None:
             return
         async with self._load_lock:
-            if self._llm is not None:
+            if self._shared is not None:
                 return
             quiet = self._config.quiet
             size = self._path.stat().st_size / 1_000_000
@@ -202,32 +241,24 @@ class LlamaCppChatCompletionClient(
             )
             started = time.monotonic()
             loop = asyncio.get_running_loop()
-            future = loop.run_in_executor(self._executor, self._build)
+            future = loop.run_in_executor(None, self._acquire)
             while True:
                 done, _ = await asyncio.wait({future}, timeout=_PROGRESS_EVERY)
                 if done:
                     break
                 elapsed = time.monotonic() - started
                 announce(f"... still loading {self._path.name} ({elapsed:.0f} s)", quiet=quiet)
-            self._llm = future.result()
+            self._shared = future.result()
             announce(f"Model loaded in {time.monotonic() - started:.1f} s.", quiet=quiet)
 
     def _request(
         self,
         messages: Sequence[LLMMessage],
-        tools: Sequence[Union[Tool, ToolSchema]],
-        tool_choice: ToolChoice,
+        schemas: Sequence[ToolSchema],
+        mode: ToolMode | None,
         json_output: bool | type[BaseModel] | None,
         extra_create_args: Mapping[str, Any],
-    ) -> tuple[dict[str, Any], ToolMode | None]:
-        check_request("local GGUF model", self._model_info, messages, tools, json_output)
-        forced = forced_tool_name(tool_choice, tools)
-        schemas = tool_schemas(tools)
-        mode: ToolMode | None = None
-        if schemas and tool_choice != "none":
-            mode = "auto" if tool_choice == "auto" else "required"
-            if forced is not None:
-                schemas = [s for s in schemas if s["name"] == forced]
+    ) -> dict[str, Any]:
         instructions = tool_instructions(schemas, mode) if mode is not None else None
         request: dict[str, Any] = {
             **self._sampling,
@@ -243,7 +274,61 @@ class LlamaCppChatCompletionClient(
             request["response_format"] = {"type": "json_object", "schema": schema}
         elif json_output:
             request["response_format"] = {"type": "json_object"}
-        return request, mode
+        return request
+
+    async def _decide(
+        self,
+        messages: Sequence[LLMMessage],
+        schemas: Sequence[ToolSchema],
+        cancellation_token: CancellationToken | None,
+    ) -> str | None:
+        """The decision step of ``tool_choice="auto"``: which tool to call, or ``None``.
+
+        A tool's result answers the request it was called for, so after one the reply is text.
+        """
+        last = messages[-1] if messages else None
+        if not isinstance(last, UserMessage):
+            return None
+        if not isinstance(last.content, str):
+            request_text = "\n".join(p for p in last.content if isinstance(p, str))
+        else:
+            request_text = last.content
+        strategy = self._tool_decision
+        if strategy == "words" or (strategy == "both" and word_choice(schemas, request_text)):
+            return choose_tool(schemas, request_text, None, strategy)
+        model_choice = await self._ask(
+            decision_messages(schemas, request_text),
+            decision_grammar([s["name"] for s in schemas]),
+            cancellation_token,
+        )
+        confirmed = True
+        if strategy == "both" and model_choice != NO_TOOL:
+            picked = [s for s in schemas if s["name"] == model_choice]
+            if picked:
+                answer = await self._ask(
+                    confirm_messages(picked[0], request_text), YES_NO_GRAMMAR, cancellation_token
+                )
+                confirmed = answer == "yes"
+        return choose_tool(schemas, request_text, model_choice, strategy, confirmed=confirmed)
+
+    async def _ask(
+        self,
+        messages: list[dict[str, str]],
+        grammar: str,
+        cancellation_token: CancellationToken | None,
+    ) -> str:
+        """One short, greedy answer under ``grammar`` (a step of the tool decision)."""
+        request: dict[str, Any] = {
+            "messages": messages,
+            "grammar": LlamaGrammar.from_string(grammar, verbose=False),
+            "temperature": 0.0,
+            "max_tokens": 32,
+        }
+        parts: list[str] = []
+        async for kind, value in self._generate(request, cancellation_token):
+            if kind == "text":
+                parts.append(value)
+        return "".join(parts).strip()
 
     def _worker(
         self,
@@ -275,8 +360,9 @@ class LlamaCppChatCompletionClient(
         self, request: dict[str, Any], cancellation_token: CancellationToken | None
     ) -> AsyncGenerator[tuple[str, Any], None]:
         await run_cancellable(self.load(), cancellation_token)
-        llm = self._llm
-        assert llm is not None
+        shared = self._shared
+        assert shared is not None
+        llm = shared.llm
         loop = asyncio.get_running_loop()
         queue: asyncio.Queue[tuple[str, Any]] = asyncio.Queue()
         stop = threading.Event()
@@ -285,7 +371,7 @@ class LlamaCppChatCompletionClient(
             loop.call_soon_threadsafe(queue.put_nowait, item)
 
         async with self._lock:
-            future = loop.run_in_executor(self._executor, self._worker, llm, request, stop, emit)
+            future = loop.run_in_executor(shared.executor, self._worker, llm, request, stop, emit)
             try:
                 while True:
                     kind, value = await run_cancellable(queue.get(), cancellation_token)
@@ -322,7 +408,30 @@ class LlamaCppChatCompletionClient(
             asyncio.CancelledError: ``cancellation_token`` was cancelled; generation stops at
                 the next token.
         """
-        request, mode = self._request(messages, tools, tool_choice, json_output, extra_create_args)
+        check_request("local GGUF model", self._model_info, messages, tools, json_output)
+        forced = forced_tool_name(tool_choice, tools)
+        schemas = tool_schemas(tools)
+        mode: ToolMode | None = None
+        if schemas and tool_choice != "none":
+            mode = "auto" if tool_choice == "auto" else "required"
+            if forced is not None:
+                schemas = [s for s in schemas if s["name"] == forced]
+        decided_call = False
+        if mode == "auto" and self._tool_decision != "grammar":
+            # A small model asked to choose between a call and text inside one reply almost
+            # always writes text; a separate, short decision step chooses far better.
+            chosen = await self._decide(messages, schemas, cancellation_token)
+            if chosen is None:
+                mode = None
+            else:
+                mode = "required"
+                decided_call = True
+                schemas = [s for s in schemas if s["name"] == chosen]
+        request = self._request(messages, schemas, mode, json_output, extra_create_args)
+        if decided_call and request.get("max_tokens", _CALL_TOKENS) < _CALL_TOKENS:
+            # The decision step chose a call: a max_tokens meant for short text replies would
+            # cut the call off, and a cut-off call cannot parse.
+            request["max_tokens"] = _CALL_TOKENS
         parts: list[str] = []
         # In "auto" mode the first character says whether the reply is a call ("<") or text;
         # text is held back until then so a call never leaks out as chunks.
@@ -394,10 +503,11 @@ class LlamaCppChatCompletionClient(
     async def close(self) -> None:
         """Free the model and its worker thread."""
         async with self._lock:
-            llm, self._llm = self._llm, None
-            if llm is not None:
-                await asyncio.get_running_loop().run_in_executor(self._executor, llm.close)
-        self._executor.shutdown(wait=False)
+            shared, self._shared = self._shared, None
+            if shared is not None and release_model(shared):
+                # The last client holding the model frees it, on the model's own thread.
+                await asyncio.get_running_loop().run_in_executor(shared.executor, shared.llm.close)
+                shared.executor.shutdown(wait=False)
 
     def _context_window(self) -> int:
         return self._config.n_ctx

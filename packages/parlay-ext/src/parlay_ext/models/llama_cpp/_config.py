@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, Union
+from typing import Any, Literal, Union
 
 from pydantic import BaseModel
 
@@ -18,18 +18,20 @@ __all__ = [
 class CreateArgumentsConfigModel(BaseModel):
     """Sampling arguments sent with every call unless a call overrides them.
 
-    The defaults suit small models: a low temperature and a mild repeat penalty keep a 135M
-    model from looping, and ``max_tokens`` bounds how long one reply can take on a CPU.
+    The defaults suit small models: a low temperature with a repeat penalty (over the recent
+    prompt and reply) and a frequency penalty (over the reply) keep a 135M model from looping
+    or echoing the previous speaker, and ``max_tokens`` bounds how long one reply can take on
+    a CPU.
     """
 
     max_tokens: int = 512
-    temperature: float = 0.2
+    temperature: float = 0.3
     top_p: float = 0.95
     top_k: int = 40
     min_p: float = 0.05
-    repeat_penalty: float = 1.1
+    repeat_penalty: float = 1.2
     presence_penalty: float = 0.0
-    frequency_penalty: float = 0.0
+    frequency_penalty: float = 0.3
     stop: Union[str, list[str], None] = None
     seed: int | None = None
 
@@ -50,6 +52,7 @@ class LlamaCppClientConfigurationConfigModel(CreateArgumentsConfigModel):
         quiet: Do not print loading progress (it is still logged).
         llama_kwargs: Further keyword arguments for ``llama_cpp.Llama`` (for example
             ``chat_format`` or ``n_gpu_layers``).
+        tool_decision: How ``tool_choice="auto"`` chooses between a tool call and text.
     """
 
     model_path: str | None = None
@@ -58,6 +61,7 @@ class LlamaCppClientConfigurationConfigModel(CreateArgumentsConfigModel):
     model_info: dict[str, Any] | None = None
     quiet: bool = False
     llama_kwargs: dict[str, Any] | None = None
+    tool_decision: Literal["model", "words", "both", "grammar"] = "both"
 
 
 def split_create_args(kwargs: Mapping[str, Any]) -> dict[str, Any]:
