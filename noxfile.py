@@ -111,6 +111,9 @@ def _build_llama_cpp_wheel(session: nox.Session, wheel_dir: Path) -> None:
     """Compile the wheel into ``wheel_dir``, logging how many objects are compiled every 15 s."""
     session.install("pip")
     wheel_dir.parent.mkdir(parents=True, exist_ok=True)
+    # The caller holds the build lock, so a staging folder here is left from a killed build.
+    for stale in wheel_dir.parent.glob(".building-*"):
+        shutil.rmtree(stale, ignore_errors=True)
     skip_common = wheel_dir.parent / "llama-cpp-skip-common.cmake"
     skip_common.write_text(_LLAMA_CPP_SKIP_COMMON)
     cmake_args = [*LLAMA_CPP_CMAKE_ARGS, f"-DCMAKE_PROJECT_llama.cpp_INCLUDE={skip_common}"]
@@ -146,8 +149,10 @@ def _build_llama_cpp_wheel(session: nox.Session, wheel_dir: Path) -> None:
         if process.returncode != 0:
             tail = "".join(log_path.read_text().splitlines(keepends=True)[-40:])
             session.error(f"Building llama-cpp-python failed; full log: {log_path}\n{tail}")
-        # Published whole, so an interrupted build never looks like a cached wheel.
-        os.replace(staging, wheel_dir)
+        wheel_dir.mkdir(exist_ok=True)
+        for wheel in staging.glob("*.whl"):
+            # Moved in one step, so an interrupted build never leaves a partial wheel there.
+            os.replace(wheel, wheel_dir / wheel.name)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     session.log(
@@ -168,7 +173,7 @@ def _local_model_wheels(session: nox.Session) -> list[str]:
             if not any(wheel_dir.glob("llama_cpp_python-*.whl")):
                 session.log(
                     f"Compiling llama-cpp-python {LLAMA_CPP_VERSION} (the embedded model's "
-                    "runtime) once for this machine: about 4 minutes on two cores. Later runs "
+                    "runtime) once for this machine: about 4 minutes on two idle cores. Later runs "
                     f"reuse the wheel from {wheel_dir}."
                 )
                 _build_llama_cpp_wheel(session, wheel_dir)
