@@ -5,6 +5,7 @@ from collections.abc import Callable, Iterator
 
 import pytest
 
+from tests.conftest import live_opted_in
 from tests.ext._wire import WireServer
 
 
@@ -22,17 +23,14 @@ def live_key(request: pytest.FixtureRequest) -> Callable[[str], str]:
     """Return a provider key for a live test, or skip the test.
 
     Live tests call paid APIs over the internet, so they run only when asked for twice: with
-    ``PARLAY_RUN_LIVE=1`` (or a ``--run-live`` option, where one is registered) and with the
-    provider's key in the environment.
+    ``--run-live`` (or ``PARLAY_RUN_LIVE=1``; see tests/conftest.py) and with the provider's key
+    in the environment. Only such tests run outside the suite's network guard.
     """
 
     def get(variable: str) -> str:
-        opted_in = os.environ.get("PARLAY_RUN_LIVE") == "1" or bool(
-            request.config.getoption("--run-live", default=False)
-        )
         key = os.environ.get(variable)
-        if not opted_in or not key:
-            pytest.skip(f"live provider test: set PARLAY_RUN_LIVE=1 and {variable} to run it")
+        if not live_opted_in(request.config) or not key:
+            pytest.skip(f"live provider test: pass --run-live and set {variable} to run it")
         return key
 
     return get
