@@ -33,6 +33,7 @@ from typing import Any, cast
 
 from parlay_core import ROOT_LOGGER_NAME
 from parlay_core.exceptions import RuntimeStateError
+from parlay_ext.runtimes.nats._aio import cancel_and_wait, cancellable, sleep_or_wake
 from parlay_ext.runtimes.nats._kv import KVEvent, KVMirror, open_bucket
 from parlay_ext.runtimes.nats._sdk import JetStreamContext, KeyValue, js_errors
 from parlay_ext.runtimes.nats._wire import token
@@ -242,12 +243,7 @@ class Cluster:
     async def leave(self) -> None:
         """Stop the background loop, hand over every partition and remove this worker's record."""
         self._closing = True
-        task, self._loop_task = self._loop_task, None
-        if task is not None:
-            task.cancel()
-            # Bounded: the NATS client can turn a cancellation into a timeout error, which the
-            # loop then sees as a failed tick; the closing flag ends it at the next check.
-            await asyncio.wait({task}, timeout=self._ttl)
+        await self.pause()
         async with self._lock:
             for partition in list(self.held):
                 self._releasing[partition] = self.held.pop(partition)
@@ -261,22 +257,42 @@ class Cluster:
         for mirror in self._mirrors:
             await mirror.stop()
 
+    async def abandon(self) -> None:
+        """End every background task (after :meth:`leave`, or instead of it when it timed out)."""
+        self._closing = True
+        await self.pause()
+        await asyncio.gather(*(cancel_and_wait(task, self._ttl) for task in list(self._background)))
+        for mirror in self._mirrors:
+            with contextlib.suppress(Exception):
+                await mirror.stop()
+
     # --- the tick -----------------------------------------------------------------------------
 
     async def _loop(self) -> None:
         interval = self._ttl / 4
         while not self._closing:
-            with contextlib.suppress(asyncio.TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), interval)
+            await sleep_or_wake(self._wake, interval)
             self._wake.clear()
             if self._closing:
                 return
             try:
-                await self.refresh()
+                # In a task of its own: the NATS client may turn a cancellation into a timeout
+                # error, which this loop would log and go on after.
+                await cancellable(self.refresh())
             except Exception as e:
                 logger.warning(
                     "Cluster tick of %s failed: %s: %s", self.worker_id, type(e).__name__, e
                 )
+
+    def resume(self) -> None:
+        """Start the background ticks again after :meth:`pause`."""
+        if self._loop_task is None and not self._closing:
+            self._loop_task = asyncio.create_task(self._loop())
+
+    async def pause(self) -> None:
+        """Stop the background ticks (the leases this worker holds then expire by themselves)."""
+        task, self._loop_task = self._loop_task, None
+        await cancel_and_wait(task, self._ttl)
 
     async def _tick(self) -> None:
         await self._announce()

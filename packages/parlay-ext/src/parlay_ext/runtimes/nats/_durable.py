@@ -25,6 +25,7 @@ from collections.abc import Callable
 from parlay_core import ROOT_LOGGER_NAME
 from parlay_core.exceptions import RequestTimeoutError, TransportError
 from parlay_ext.runtimes.nats import _wire
+from parlay_ext.runtimes.nats._aio import cancel_and_wait, cancellable
 from parlay_ext.runtimes.nats._sdk import (
     Client,
     JetStreamContext,
@@ -197,8 +198,7 @@ class DurableQueue:
         # The loop stops between pulls; a pull left waiting would strand its messages until
         # their ack_wait runs out.
         await asyncio.wait({task}, timeout=_FETCH_WAIT * 4)
-        if not task.done():
-            task.cancel()
+        await cancel_and_wait(task, _FETCH_WAIT * 4)
 
     async def stop_all(self) -> None:
         """Stop pulling every partition."""
@@ -231,7 +231,10 @@ class DurableQueue:
                     await asyncio.sleep(0.01)
                     continue
                 try:
-                    messages = await sub.fetch(batch=min(room, _BATCH), timeout=_FETCH_WAIT)
+                    # In a task of its own: the client turns a cancellation into a timeout.
+                    messages = await cancellable(
+                        sub.fetch(batch=min(room, _BATCH), timeout=_FETCH_WAIT)
+                    )
                 except (nats_errors.TimeoutError, asyncio.TimeoutError):
                     continue  # nothing waiting
                 except (js_errors.APIError, nats_errors.Error) as e:

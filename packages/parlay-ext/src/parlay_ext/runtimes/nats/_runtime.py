@@ -38,6 +38,7 @@ from parlay_core.exceptions import (
     RuntimeStateError,
     TransportError,
 )
+from parlay_ext.runtimes.nats._aio import cancel_and_wait
 from parlay_ext.runtimes.nats._calls import Caller
 from parlay_ext.runtimes.nats._cluster import Cluster
 from parlay_ext.runtimes.nats._connection import ConnectionSettings, connect
@@ -203,6 +204,9 @@ class NatsWorkerAgentRuntime(Server, LocalAgents, AgentRuntime):
         await self._cluster.refresh()
         for partition in list(self._cluster.held):
             await self._subscribe_partition(*partition)
+        self._cluster.resume()
+        if self._watchdog is None:
+            self._watchdog = asyncio.create_task(self._watch_calls())
 
     async def _join(self) -> None:
         nc = await connect(
@@ -262,7 +266,6 @@ class NatsWorkerAgentRuntime(Server, LocalAgents, AgentRuntime):
         except BaseException:
             await self._disconnect()
             raise
-        self._watchdog = asyncio.create_task(self._watch_calls())
 
     async def _disconnect(self) -> None:
         nc, self._nc = self._nc, None
@@ -301,7 +304,11 @@ class NatsWorkerAgentRuntime(Server, LocalAgents, AgentRuntime):
             await self._subscriptions.resync()
 
     async def stop(self) -> None:
-        """Stop serving (this worker's partitions stay leased to it until it starts or closes).
+        """Stop serving and end every background task (the connection stays open).
+
+        The leases of this worker's partitions are no longer renewed: after ``lease_ttl`` other
+        workers hosting the same types take them over. ``start()`` serves again; ``close()``
+        disconnects.
 
         Raises:
             RuntimeStateError: The runtime is not started.
@@ -314,10 +321,15 @@ class NatsWorkerAgentRuntime(Server, LocalAgents, AgentRuntime):
     async def _pause(self) -> None:
         self._running = False
         await self._unsubscribe_all()
+        watchdog, self._watchdog = self._watchdog, None
+        await cancel_and_wait(watchdog)
         if self._cluster is not None:
             self._cluster.serving = False
             with contextlib.suppress(Exception):
                 await self._cluster.refresh()
+            # Nothing started by start() may outlive stop(): a tick still running when the
+            # event loop shuts down would keep the process from exiting.
+            await self._cluster.pause()
 
     async def stop_when_idle(self) -> None:
         """Wait until this worker delivers, sends and awaits nothing, then stop.
@@ -348,13 +360,17 @@ class NatsWorkerAgentRuntime(Server, LocalAgents, AgentRuntime):
         await self._unsubscribe_all()
         with contextlib.suppress(asyncio.TimeoutError):
             await asyncio.wait_for(self._wait_idle(), self._lease_ttl)
-        if self._watchdog is not None:
-            self._watchdog.cancel()
+        watchdog, self._watchdog = self._watchdog, None
+        await cancel_and_wait(watchdog)
         if self._cluster is not None:
             # Bounded: with NATS unreachable every hand-over write would wait out its retries,
             # and leases this worker cannot release expire by themselves after lease_ttl.
             with contextlib.suppress(Exception, asyncio.TimeoutError):
                 await asyncio.wait_for(self._cluster.leave(), self._lease_ttl)
+            await self._cluster.abandon()
+        # Deliveries still running after the hand-over are cancelled and awaited: no task this
+        # worker started may outlive close().
+        await asyncio.gather(*(cancel_and_wait(task, 5.0) for task in list(self._tasks)))
         await self._subscriptions.close()
         await self._host.close_agents()
         if self._nc is not None:
