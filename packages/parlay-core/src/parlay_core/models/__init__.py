@@ -14,6 +14,7 @@ from parlay_core.models._model_info import (
 )
 from parlay_core.models._token_counting import (
     IMAGE_TOKENS,
+    PromptTokenTally,
     approximate_message_tokens,
     approximate_text_tokens,
 )
@@ -44,6 +45,7 @@ __all__ = [
     "ModelCapabilities",
     "ModelFamily",
     "ModelInfo",
+    "PromptTokenTally",
     "RequestUsage",
     "SystemMessage",
     "TopLogprob",

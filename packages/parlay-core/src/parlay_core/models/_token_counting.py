@@ -15,13 +15,20 @@ code without any vocabulary:
 
 There is no per-message overhead, so the estimate of a list of messages is the sum of the
 estimates of their contents.
+
+Estimates are cheap to repeat: a conversation is re-estimated on every model call, so the count of
+each text is remembered (keyed on the text itself, which is immutable, so a remembered count can
+never go stale), and :class:`PromptTokenTally` lets a client re-estimate a growing conversation in
+time proportional to the new messages only.
 """
 
 from __future__ import annotations
 
 import json
+import operator
 import re
 from collections.abc import Iterable, Mapping, Sequence
+from itertools import compress
 from typing import Any, cast
 
 from parlay_core._image import Image
@@ -34,13 +41,35 @@ from parlay_core.models._types import (
     UserMessage,
 )
 
-__all__ = ["IMAGE_TOKENS", "approximate_message_tokens", "approximate_text_tokens"]
+__all__ = [
+    "IMAGE_TOKENS",
+    "PromptTokenTally",
+    "approximate_message_tokens",
+    "approximate_text_tokens",
+]
 
 IMAGE_TOKENS = 85
 """Tokens counted per image: the price of a low-detail image at OpenAI, a common lower bound."""
 
 _WORD_CHARS_PER_TOKEN = 6
 _PIECES = re.compile(r"(\w+)|[^\w\s]")
+
+# Counts of texts seen before. A conversation is re-estimated on every model call, so the same
+# texts come back again and again; a dictionary hit costs far less than the regex scan. Strings
+# cache their hash, so a hit on the very same string object is constant time. The memory held is
+# bounded by characters, not entries: past the budget the whole table is dropped and refilled
+# (cheaper and scan-proof, unlike an LRU, which a conversation longer than its size defeats).
+_TEXT_COUNTS: dict[str, int] = {}
+_TEXT_CACHE_CHARS = 4_000_000
+_text_cache_used = 0
+
+
+def _scan_text_tokens(text: str) -> int:
+    count = 0
+    for match in _PIECES.finditer(text):
+        word = match.group(1)
+        count += -(-len(word) // _WORD_CHARS_PER_TOKEN) if word else 1
+    return count
 
 
 def approximate_text_tokens(text: str) -> int:
@@ -50,10 +79,16 @@ def approximate_text_tokens(text: str) -> int:
         >>> approximate_text_tokens("Hello, world!")
         4
     """
-    count = 0
-    for match in _PIECES.finditer(text):
-        word = match.group(1)
-        count += -(-len(word) // _WORD_CHARS_PER_TOKEN) if word else 1
+    global _text_cache_used  # one process-wide table, see _TEXT_COUNTS
+    count = _TEXT_COUNTS.get(text)
+    if count is None:
+        count = _scan_text_tokens(text)
+        if _text_cache_used + len(text) > _TEXT_CACHE_CHARS:
+            _TEXT_COUNTS.clear()
+            _text_cache_used = 0
+        if len(text) <= _TEXT_CACHE_CHARS:
+            _TEXT_COUNTS[text] = count
+            _text_cache_used += len(text)
     return count
 
 
@@ -122,3 +157,105 @@ def approximate_message_tokens(
             else:
                 total += _message_tokens(item)
     return total + sum(_tool_tokens(tool) for tool in tools)
+
+
+_content_of = operator.attrgetter("content")
+
+
+class _Unmatched:
+    """Stands in for a content that must be estimated again on every call (see PromptTokenTally)."""
+
+    __slots__ = ()
+
+
+class PromptTokenTally:
+    """Estimates successive prompts of one conversation, re-estimating only what changed.
+
+    A chat client sees the same conversation again on every call, one or two messages longer.
+    The tally remembers the messages of the previous prompt, their text contents and their
+    estimates; a message at the same position that is the same object with the same content
+    object (texts are immutable) reuses its estimate. That comparison runs in C over the whole
+    prompt, so a call costs little more than estimating its new messages. Messages whose content
+    is a list (images, function calls or results, which can be changed in place) and assistant
+    messages with a ``thought`` are estimated afresh each time, so the result equals
+    :func:`approximate_message_tokens` of the same prompt. (One edit goes unseen: giving a
+    ``thought`` in place to an assistant message that had none after it was counted.)
+
+    Example:
+        >>> from parlay_core.models import UserMessage
+        >>> tally = PromptTokenTally()
+        >>> history = [UserMessage(content="Hello, world!", source="user")]
+        >>> tally.count(history)
+        4
+        >>> history.append(UserMessage(content="Hi again", source="user"))
+        >>> tally.count(history)
+        6
+    """
+
+    __slots__ = ("_contents", "_counts", "_messages")
+
+    def __init__(self) -> None:
+        self._messages: list[LLMMessage] = []
+        self._contents: list[object] = []
+        self._counts: list[int] = []
+
+    def count(self, messages: Sequence[LLMMessage], *, tools: Sequence[object] = ()) -> int:
+        """Estimate a prompt, as :func:`approximate_message_tokens` does.
+
+        Args:
+            messages: The conversation.
+            tools: Tools (objects with a ``schema``) or tool schemas offered with the prompt.
+
+        Returns:
+            The estimated token count.
+        """
+        current = list(messages)
+        contents: list[object] = list(map(_content_of, current))
+        known = min(len(current), len(self._messages))
+        # List equality compares identical items without calling __eq__, so when the previous
+        # prompt is a prefix of this one (the usual case) this check runs at C speed. Equal
+        # messages with equal text contents have equal estimates, so equality is enough.
+        if current[:known] == self._messages[:known] and contents[:known] == self._contents[:known]:
+            same: list[bool] | None = None
+        else:
+            # Per position: the same message object with the same (immutable) content object.
+            same = [
+                message is previous and content is previous_content
+                for message, previous, content, previous_content in zip(
+                    current[:known],
+                    self._messages[:known],
+                    contents[:known],
+                    self._contents[:known],
+                    strict=True,
+                )
+            ]
+        if same is None or all(same):
+            # The usual case: the previous prompt plus new messages at the end.
+            new_counts = self._counts[:known]
+            fresh: Iterable[int] = range(known, len(current))
+        else:
+            new_counts = [0] * known
+            for index, count in zip(
+                compress(range(known), same), compress(self._counts, same), strict=True
+            ):
+                new_counts[index] = count
+            changed = [index for index, hit in enumerate(same) if not hit]
+            changed.extend(range(known, len(current)))
+            fresh = changed
+        new_counts.extend([0] * (len(current) - len(new_counts)))
+        for index in fresh:
+            message = current[index]
+            new_counts[index] = _message_tokens(message)
+            if not _is_stable(message):
+                contents[index] = _Unmatched()
+        self._messages = current
+        self._contents = contents
+        self._counts = new_counts
+        return sum(new_counts) + sum(_tool_tokens(tool) for tool in tools)
+
+
+def _is_stable(message: LLMMessage) -> bool:
+    """Whether a message's estimate depends only on the message object and its text content."""
+    if not isinstance(message.content, str):
+        return False
+    return not (isinstance(message, AssistantMessage) and message.thought is not None)

@@ -22,6 +22,7 @@ from parlay_core.models import (
     LLMMessage,
     ModelFamily,
     ModelInfo,
+    PromptTokenTally,
     RequestUsage,
     approximate_message_tokens,
     validate_model_info,
@@ -129,6 +130,8 @@ class ReplayChatCompletionClient(ChatCompletionClient, Component[ReplayChatCompl
         self._cur_usage = RequestUsage(prompt_tokens=0, completion_tokens=0)
         self._total_usage = RequestUsage(prompt_tokens=0, completion_tokens=0)
         self._create_calls: list[ReplayCall] = []
+        # Every call re-sends the conversation so far; the tally estimates only what is new.
+        self._tally = PromptTokenTally()
 
     @property
     def create_calls(self) -> list[ReplayCall]:
@@ -267,7 +270,7 @@ class ReplayChatCompletionClient(ChatCompletionClient, Component[ReplayChatCompl
         self, messages: Sequence[LLMMessage], *, tools: Sequence[Union[Tool, ToolSchema]] = ()
     ) -> int:
         """Estimate the prompt tokens with :func:`~parlay_core.models.approximate_message_tokens`."""
-        return approximate_message_tokens(messages, tools=tools)
+        return self._tally.count(messages, tools=tools)
 
     def remaining_tokens(
         self, messages: Sequence[LLMMessage], *, tools: Sequence[Union[Tool, ToolSchema]] = ()

@@ -27,9 +27,9 @@ from parlay_core.models import (
     CreateResult,
     LLMMessage,
     ModelInfo,
+    PromptTokenTally,
     RequestUsage,
     UserMessage,
-    approximate_message_tokens,
 )
 
 if TYPE_CHECKING:
@@ -133,6 +133,9 @@ class TokenAccountingClient(ChatCompletionClient):
     """
 
     _usage: UsageTracker
+    # Made on first use: agents re-send the whole conversation on every call, and the tally
+    # estimates only the messages that are new since the previous count.
+    _prompt_tally: PromptTokenTally | None = None
 
     @abstractmethod
     def _context_window(self) -> int:
@@ -155,7 +158,9 @@ class TokenAccountingClient(ChatCompletionClient):
         markers, the role) and the reply its priming, as on the provider's bill.
         """
         framing = _TOKENS_PER_MESSAGE * len(messages) + _TOKENS_FOR_REPLY
-        return approximate_message_tokens(messages, tools=tools) + framing
+        if self._prompt_tally is None:
+            self._prompt_tally = PromptTokenTally()
+        return self._prompt_tally.count(messages, tools=tools) + framing
 
     def remaining_tokens(
         self, messages: Sequence[LLMMessage], *, tools: Sequence[Union[Tool, ToolSchema]] = ()
