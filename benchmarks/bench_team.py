@@ -1,12 +1,18 @@
 """Team overhead per chat message: Parlay AgentChat vs AutoGen AgentChat vs a bare-asyncio loop.
 
-A ``RoundRobinGroupChat`` of three ``AssistantAgent``s on a scripted model runs a task for
-``max_turns=200`` turns (200 agent messages; 20 with ``--quick``). The model answers ``"ok"`` at
-once and counts no tokens, so what is measured is the team machinery per chat message: the
-manager choosing the speaker, the turn request, the agent's model-context bookkeeping, the
-response broadcast to the group and forwarded to the caller, the termination check. The same
-code runs on ``parlay_agentchat`` and ``autogen_agentchat`` (only the modules differ). Every run
-builds fresh agents, model clients and team, so no conversation grows from run to run.
+A ``RoundRobinGroupChat`` of three ``AssistantAgent``s runs a task for ``max_turns=200`` turns
+(200 agent messages; 20 with ``--quick``). The same code runs on ``parlay_agentchat`` and
+``autogen_agentchat`` (only the modules differ). Every run builds fresh agents, model clients and
+team, so no conversation grows from run to run. Two tables:
+
+* **Bare model client**: a minimal client that answers ``"ok"`` at once and counts no tokens, so
+  what is measured is the team machinery per chat message alone: the manager choosing the
+  speaker, the turn request, the agent's model-context bookkeeping, the response broadcast to
+  the group and forwarded to the caller, the termination check.
+* **Replay client**: each framework's own ``ReplayChatCompletionClient`` (``<fw>_ext.models.
+  replay``) scripted with ``"ok"``, what users' test suites run teams on. Besides the machinery,
+  it estimates the prompt's tokens on every call, and the prompt is the whole conversation so
+  far, so a client that re-counts everything grows quadratically with the conversation.
 
 Bare-asyncio baseline, the practical ceiling: a manager coroutine and three agent tasks, each
 with an ``asyncio.Queue``; for each turn the manager hands the new messages to the next agent,
@@ -25,7 +31,7 @@ import asyncio
 import functools
 import importlib
 import importlib.util
-from collections.abc import AsyncGenerator, Mapping, Sequence
+from collections.abc import AsyncGenerator, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -89,13 +95,34 @@ def _agentchat_module(fw: h.Framework) -> str:
     return fw.module_name.replace("_core", "_agentchat")
 
 
-async def framework_team(fw: h.Framework, messages: int, settings: h.Settings) -> h.Measurement:
+def _replay_module(fw: h.Framework) -> str:
+    return fw.module_name.replace("_core", "_ext") + ".models.replay"
+
+
+def _has_module(name: str) -> bool:
+    try:
+        return importlib.util.find_spec(name) is not None
+    except ImportError:  # the parent package is missing
+        return False
+
+
+def _client_factory(fw: h.Framework, replay: bool, messages: int) -> Callable[[], Any]:
+    if replay:
+        replay_cls = importlib.import_module(_replay_module(fw)).ReplayChatCompletionClient
+        # Each agent speaks every third turn; script one answer per turn to be safe.
+        return lambda: replay_cls(["ok"] * messages)
+    return _scripted_client_class(importlib.import_module(f"{fw.module_name}.models"))
+
+
+async def framework_team(
+    fw: h.Framework, messages: int, settings: h.Settings, *, replay: bool = False
+) -> h.Measurement:
     agents_mod = importlib.import_module(f"{_agentchat_module(fw)}.agents")
     teams_mod = importlib.import_module(f"{_agentchat_module(fw)}.teams")
-    client_cls = _scripted_client_class(importlib.import_module(f"{fw.module_name}.models"))
+    new_client = _client_factory(fw, replay, messages)
 
     async def one_run() -> None:
-        agents = [agents_mod.AssistantAgent(f"agent{i}", client_cls()) for i in range(AGENTS)]
+        agents = [agents_mod.AssistantAgent(f"agent{i}", new_client()) for i in range(AGENTS)]
         team = teams_mod.RoundRobinGroupChat(agents, max_turns=messages)
         result = await team.run(task="Take turns.")
         # The task message plus one message per turn: a check that the whole run happened.
@@ -177,23 +204,42 @@ async def asyncio_team(messages: int, settings: h.Settings) -> h.Measurement:
 def main(argv: Sequence[str] | None = None) -> None:
     settings = h.parse_args(__doc__, argv)
     messages = 20 if settings.quick else 200
-    fws = [
-        fw for fw in h.frameworks() if importlib.util.find_spec(_agentchat_module(fw)) is not None
-    ]
+    fws = [fw for fw in h.frameworks() if _has_module(_agentchat_module(fw))]
     if not any(fw.key == "autogen" for fw in fws):
         print(
-            f"note: autogen_agentchat is not importable, so the AutoGen row is skipped. Install "
+            f"note: autogen_agentchat is not importable, so the AutoGen rows are skipped. Install "
             f"autogen-agentchat=={h.AUTOGEN_VERSION} to compare."
         )
-    results = [h.run_async(functools.partial(framework_team, fw, messages, settings)) for fw in fws]
-    results.append(h.run_async(functools.partial(asyncio_team, messages, settings)))
+    baseline = h.run_async(functools.partial(asyncio_team, messages, settings))
+    title = f"round robin of {AGENTS} AssistantAgents, {messages} messages per run"
+    notes = ["(us/msg is the overhead per chat message; Parlay/AutoGen >= 10x means <= 1/10)"]
+
+    bare = [h.run_async(functools.partial(framework_team, fw, messages, settings)) for fw in fws]
     summary = h.throughput_table(
-        f"Team overhead (round robin of {AGENTS} AssistantAgents, scripted model, "
-        f"{messages} messages per run)",
+        f"Team overhead, bare model client ({title})",
         "msg",
-        results,
+        [*bare, baseline],
         target_vs_autogen=10.0,
-        notes=["(us/msg is the overhead per chat message; Parlay/AutoGen >= 10x means <= 1/10)"],
+        notes=notes,
+    )
+    h.emit_summary(settings, summary)
+
+    replay_fws = [fw for fw in fws if _has_module(_replay_module(fw))]
+    if not any(fw.key == "autogen" for fw in replay_fws):
+        print(
+            f"note: autogen_ext is not importable, so the AutoGen replay-client row is skipped. "
+            f"Install autogen-ext=={h.AUTOGEN_VERSION} to compare."
+        )
+    replayed = [
+        h.run_async(functools.partial(framework_team, fw, messages, settings, replay=True))
+        for fw in replay_fws
+    ]
+    summary = h.throughput_table(
+        f"Team overhead, replay client ({title}; each client estimates prompt tokens)",
+        "msg",
+        [*replayed, baseline],
+        target_vs_autogen=10.0,
+        notes=notes,
     )
     h.emit_summary(settings, summary)
 
