@@ -1,8 +1,8 @@
 """A config that chooses ``base_url`` does not get the user's environment API key by itself.
 
-The loopback wire server plays the config's server and shows which Authorization header it
-received: without ``allow_environment_keys=True`` the key from ``OPENAI_API_KEY`` never reaches
-it; with the permission, or with a client built in code, it does.
+The loopback wire server plays the config's server and shows which headers it received: without
+``allow_environment_keys=True`` the key from ``OPENAI_API_KEY`` (or Anthropic's variables) never
+reaches it; with the permission, or with a client built in code, it does.
 """
 
 from __future__ import annotations
@@ -15,8 +15,11 @@ import pytest
 from parlay_core import load_component
 from parlay_core.exceptions import ModelAPIError
 from parlay_core.models import UserMessage
+from parlay_ext.models.anthropic import AnthropicChatCompletionClient
 from parlay_ext.models.openai import OpenAIChatCompletionClient
 from tests.ext._wire import Reply, WireServer
+from tests.ext.test_anthropic_client import MODEL as ANTHROPIC_MODEL
+from tests.ext.test_anthropic_client import message, text
 from tests.ext.test_openai_client import completion
 
 SECRET = "sk-users-own-secret"
@@ -143,3 +146,61 @@ def test_other_endpoints_do_not(env_key: str, base_url: str) -> None:
     with pytest.warns(UserWarning, match="OPENAI_API_KEY"):
         client = load_component(_config(base_url), expected=OpenAIChatCompletionClient)
     assert client._client.api_key != env_key  # pyright: ignore[reportPrivateUsage]
+
+
+def _anthropic_config(base_url: str) -> dict[str, Any]:
+    return {
+        "provider": "parlay_ext.models.anthropic.AnthropicChatCompletionClient",
+        "component_type": "model",
+        "config": {"model": ANTHROPIC_MODEL, "base_url": base_url, "max_retries": 0},
+    }
+
+
+def _headers_hold(wire: WireServer, secret: str) -> bool:
+    return any(secret in value for value in wire.received[-1].headers.values())
+
+
+@pytest.mark.parametrize("variable", ["ANTHROPIC_API_KEY", "ANTHROPIC_AUTH_TOKEN"])
+async def test_anthropic_config_does_not_get_the_environment_credential(
+    wire: WireServer, monkeypatch: pytest.MonkeyPatch, variable: str
+) -> None:
+    monkeypatch.delenv("ANTHROPIC_API_KEY", raising=False)
+    monkeypatch.delenv("ANTHROPIC_AUTH_TOKEN", raising=False)
+    monkeypatch.setenv(variable, SECRET)
+    with pytest.warns(UserWarning, match=variable) as caught:
+        client = load_component(_anthropic_config(wire.url), expected=AnthropicChatCompletionClient)
+    assert any(wire.url.removeprefix("http://") in str(w.message) for w in caught)
+    wire.script(Reply(body=message(text("ok"))))
+    assert (await client.create(QUESTION)).content == "ok"
+    assert not _headers_hold(wire, SECRET)
+    wire.script(Reply(status=401, body={"type": "error", "error": {"message": "bad key"}}))
+    with pytest.raises(ModelAPIError, match="allow_environment_keys=True"):
+        await client.create(QUESTION)
+
+
+async def test_anthropic_config_with_permission_sends_it(
+    wire: WireServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("ANTHROPIC_API_KEY", SECRET)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        client = load_component(
+            _anthropic_config(wire.url),
+            expected=AnthropicChatCompletionClient,
+            allow_environment_keys=True,
+        )
+    wire.script(Reply(body=message(text("ok"))))
+    await client.create(QUESTION)
+    assert _headers_hold(wire, SECRET)
+
+
+def test_anthropics_own_endpoint_gets_the_environment_key(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("ANTHROPIC_API_KEY", SECRET)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        client = load_component(
+            _anthropic_config("https://api.anthropic.com"), expected=AnthropicChatCompletionClient
+        )
+    assert client._client.api_key == SECRET  # pyright: ignore[reportPrivateUsage]

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import os
 import warnings
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from urllib.parse import urlsplit
 
 from parlay_core import are_environment_keys_allowed
@@ -28,7 +28,7 @@ def _is_own_endpoint(base_url: str, own_hosts: Collection[str]) -> bool:
 
 
 def withheld_environment_key(
-    client: str, base_url: str | None, variable: str, own_hosts: Collection[str]
+    client: str, base_url: str | None, variables: Sequence[str], own_hosts: Collection[str]
 ) -> str | None:
     """Decide, while a client is loaded from a config, whether to withhold the environment key.
 
@@ -38,7 +38,7 @@ def withheld_environment_key(
     Args:
         client: The client's class name, for the message.
         base_url: The config's ``base_url`` (None: the provider's default endpoint).
-        variable: The environment variable the key would come from.
+        variables: The environment variables the SDK would read a credential from.
         own_hosts: Host names of the provider's own endpoints, reached over https.
 
     Returns:
@@ -48,7 +48,8 @@ def withheld_environment_key(
     """
     if base_url is None or _is_own_endpoint(base_url, own_hosts):
         return None
-    if not os.environ.get(variable) or are_environment_keys_allowed():
+    variable = next((v for v in variables if os.environ.get(v)), None)
+    if variable is None or are_environment_keys_allowed():
         return None
     host = urlsplit(base_url).netloc or base_url
     note = (

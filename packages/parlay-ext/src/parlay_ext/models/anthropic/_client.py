@@ -31,6 +31,7 @@ from parlay_ext.models._common import (
     sdk_arguments,
     tool_schemas,
 )
+from parlay_ext.models._environment_keys import withheld_environment_key
 from parlay_ext.models.anthropic._config import (
     AnthropicClientConfigurationConfigModel,
     split_create_args,
@@ -58,6 +59,16 @@ _NO_EXTRA_ARGS: Mapping[str, Any] = MappingProxyType({})
 _defer_missing_key: ContextVar[bool] = ContextVar(
     "parlay_anthropic_defer_missing_key", default=False
 )
+
+# Set while _from_config builds a client whose config chose a server that may not have the
+# environment's credential: why it is withheld (see parlay_ext.models._environment_keys).
+_withholding_key: ContextVar[str | None] = ContextVar(
+    "parlay_anthropic_withholding_key", default=None
+)
+
+# The SDK reads a credential from these when none is given; they are meant for Anthropic's hosts.
+_ENVIRONMENT_CREDENTIALS = ("ANTHROPIC_API_KEY", "ANTHROPIC_AUTH_TOKEN")
+_ANTHROPIC_HOSTS = ("api.anthropic.com",)
 
 
 class AnthropicChatCompletionClient(
@@ -124,6 +135,11 @@ class AnthropicChatCompletionClient(
             **create,
         )
         options: dict[str, Any] = {"api_key": api_key, "base_url": base_url}
+        self._withheld_key = _withholding_key.get() if api_key is None else None
+        if self._withheld_key is not None:
+            # Any credential given stops the SDK reading its environment variables (and
+            # credential files); a server that needs no key ignores this one.
+            options["api_key"] = "not-needed"
         if timeout is not None:
             options["timeout"] = timeout
         if max_retries is not None:
@@ -157,7 +173,9 @@ class AnthropicChatCompletionClient(
         return self._model_info
 
     def _where(self) -> str:
-        return f"Anthropic at {self._client.base_url} (model {self._model!r})"
+        where = f"Anthropic at {self._client.base_url} (model {self._model!r}"
+        # A refused key is the likely failure then, and this says how to send one.
+        return f"{where}; {self._withheld_key})" if self._withheld_key else f"{where})"
 
     def _has_credentials(self) -> bool:
         if self._client.api_key is not None or getattr(self._client, "auth_token", None):
@@ -310,10 +328,19 @@ class AnthropicChatCompletionClient(
         fields = config.model_dump(exclude_none=True, exclude={"api_key", "model_info"})
         key = None if config.api_key is None else config.api_key.get_secret_value()
         info = None if config.model_info is None else cast("ModelInfo", config.model_info)
+        withheld = (
+            withheld_environment_key(
+                cls.__name__, config.base_url, _ENVIRONMENT_CREDENTIALS, _ANTHROPIC_HOSTS
+            )
+            if key is None
+            else None
+        )
         token = _defer_missing_key.set(True)
+        withheld_token = _withholding_key.set(withheld)
         try:
             client = cls(api_key=key, model_info=info, **fields)
         finally:
+            _withholding_key.reset(withheld_token)
             _defer_missing_key.reset(token)
         if not client._has_credentials():
             warnings.warn(

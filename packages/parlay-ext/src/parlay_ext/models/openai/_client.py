@@ -509,7 +509,9 @@ class OpenAIChatCompletionClient(
     def _from_config(cls, config: OpenAIClientConfigurationConfigModel) -> Self:
         fields = config.model_dump(exclude_none=True, exclude={"api_key", "model_info"})
         withheld = (
-            withheld_environment_key(cls.__name__, config.base_url, "OPENAI_API_KEY", _OPENAI_HOSTS)
+            withheld_environment_key(
+                cls.__name__, config.base_url, ("OPENAI_API_KEY",), _OPENAI_HOSTS
+            )
             if config.api_key is None
             else None
         )
