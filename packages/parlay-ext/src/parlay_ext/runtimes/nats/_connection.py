@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import re
 import ssl
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -15,9 +16,31 @@ from parlay_core.exceptions import TransportAuthError, TransportError
 from parlay_ext.runtimes.nats._sdk import Client, nats_errors
 from parlay_ext.runtimes.nats._sdk import connect as nats_connect
 
-__all__ = ["ConnectionSettings", "connect", "transport_error"]
+__all__ = ["ConnectionSettings", "connect", "redact", "transport_error"]
 
 logger = logging.getLogger(f"{ROOT_LOGGER_NAME}.nats")
+
+# The user-info part of a URL: ``scheme://user:password@`` or ``scheme://token@``.
+_USERINFO = re.compile(r"(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*://)(?P<info>[^/@\s]+)@")
+
+
+def _redact_userinfo(match: re.Match[str]) -> str:
+    user, colon, _ = match["info"].partition(":")
+    # A lone user-info part is a token: hide all of it; of user:password, only the password.
+    return f"{match['scheme']}{user}:***@" if colon else f"{match['scheme']}***@"
+
+
+def redact(text: str, secrets: Sequence[str | None] = ()) -> str:
+    """``text`` without the credentials of any URL in it, nor any of ``secrets``.
+
+    Error messages and logs name the servers, and a server URL may carry ``user:password@``
+    or ``token@``: they must not end up in logs or tracebacks.
+    """
+    text = _USERINFO.sub(_redact_userinfo, text)
+    for secret in secrets:
+        if secret:
+            text = text.replace(secret, "***")
+    return text
 
 
 @dataclass
@@ -55,10 +78,18 @@ class ConnectionSettings:
     options: Mapping[str, Any] = field(default_factory=lambda: {})
 
 
-def transport_error(error: BaseException, servers: Sequence[str]) -> TransportError:
-    """Translate a nats-py connection failure into a :class:`TransportError`."""
-    text = str(error)
-    where = ", ".join(servers)
+def transport_error(
+    error: BaseException, servers: Sequence[str], secrets: Sequence[str | None] = ()
+) -> TransportError:
+    """Translate a nats-py connection failure into a :class:`TransportError` (credentials hidden).
+
+    Args:
+        error: The failure.
+        servers: The server URLs tried.
+        secrets: Passwords and tokens given apart from the URLs, hidden from the text too.
+    """
+    text = redact(str(error), secrets)
+    where = redact(", ".join(servers), secrets)
     if _is_auth_error(error):
         return TransportAuthError(
             f"NATS at {where} refused the credentials ({text.strip()}). Check user/password, "
@@ -86,10 +117,13 @@ async def connect(
     # -1): a refused credential or an unreachable server must end start() with an error instead.
     refused: asyncio.Future[BaseException] = loop.create_future()
     last_error: list[BaseException] = []
+    secrets = (settings.password, settings.token)
 
     async def error_cb(error: Exception) -> None:
         # nats-py prints to stderr unless given a callback: log instead.
-        logger.warning("NATS connection error: %s: %s", type(error).__name__, error)
+        logger.warning(
+            "NATS connection error: %s: %s", type(error).__name__, redact(str(error), secrets)
+        )
         if not connected:
             last_error[:] = [error]
             if _is_auth_error(error) and not refused.done():
@@ -126,7 +160,7 @@ async def connect(
         try:
             client: Client = attempt.result()
         except (nats_errors.Error, OSError, TimeoutError) as e:
-            raise transport_error(e, servers) from e
+            raise transport_error(e, servers, secrets) from e
         connected = True
         return client
     attempt.cancel()
@@ -134,9 +168,9 @@ async def connect(
         await attempt
     if refused.done():
         error = refused.result()
-        raise transport_error(error, servers) from error
+        raise transport_error(error, servers, secrets) from error
     cause = last_error[0] if last_error else TimeoutError(f"no connection within {deadline:g}s")
-    raise transport_error(cause, servers) from cause
+    raise transport_error(cause, servers, secrets) from cause
 
 
 def _is_auth_error(error: BaseException) -> bool:

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any, TypeVar, overload
 
 from parlay_core import ROOT_LOGGER_NAME, Agent, AgentId, AgentMetadata, AgentType
 from parlay_core._hosting import AgentHost
-from parlay_core.exceptions import AgentClassMismatchError, NotAccessibleError
+from parlay_core.exceptions import AgentClassMismatchError, NotAccessibleError, RuntimeStateError
 
 if TYPE_CHECKING:
     from parlay_ext.runtimes.nats._calls import Caller
@@ -32,7 +32,15 @@ class LocalAgents:
     _cluster: Cluster | None
     _caller: Caller
 
+    def _require_started(self) -> None:
+        # Before the first start() there is no cluster view to answer from (nor a connection).
+        if self._cluster is None:
+            raise RuntimeStateError(
+                "The runtime is not started: call `await runtime.start()` first."
+            )
+
     def _local_or_raise(self, agent_id: AgentId) -> None:
+        self._require_started()
         if agent_id in self._host.instances and self._is_held(agent_id):
             return
         if not self._host.is_known_type(agent_id.type):
@@ -74,6 +82,7 @@ class LocalAgents:
     ) -> AgentId:
         """Return the id of an agent (checking that some worker hosts its type)."""
         agent_id = id_or_type if isinstance(id_or_type, AgentId) else AgentId(id_or_type, key)
+        self._require_started()
         if not self._host.is_known_type(agent_id.type):
             self._caller.check_hosted(agent_id)
         elif not lazy and self._is_held(agent_id):
@@ -86,6 +95,7 @@ class LocalAgents:
 
     async def load_state(self, state: Mapping[str, Any]) -> None:
         """Load states of agents this worker holds; others are skipped (with a warning)."""
+        self._require_started()
         mine = {
             key: value
             for key, value in state.items()

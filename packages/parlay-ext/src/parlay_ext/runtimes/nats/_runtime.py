@@ -383,7 +383,9 @@ class NatsWorkerAgentRuntime(Server, LocalAgents, AgentRuntime):
 
     def _client(self) -> Client:
         if self._nc is None:
-            raise RuntimeStateError("The runtime is not connected; call await start() first.")
+            raise RuntimeStateError(
+                "The runtime is not started: call `await runtime.start()` first."
+            )
         return self._nc
 
     def _closed_error(self) -> RuntimeStateError:
