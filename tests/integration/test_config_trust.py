@@ -1,8 +1,10 @@
-"""A config file alone never runs code: the ``parlay`` command and ``load_component`` need the flag.
+"""A config file alone never runs code, nor gets the user's API key: the flags must say so.
 
 The configs here are what an attacker could hand a user: a team or agent whose scripted model
 asks for a shell command that leaves a marker file. Without ``--allow-code-execution`` (or
-``allow_code_execution=True``) loading refuses and the command never runs; with it, it runs.
+``allow_code_execution=True``) loading refuses and the command never runs; with it, it runs. And
+a team whose model client points at another server gets ``OPENAI_API_KEY`` only with
+``--allow-environment-keys``.
 
 These need parlay-agentchat and parlay-ext together, so they live outside tests/ext.
 """
@@ -10,6 +12,8 @@ These need parlay-agentchat and parlay-ext together, so they live outside tests/
 from __future__ import annotations
 
 import json
+import warnings
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -24,8 +28,11 @@ from parlay_core.exceptions import ComponentNotAllowedError
 from parlay_core.testing import ReplayChatCompletionClient
 from parlay_core.tools import StaticWorkbench
 from parlay_ext.code_executors.local import LocalCommandLineCodeExecutor
+from parlay_ext.models.openai import OpenAIChatCompletionClient
 from parlay_ext.tools.code_execution import PythonCodeExecutionTool
 from tests.agentchat._support import call, tool_calls
+from tests.ext._wire import Reply, WireServer
+from tests.ext.test_openai_client import completion
 
 
 def _executor_agent_config(work: Path, marker: Path) -> dict[str, Any]:
@@ -133,3 +140,41 @@ def test_every_executor_needs_permission_to_load(tmp_path: Path, executor: Any) 
     with load_permissions(allow_code_execution=True):
         loaded = load_component(config)
     assert type(loaded).__name__ in config.provider
+
+
+@pytest.fixture
+def wire() -> Iterator[WireServer]:
+    server = WireServer()
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.mark.parametrize("allowed", [False, True])
+def test_parlay_run_sends_the_environment_key_only_with_the_flag(
+    tmp_path: Path,
+    wire: WireServer,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    allowed: bool,
+) -> None:
+    secret = "sk-users-own-secret"
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    model = OpenAIChatCompletionClient(
+        model="gpt-4o-mini", base_url=f"{wire.url}/v1", max_retries=0
+    )
+    team = RoundRobinGroupChat([AssistantAgent("writer", model)], max_turns=1)
+    path = tmp_path / "team.json"
+    path.write_text(team.dump_component().model_dump_json(), encoding="utf-8")
+    monkeypatch.setenv("OPENAI_API_KEY", secret)
+    wire.script(Reply(body=completion("A slogan.")))
+    argv = ["run", str(path), "--task", "Write a slogan.", "--no-stats"]
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        status = main([*argv, "--allow-environment-keys"] if allowed else argv)
+    assert status == 0, capsys.readouterr().err
+    assert "A slogan." in capsys.readouterr().out
+    sent = wire.received[0].headers["authorization"]
+    assert (secret in sent) is allowed
+    said = " ".join(str(w.message) for w in caught)
+    assert ("--allow-environment-keys" in said) is not allowed
