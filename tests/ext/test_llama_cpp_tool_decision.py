@@ -18,6 +18,7 @@ from parlay_core.models import AssistantMessage, SystemMessage, UserMessage
 from parlay_core.tools import FunctionTool, ToolSchema
 from parlay_ext.models.llama_cpp import LlamaCppChatCompletionClient
 from parlay_ext.models.llama_cpp._prompt import (
+    arguments_available,
     choose_tool,
     convert_messages,
     decision_grammar,
@@ -80,6 +81,20 @@ def test_each_strategy_combines_the_model_and_the_words() -> None:
     assert choose_tool(SCHEMAS, "Tell me a joke.", "send_email", "both", confirmed=False) is None
     assert choose_tool(SCHEMAS, "Weather in Rome?", "none", "model") is None
     assert choose_tool(SCHEMAS, "Hi", "not_a_tool", "model") is None
+
+
+def test_a_model_pick_needing_a_number_the_request_lacks_is_dropped() -> None:
+    def add(a: int, b: int) -> int:
+        """Add two whole numbers."""
+        return a + b
+
+    schemas = [FunctionTool(add, description="Add two whole numbers.").schema, *SCHEMAS]
+    assert arguments_available(schemas[0], "What's 9 plus 6?")
+    assert arguments_available(schemas[0], "add three and five")
+    assert not arguments_available(schemas[0], "What is a noun?")
+    assert arguments_available(SCHEMAS[0], "Is it raining?"), "no number needed"
+    assert choose_tool(schemas, "What is a noun?", "add", "both") is None
+    assert choose_tool(schemas, "What's 9 plus 6?", "add", "both") == "add"
 
 
 def test_history_names_each_speaker_of_a_team() -> None:

@@ -48,6 +48,7 @@ from parlay_ext.models.llama_cpp._prompt import (
     YES_NO_GRAMMAR,
     DecisionStrategy,
     ToolMode,
+    arguments_available,
     choose_tool,
     confirm_messages,
     convert_messages,
@@ -304,7 +305,7 @@ class LlamaCppChatCompletionClient(
         confirmed = True
         if strategy == "both" and model_choice != NO_TOOL:
             picked = [s for s in schemas if s["name"] == model_choice]
-            if picked:
+            if picked and arguments_available(picked[0], request_text):
                 answer = await self._ask(
                     confirm_messages(picked[0], request_text), YES_NO_GRAMMAR, cancellation_token
                 )

@@ -33,6 +33,7 @@ __all__ = [
     "YES_NO_GRAMMAR",
     "DecisionStrategy",
     "ToolMode",
+    "arguments_available",
     "choose_tool",
     "confirm_messages",
     "convert_messages",
@@ -266,6 +267,28 @@ def word_choice(schemas: Sequence[ToolSchema], request: str) -> str | None:
     return best if best is not None and scores[best] > 0 else None
 
 
+_NUMBER = re.compile(
+    r"\d|\b(?:zero|one|two|three|four|five|six|seven|eight|nine|ten|twelve|twenty|hundred|thousand)\b",
+    re.IGNORECASE,
+)
+
+
+def arguments_available(schema: ToolSchema, request: str) -> bool:
+    """Whether ``request`` could supply the tool's required numbers.
+
+    A tool with a required numeric parameter cannot be what a request without any number
+    asks for; a small model still picks such tools (``add`` for "what is a noun?").
+    """
+    parameters = cast("dict[str, Any]", schema.get("parameters", {}) or {})
+    properties = cast("dict[str, Any]", parameters.get("properties", {}) or {})
+    required = cast("list[str]", parameters.get("required", []) or [])
+    numeric = any(
+        cast("dict[str, Any]", properties.get(name, {})).get("type") in ("integer", "number")
+        for name in required
+    )
+    return not numeric or _NUMBER.search(request) is not None
+
+
 def confirm_messages(schema: ToolSchema, request: str) -> list[dict[str, str]]:
     """A yes-or-no question: does this one tool do what ``request`` asks?
 
@@ -301,7 +324,7 @@ def choose_tool(
     ``model`` takes the model's choice; ``words`` takes the tool that shares the most words
     with the request (no call when none shares any); ``both`` takes that tool when one shares
     words, and otherwise the model's choice if the model ``confirmed`` it when asked about
-    that tool alone. (``grammar`` is decided by the reply itself and never reaches here; it is
+    that tool alone and the request holds a number when the tool requires one. (``grammar`` is decided by the reply itself and never reaches here; it is
     treated as ``model``.)
 
     Returns:
@@ -314,7 +337,10 @@ def choose_tool(
     by_words = word_choice(schemas, request)
     if by_words is not None or strategy == "words":
         return by_words
-    return chosen if confirmed else None
+    if chosen is None or not confirmed:
+        return None
+    picked = next(s for s in schemas if s["name"] == chosen)
+    return chosen if arguments_available(picked, request) else None
 
 
 def _call_schema(schemas: Sequence[ToolSchema]) -> dict[str, Any]:
