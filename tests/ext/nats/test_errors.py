@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from collections.abc import Awaitable, Callable
+from collections import Counter as Tally
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any, ClassVar, cast
 
 import pytest
 
-from parlay_core import AgentId, DefaultSubscription
-from parlay_core.exceptions import RuntimeStateError, TransportError
+from parlay_core import AgentId, DefaultSubscription, MessageContext, RoutedAgent, rpc
+from parlay_core.exceptions import RuntimeStateError, SerializationError, TransportError
 from parlay_ext.runtimes.nats import NatsWorkerAgentRuntime
 from parlay_ext.runtimes.nats._connection import redact
 from tests.ext.nats._server import NatsServer, free_port
+from tests.ext.nats.conftest import LEASE_TTL, PARTITIONS
 
 
 async def test_calls_that_need_a_started_runtime_say_so_before_start(
@@ -68,3 +73,84 @@ def test_redact_hides_passwords_tokens_and_given_secrets() -> None:
         "a nats://u:***@h:1, tls://***@h:2 and nats://h:3"
     )
     assert redact("refused hunter2", ["hunter2", None]) == "refused ***"
+
+
+@dataclass
+class Ask:
+    what: str
+
+
+@dataclass
+class Holder:
+    items: Any
+
+
+class _Exploding:
+    """A value whose registered serializer fails with an untyped error."""
+
+
+class _ExplodingSerializer:
+    data_content_type = "application/json"
+    type_name = "_Exploding"
+
+    def serialize(self, message: Any) -> bytes:
+        raise TypeError("cannot write this")
+
+    def deserialize(self, payload: bytes) -> Any:
+        return _Exploding()
+
+
+class Unsendable(RoutedAgent):
+    """Answers with values that cannot cross the wire, counting how often it ran."""
+
+    runs: ClassVar[Tally[str]] = Tally()
+
+    def __init__(self) -> None:
+        super().__init__("unsendable")
+
+    @rpc
+    async def on_ask(self, message: Ask, ctx: MessageContext) -> Any:
+        Unsendable.runs[message.what] += 1
+        if message.what == "set":
+            return {1, 2}
+        if message.what == "field":
+            return Holder({1, 2})
+        return _Exploding()
+
+
+@pytest.fixture(params=[False, True], ids=["default", "durable"])
+async def serving(
+    request: pytest.FixtureRequest, nats_server: NatsServer, namespace: str
+) -> AsyncIterator[NatsWorkerAgentRuntime]:
+    """A started worker (over the wire even for its own agents) hosting ``unsendable``."""
+    worker = NatsWorkerAgentRuntime(
+        nats_server.url,
+        namespace=namespace,
+        lease_ttl=LEASE_TTL,
+        partitions=PARTITIONS,
+        request_timeout=20.0,
+        loopback=True,
+        durable=bool(request.param),
+        durable_max_deliver=5,
+    )
+    worker.add_message_serializer(cast(Any, _ExplodingSerializer()))
+    await Unsendable.register(worker, "unsendable", Unsendable)
+    await worker.start()
+    yield worker
+    await worker.close()
+
+
+@pytest.mark.parametrize("what", ["set", "field", "serializer"])
+async def test_a_response_that_cannot_be_serialized_fails_the_call_at_once(
+    serving: NatsWorkerAgentRuntime, what: str
+) -> None:
+    Unsendable.runs.clear()
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+    with pytest.raises(SerializationError) as caught:
+        await serving.send_message(Ask(what), AgentId("unsendable", what))
+    took = loop.time() - started
+    assert took < 3.0, f"the caller waited {took:.1f}s"
+    assert "unsendable" in str(caught.value)  # names the agent whose answer failed
+    await asyncio.sleep(LEASE_TTL * 2)  # a redelivery (durable mode) would have happened by now
+    assert Unsendable.runs[what] == 1

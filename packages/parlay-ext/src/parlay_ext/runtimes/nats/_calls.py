@@ -141,6 +141,7 @@ class Caller:
         Raises:
             UnknownMessageTypeError: The type is neither registered nor JSON-serializable as is.
             PayloadTooLargeError: The payload exceeds the server's ``max_payload``.
+            SerializationError: The value cannot be serialized (its serializer failed).
         """
         serializers = self._host.serializers
         if type(message) in _JSON_TYPES:
@@ -170,7 +171,15 @@ class Caller:
                     "pydantic model, or call runtime.add_message_serializer(...)."
                 )
             serializers.add_serializer(known)
-        payload = serializers.serialize(message, type_name=type_name)
+        try:
+            payload = serializers.serialize(message, type_name=type_name)
+        except SerializationError:
+            raise
+        except (TypeError, ValueError, RecursionError) as e:
+            # A registered serializer's own failure (json.dumps in a custom serializer).
+            raise SerializationError(
+                f"The serializer of {type_name} failed: {type(e).__name__}: {e}"
+            ) from e
         self.check_size(payload, type_name)
         return type_name, payload
 

@@ -375,8 +375,13 @@ class Server(DeliveryTracking):
                 type_name, data = _wire.NONE_TYPE, b""
             else:
                 type_name, data = self._caller.encode(response)
-        except SerializationError as e:
-            await self._reply_error(msg, e)
+        except Exception as e:
+            # Answered at once with a typed error (and, in durable mode, acknowledged): the
+            # handler ran, and running it again would produce the same unsendable value.
+            error = e if isinstance(e, SerializationError) else SerializationError(str(e))
+            with contextlib.suppress(TypeError):  # keeps the subclass when it takes a message
+                error = type(error)(f"The response of {recipient} cannot be sent back: {e}")
+            await self._reply_error(msg, error)
             return
         await self._reply(msg, data, {_wire.STATUS: "ok", _wire.TYPE: type_name})
 
