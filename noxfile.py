@@ -312,6 +312,35 @@ def docs(session: nox.Session) -> None:
 
 
 @nox.session
+def docs_browser(session: nox.Session) -> None:
+    """Build the documentation, then load every page in headless Chromium and check its links.
+
+    Chromium comes from Debian (``apt-get install chromium``, done here when it is missing and
+    this machine can: CI runs as root). The check drives it over the DevTools protocol on a
+    pipe, so it needs no Python package beyond the docs group. It takes about two to three
+    minutes with the build, so it is not one of the default sessions.
+    """
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    geteuid = getattr(os, "geteuid", None)
+    if chromium is None:
+        if shutil.which("apt-get") is None or geteuid is None or geteuid() != 0:
+            session.error("Chromium is not installed; install Debian's chromium package.")
+        session.run("apt-get", "update", external=True)
+        session.run("apt-get", "install", "-y", "chromium", external=True)
+        chromium = shutil.which("chromium") or "chromium"
+    session.env["NO_MKDOCS_2_WARNING"] = "1"
+    site = Path(session.create_tmp()) / "site"
+    _run(session, groups=["docs"], command=["mkdocs", "build", "--strict", "--site-dir", str(site)])
+    session.run(
+        "python",
+        str(ROOT / "tools" / "docs" / "browser_check.py"),
+        str(site),
+        "--chromium",
+        chromium,
+    )
+
+
+@nox.session
 @nox.parametrize("dist", ["core", "agentchat", "ext"])
 def layering(session: nox.Session, dist: str) -> None:
     """Install one distribution alone (with only its declared dependencies) and run its tests.
