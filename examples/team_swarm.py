@@ -32,7 +32,9 @@ async def main() -> None:
         "support", model, system_message="You answer support questions in one sentence."
     )
     team = Swarm([triage, billing, support], max_turns=2)
-    result = await Console(team.run_stream(task="I was charged twice for my order."))
+    result = await Console(
+        team.run_stream(task="A billing question: I was charged twice for my order.")
+    )
     handoffs = [
         f"{m.source} -> {m.target}" for m in result.messages if isinstance(m, HandoffMessage)
     ]
