@@ -12,7 +12,12 @@ from typing import Any, ClassVar, cast
 import pytest
 
 from parlay_core import AgentId, DefaultSubscription, MessageContext, RoutedAgent, rpc
-from parlay_core.exceptions import RuntimeStateError, SerializationError, TransportError
+from parlay_core.exceptions import (
+    PayloadTooLargeError,
+    RuntimeStateError,
+    SerializationError,
+    TransportError,
+)
 from parlay_ext.runtimes.nats import NatsWorkerAgentRuntime
 from parlay_ext.runtimes.nats._connection import redact
 from tests.ext.nats._server import NatsServer, free_port
@@ -154,3 +159,52 @@ async def test_a_response_that_cannot_be_serialized_fails_the_call_at_once(
     assert "unsendable" in str(caught.value)  # names the agent whose answer failed
     await asyncio.sleep(LEASE_TTL * 2)  # a redelivery (durable mode) would have happened by now
     assert Unsendable.runs[what] == 1
+
+
+@dataclass
+class Blob:
+    data: str
+
+
+@dataclass
+class Nap:
+    seconds: float
+
+
+class Store(RoutedAgent):
+    """Takes blobs (answering their size) and naps."""
+
+    def __init__(self) -> None:
+        super().__init__("store")
+
+    @rpc
+    async def on_blob(self, message: Blob, ctx: MessageContext) -> int:
+        return len(message.data)
+
+    @rpc
+    async def on_nap(self, message: Nap, ctx: MessageContext) -> str:
+        await asyncio.sleep(message.seconds)
+        return "rested"
+
+
+async def test_long_headers_near_the_payload_limit_are_refused_before_sending(
+    runtime: NatsWorkerAgentRuntime,
+) -> None:
+    """A long agent key with a payload just under max_payload: the headers tip it over."""
+    await Store.register(runtime, "store", Store)
+    limit = runtime._client().max_payload  # pyright: ignore[reportPrivateUsage]
+    long_key = "k" * 3000
+    blob = Blob("x" * (limit - 2000))  # fits alone, not with a 3,000-character key in headers
+    in_flight = [
+        asyncio.create_task(runtime.send_message(Nap(1.0), AgentId("store", f"n{i}")))
+        for i in range(5)
+    ]
+    await asyncio.sleep(0.2)
+    with pytest.raises(PayloadTooLargeError, match="headers"):
+        await runtime.send_message(
+            blob, AgentId("store", long_key), sender=AgentId("store", long_key)
+        )
+    # The connection stayed up: the calls in flight and later ones are answered.
+    assert await asyncio.gather(*in_flight) == ["rested"] * 5
+    assert await runtime.send_message(Blob("small"), AgentId("store", long_key)) == 5
+    assert await runtime.send_message(Blob("x" * 1000), AgentId("store", "short")) == 1000

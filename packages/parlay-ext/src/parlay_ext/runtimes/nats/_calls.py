@@ -42,7 +42,7 @@ from parlay_ext.runtimes.nats._cluster import Cluster, Partition
 from parlay_ext.runtimes.nats._durable import DurableQueue
 from parlay_ext.runtimes.nats._sdk import Client, Msg, nats_errors
 
-__all__ = ["Caller", "decode_id", "encode_id"]
+__all__ = ["Caller", "decode_id", "encode_id", "frame_size"]
 
 logger = logging.getLogger(f"{ROOT_LOGGER_NAME}.nats")
 
@@ -54,6 +54,23 @@ WORKER = _wire.WORKER
 _JSON_PREFIX = "json:"
 _JSON_TYPES: frozenset[type[Any]] = frozenset({str, int, float, bool, list, dict})
 _JSON_TYPES_BY_NAME: dict[str, type[Any]] = {t.__name__: t for t in _JSON_TYPES}
+
+
+# Room for the headers added after the check (the call token, the durable reply subject and
+# message id) and the reply subject of a request.
+_HEADER_RESERVE = 512
+
+
+def frame_size(subject: str, payload: bytes, headers: dict[str, str]) -> int:
+    """Bytes a message counts against ``max_payload``: its header block and payload.
+
+    The subject is added too (it is not counted by the server, but is bounded by the control
+    line; counting it errs on the safe side).
+    """
+    block = len(b"NATS/1.0\r\n\r\n") + sum(
+        len(key.encode()) + len(value.encode()) + 4 for key, value in headers.items()
+    )
+    return len(subject.encode()) + block + len(payload)
 
 
 def encode_id(value: AgentId | TopicId) -> str:
@@ -184,13 +201,40 @@ class Caller:
         return type_name, payload
 
     def check_size(self, payload: bytes, type_name: str) -> None:
-        """Raise :class:`PayloadTooLargeError` if ``payload`` exceeds the server's limit."""
+        """Raise :class:`PayloadTooLargeError` if ``payload`` alone exceeds the server's limit.
+
+        The whole frame, headers included, is checked again before sending (:meth:`check_frame`).
+        """
         limit = self._client().max_payload
-        if len(payload) > limit - 1024:  # headers travel in the same frame
+        if len(payload) > limit:
             raise PayloadTooLargeError(
                 f"A serialized {type_name} is {len(payload)} bytes; the NATS server accepts "
                 f"{limit} per message (max_payload). Send a reference (a URL, an object-store "
                 "key) instead, or raise max_payload in the server configuration."
+            )
+
+    def check_frame(self, subject: str, payload: bytes, headers: dict[str, str], what: str) -> None:
+        """Raise :class:`PayloadTooLargeError` unless the message fits the server's limit.
+
+        The server counts the header block with the payload, and closes the whole connection
+        (failing every call in flight) when a message exceeds ``max_payload``: so a message that
+        would is refused here, before it is sent. Long agent ids make long headers.
+
+        Args:
+            subject: The subject it goes to (counted too, to stay on the safe side).
+            payload: The serialized message.
+            headers: Its headers, as far as known (room is kept for those added later).
+            what: What the message is, for the error text.
+        """
+        limit = self._client().max_payload
+        size = frame_size(subject, payload, headers) + _HEADER_RESERVE
+        if size > limit:
+            raise PayloadTooLargeError(
+                f"{what} would be {size} bytes with its headers ({len(payload)} of payload); "
+                f"the NATS server accepts {limit} per message (max_payload) and would close "
+                "the connection. Use shorter agent types and keys, send a reference (a URL, an "
+                "object-store key) instead of a large payload, or raise max_payload in the "
+                "server configuration."
             )
 
     def headers(
@@ -293,6 +337,7 @@ class Caller:
         headers = self.headers("event", recipient, type_name, ctx)
         del headers[ACK]
         subject = self.durable.subject(recipient.type, partition, recipient.key)
+        self.check_frame(subject, payload, headers, f"A {type_name} to {recipient}")
         await self.durable.enqueue(subject, payload, headers, self._timeout)
 
     async def _durable_call(
@@ -308,6 +353,7 @@ class Caller:
         del headers[ACK]  # no need to know the handler: a dead one's messages are redelivered
         headers[CALL] = f"{self._worker_id}.{next(self._calls)}"
         subject = durable.subject(recipient.type, partition, recipient.key)
+        self.check_frame(subject, payload, headers, f"A {type_name} to {recipient}")
         call = asyncio.ensure_future(durable.call(subject, payload, headers, self._timeout))
         loop = asyncio.get_running_loop()
         token = ctx.cancellation_token
@@ -330,6 +376,7 @@ class Caller:
         partition = self.partition(recipient)
         subject = self.subject(recipient, partition[1])
         headers = self.headers(kind, recipient, type_name, ctx)
+        self.check_frame(subject, payload, headers, f"A {type_name} to {recipient}")
         loop = asyncio.get_running_loop()
         deadline = loop.time() + self._timeout
         delay = 0.005

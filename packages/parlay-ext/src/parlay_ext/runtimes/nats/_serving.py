@@ -29,9 +29,13 @@ from parlay_core import (
 from parlay_core._cancellation_token import CancelScope
 from parlay_core._delivery_tracking import DeliveryTracking
 from parlay_core._hosting import AgentHost
-from parlay_core.exceptions import MessageDroppedException, SerializationError
+from parlay_core.exceptions import (
+    MessageDroppedException,
+    PayloadTooLargeError,
+    SerializationError,
+)
 from parlay_ext.runtimes.nats import _wire
-from parlay_ext.runtimes.nats._calls import ACK, CALL, WORKER, Caller, decode_id
+from parlay_ext.runtimes.nats._calls import ACK, CALL, WORKER, Caller, decode_id, frame_size
 from parlay_ext.runtimes.nats._durable import REPLY, DurableQueue, keep_in_progress
 from parlay_ext.runtimes.nats._sdk import Client, Msg, NatsSubscription, subscribe
 
@@ -402,6 +406,14 @@ class Server(DeliveryTracking):
             headers = {**headers, CALL: request.get(CALL, "")}  # which call this answers
         if not target or self._nats is None:
             return
+        if frame_size(target, data, headers) + 512 > self._nats.max_payload:
+            # Sending it would make the server close this worker's connection.
+            error = PayloadTooLargeError(
+                f"The response to {msg.subject} is {len(data)} bytes, more than the NATS server "
+                f"accepts per message ({self._nats.max_payload}, max_payload) with its headers."
+            )
+            data, headers = _wire.encode_error(error), {**headers, _wire.STATUS: "error"}
+            headers.pop(_wire.TYPE, None)
         try:
             await self._nats.publish(target, data, headers=headers)
         except Exception as e:
