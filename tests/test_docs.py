@@ -10,6 +10,7 @@ docs/contributing-docs.md explains the convention to writers.
 
 from __future__ import annotations
 
+import ast
 import json
 import os
 import re
@@ -91,6 +92,35 @@ def test_every_page_is_in_the_navigation() -> None:
     pages = {str(page.relative_to(DOCS)) for page in DOCS.rglob("*.md")}
     assert pages - listed == set(), "pages missing from mkdocs.yml's nav"
     assert listed - pages == set(), "nav entries without a page"
+
+
+def _public_modules() -> Iterator[tuple[str, Path]]:
+    """Every public package or module of the three distributions, dotted, with its file."""
+    for source in sorted((ROOT / "packages").glob("*/src")):
+        for path in sorted(source.rglob("*.py")):
+            parts = path.relative_to(source).with_suffix("").parts
+            if parts[-1] == "__init__":
+                parts = parts[:-1]
+            if parts and not any(part.startswith("_") for part in parts):
+                yield ".".join(parts), path
+
+
+def _exports(path: Path) -> list[str]:
+    for node in ast.parse(path.read_text(encoding="utf-8")).body:
+        target = getattr(node, "target", None) or next(iter(getattr(node, "targets", [])), None)
+        if isinstance(target, ast.Name) and target.id == "__all__" and node.value is not None:  # type: ignore[attr-defined]
+            return list(ast.literal_eval(node.value))  # type: ignore[attr-defined]
+    return []
+
+
+def test_every_public_package_has_a_reference_page() -> None:
+    """A package that exports names gets a page under docs/reference/ (and so in the nav)."""
+    missing = [
+        name
+        for name, path in _public_modules()
+        if _exports(path) and not (DOCS / "reference" / f"{name}.md").exists()
+    ]
+    assert missing == [], "add a docs/reference/<package>.md page with a ::: directive"
 
 
 def test_blocks_are_counted() -> None:
