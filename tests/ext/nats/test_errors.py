@@ -13,9 +13,13 @@ import pytest
 
 from parlay_core import AgentId, DefaultSubscription, MessageContext, RoutedAgent, rpc
 from parlay_core.exceptions import (
+    ModelAPIError,
     PayloadTooLargeError,
     RuntimeStateError,
     SerializationError,
+    StateConflictError,
+    ToolExecutionException,
+    ToolNotFoundException,
     TransportError,
 )
 from parlay_ext.runtimes.nats import NatsWorkerAgentRuntime
@@ -208,3 +212,49 @@ async def test_long_headers_near_the_payload_limit_are_refused_before_sending(
     assert await asyncio.gather(*in_flight) == ["rested"] * 5
     assert await runtime.send_message(Blob("small"), AgentId("store", long_key)) == 5
     assert await runtime.send_message(Blob("x" * 1000), AgentId("store", "short")) == 1000
+
+
+@dataclass
+class Fail:
+    how: str
+
+
+class Failing(RoutedAgent):
+    """Raises the Parlay error it is asked for."""
+
+    def __init__(self) -> None:
+        super().__init__("failing")
+
+    @rpc
+    async def on_fail(self, message: Fail, ctx: MessageContext) -> None:
+        if message.how == "conflict":
+            raise StateConflictError("agent/a", 3, 5)
+        if message.how == "tool":
+            raise ToolNotFoundException("call-1", "No tool named 'x'.", "x")
+        if message.how == "model":
+            raise ModelAPIError("rate limited", status_code=429)
+        raise ToolExecutionException("call-2", "The tool raised.", "y")
+
+
+async def test_parlay_errors_with_fields_arrive_as_themselves(
+    runtime: NatsWorkerAgentRuntime,
+) -> None:
+    await Failing.register(runtime, "failing", Failing)
+    agent = AgentId("failing", "a")
+    with pytest.raises(StateConflictError) as conflict:
+        await runtime.send_message(Fail("conflict"), agent)
+    assert (conflict.value.key, conflict.value.expected_revision) == ("agent/a", 3)
+    assert conflict.value.actual_revision == 5
+    assert getattr(conflict.value, "remote_agent_id", None) == "failing/a"
+    with pytest.raises(ToolNotFoundException) as tool:
+        await runtime.send_message(Fail("tool"), agent)
+    assert (tool.value.call_id, tool.value.content, tool.value.name) == (
+        "call-1",
+        "No tool named 'x'.",
+        "x",
+    )
+    with pytest.raises(ToolExecutionException):
+        await runtime.send_message(Fail("execution"), agent)
+    with pytest.raises(ModelAPIError) as model:
+        await runtime.send_message(Fail("model"), agent)
+    assert model.value.status_code == 429

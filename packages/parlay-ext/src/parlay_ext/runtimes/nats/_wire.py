@@ -7,15 +7,19 @@ tokens may not contain ``.``, ``*``, ``>`` or spaces, so a type or key that is n
 word characters is replaced by a hash token; the exact agent id always travels in a header.
 
 Payloads are JSON produced by the host's serializers, never pickle. Errors travel as JSON
-``{"type", "module", "message"}`` and are raised again at the caller as the matching Parlay
-error, as a :class:`~parlay_core.exceptions.RemoteHandlerError` that also derives from the
-builtin exception class, or as a plain ``RemoteHandlerError``.
+``{"type", "module", "message", "fields"}`` and are raised again at the caller as the matching
+Parlay error (any class of ``parlay_core.exceptions``, rebuilt from the plain values its
+constructor takes: ``StateConflictError`` keeps its key and revisions, a ``ToolException`` its
+call id, content and tool name; ``remote_agent_id`` names the agent whose handler raised), as a
+:class:`~parlay_core.exceptions.RemoteHandlerError` that also derives from the builtin exception
+class, or as a plain ``RemoteHandlerError``.
 """
 
 from __future__ import annotations
 
 import builtins
 import hashlib
+import inspect
 import json
 import re
 from typing import Any, cast
@@ -80,14 +84,63 @@ def partition_of(agent_id: AgentId, partitions: int) -> int:
     return int.from_bytes(digest, "big") % partitions
 
 
+_PLAIN_VALUES = (str, int, float, bool, type(None))
+
+
 def encode_error(error: BaseException) -> bytes:
     """The JSON body that carries ``error`` back to the caller."""
     cls = type(error)
     name, module = cls.__name__, cls.__module__
+    fields: dict[str, Any] = {}
     if isinstance(error, RemoteHandlerError) and error.remote_type:
         # A remote error passed on by a relaying handler keeps its original identity.
         name, module = error.remote_type, _remote_module(error)
-    return json.dumps({"type": name, "module": module, "message": str(error)}).encode()
+    elif isinstance(error, ParlayError):
+        fields = _fields(error)
+    body = {"type": name, "module": module, "message": str(error), "fields": fields}
+    try:
+        return json.dumps(body).encode()
+    except (TypeError, ValueError, RecursionError):
+        del body["fields"]
+        return json.dumps(body).encode()
+
+
+def _fields(error: ParlayError) -> dict[str, Any]:
+    # The plain values named like the constructor's parameters: enough to build it again.
+    fields: dict[str, Any] = {}
+    try:
+        parameters = inspect.signature(type(error).__init__).parameters
+    except (TypeError, ValueError):
+        return fields
+    for parameter in list(parameters.values())[1:]:
+        value = getattr(error, parameter.name, None)
+        if parameter.name != "message" and isinstance(value, _PLAIN_VALUES):
+            fields[parameter.name] = value
+    return fields
+
+
+def _rebuild(cls: type[ParlayError], message: str, fields: dict[str, Any]) -> ParlayError | None:
+    try:
+        parameters = list(inspect.signature(cls.__init__).parameters.values())[1:]
+    except (TypeError, ValueError):
+        parameters = []
+    named = [
+        p for p in parameters if p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD, p.POSITIONAL_ONLY)
+    ]
+    try:
+        if not named:
+            return cls(message)
+        kwargs: dict[str, Any] = {}
+        for parameter in named:
+            if parameter.name in fields and isinstance(fields[parameter.name], _PLAIN_VALUES):
+                kwargs[parameter.name] = fields[parameter.name]
+            elif parameter.name == "message":
+                kwargs["message"] = message
+            elif parameter.default is parameter.empty:
+                return None  # a value it needs did not travel
+        return cls(**kwargs)
+    except (TypeError, ValueError):
+        return None
 
 
 def _remote_module(error: RemoteHandlerError) -> str:
@@ -106,6 +159,8 @@ def decode_error(body: bytes, agent_id: AgentId) -> Exception:
     try:
         data = cast(dict[str, Any], json.loads(body))
         name, module, message = str(data["type"]), str(data["module"]), str(data["message"])
+        raw_fields: object = data.get("fields") or {}
+        fields = cast(dict[str, Any], raw_fields) if isinstance(raw_fields, dict) else {}
     except (ValueError, KeyError, TypeError, RecursionError):  # RecursionError: absurd nesting
         return RemoteHandlerError(
             f"{agent_id} failed and sent an unreadable error: {body[:200]!r}",
@@ -114,10 +169,11 @@ def decode_error(body: bytes, agent_id: AgentId) -> Exception:
     if module.startswith("parlay_core") and name in parlay_exceptions.__all__:
         cls: Any = getattr(parlay_exceptions, name)
         if isinstance(cls, type) and issubclass(cls, ParlayError):
-            try:
-                return cast(Exception, cls(message))
-            except TypeError:
-                pass  # an error whose constructor needs more than a message
+            error = _rebuild(cls, message, fields)
+            if error is not None:
+                # Which agent raised it, as a RemoteHandlerError would say.
+                error.remote_agent_id = str(agent_id)  # type: ignore[attr-defined]
+                return error
     if module == "builtins":
         builtin: object = getattr(builtins, name, None)
         if isinstance(builtin, type) and issubclass(builtin, Exception):
