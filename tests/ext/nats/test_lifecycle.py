@@ -39,7 +39,10 @@ async def test_process_exits_after_asyncio_run_returns(
         except asyncio.TimeoutError:
             client.kill()
             stdout, stderr = await client.communicate()
-            pytest.fail(f"the client process did not exit ({mode}): {stderr.decode()[-2000:]}")
+            pytest.fail(
+                f"the client process did not exit ({mode}): {stdout.decode()!r} "
+                f"{stderr.decode()[-2000:]}"
+            )
         assert client.returncode == 0, stderr.decode()[-2000:]
         assert stdout.decode().split() == ["answered", "1", "returned"]
     finally:
