@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import re
 import ssl
@@ -13,6 +12,7 @@ from typing import Any
 
 from parlay_core import ROOT_LOGGER_NAME
 from parlay_core.exceptions import TransportAuthError, TransportError
+from parlay_ext.runtimes.nats._aio import cancel_and_wait
 from parlay_ext.runtimes.nats._sdk import Client, nats_errors
 from parlay_ext.runtimes.nats._sdk import connect as nats_connect
 
@@ -163,9 +163,7 @@ async def connect(
             raise transport_error(e, servers, secrets) from e
         connected = True
         return client
-    attempt.cancel()
-    with contextlib.suppress(BaseException):
-        await attempt
+    await cancel_and_wait(attempt)  # without swallowing a cancellation of start() itself
     if refused.done():
         error = refused.result()
         raise transport_error(error, servers, secrets) from error

@@ -9,6 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from parlay_core import ROOT_LOGGER_NAME
+from parlay_ext.runtimes.nats._aio import cancel_and_wait
 from parlay_ext.runtimes.nats._sdk import (
     JetStreamContext,
     KeyValue,
@@ -91,10 +92,9 @@ class KVMirror:
     async def stop(self) -> None:
         """Stop watching."""
         task, self._task = self._task, None
-        if task is not None:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        # Not "suppress(CancelledError): await task": that would also swallow a cancellation
+        # of the caller itself.
+        await cancel_and_wait(task)
         watcher, self._watcher = self._watcher, None
         if watcher is not None:
             with contextlib.suppress(Exception):
