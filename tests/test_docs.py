@@ -67,18 +67,9 @@ def python_blocks(page: Path) -> Iterator[Block]:
             before = start - 1
             while before >= 0 and not lines[before].strip():
                 before -= 1
-            fragment = (before >= 0 and bool(_FRAGMENT.match(lines[before]))) or (
-                body[:1] in UNMARKED_FRAGMENTS.get(page.name, [])
-            )
+            fragment = before >= 0 and bool(_FRAGMENT.match(lines[before]))
             yield Block(page, start + 1, "\n".join(body) + "\n", fragment)
 
-
-# Fragments on pages whose owners have not marked them yet: page name -> first lines of blocks.
-UNMARKED_FRAGMENTS: dict[str, list[list[str]]] = {
-    "migrating-from-autogen.md": [
-        ["tool = FunctionTool.load_component(config, allow_code_execution=True)"],
-    ],
-}
 
 BLOCKS = [block for page in PAGES for block in python_blocks(page)]
 RUNNABLE = [block for block in BLOCKS if not block.fragment]
