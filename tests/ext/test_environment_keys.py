@@ -16,7 +16,7 @@ from parlay_core import load_component
 from parlay_core.exceptions import ModelAPIError
 from parlay_core.models import UserMessage
 from parlay_ext.models.anthropic import AnthropicChatCompletionClient
-from parlay_ext.models.openai import OpenAIChatCompletionClient
+from parlay_ext.models.openai import AzureOpenAIChatCompletionClient, OpenAIChatCompletionClient
 from tests.ext._wire import Reply, WireServer
 from tests.ext.test_anthropic_client import MODEL as ANTHROPIC_MODEL
 from tests.ext.test_anthropic_client import message, text
@@ -202,5 +202,50 @@ def test_anthropics_own_endpoint_gets_the_environment_key(
         warnings.simplefilter("error")
         client = load_component(
             _anthropic_config("https://api.anthropic.com"), expected=AnthropicChatCompletionClient
+        )
+    assert client._client.api_key == SECRET  # pyright: ignore[reportPrivateUsage]
+
+
+def _azure_config(endpoint: str) -> dict[str, Any]:
+    return {
+        "provider": "AzureOpenAIChatCompletionClient",
+        "component_type": "model",
+        "config": {
+            "model": "gpt-4o-mini",
+            "azure_endpoint": endpoint,
+            "api_version": "2024-10-21",
+            "max_retries": 0,
+        },
+    }
+
+
+@pytest.mark.parametrize("allowed", [False, True])
+async def test_azure_config_gets_the_environment_key_only_with_permission(
+    wire: WireServer, monkeypatch: pytest.MonkeyPatch, allowed: bool
+) -> None:
+    monkeypatch.delenv("AZURE_OPENAI_AD_TOKEN", raising=False)
+    monkeypatch.setenv("AZURE_OPENAI_API_KEY", SECRET)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        client = load_component(
+            _azure_config(wire.url),
+            expected=AzureOpenAIChatCompletionClient,
+            allow_environment_keys=allowed,
+        )
+    said = " ".join(str(w.message) for w in caught)
+    assert ("AZURE_OPENAI_API_KEY" in said) is not allowed
+    wire.script(Reply(body=completion("ok")))
+    await client.create(QUESTION)
+    assert any(SECRET in value for value in wire.received[-1].headers.values()) is allowed
+
+
+def test_an_azure_resource_gets_the_environment_key(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("AZURE_OPENAI_AD_TOKEN", raising=False)
+    monkeypatch.setenv("AZURE_OPENAI_API_KEY", SECRET)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        client = load_component(
+            _azure_config("https://my-resource.openai.azure.com/"),
+            expected=AzureOpenAIChatCompletionClient,
         )
     assert client._client.api_key == SECRET  # pyright: ignore[reportPrivateUsage]

@@ -23,8 +23,11 @@ __all__ = ["withheld_environment_key"]
 
 def _is_own_endpoint(base_url: str, own_hosts: Collection[str]) -> bool:
     parts = urlsplit(base_url)
+    host = parts.hostname or ""
+    # An entry starting with a dot is a domain: each Azure resource has its own host under it.
+    owned = any(host.endswith(h) if h.startswith(".") else host == h for h in own_hosts)
     # Plain http to the provider's host name would hand the key to whoever answers on the path.
-    return parts.scheme == "https" and (parts.hostname or "") in own_hosts
+    return parts.scheme == "https" and owned
 
 
 def withheld_environment_key(
@@ -39,7 +42,8 @@ def withheld_environment_key(
         client: The client's class name, for the message.
         base_url: The config's ``base_url`` (None: the provider's default endpoint).
         variables: The environment variables the SDK would read a credential from.
-        own_hosts: Host names of the provider's own endpoints, reached over https.
+        own_hosts: Host names of the provider's own endpoints, reached over https; an entry
+            starting with a dot (``".openai.azure.com"``) stands for every host under it.
 
     Returns:
         None when the environment key may be used (no base_url, the provider's own endpoint,

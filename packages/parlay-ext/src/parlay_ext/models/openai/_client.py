@@ -96,6 +96,16 @@ _withholding_key: ContextVar[str | None] = ContextVar("parlay_openai_withholding
 
 # The hosts OPENAI_API_KEY is meant for.
 _OPENAI_HOSTS = ("api.openai.com",)
+# The SDK reads an Azure credential from these when none is given; they are meant for Azure's
+# own domains (every resource has a host of its own under them).
+_AZURE_CREDENTIALS = ("AZURE_OPENAI_API_KEY", "AZURE_OPENAI_AD_TOKEN")
+_AZURE_HOSTS = (
+    ".openai.azure.com",
+    ".cognitiveservices.azure.com",
+    ".services.ai.azure.com",
+    ".openai.azure.us",
+    ".openai.azure.cn",
+)
 
 
 class BaseOpenAIChatCompletionClient(TokenAccountingClient):
@@ -614,6 +624,12 @@ class AzureOpenAIChatCompletionClient(
         ):
             if value is not None:
                 options[name] = value
+        if api_key is None and azure_ad_token is None and azure_ad_token_provider is None:
+            withheld = _withholding_key.get()
+            if withheld is not None:
+                # Any credential given stops the SDK reading its environment variables.
+                options["api_key"] = "not-needed"
+                self._withheld_key = withheld
         try:
             client = AsyncAzureOpenAI(**options)
         except openai.OpenAIError as exc:
@@ -631,7 +647,8 @@ class AzureOpenAIChatCompletionClient(
         )
 
     def _where(self) -> str:
-        return f"Azure OpenAI at {self._config.azure_endpoint} (model {self._model!r})"
+        where = f"Azure OpenAI at {self._config.azure_endpoint} (model {self._model!r}"
+        return f"{where}; {self._withheld_key})" if self._withheld_key else f"{where})"
 
     def _to_config(self) -> AzureOpenAIClientConfigurationConfigModel:
         return self._config.model_copy()
@@ -640,9 +657,20 @@ class AzureOpenAIChatCompletionClient(
     def _from_config(cls, config: AzureOpenAIClientConfigurationConfigModel) -> Self:
         exclude = {"api_key", "azure_ad_token", "model_info"}
         fields = config.model_dump(exclude_none=True, exclude=exclude)
-        return cls(
-            api_key=_reveal(config.api_key),
-            model_info=_info(config.model_info),
-            azure_ad_token=_reveal(config.azure_ad_token),
-            **fields,
+        withheld = (
+            withheld_environment_key(
+                cls.__name__, config.azure_endpoint, _AZURE_CREDENTIALS, _AZURE_HOSTS
+            )
+            if config.api_key is None and config.azure_ad_token is None
+            else None
         )
+        token = _withholding_key.set(withheld)
+        try:
+            return cls(
+                api_key=_reveal(config.api_key),
+                model_info=_info(config.model_info),
+                azure_ad_token=_reveal(config.azure_ad_token),
+                **fields,
+            )
+        finally:
+            _withholding_key.reset(token)
