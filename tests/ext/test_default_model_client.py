@@ -62,7 +62,6 @@ def test_missing_gguf_path_from_the_environment_is_a_typed_error() -> None:
 
 def test_registered_as_an_entry_point() -> None:
     from parlay_core.plugins import MODEL_CLIENTS, load_plugin
-
     from parlay_ext.models import DefaultChatCompletionClient
 
     # A component class, so that configs may say "provider": "default".
