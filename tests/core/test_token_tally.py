@@ -76,7 +76,9 @@ def test_a_message_edited_in_place_is_estimated_again() -> None:
     messages += [request, results]
     _check(tally, messages)
     # Lists can change without the message or the list object changing.
-    request.content.append(FunctionCall(id="2", arguments='{"zone": "UTC"}', name="now"))
+    calls = request.content
+    assert isinstance(calls, list)
+    calls.append(FunctionCall(id="2", arguments='{"zone": "UTC"}', name="now"))
     results.content[0].content = "twelve o'clock, noon, in the local time zone"
     _check(tally, messages)
 
