@@ -218,9 +218,14 @@ def test_errors_cross_the_wire_typed() -> None:
     assert isinstance(key, KeyError) and isinstance(key, RemoteHandlerError)
     custom = decode_error(encode_error(type("Oops", (Exception,), {})("bad")), agent)
     assert type(custom) is RemoteHandlerError and custom.remote_type == "Oops"
-    # An error that needs more than a message to build still arrives typed as remote.
+    # An error whose constructor needs more than a message is rebuilt from its fields.
     conflict = decode_error(encode_error(StateConflictError("k", 1, 2)), agent)
-    assert isinstance(conflict, RemoteHandlerError) and conflict.remote_type == "StateConflictError"
+    assert type(conflict) is StateConflictError
+    assert (conflict.key, conflict.expected_revision, conflict.actual_revision) == ("k", 1, 2)
+    # Without them (a body from an older worker) it still arrives typed as remote.
+    bare = b'{"type": "StateConflictError", "module": "parlay_core._exceptions", "message": "m"}'
+    old = decode_error(bare, agent)
+    assert isinstance(old, RemoteHandlerError) and old.remote_type == "StateConflictError"
     # Relayed remote errors keep their original identity.
     relayed = decode_error(encode_error(key), agent)
     assert isinstance(relayed, KeyError)
