@@ -198,6 +198,8 @@ def tool_instructions(schemas: Sequence[ToolSchema], mode: ToolMode) -> str:
         f'To call a tool, reply with only {CALL_OPEN}{{"name": "<tool name>", "arguments": '
         f"{{...}}}}{CALL_CLOSE}."
     )
+    # Without this a small model fills string arguments with made-up "<user name>" slots.
+    how += " Copy argument values exactly as the user wrote them; never invent placeholders."
     if mode == "auto":
         how += " If no tool is needed, answer normally."
     return f"You can call these tools:\n{listing}\n{how}"
