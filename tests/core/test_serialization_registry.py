@@ -84,3 +84,48 @@ def test_a_protobuf_payload_of_another_type_is_refused() -> None:
         ProtobufMessageSerializer(timestamp_pb2.Timestamp).deserialize(other)
     with pytest.raises(TypeError):
         ProtobufMessageSerializer(Point)
+
+
+@dataclass
+class _Point:
+    x: int
+    y: int
+
+
+class _Label(BaseModel):
+    text: str
+
+
+@dataclass
+class _Shape:
+    name: str
+    corners: list[_Point]
+    label: _Label
+    centre: _Point | None = None
+
+
+@dataclass
+class _Flat:
+    message: str
+
+
+def test_a_nested_dataclass_comes_back_as_the_classes_it_was_sent_as() -> None:
+    # Across a process boundary nested values must not turn into dicts (AutoGen refuses such
+    # messages because its reader would do exactly that).
+    serializer = DataclassJsonMessageSerializer(_Shape)
+    shape = _Shape("tri", [_Point(0, 0), _Point(1, 0)], _Label(text="t"), _Point(1, 1))
+    back = serializer.deserialize(serializer.serialize(shape))
+    assert back == shape
+    assert isinstance(back.corners[0], _Point) and isinstance(back.label, _Label)
+
+
+def test_a_flat_dataclass_keeps_autogens_bytes() -> None:
+    serializer = DataclassJsonMessageSerializer(_Flat)
+    assert serializer.serialize(_Flat("hello")) == b'{"message": "hello"}'
+    assert serializer.deserialize(b'{"message": "hello"}') == _Flat("hello")
+
+
+def test_a_nested_payload_of_the_wrong_shape_is_a_serialization_error() -> None:
+    serializer = DataclassJsonMessageSerializer(_Shape)
+    with pytest.raises(SerializationError, match="_Shape"):
+        serializer.deserialize(b'{"name": "x", "corners": [{"x": "nope"}], "label": {}}')

@@ -107,14 +107,33 @@ def wire_type_name(cls: object) -> str:
     return klass.__name__
 
 
+def _holds_structured_types(annotation: Any) -> bool:
+    # Whether a field's type names a dataclass or a pydantic model anywhere inside it
+    # (``Inner``, ``Inner | None``, ``list[Inner]``, ...): such fields need a validator to come
+    # back as objects, not dicts.
+    if dataclasses.is_dataclass(annotation) or _is_pydantic_model(annotation):
+        return True
+    import typing
+
+    return any(_holds_structured_types(arg) for arg in typing.get_args(annotation))
+
+
 class DataclassJsonMessageSerializer(MessageSerializer[T]):
-    """JSON for a dataclass message type (fields must be JSON-serializable)."""
+    """JSON for a dataclass message type (fields must be JSON-serializable).
+
+    A dataclass whose fields hold other dataclasses or pydantic models (directly, in a union or
+    in a container) is read back through pydantic, so the nested values arrive as the same
+    classes they were sent as; a flat dataclass is rebuilt with its constructor, as in AutoGen.
+    (AutoGen refuses nested dataclass messages instead: its reader would hand back dicts.)
+    """
 
     def __init__(self, cls: type[T]) -> None:
         if not dataclasses.is_dataclass(cls):
             raise TypeError(f"{cls!r} is not a dataclass.")
         self._cls = cls
         self._type_name = wire_type_name(cls)
+        self._adapter: Any = None  # a pydantic TypeAdapter, made on first use for nested types
+        self._nested: bool | None = None
 
     @property
     def data_content_type(self) -> str:
@@ -124,15 +143,35 @@ class DataclassJsonMessageSerializer(MessageSerializer[T]):
     def type_name(self) -> str:
         return self._type_name
 
+    def _validator(self) -> Any:
+        # Decided on first use, not at registration: reading the type hints can import names
+        # that are defined after the class, and only a process boundary needs the answer.
+        if self._nested is None:
+            import typing
+
+            try:
+                hints = typing.get_type_hints(self._cls)
+            except Exception:  # unresolvable annotations: keep the constructor path
+                hints = {}
+            self._nested = any(_holds_structured_types(hint) for hint in hints.values())
+            if self._nested:
+                from pydantic import TypeAdapter
+
+                self._adapter = TypeAdapter(self._cls)
+        return self._adapter
+
     def deserialize(self, payload: bytes) -> T:
         try:
             import json  # only at a process boundary; keeps `import parlay_core` lean
 
             data = json.loads(payload)
+            adapter = self._validator()
+            if adapter is not None:
+                return cast(T, adapter.validate_python(data))
             return self._cls(**data)
         except RecursionError as e:
             raise _too_deep(self._type_name, e) from e
-        except (ValueError, TypeError) as e:
+        except (ValueError, TypeError) as e:  # pydantic's ValidationError is a ValueError
             raise SerializationError(
                 f"Cannot build {self._type_name} from the payload: {e}. "
                 "Check that sender and receiver use the same message definition."
@@ -142,6 +181,9 @@ class DataclassJsonMessageSerializer(MessageSerializer[T]):
         try:
             import json
 
+            adapter = self._validator()
+            if adapter is not None:
+                return cast(bytes, adapter.dump_json(message))
             return json.dumps(dataclasses.asdict(cast(Any, message))).encode()
         except RecursionError as e:
             raise _too_deep(self._type_name, e) from e
