@@ -290,14 +290,16 @@ def lint(session: nox.Session) -> None:
 
 @nox.session
 def typecheck(session: nox.Session) -> None:
-    """pyright and mypy, both strict, over the three distributions."""
+    """Strict pyright and mypy over the distributions; basic pyright over tests and examples."""
     _run(
         session,
         extras={"core": "image,telemetry", "ext": EXT_TEST_EXTRAS},
-        groups=["typecheck"],
+        # The test group too: pyright reads the tests, which import their dependencies.
+        groups=["typecheck", "test"],
         command=["pyright"],
     )
     session.run("mypy")
+    session.run("pyright", "-p", str(ROOT / "pyrightconfig.tests.json"))
 
 
 @nox.session
