@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import json
 import warnings
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -140,14 +139,6 @@ def test_every_executor_needs_permission_to_load(tmp_path: Path, executor: Any) 
     with load_permissions(allow_code_execution=True):
         loaded = load_component(config)
     assert type(loaded).__name__ in config.provider
-
-
-@pytest.fixture
-def wire() -> Iterator[WireServer]:
-    server = WireServer()
-    server.start()
-    yield server
-    server.stop()
 
 
 @pytest.mark.parametrize("allowed", [False, True])

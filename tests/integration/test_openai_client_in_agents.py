@@ -5,7 +5,6 @@ Here because it needs parlay-agentchat and parlay-ext together (see test_ext_too
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -24,14 +23,6 @@ class Verdict(BaseModel):
 
 
 VERDICT = '{"thoughts": "It is a greeting.", "response": "Hello!"}'
-
-
-@pytest.fixture
-def wire() -> Iterator[WireServer]:
-    server = WireServer()
-    server.start()
-    yield server
-    server.stop()
 
 
 def client(wire: WireServer, **kwargs: Any) -> OpenAIChatCompletionClient:
