@@ -30,6 +30,9 @@ PACKAGES = {
 ECHO_PLUGIN = ROOT / "examples" / "parlay-echo"
 # The parlay-ext extras the test suite exercises (each integration is tested for real).
 EXT_TEST_EXTRAS = "openai,anthropic,local,nats,mcp,http,jupyter,docker,diskcache,redis,chromadb"
+# Extras per distribution for the sessions that test (a session ignores those of distributions
+# it does not install).
+TEST_EXTRAS = {"agentchat": "yaml", "ext": EXT_TEST_EXTRAS}
 PYPROJECT = nox.project.load_toml(str(ROOT / "pyproject.toml"))
 
 nox.options.default_venv_backend = "uv|virtualenv"
@@ -277,7 +280,7 @@ def tests(session: nox.Session) -> None:
     session.install("--no-deps", "-e", str(ECHO_PLUGIN))
     _ensure_redis_server(session)
     with _docker_engine(session):
-        _run(session, extras={"ext": EXT_TEST_EXTRAS}, groups=["test"], command=["pytest"])
+        _run(session, extras=TEST_EXTRAS, groups=["test"], command=["pytest"])
 
 
 @nox.session
@@ -293,7 +296,7 @@ def typecheck(session: nox.Session) -> None:
     """Strict pyright and mypy over the distributions; basic pyright over tests and examples."""
     _run(
         session,
-        extras={"core": "image,telemetry", "ext": EXT_TEST_EXTRAS},
+        extras={**TEST_EXTRAS, "core": "image,telemetry"},
         # The test group too: pyright reads the tests, which import their dependencies.
         groups=["typecheck", "test"],
         command=["pyright"],
@@ -357,7 +360,7 @@ def layering(session: nox.Session, dist: str) -> None:
         _run(
             session,
             dists=needs,
-            extras={"ext": EXT_TEST_EXTRAS},
+            extras=TEST_EXTRAS,
             groups=["test"],
             editable=False,
             command=["pytest", "-p", "no:cacheprovider", f"tests/{dist}", "tests/test_layering.py"],
