@@ -144,12 +144,22 @@ def install() -> None:
     connect_ex: Callable[..., int] = saved["connect_ex"]
     sendto: Callable[..., int] = saved["sendto"]
 
+    def check_connect(sock: socket.socket, address: Any) -> None:
+        try:
+            _check_sockaddr(sock, address, "connect to")
+        except NetworkAccessBlocked:
+            # The refusal is no OSError, so callers such as socket.create_connection do not
+            # close the socket they made; close it here, or it leaks into a later test's
+            # garbage collection as a ResourceWarning.
+            sock.close()
+            raise
+
     def guarded_connect(self: socket.socket, address: Any, /) -> None:
-        _check_sockaddr(self, address, "connect to")
+        check_connect(self, address)
         connect(self, address)
 
     def guarded_connect_ex(self: socket.socket, address: Any, /) -> int:
-        _check_sockaddr(self, address, "connect to")
+        check_connect(self, address)
         return connect_ex(self, address)
 
     def guarded_sendto(self: socket.socket, data: Any, *args: Any) -> int:
