@@ -8,8 +8,7 @@ from typing import Any, TypeVar
 from pydantic import BaseModel
 from typing_extensions import Self
 
-from parlay_core import CacheStore
-from parlay_core._component_config import Component
+from parlay_core import CacheStore, Component
 from parlay_ext.cache_store._json import decode_value, encode_value
 from parlay_ext.cache_store.diskcache._sdk import PickledEntryError, open_cache
 

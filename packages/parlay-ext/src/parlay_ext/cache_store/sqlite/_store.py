@@ -13,8 +13,7 @@ from pydantic import BaseModel
 from pydantic_core import to_jsonable_python
 from typing_extensions import Self
 
-from parlay_core import CacheStore
-from parlay_core._component_config import Component
+from parlay_core import CacheStore, Component
 
 __all__ = ["SQLiteStore", "SQLiteStoreConfig"]
 

@@ -19,8 +19,7 @@ from typing import Any
 from pydantic import BaseModel
 from typing_extensions import Self
 
-from parlay_core import CancellationToken, require_code_execution
-from parlay_core._component_config import Component
+from parlay_core import CancellationToken, Component, require_code_execution
 from parlay_core.code_executor import CodeBlock, CodeExecutor, CodeResult
 from parlay_core.exceptions import ComponentConfigError, ExecutorUnavailableError
 from parlay_ext.code_executors._common import PYTHON, TIMEOUT_EXIT_CODE, unsupported_language

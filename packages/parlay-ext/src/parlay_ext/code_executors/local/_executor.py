@@ -15,8 +15,7 @@ from typing import Any
 from pydantic import BaseModel
 from typing_extensions import Self
 
-from parlay_core import CancellationToken, require_code_execution
-from parlay_core._component_config import Component
+from parlay_core import CancellationToken, Component, require_code_execution
 from parlay_core.code_executor import (
     CodeBlock,
     required_packages,

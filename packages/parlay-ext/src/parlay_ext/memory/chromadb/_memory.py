@@ -9,8 +9,7 @@ from typing import TYPE_CHECKING, Any, Union
 
 from typing_extensions import Self
 
-from parlay_core import CancellationToken
-from parlay_core._component_config import Component
+from parlay_core import CancellationToken, Component
 from parlay_core.memory import (
     Memory,
     MemoryContent,

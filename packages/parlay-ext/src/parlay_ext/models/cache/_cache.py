@@ -12,8 +12,7 @@ from pydantic import BaseModel, TypeAdapter, ValidationError
 from pydantic_core import to_jsonable_python
 from typing_extensions import Self
 
-from parlay_core import CacheStore, CancellationToken, ComponentModel, InMemoryStore
-from parlay_core._component_config import Component
+from parlay_core import CacheStore, CancellationToken, Component, ComponentModel, InMemoryStore
 from parlay_core.models import (
     ChatCompletionClient,
     CreateResult,

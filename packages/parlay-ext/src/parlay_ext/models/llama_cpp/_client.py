@@ -13,8 +13,7 @@ from typing import TYPE_CHECKING, Any, Union, cast
 from pydantic import BaseModel
 from typing_extensions import Self
 
-from parlay_core import CancellationToken
-from parlay_core._component_config import Component
+from parlay_core import CancellationToken, Component
 from parlay_core.exceptions import ModelClientError
 from parlay_core.models import (
     CreateResult,

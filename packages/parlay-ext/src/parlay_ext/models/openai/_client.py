@@ -13,8 +13,7 @@ from urllib.parse import urlsplit
 from pydantic import BaseModel, SecretStr
 from typing_extensions import Self
 
-from parlay_core import CancellationToken
-from parlay_core._component_config import Component
+from parlay_core import CancellationToken, Component
 from parlay_core.exceptions import ModelAPIError, ModelClientError
 from parlay_core.models import (
     CreateResult,

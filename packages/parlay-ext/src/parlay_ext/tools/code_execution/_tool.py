@@ -7,8 +7,7 @@ from typing import Any
 from pydantic import BaseModel, Field
 from typing_extensions import Self
 
-from parlay_core import CancellationToken, require_code_execution
-from parlay_core._component_config import Component, ComponentModel
+from parlay_core import CancellationToken, Component, ComponentModel, require_code_execution
 from parlay_core.code_executor import CodeBlock, CodeExecutor
 from parlay_core.tools import BaseTool
 

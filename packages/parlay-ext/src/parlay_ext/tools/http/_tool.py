@@ -15,8 +15,7 @@ from urllib.parse import quote
 from pydantic import BaseModel, SecretStr
 from typing_extensions import Self
 
-from parlay_core import CancellationToken
-from parlay_core._component_config import Component
+from parlay_core import CancellationToken, Component
 from parlay_core.exceptions import (
     ComponentConfigError,
     HttpToolError,
