@@ -61,7 +61,12 @@ for AutoGen keeps working while ``except ParlayError`` catches everything Parlay
     ├── CodeExecutionError                  a code executor could not run the code
     │   ├── FunctionSourceError             a function for executed code has no usable source (ValueError)
     │   └── ExecutorUnavailableError        the executor's backend (kernel, engine) is absent or died
-    └── ImageError                          image data is not valid base64 or a known format (ValueError)
+    ├── ImageError                          image data is not valid base64 or a known format (ValueError)
+    └── BrowserError                        a web browser could not be started or driven
+        ├── BrowserNotFoundError            no Chromium on this machine (FileNotFoundError)
+        ├── BrowserCrashedError             the browser process died or its connection closed
+        └── BrowserActionError              a page action failed: no such element, a bad URL (ValueError)
+            └── BrowserTimeoutError         a page did not load within the time allowed (TimeoutError)
 """
 
 from __future__ import annotations
@@ -77,6 +82,11 @@ __all__ = [
     "AgentInstantiationError",
     "AgentRegistrationError",
     "AgentTypeNotFoundError",
+    "BrowserActionError",
+    "BrowserCrashedError",
+    "BrowserError",
+    "BrowserNotFoundError",
+    "BrowserTimeoutError",
     "CantHandleException",
     "CodeExecutionError",
     "ComponentConfigError",
@@ -488,6 +498,36 @@ class ExecutorUnavailableError(CodeExecutionError):
 
 class ImageError(ParlayError, ValueError):
     """Image data is not valid base64, not a data URI, or not in a recognised image format."""
+
+
+# --- browsers ----------------------------------------------------------------------------------
+
+
+class BrowserError(ParlayError):
+    """A web browser (the web surfer's Chromium) could not be started or driven."""
+
+
+class BrowserNotFoundError(BrowserError, FileNotFoundError):
+    """No Chromium executable was found; the message says how to install one or point to it."""
+
+
+class BrowserCrashedError(BrowserError):
+    """The browser process died or its connection closed while it was in use.
+
+    The page and its history are gone; the agent that owned the browser starts a new one on its
+    next turn.
+    """
+
+
+class BrowserActionError(BrowserError, ValueError):
+    """A page action failed: no element has that id, a URL does not resolve, a page refused.
+
+    AutoGen raised ``ValueError`` for an unknown element id, so this is one too.
+    """
+
+
+class BrowserTimeoutError(BrowserActionError, TimeoutError):
+    """A page did not finish loading, or an element did not appear, within the time allowed."""
 
 
 def __getattr__(name: str) -> Any:
