@@ -8,7 +8,6 @@ import pytest
 from pydantic import BaseModel, Field
 
 from parlay_core import FunctionCall
-from parlay_core._construct import construct
 from parlay_core.models import (
     AssistantMessage,
     FunctionExecutionResult,
@@ -16,6 +15,7 @@ from parlay_core.models import (
     SystemMessage,
     UserMessage,
 )
+from parlay_core.utils import construct_model
 
 
 def pydantic_built(cls: type[BaseModel], values: dict[str, Any]) -> BaseModel:
@@ -81,11 +81,11 @@ class WithMutableDefault(BaseModel):
     ],
 )
 def test_every_case_matches_pydantic(cls: type[BaseModel], values: dict[str, Any]) -> None:
-    same(construct(cls, dict(values)), pydantic_built(cls, dict(values)))
+    same(construct_model(cls, dict(values)), pydantic_built(cls, dict(values)))
 
 
 def test_mutable_defaults_are_not_shared() -> None:
-    first = construct(WithMutableDefault, {"name": "a"})
-    second = construct(WithMutableDefault, {"name": "b"})
+    first = construct_model(WithMutableDefault, {"name": "a"})
+    second = construct_model(WithMutableDefault, {"name": "b"})
     first.tags.append("x")
     assert second.tags == []

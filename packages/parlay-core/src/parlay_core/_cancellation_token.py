@@ -50,8 +50,12 @@ class CancellationToken:
                 return
         callback()
 
-    def _discard_callback(self, callback: Callable[[], None]) -> None:
-        """Forget a callback added earlier (used by runtimes once a delivery is over)."""
+    def remove_callback(self, callback: Callable[[], None]) -> None:
+        """Forget a callback added with :meth:`add_callback`; nothing happens if it is not there.
+
+        A runtime that links a token to one delivery removes its callback once the delivery is
+        over, so a long-lived token does not keep every finished delivery alive.
+        """
         with self._lock:
             try:
                 self._callbacks.remove(callback)
@@ -112,7 +116,7 @@ class CancelScope:
         tb: TracebackType | None,
     ) -> None:
         self._armed = False
-        self._token._discard_callback(self._on_cancel)  # pyright: ignore[reportPrivateUsage]
+        self._token.remove_callback(self._on_cancel)
         # Withdraw the request however the body ended (awaited code may swallow the error).
         if self._fired and sys.version_info >= (3, 11):
             self._task.uncancel()  # Python 3.10 keeps no count of cancel requests

@@ -15,7 +15,7 @@ from typing import Any, TypeVar, cast
 from pydantic import BaseModel
 from typing_extensions import Self
 
-__all__ = ["FastConstruct", "construct"]
+__all__ = ["FastConstruct", "construct_model"]
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -58,7 +58,7 @@ def _plan(cls: type[BaseModel]) -> _Plan | None:
     return _Plan(template, frozenset(needed))
 
 
-def construct(cls: type[M], values: dict[str, Any], fields_set: set[str] | None = None) -> M:
+def construct_model(cls: type[M], values: dict[str, Any], fields_set: set[str] | None = None) -> M:
     """Build ``cls`` from already-valid ``values`` without validation, as ``model_construct``.
 
     Args:
@@ -96,9 +96,9 @@ def _pydantic_construct(cls: type[M], fields_set: set[str] | None, values: dict[
 
 
 class FastConstruct(BaseModel):
-    """A base whose :meth:`model_construct` takes the fast path of :func:`construct`."""
+    """A base whose :meth:`model_construct` takes the fast path of :func:`construct_model`."""
 
     @classmethod
     def model_construct(cls, _fields_set: set[str] | None = None, **values: Any) -> Self:
         """Build the model from trusted values without validation (pydantic's contract)."""
-        return construct(cls, values, _fields_set)
+        return construct_model(cls, values, _fields_set)

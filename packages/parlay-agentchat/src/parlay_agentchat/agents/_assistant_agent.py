@@ -46,8 +46,8 @@ from parlay_agentchat.messages import (
 from parlay_agentchat.messages._base import new_message_id
 from parlay_agentchat.state import AssistantAgentState
 from parlay_core import CancellationToken, Component, FunctionCall
-from parlay_core._cancellation_token import CancelScope
 from parlay_core.exceptions import ComponentConfigError
+from parlay_core.hosting import CancelScope
 from parlay_core.memory import Memory, UpdateContextResult
 from parlay_core.model_context import ChatCompletionContext, UnboundedChatCompletionContext
 from parlay_core.models import (

@@ -15,8 +15,8 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 from typing_extensions import Self
 
-from parlay_core._construct import construct
 from parlay_core.models import RequestUsage, UserMessage
+from parlay_core.utils import construct_model
 
 __all__ = [
     "BaseAgentEvent",
@@ -80,7 +80,7 @@ class BaseMessage(BaseModel, ABC):
             values["metadata"] = {}
         if "created_at" not in values:
             values["created_at"] = _now()
-        return construct(cls, values, _fields_set)
+        return construct_model(cls, values, _fields_set)
 
     @classmethod
     def load(cls, data: Mapping[str, Any]) -> Self:

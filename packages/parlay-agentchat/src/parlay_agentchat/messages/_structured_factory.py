@@ -12,7 +12,7 @@ from parlay_agentchat._exceptions import AgentConfigurationError
 from parlay_agentchat.messages._chat import StructuredMessage
 from parlay_core import Component
 from parlay_core.exceptions import ToolSchemaError
-from parlay_core.tools._schema_model import class_name, model_from_json_schema
+from parlay_core.utils import model_class_name, model_from_json_schema
 
 __all__ = ["StructuredMessageComponent", "StructuredMessageFactory"]
 
@@ -22,14 +22,14 @@ def _content_model(schema: Mapping[str, Any], name: str | None) -> type[BaseMode
 
     Raises:
         AgentConfigurationError: The schema is not an object schema with ``properties``, or
-            uses something the model cannot check (see ``parlay_core.tools._schema_model``).
+            uses something the model cannot check (see ``parlay_core.utils.model_from_json_schema``).
     """
     if schema.get("type", "object") != "object" or "properties" not in schema:
         raise AgentConfigurationError(
             "A structured-output schema must be an object schema with 'properties', as "
             "produced by YourModel.model_json_schema()."
         )
-    model_name = class_name(name or str(schema.get("title", "ContentModel")))
+    model_name = model_class_name(name or str(schema.get("title", "ContentModel")))
     try:
         return model_from_json_schema(
             schema,

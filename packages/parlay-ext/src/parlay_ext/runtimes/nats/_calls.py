@@ -26,8 +26,6 @@ from parlay_core import (
     TopicId,
     try_get_known_serializers_for_type,
 )
-from parlay_core._hosting import AgentHost
-from parlay_core._serialization import wire_type_name
 from parlay_core.exceptions import (
     AgentTypeNotFoundError,
     PayloadTooLargeError,
@@ -37,6 +35,7 @@ from parlay_core.exceptions import (
     UnknownMessageTypeError,
     WorkerUnavailableError,
 )
+from parlay_core.hosting import AgentHost, wire_type_name
 from parlay_ext.runtimes.nats import _wire
 from parlay_ext.runtimes.nats._cluster import Cluster, Partition
 from parlay_ext.runtimes.nats._durable import DurableQueue
@@ -368,7 +367,7 @@ class Caller:
             await self._cancel_remote(headers)  # queued or running: it will not run to the end
             raise
         finally:
-            token._discard_callback(cancel)  # pyright: ignore[reportPrivateUsage]
+            token.remove_callback(cancel)
 
     async def _request(
         self, recipient: AgentId, kind: str, type_name: str, payload: bytes, ctx: MessageContext
@@ -446,7 +445,7 @@ class Caller:
                 await self._cancel_remote(headers)
             raise
         finally:
-            token._discard_callback(cancel)  # pyright: ignore[reportPrivateUsage]
+            token.remove_callback(cancel)
             del self._pending[call]
             if not request.done():
                 request.cancel()

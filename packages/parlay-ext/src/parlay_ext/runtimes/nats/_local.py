@@ -11,8 +11,8 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar, overload
 
 from parlay_core import ROOT_LOGGER_NAME, Agent, AgentId, AgentMetadata, AgentType
-from parlay_core._hosting import AgentHost
 from parlay_core.exceptions import AgentClassMismatchError, NotAccessibleError, RuntimeStateError
+from parlay_core.hosting import AgentHost
 
 if TYPE_CHECKING:
     from parlay_ext.runtimes.nats._calls import Caller

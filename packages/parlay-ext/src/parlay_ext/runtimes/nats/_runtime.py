@@ -1,6 +1,6 @@
 """NatsWorkerAgentRuntime: the hosting core of parlay-core, with NATS as its transport.
 
-Each worker process runs one runtime. Its :class:`~parlay_core._hosting.AgentHost` is the same
+Each worker process runs one runtime. Its :class:`~parlay_core.hosting.AgentHost` is the same
 class the in-process runtime uses (registration, lazy creation, dispatch, subscriptions, state);
 this module only decides where a message goes. An agent whose partition this worker holds is
 called directly, without serialization; any other agent is reached by NATS request/reply on its
@@ -32,12 +32,11 @@ from parlay_core import (
     TopicId,
     try_get_known_serializers_for_type,
 )
-from parlay_core._hosting import AgentHost
-from parlay_core._telemetry import get_tracer
 from parlay_core.exceptions import (
     RuntimeStateError,
     TransportError,
 )
+from parlay_core.hosting import AgentHost, get_tracer
 from parlay_ext.runtimes.nats._aio import cancel_and_wait
 from parlay_ext.runtimes.nats._calls import Caller
 from parlay_ext.runtimes.nats._cluster import Cluster

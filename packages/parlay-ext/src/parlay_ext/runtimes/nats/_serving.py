@@ -26,14 +26,12 @@ from parlay_core import (
     MessageContext,
     TopicId,
 )
-from parlay_core._cancellation_token import CancelScope
-from parlay_core._delivery_tracking import DeliveryTracking
-from parlay_core._hosting import AgentHost
 from parlay_core.exceptions import (
     MessageDroppedException,
     PayloadTooLargeError,
     SerializationError,
 )
+from parlay_core.hosting import AgentHost, CancelScope, DeliveryTracking
 from parlay_ext.runtimes.nats import _wire
 from parlay_ext.runtimes.nats._calls import ACK, CALL, WORKER, Caller, decode_id, frame_size
 from parlay_ext.runtimes.nats._durable import REPLY, DurableQueue, keep_in_progress

@@ -12,8 +12,8 @@ import json
 from typing import Any, cast
 
 from parlay_core import Subscription, TypePrefixSubscription, TypeSubscription
-from parlay_core._subscription_table import SubscriptionTable
 from parlay_core.exceptions import SerializationError
+from parlay_core.hosting import SubscriptionTable
 from parlay_ext.runtimes.nats._kv import KVEvent, KVMirror
 from parlay_ext.runtimes.nats._sdk import KeyValue
 from parlay_ext.runtimes.nats._wire import token

@@ -2,7 +2,7 @@
 
 The schema stays what the model sees; the model built here only checks calls against it, so
 that a bad call is refused (with field-by-field errors) before any request leaves the process.
-What a schema may use is described in :mod:`parlay_core.tools._schema_model`, which builds it.
+What a schema may use is described in :func:`parlay_core.utils.model_from_json_schema`, which builds it.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from parlay_core.tools._schema_model import model_from_json_schema
+from parlay_core.utils import model_from_json_schema
 
 __all__ = ["args_model_from_json_schema", "dump_args"]
 

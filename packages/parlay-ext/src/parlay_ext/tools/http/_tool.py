@@ -23,7 +23,7 @@ from parlay_core.exceptions import (
     ToolSchemaError,
 )
 from parlay_core.tools import BaseTool, ParametersSchema, ToolSchema
-from parlay_core.tools._schema import inline_refs
+from parlay_core.utils import inline_refs
 from parlay_ext.tools.http._args_model import args_model_from_json_schema, dump_args
 from parlay_ext.tools.http._sdk import httpx
 
