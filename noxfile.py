@@ -50,8 +50,30 @@ nox.options.sessions = [
     "layering",
     "autogen_compat",
     "tests",
+    "tests_py",
     "plugins",
 ]
+
+# parlay-core publishes in batches before Python 3.12 and through eager tasks from 3.12 on, so
+# the core, conformance and AgentChat tests also run on the newer interpreters (the whole
+# suite runs on the interpreter nox runs on). Interpreters installed by pyenv are found even
+# when none of them is selected: its shim for ``python3.12`` only answers for the selected
+# version, so each installed version's own folder is added at the end of PATH (after the shims,
+# so the selected ``python3`` stays what it was). Where a version is truly missing, its session
+# is skipped with a warning (it is never downloaded): the other sessions still run.
+MATRIX_PYTHONS = ["3.12", "3.13"]
+_PYENV_VERSIONS = Path(os.environ.get("PYENV_ROOT") or Path.home() / ".pyenv") / "versions"
+for _version in MATRIX_PYTHONS:
+    _installed = [
+        path.parent
+        for path in _PYENV_VERSIONS.glob(f"{_version}.*/bin/python{_version}")
+        if path.parent.parent.name.removeprefix(f"{_version}.").isdigit()  # not "3.12.1t"
+    ]
+    if _installed:  # the newest patch release
+        _newest = max(_installed, key=lambda bin_dir: int(bin_dir.parent.name.split(".")[2]))
+        os.environ["PATH"] = f"{os.environ.get('PATH', '')}{os.pathsep}{_newest}"
+nox.options.download_python = "never"
+nox.options.error_on_missing_interpreters = False
 
 
 def _group(name: str) -> list[str]:
@@ -321,6 +343,23 @@ def tests(session: nox.Session) -> None:
         session.env["PARLAY_CHROMIUM"] = chromium
     with _docker_engine(session):
         _run(session, extras=FULL_TEST_EXTRAS, groups=["test"], command=["pytest"])
+
+
+@nox.session(python=MATRIX_PYTHONS)
+def tests_py(session: nox.Session) -> None:
+    """Run the core (with the conformance suites) and AgentChat tests on newer interpreters.
+
+    Python 3.12 changed how parlay-core publishes (eager tasks instead of batches), so both paths
+    are tested; the whole suite runs in the ``tests`` session.
+    """
+    _run(
+        session,
+        dists=("core", "agentchat"),
+        extras={"agentchat": TEST_EXTRAS["agentchat"]},
+        groups=["test"],
+        # tests/core runs the shared conformance suites (tests/conformance) on this runtime.
+        command=["pytest", "-p", "no:cacheprovider", "tests/core", "tests/agentchat"],
+    )
 
 
 @nox.session

@@ -7,6 +7,7 @@ deep to decode, or a value that is not a mapping.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sqlite3
 import tempfile
@@ -27,7 +28,9 @@ async def _store_with_raw_value(path: Path, raw: str | bytes) -> SQLiteStateStor
     store = SQLiteStateStore(path)
     await store.put("agent/one", {"ok": True})
     await store.close()
-    with sqlite3.connect(path) as db:
+    # The connection's own context manager only commits; closing() also closes it (Python 3.13
+    # warns about a connection left to the garbage collector).
+    with contextlib.closing(sqlite3.connect(path)) as db, db:
         db.execute("UPDATE parlay_state SET value = ? WHERE key = 'agent/one'", (raw,))
     return SQLiteStateStore(path)
 
