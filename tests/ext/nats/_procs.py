@@ -40,6 +40,16 @@ class WorkerProcess:
         if self._process is not None and self._process.returncode is None:
             self._process.send_signal(signal.SIGKILL)
 
+    def pause(self) -> None:
+        """SIGSTOP: the process freezes (its connection stays open) until :meth:`resume`."""
+        if self._process is not None and self._process.returncode is None:
+            self._process.send_signal(signal.SIGSTOP)
+
+    def resume(self) -> None:
+        """SIGCONT after :meth:`pause`."""
+        if self._process is not None and self._process.returncode is None:
+            self._process.send_signal(signal.SIGCONT)
+
     async def close(self, timeout: float = 30.0) -> None:
         """SIGTERM: the worker closes its runtime (hands its partitions over) and exits."""
         if self._process is not None and self._process.returncode is None:

@@ -1,15 +1,19 @@
 """A worker process for the fault tests: ``python -m tests.ext.nats._worker URL NAMESPACE [options]``.
 
-It hosts a ``counter`` agent type (optionally with a SQLite state store shared by all workers)
-and a ``slow`` agent type whose handler sleeps, prints ``ready <worker id>`` once it serves, and
-runs until it is killed, or closes cleanly on SIGTERM.
+It hosts a ``counter`` agent type (optionally with a SQLite state store shared by all workers),
+a ``slow`` agent type whose handler sleeps and, with ``--record``, a ``guard`` type that records
+its steps; it prints ``ready <worker id>`` once it serves, and runs until it is killed, or closes
+cleanly on SIGTERM.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import itertools
+import os
 import signal
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -80,6 +84,45 @@ class Counter(RoutedAgent):
         self.count = int(state["count"])
 
 
+@dataclass
+class Step:
+    """A guarded step: the handler records its start and end, with a pause between."""
+
+    seconds: float
+
+
+_runs = itertools.count()
+
+
+class Guard(RoutedAgent):
+    """Appends ``start``/``end`` lines (key, pid, run, wall time) to a file all workers share.
+
+    A handler abandoned midway writes no ``end``: the record shows what each worker really did
+    to an agent, and when, so overlapping executions of one key on two workers can be counted.
+    """
+
+    def __init__(self, worker: str, record: str) -> None:
+        super().__init__("guard")
+        self.worker = worker
+        self.record = record
+
+    def _write(self, what: str, run: int) -> None:
+        line = f"{what} {self.id.key} {os.getpid()} {run} {time.time():.6f}\n".encode()
+        fd = os.open(self.record, os.O_WRONLY | os.O_APPEND | os.O_CREAT)
+        try:
+            os.write(fd, line)  # one small append: whole lines, whatever the other workers do
+        finally:
+            os.close(fd)
+
+    @rpc
+    async def on_step(self, message: Step, ctx: MessageContext) -> Slept:
+        run = next(_runs)
+        self._write("start", run)
+        await asyncio.sleep(message.seconds)
+        self._write("end", run)
+        return Slept(self.worker)
+
+
 class Slow(RoutedAgent):
     def __init__(self, worker: str) -> None:
         super().__init__("slow")
@@ -100,6 +143,7 @@ async def main() -> None:
     parser.add_argument("--partitions", type=int, default=8)
     parser.add_argument("--rebalance", action="store_true")
     parser.add_argument("--durable", action="store_true")
+    parser.add_argument("--record", help="file the guard agents append their steps to")
     args = parser.parse_args()
     store = SQLiteStateStore(args.state) if args.state else None
     runtime = NatsWorkerAgentRuntime(
@@ -115,6 +159,9 @@ async def main() -> None:
     worker = runtime.worker_id
     await Counter.register(runtime, "counter", lambda: Counter(worker))
     await Slow.register(runtime, "slow", lambda: Slow(worker))
+    if args.record:
+        record = args.record
+        await Guard.register(runtime, "guard", lambda: Guard(worker, record))
     await runtime.start()
     print(f"ready {worker}", flush=True)
     stop = asyncio.Event()

@@ -14,9 +14,11 @@ for a partition whose lease it cannot vouch for: so at no time do two workers de
 
 Which worker *should* hold a partition is decided by rendezvous hashing over the live, serving
 workers that host the type: every worker computes the same answer, and a worker joining or
-leaving moves only the partitions it gains or loses. With rebalancing on, a holder hands a
-partition over (stop serving it, release its agents, delete the lease) when another live worker
-is its target; a partition nobody holds is claimed by its target, or by anyone after a grace time.
+leaving moves only the partitions it gains or loses. A holder hands a partition over (stop
+serving it, release its agents, delete the lease) when another live worker is its target and the
+partition may move: by default when it holds no live agent (nothing is lost by creating its
+agents again elsewhere), with full rebalancing whatever it holds. A partition nobody holds is
+claimed by its target, or by anyone after a grace time.
 """
 
 from __future__ import annotations
@@ -80,12 +82,14 @@ class Cluster:
         worker_id: This worker's id.
         partitions: Partitions per agent type.
         lease_ttl: Seconds a lease lives without renewal.
-        rebalance: Whether to hand partitions over to their target worker.
+        rebalance: Which held partitions are handed over to their target worker: all of them
+            (True), only those without a live agent (None), or none (False).
         replicas: Replicas of the buckets this worker creates (in a clustered NATS).
         durable: Whether messages travel on the work-queue stream (all workers must agree).
         hosted_types: Returns the agent types this worker hosts now.
         on_gain: Called when this worker starts holding a partition.
         on_lose: Called when it stops (``graceful`` when it hands the partition over itself).
+        has_agents: Whether this worker has live agents in a partition.
     """
 
     def __init__(
@@ -96,12 +100,13 @@ class Cluster:
         worker_id: str,
         partitions: int,
         lease_ttl: float,
-        rebalance: bool,
+        rebalance: bool | None,
         replicas: int,
         durable: bool,
         hosted_types: Callable[[], Collection[str]],
         on_gain: Callable[[str, int], Awaitable[None]],
         on_lose: Callable[[str, int, bool], Awaitable[None]],
+        has_agents: Callable[[Partition], bool] = lambda _: False,
     ) -> None:
         self._js = js
         self._namespace = namespace
@@ -114,6 +119,7 @@ class Cluster:
         self._hosted_types = hosted_types
         self._on_gain = on_gain
         self._on_lose = on_lose
+        self._has_agents = has_agents
         self.serving = False
         self.held: dict[Partition, _Held] = {}
         self._releasing: dict[Partition, _Held] = {}
@@ -310,9 +316,9 @@ class Cluster:
                     # Held for a lease time at least before moving: two workers whose views
                     # briefly disagree must not pass a partition back and forth.
                     if (
-                        self._rebalance
-                        and target != self.worker_id
+                        target != self.worker_id
                         and now - held.since >= self._ttl
+                        and self._may_move(partition)
                     ):
                         self._hand_over(partition)
                     continue
@@ -327,6 +333,12 @@ class Cluster:
                     claims.append(partition)
         if claims:
             await asyncio.gather(*(self._claim(partition) for partition in claims))
+
+    def _may_move(self, partition: Partition) -> bool:
+        if self._rebalance is None:
+            # An empty partition moves safely: nothing in it would have to start over elsewhere.
+            return not self._has_agents(partition)
+        return self._rebalance
 
     def _candidates(self, agent_type: str, now: float) -> list[str]:
         live = [

@@ -60,6 +60,13 @@ class ConnectionSettings:
         connect_timeout: Seconds to wait for each connection attempt.
         reconnect_time_wait: Seconds between reconnection attempts.
         max_reconnect_attempts: Attempts after losing the connection (-1: forever).
+        ping_interval: Seconds between the pings that check the connection still works both
+            ways.
+        max_outstanding_pings: Pings left unanswered before the connection counts as broken and
+            is made again. A client whose reading has stopped (nats-py ends its read loop on
+            a frame it cannot parse) looks connected but hears nothing, not even the server's
+            answers to its pings: so it reconnects within about ``ping_interval`` times
+            ``max_outstanding_pings + 1`` seconds instead of nats-py's default six minutes.
         options: Any further ``nats.connect`` keyword arguments.
     """
 
@@ -75,6 +82,8 @@ class ConnectionSettings:
     connect_timeout: float = 5.0
     reconnect_time_wait: float = 1.0
     max_reconnect_attempts: int = -1
+    ping_interval: float = 2.0
+    max_outstanding_pings: int = 2
     options: Mapping[str, Any] = field(default_factory=lambda: {})
 
 
@@ -145,6 +154,8 @@ async def connect(
         "connect_timeout": settings.connect_timeout,
         "reconnect_time_wait": settings.reconnect_time_wait,
         "max_reconnect_attempts": settings.max_reconnect_attempts,
+        "ping_interval": settings.ping_interval,
+        "max_outstanding_pings": settings.max_outstanding_pings,
         "error_cb": error_cb,
         "disconnected_cb": on_disconnect,
         "reconnected_cb": on_reconnect,

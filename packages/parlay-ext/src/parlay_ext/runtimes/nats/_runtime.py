@@ -74,9 +74,12 @@ class NatsWorkerAgentRuntime(Server, LocalAgents, AgentRuntime):
         lease_ttl: Seconds a partition lease lives without renewal: how long a dead worker's
             agents stay unreachable, and roughly how long a caller waits to learn it died.
         request_timeout: The deadline of every remote call, in seconds.
-        rebalance: Whether partitions move to new workers as they join; default: only with a
-            ``state_store`` (a moving agent is created again on its new worker, and without a
-            store it would start from an empty state).
+        rebalance: Whether partitions move to new workers as they join. By default (None)
+            every partition moves when there is a ``state_store``, and without one only the
+            partitions holding no live agent (a moving agent is created again on its new
+            worker, and without a store it would start from an empty state): so the work
+            spreads over the workers started for a type. False: nothing moves; True: every
+            partition moves, even without a store.
         state_store: Durable agent state (a store every worker can reach, such as NATS KV).
         checkpoint: When agent state is written to ``state_store``.
         intervention_handlers: Hooks that see every message this worker sends or publishes.
@@ -168,7 +171,8 @@ class NatsWorkerAgentRuntime(Server, LocalAgents, AgentRuntime):
         self._namespace = namespace
         self._partitions = partitions
         self._lease_ttl = lease_ttl
-        self._rebalance = state_store is not None if rebalance is None else rebalance
+        # None: partitions without live agents move; with a store every partition can move.
+        self._rebalance = True if rebalance is None and state_store is not None else rebalance
         self._kv_replicas = kv_replicas
         self._nc: Client | None = None
         self._subscriptions = SharedSubscriptions(host.subscriptions)
@@ -226,6 +230,9 @@ class NatsWorkerAgentRuntime(Server, LocalAgents, AgentRuntime):
                 hosted_types=lambda: self._host.known_types,
                 on_gain=self._on_gain,
                 on_lose=self._on_lose,
+                has_agents=lambda p: any(
+                    self._caller.partition(a) == p for a in self._host.instances
+                ),
             )
             await cluster.open()  # raises RuntimeStateError on a partition-count mismatch
             self._cluster = cluster

@@ -1,0 +1,307 @@
+"""Load spreading and faults beyond a killed worker, with real processes and a real nats-server.
+
+Each test prints its figures with ``-s``: how long recovery took, how many executions overlapped.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import socket
+import time
+from collections import Counter as Tally
+from collections.abc import AsyncIterator, Awaitable, Callable
+from pathlib import Path
+
+import nats
+import nats.js.errors
+import pytest
+
+from parlay_core import AgentId, try_get_known_serializers_for_type
+from parlay_core.exceptions import ParlayError
+from parlay_ext.runtimes.nats import NatsWorkerAgentRuntime
+from tests.ext.nats._procs import WorkerProcess
+from tests.ext.nats._server import NatsServer
+from tests.ext.nats._worker import Count, Increment, Sleep, Slept, Step
+
+
+async def _client(
+    url: str, namespace: str, *, partitions: int, lease: float, timeout: float, durable: bool
+) -> NatsWorkerAgentRuntime:
+    client = NatsWorkerAgentRuntime(
+        url,
+        namespace=namespace,
+        lease_ttl=lease,
+        partitions=partitions,
+        request_timeout=timeout,
+        durable=durable,
+    )
+    client.add_message_serializer(try_get_known_serializers_for_type(Slept))
+    client.add_message_serializer(try_get_known_serializers_for_type(Count))
+    await client.start()
+    return client
+
+
+@pytest.fixture
+async def workers() -> AsyncIterator[list[WorkerProcess]]:
+    started: list[WorkerProcess] = []
+    yield started
+    for worker in started:
+        await worker.ensure_dead()
+
+
+async def _until(condition: Callable[[], Awaitable[bool]], limit: float) -> bool:
+    # A bound on waiting, not a timing assertion: how long it takes depends on the machine's load.
+    deadline = time.monotonic() + limit
+    while time.monotonic() < deadline:
+        if await condition():
+            return True
+        await asyncio.sleep(0.1)
+    return False
+
+
+async def _lease_holders(url: str, namespace: str) -> set[str]:
+    """The workers that hold partition leases now, read from the leases bucket."""
+    nc = await nats.connect(url)
+    try:
+        kv = await nc.jetstream().key_value(f"{namespace}_leases")
+        holders: set[str] = set()
+        for key in await kv.keys():
+            with contextlib.suppress(nats.js.errors.KeyNotFoundError):
+                entry = await kv.get(key)
+                holders.add(json.loads(entry.value or b"{}")["worker"])
+        return holders
+    except nats.js.errors.NoKeysError:
+        return set()
+    finally:
+        await nc.close()
+
+
+async def _wait_until_both_hold(url: str, namespace: str, *procs: WorkerProcess) -> None:
+    # Before any traffic: a partition whose agents exist does not move without a state store.
+    expected = {p.worker_id for p in procs}
+
+    async def both_hold() -> bool:
+        return await _lease_holders(url, namespace) == expected
+
+    assert await _until(both_hold, 30.0), await _lease_holders(url, namespace)
+
+
+async def test_two_workers_started_together_share_the_partitions_by_default(
+    nats_server: NatsServer, namespace: str, workers: list[WorkerProcess]
+) -> None:
+    """No flag, no state store: both workers end up serving, without any call failing."""
+    args = ("--lease-ttl", "1.5", "--partitions", "16")
+    first, second = await asyncio.gather(
+        WorkerProcess(nats_server.url, namespace, *args).start(),
+        WorkerProcess(nats_server.url, namespace, *args).start(),
+    )
+    workers += [first, second]
+    client = await _client(
+        nats_server.url, namespace, partitions=16, lease=1.5, timeout=15.0, durable=False
+    )
+    await _wait_until_both_hold(nats_server.url, namespace, first, second)
+    replies = await asyncio.gather(
+        *(client.send_message(Sleep(0), AgentId("slow", f"k{i}")) for i in range(64))
+    )
+    served = Tally(r.worker for r in replies)
+    print(f"\n64 calls to new agents, served per worker: {dict(served)}")
+    assert set(served) == {first.worker_id, second.worker_id}
+    await client.close()
+
+
+async def test_partitions_with_live_agents_stay_without_a_state_store(
+    nats_server: NatsServer, namespace: str, workers: list[WorkerProcess]
+) -> None:
+    """A newcomer takes empty partitions only: counters that exist keep their count."""
+    args = ("--lease-ttl", "1.5", "--partitions", "16")
+    first = await WorkerProcess(nats_server.url, namespace, *args).start()
+    workers.append(first)
+    client = await _client(
+        nats_server.url, namespace, partitions=16, lease=1.5, timeout=15.0, durable=False
+    )
+    keys = ["a", "b"]
+    counts = {key: 0 for key in keys}
+
+    async def increment_all() -> set[str]:
+        by: set[str] = set()
+        for key in keys:
+            count = await client.send_message(Increment(), AgentId("counter", key))
+            counts[key] += 1
+            assert count.value == counts[key], f"{key} started over on another worker"
+            by.add(count.worker)
+        return by
+
+    assert await increment_all() == {first.worker_id}
+    second = await WorkerProcess(nats_server.url, namespace, *args).start()
+    workers.append(second)
+    await _wait_until_both_hold(nats_server.url, namespace, first, second)
+    replies = await asyncio.gather(
+        *(client.send_message(Sleep(0), AgentId("slow", f"n{i}")) for i in range(64))
+    )
+    assert {r.worker for r in replies} == {first.worker_id, second.worker_id}
+    assert await increment_all() == {first.worker_id}
+    print(f"\ncounters after the newcomer took empty partitions: {counts}")
+    await client.close()
+
+
+def _send_malformed_frame(port: int, subjects: list[str]) -> None:
+    """As a raw client: an HPUB whose header block lacks the ``NATS/1.0`` line."""
+    with socket.create_connection(("127.0.0.1", port), timeout=5) as sock:
+        sock.recv(4096)  # INFO
+        sock.sendall(b'CONNECT {"verbose":false,"pedantic":false,"headers":true}\r\nPING\r\n')
+        received = b""
+        while b"PONG" not in received:
+            received += sock.recv(4096)
+        headers = b"\r\n\r\n"
+        payload = b"{}"
+        for subject in subjects:
+            frame = f"HPUB {subject} {len(headers)} {len(headers) + len(payload)}\r\n".encode()
+            sock.sendall(frame + headers + payload + b"\r\n")
+        sock.sendall(b"PING\r\n")  # the server has routed the frames once it answers
+        received = b""
+        while b"PONG" not in received:
+            received += sock.recv(4096)
+
+
+async def test_a_worker_deafened_by_a_malformed_frame_reconnects(
+    nats_server: NatsServer, namespace: str, workers: list[WorkerProcess]
+) -> None:
+    """A frame nats-py cannot parse ends its read loop while the connection stays up."""
+    args = ("--lease-ttl", "1.5", "--partitions", "8")
+    first, second = await asyncio.gather(
+        WorkerProcess(nats_server.url, namespace, *args).start(),
+        WorkerProcess(nats_server.url, namespace, *args).start(),
+    )
+    workers += [first, second]
+    client = await _client(
+        nats_server.url, namespace, partitions=8, lease=1.5, timeout=3.0, durable=False
+    )
+
+    async def batch() -> Tally[str]:
+        replies = await asyncio.gather(
+            *(client.send_message(Sleep(0), AgentId("slow", f"k{i}")) for i in range(16)),
+            return_exceptions=True,
+        )
+        outcome = Tally[str]()
+        for reply in replies:
+            if isinstance(reply, BaseException):
+                assert isinstance(reply, ParlayError), repr(reply)
+                outcome[type(reply).__name__] += 1
+            else:
+                outcome[reply.worker] += 1
+        return outcome
+
+    await _wait_until_both_hold(nats_server.url, namespace, first, second)
+    assert set(await batch()) == {first.worker_id, second.worker_id}
+    # Every partition's subject: whichever worker serves it reads the frame.
+    subjects = [f"{namespace}.agent.slow.{p}.x" for p in range(8)]
+    await asyncio.to_thread(_send_malformed_frame, nats_server.port, subjects)
+    sent = time.monotonic()
+    failed = Tally[str]()
+    recovered_after: float | None = None
+    clean_batches = 0
+    while time.monotonic() - sent < 60.0:
+        outcome = await batch()
+        errors = {k: v for k, v in outcome.items() if k not in (first.worker_id, second.worker_id)}
+        failed.update(errors)
+        if errors:
+            clean_batches, recovered_after = 0, None
+        else:
+            if recovered_after is None:
+                recovered_after = time.monotonic() - sent
+            clean_batches += 1
+            if clean_batches == 5:
+                break
+        await asyncio.sleep(0.2)
+    print(
+        f"\nmalformed frame: every call succeeds again after {recovered_after}s; "
+        f"failures until then: {dict(failed)}"
+    )
+    assert clean_batches == 5, dict(failed)
+    await client.close()
+
+
+def _overlaps(record: Path) -> tuple[int, int, Tally[str]]:
+    """Pairs of executions of one key on two workers that overlap in time; executions; by pid."""
+    spans: dict[tuple[str, str, str], list[float]] = {}
+    for line in record.read_text().splitlines():
+        what, key, pid, run, at = line.split()
+        if what == "start":
+            spans[key, pid, run] = [float(at), float(at)]  # abandoned midway: nothing after
+        else:
+            spans[key, pid, run][1] = float(at)
+    by_key: dict[str, list[tuple[str, list[float]]]] = {}
+    for (key, pid, _), span in spans.items():
+        by_key.setdefault(key, []).append((pid, span))
+    overlaps = 0
+    executions = Tally[str]()
+    for runs in by_key.values():
+        for i, (pid, (start, end)) in enumerate(runs):
+            executions[pid] += 1
+            for other_pid, (other_start, other_end) in runs[i + 1 :]:
+                if other_pid != pid and start < other_end and other_start < end:
+                    overlaps += 1
+    return overlaps, sum(executions.values()), executions
+
+
+@pytest.mark.parametrize("durable", [False, True], ids=["default", "durable"])
+async def test_a_stalled_worker_never_overlaps_the_next_holder(
+    nats_server: NatsServer,
+    namespace: str,
+    workers: list[WorkerProcess],
+    tmp_path: Path,
+    durable: bool,
+) -> None:
+    """A worker frozen mid-handler for longer than its lease, then resumed."""
+    record = tmp_path / "steps"
+    args = ["--lease-ttl", "2", "--partitions", "4", "--record", str(record)]
+    if durable:
+        args.append("--durable")
+    first, second = await asyncio.gather(
+        WorkerProcess(nats_server.url, namespace, *args).start(),
+        WorkerProcess(nats_server.url, namespace, *args).start(),
+    )
+    workers += [first, second]
+    client = await _client(
+        nats_server.url, namespace, partitions=4, lease=2.0, timeout=20.0, durable=durable
+    )
+    keys = [f"g{i}" for i in range(8)]
+    served_by: dict[str, set[str]] = {key: set() for key in keys}
+    outcomes = Tally[str]()
+    stop = asyncio.Event()
+
+    async def keep_calling(key: str) -> None:
+        while not stop.is_set():
+            try:
+                reply = await client.send_message(Step(0.05), AgentId("guard", key))
+            except ParlayError as e:
+                outcomes[type(e).__name__] += 1
+                continue
+            outcomes["ok"] += 1
+            served_by[key].add(reply.worker)
+
+    await _wait_until_both_hold(nats_server.url, namespace, first, second)
+    callers = [asyncio.create_task(keep_calling(key)) for key in keys for _ in range(3)]
+
+    async def both_serve() -> bool:
+        return {w for s in served_by.values() for w in s} == {first.worker_id, second.worker_id}
+
+    assert await _until(both_serve, 30.0)
+    first_keys = {key for key, s in served_by.items() if first.worker_id in s}
+    first.pause()  # frozen mid-handler: its keys' calls are in its handlers
+    await asyncio.sleep(5.0)
+    first.resume()
+    await asyncio.sleep(4.0)
+    stop.set()
+    await asyncio.wait_for(asyncio.gather(*callers), 30.0)
+    overlaps, executions, by_pid = _overlaps(record)
+    taken_over = {key for key in first_keys if second.worker_id in served_by[key]}
+    print(
+        f"\nstall of 5s with lease_ttl 2s ({'durable' if durable else 'default'} mode): "
+        f"{executions} executions {dict(by_pid)}, {overlaps} overlapping; calls: {dict(outcomes)}"
+    )
+    assert taken_over  # the survivor really served the stalled worker's agents meanwhile
+    assert overlaps == 0
+    await client.close()
