@@ -482,7 +482,12 @@ def demo(session: nox.Session) -> None:
 @nox.session
 def benchmarks(session: nox.Session) -> None:
     """Run the benchmarks side by side with AutoGen 0.7.5 (installed into this session only)."""
-    _run(session, groups=["benchmarks"], command=["python", "benchmarks/run_all.py"])
+    _run(
+        session,
+        extras={"ext": "nats"},
+        groups=["benchmarks"],
+        command=["python", "benchmarks/run_all.py"],
+    )
 
 
 if os.environ.get("CI"):
