@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any, cast
 
 from parlay_agentchat.base import ChatAgent, TaskRunner, Team
+from parlay_agentchat.cli._serve import add_serve_parser, serve_command
 from parlay_agentchat.ui import Console
 from parlay_core import load_permissions
 from parlay_core.exceptions import (
@@ -128,6 +129,7 @@ def _parser() -> argparse.ArgumentParser:
                 "its code, so only for files you trust"
             ),
         )
+    add_serve_parser(commands)
     return parser
 
 
@@ -268,6 +270,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command is None:
         parser.print_help()
         return 0
+    if args.command == "serve":
+        return serve_command(args)
     try:
         with load_permissions(allow_import_paths=args.allow_import or ()):
             runner = _load(args.config, args.allow_code_execution, args.allow_environment_keys)

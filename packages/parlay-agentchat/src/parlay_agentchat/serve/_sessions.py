@@ -1,0 +1,588 @@
+"""Sessions of ``parlay serve``: runs as background tasks, human pauses, stop and resume.
+
+A session is a conversation with one served team. Each *run* (the first task, or a person's
+answer) is one asyncio task that streams the team's messages into the store and to whoever
+listens; it ends when the team finishes, needs a person, fails or is stopped. Nothing waits on a
+person: a waiting session is a row in the store with the team's saved state, and its answer
+starts the next run. The team of a session stays in memory between runs while the process
+lives; after a restart (or a stop) it is rebuilt from its config and the saved state.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import uuid
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, cast
+
+from parlay_agentchat.base import ChatAgent, TaskResult, Team
+from parlay_agentchat.messages import (
+    BaseAgentEvent,
+    BaseChatMessage,
+    HandoffMessage,
+    ModelClientStreamingChunkEvent,
+)
+from parlay_agentchat.serve._errors import (
+    SessionStateError,
+    TeamUnavailableError,
+    UnknownSessionError,
+    UnknownTeamError,
+)
+from parlay_agentchat.serve._human import (
+    PausingUserProxyAgent,
+    answer_message,
+    collecting_proxies,
+    handoff_pending,
+    participant_names,
+    rewrite_user_proxies,
+    run_input_message,
+)
+from parlay_agentchat.serve._store import SessionRecord, SessionStore, StoredEvent
+from parlay_agentchat.teams import Swarm
+from parlay_core import CancellationToken, load_permissions
+
+__all__ = [
+    "ServedTeam",
+    "SessionManager",
+    "event_payload",
+    "load_served_teams",
+    "session_payload",
+]
+
+# Statuses a session can be resumed from: its last run did not end on its own.
+RESUMABLE = ("stopped", "interrupted", "failed")
+_SUBSCRIBER_BACKLOG = 2000
+
+
+def _one_line(text: str) -> str:
+    return " ".join(part.strip() for part in text.splitlines() if part.strip())
+
+
+@dataclass
+class ServedTeam:
+    """A team config the server offers.
+
+    Attributes:
+        name: Its name in the app and the API (the file name without its suffix).
+        config: The component config, or ``None`` if the file could not be read.
+        kind: The team's (or agent's) class name.
+        description: The config's description.
+        participants: The names of its participants.
+        error: Why it cannot run (the config failed to load), or ``None``.
+    """
+
+    name: str
+    config: dict[str, Any] | None
+    kind: str = ""
+    description: str = ""
+    participants: list[str] = field(default_factory=lambda: [])
+    error: str | None = None
+
+    def public(self) -> dict[str, Any]:
+        """What the API and the pages show (never the config itself: it may hold secrets)."""
+        return {
+            "name": self.name,
+            "kind": self.kind,
+            "description": self.description,
+            "participants": self.participants,
+            "available": self.error is None,
+            "error": self.error,
+        }
+
+
+def event_payload(event: StoredEvent) -> dict[str, Any]:
+    """An event as the API sends it: its number, time and body."""
+    return {"seq": event.seq, "time": event.created, **event.body}
+
+
+def session_payload(record: SessionRecord) -> dict[str, Any]:
+    """A session as the API sends it (its saved team state stays on the server)."""
+    return {
+        "id": record.id,
+        "team": record.team,
+        "title": record.title,
+        "status": record.status,
+        "created": record.created,
+        "updated": record.updated,
+        "pending": record.pending,
+        "error": record.error,
+        "usage": {
+            "prompt_tokens": record.prompt_tokens,
+            "completion_tokens": record.completion_tokens,
+        },
+        "last_seq": record.last_seq,
+    }
+
+
+def _message_body(item: BaseAgentEvent | BaseChatMessage) -> tuple[dict[str, Any], tuple[int, int]]:
+    usage = item.models_usage
+    counted = (usage.prompt_tokens, usage.completion_tokens) if usage is not None else (0, 0)
+    body: dict[str, Any] = {
+        "kind": "message",
+        "type": type(item).__name__,
+        "chat": isinstance(item, BaseChatMessage),
+        "source": item.source,
+        "text": item.to_text(),
+        "usage": None
+        if usage is None
+        else {"prompt_tokens": usage.prompt_tokens, "completion_tokens": usage.completion_tokens},
+        "message": json.loads(json.dumps(item.dump(), default=str)),
+    }
+    return body, counted
+
+
+@dataclass
+class _Live:
+    runner: Team | ChatAgent
+    proxies: list[PausingUserProxyAgent]
+
+
+@dataclass
+class _Run:
+    task: asyncio.Task[None]
+    token: CancellationToken
+
+
+class SessionManager:
+    """Creates sessions, runs them in background tasks and routes answers, stops and resumes.
+
+    Args:
+        store: Where sessions and events are kept.
+        teams: The served teams by name.
+        allow_code_execution: Let configs build what executes code.
+        allow_environment_keys: Let model clients send environment API keys to a config's
+            ``base_url``.
+        allow_import: Packages whose classes configs may name.
+    """
+
+    def __init__(
+        self,
+        store: SessionStore,
+        teams: Mapping[str, ServedTeam],
+        *,
+        allow_code_execution: bool = False,
+        allow_environment_keys: bool = False,
+        allow_import: Sequence[str] = (),
+    ) -> None:
+        self.store = store
+        self.teams = dict(teams)
+        self._allow_code_execution = allow_code_execution
+        self._allow_environment_keys = allow_environment_keys
+        self._allow_import = tuple(allow_import)
+        self._runs: dict[str, _Run] = {}
+        self._live: dict[str, _Live] = {}
+        self._subscribers: dict[str, set[asyncio.Queue[dict[str, Any] | None]]] = {}
+
+    async def start(self) -> None:
+        """Open the store and mark the runs a killed server left behind as interrupted."""
+        await self.store.open()
+        for session_id in await self.store.running():
+            await self.store.transition(
+                session_id,
+                ("running",),
+                "interrupted",
+                {"detail": "The server stopped during this run; resume to run it again."},
+            )
+
+    async def close(self) -> None:
+        """Cut every run short (marking it interrupted), end the streams, close the store."""
+        for session_id, run in list(self._runs.items()):
+            run.token.cancel()
+            run.task.cancel()
+            with contextlib.suppress(BaseException):
+                await run.task
+            await self.store.transition(
+                session_id,
+                ("running",),
+                "interrupted",
+                {"detail": "The server shut down during this run; resume to run it again."},
+            )
+        for queues in self._subscribers.values():
+            for queue in queues:
+                with contextlib.suppress(asyncio.QueueFull):
+                    queue.put_nowait(None)
+        await self.store.close()
+
+    # -- queries ------------------------------------------------------------------------------
+
+    async def get(self, session_id: str) -> SessionRecord:
+        """The session.
+
+        Raises:
+            UnknownSessionError: There is none with this id.
+        """
+        record = await self.store.get(session_id)
+        if record is None:
+            raise UnknownSessionError(
+                f"No session has the id {session_id!r}; list them with GET /api/sessions."
+            )
+        return record
+
+    def team(self, name: str) -> ServedTeam:
+        """The served team.
+
+        Raises:
+            UnknownTeamError: No served team has this name.
+        """
+        team = self.teams.get(name)
+        if team is None:
+            known = ", ".join(sorted(self.teams)) or "none"
+            raise UnknownTeamError(f"No served team is called {name!r}; the teams are: {known}.")
+        return team
+
+    # -- actions ------------------------------------------------------------------------------
+
+    async def create(self, team_name: str, task: str) -> SessionRecord:
+        """Start a session of a team on a task.
+
+        Raises:
+            UnknownTeamError: No served team has this name.
+            TeamUnavailableError: The team's config failed to load.
+        """
+        team = self.team(team_name)
+        if team.error is not None:
+            raise TeamUnavailableError(f"The team {team.name!r} cannot run: {team.error}")
+        session_id = uuid.uuid4().hex
+        title = _one_line(task)[:120] or "(empty task)"
+        run_input = {"type": "task", "text": task}
+        record = await self.store.create(session_id, team.name, title, run_input)
+        await self._publish(
+            await self.store.append(
+                session_id,
+                {"kind": "status", "status": "running", "detail": "Run started on the task."},
+            )
+        )
+        self._start_run(session_id, team, run_input, None)
+        return record
+
+    async def answer(self, session_id: str, text: str, request_id: str | None = None) -> None:
+        """Give a waiting session the person's answer; it runs on from its saved state.
+
+        Raises:
+            UnknownSessionError: There is no such session.
+            SessionStateError: The session is not waiting for an answer (or the answer is to
+                an earlier request, or another answer came first).
+        """
+        record = await self.get(session_id)
+        pending = record.pending
+        if record.status != "waiting" or pending is None:
+            raise SessionStateError(
+                f"Session {session_id} is {record.status}, not waiting for an answer; answer "
+                "only when its status is 'waiting'."
+            )
+        if request_id is not None and pending.get("request_id") not in (None, request_id):
+            raise SessionStateError(
+                f"The answer is to request {request_id!r}, but session {session_id} now waits "
+                f"on request {pending.get('request_id')!r}; reload and answer that one."
+            )
+        team = self.team(record.team)
+        run_input = answer_message(pending, text, swarm=self._is_swarm(team))
+        event = await self.store.transition(
+            session_id,
+            ("waiting",),
+            "running",
+            {
+                "detail": f"{pending.get('agent') or 'user'} answered; the run goes on.",
+                "answer": text,
+            },
+            run_input=run_input,
+            pending=None,
+        )
+        if event is None:
+            raise SessionStateError(
+                f"Session {session_id} is no longer waiting: another answer came first."
+            )
+        await self._publish(event)
+        self._start_run(session_id, team, run_input, record.checkpoint)
+
+    async def stop(self, session_id: str) -> None:
+        """Cut the session's run short; resume runs it again from the state saved before it.
+
+        Raises:
+            UnknownSessionError: There is no such session.
+            SessionStateError: No run of this session is in progress.
+        """
+        await self.get(session_id)
+        run = self._runs.get(session_id)
+        event = await self.store.transition(
+            session_id,
+            ("running",),
+            "stopped",
+            {"detail": "Stopped by request; resume to run this step again."},
+        )
+        if event is None:
+            record = await self.get(session_id)
+            raise SessionStateError(
+                f"Session {session_id} is {record.status}: there is no run to stop."
+            )
+        if run is not None:
+            run.token.cancel()
+            run.task.cancel()
+            with contextlib.suppress(BaseException):
+                await run.task
+        await self._publish(event)
+
+    async def resume(self, session_id: str) -> None:
+        """Run a stopped, interrupted or failed session's last step again from its saved state.
+
+        Raises:
+            UnknownSessionError: There is no such session.
+            SessionStateError: The session is not stopped, interrupted or failed.
+        """
+        record = await self.get(session_id)
+        team = self.team(record.team)
+        if team.error is not None:
+            raise TeamUnavailableError(f"The team {team.name!r} cannot run: {team.error}")
+        if record.status not in RESUMABLE or record.run_input is None:
+            raise SessionStateError(
+                f"Session {session_id} is {record.status}; only a stopped, interrupted or failed "
+                "session can be resumed (a waiting one needs an answer)."
+            )
+        event = await self.store.transition(
+            session_id,
+            RESUMABLE,
+            "running",
+            {
+                "detail": "Resumed: the cut-off step runs again from the state saved before it.",
+                "resumed": True,
+            },
+            error=None,
+        )
+        if event is None:
+            raise SessionStateError(f"Session {session_id} was resumed by another request.")
+        await self._publish(event)
+        # The team in memory saw the cut-off run; rebuild it from the saved state.
+        self._live.pop(session_id, None)
+        self._start_run(session_id, team, record.run_input, record.checkpoint)
+
+    # -- streaming ----------------------------------------------------------------------------
+
+    def subscribe(self, session_id: str) -> asyncio.Queue[dict[str, Any] | None]:
+        """A queue that receives the session's new events (``None`` when the server stops)."""
+        queue: asyncio.Queue[dict[str, Any] | None] = asyncio.Queue(_SUBSCRIBER_BACKLOG)
+        self._subscribers.setdefault(session_id, set()).add(queue)
+        return queue
+
+    def unsubscribe(self, session_id: str, queue: asyncio.Queue[dict[str, Any] | None]) -> None:
+        """Stop sending events to the queue."""
+        queues = self._subscribers.get(session_id)
+        if queues is not None:
+            queues.discard(queue)
+            if not queues:
+                del self._subscribers[session_id]
+
+    async def _publish(self, event: StoredEvent | dict[str, Any]) -> None:
+        payload = event_payload(event) if isinstance(event, StoredEvent) else event
+        session_id = event.session_id if isinstance(event, StoredEvent) else event["session"]
+        for queue in list(self._subscribers.get(session_id, ())):
+            try:
+                queue.put_nowait(payload)
+            except asyncio.QueueFull:
+                # A reader this far behind reconnects and reads the rest from the store.
+                self.unsubscribe(session_id, queue)
+                with contextlib.suppress(asyncio.QueueEmpty):
+                    queue.get_nowait()
+                queue.put_nowait(None)
+
+    # -- runs ---------------------------------------------------------------------------------
+
+    def _is_swarm(self, team: ServedTeam) -> bool:
+        return team.kind == Swarm.__name__
+
+    def _build(self, team: ServedTeam) -> _Live:
+        assert team.config is not None
+        config = rewrite_user_proxies(team.config)
+        with (
+            load_permissions(
+                allow_import_paths=self._allow_import,
+                allow_code_execution=self._allow_code_execution,
+                allow_environment_keys=self._allow_environment_keys,
+            ),
+            collecting_proxies() as proxies,
+        ):
+            loader: type[Team] | type[ChatAgent] = (
+                ChatAgent if config.get("component_type") == "agent" else Team
+            )
+            runner: Team | ChatAgent = loader.load_component(config)
+        return _Live(runner, proxies)
+
+    def _start_run(
+        self,
+        session_id: str,
+        team: ServedTeam,
+        run_input: Mapping[str, Any],
+        checkpoint: Mapping[str, Any] | None,
+    ) -> None:
+        token = CancellationToken()
+        task = asyncio.ensure_future(self._run(session_id, team, run_input, checkpoint, token))
+        self._runs[session_id] = _Run(task, token)
+        task.add_done_callback(lambda _: self._forget_run(session_id, task))
+
+    def _forget_run(self, session_id: str, task: asyncio.Task[None]) -> None:
+        run = self._runs.get(session_id)
+        if run is not None and run.task is task:
+            del self._runs[session_id]
+
+    async def _run(
+        self,
+        session_id: str,
+        team: ServedTeam,
+        run_input: Mapping[str, Any],
+        checkpoint: Mapping[str, Any] | None,
+        token: CancellationToken,
+    ) -> None:
+        live = self._live.pop(session_id, None)
+        last_chat: BaseChatMessage | None = None
+        try:
+            if live is None:
+                live = self._build(team)
+                if checkpoint is not None:
+                    await live.runner.load_state(checkpoint)
+            result: TaskResult | None = None
+            task = run_input_message(run_input)
+            async for item in live.runner.run_stream(task=task, cancellation_token=token):
+                if isinstance(item, TaskResult):
+                    result = item
+                elif isinstance(item, ModelClientStreamingChunkEvent):
+                    # Tokens are a live preview only: the whole message follows as an event.
+                    await self._publish(
+                        {
+                            "session": session_id,
+                            "kind": "chunk",
+                            "source": item.source,
+                            "text": item.content,
+                        }
+                    )
+                else:
+                    body, usage = _message_body(item)
+                    await self._publish(await self.store.append(session_id, body, usage))
+                    if isinstance(item, BaseChatMessage):
+                        last_chat = item
+        except asyncio.CancelledError:
+            raise
+        except Exception as error:
+            await self._after_error(session_id, live, last_chat, error)
+            return
+        assert result is not None
+        await self._after_result(session_id, team, live, result)
+
+    async def _after_result(
+        self, session_id: str, team: ServedTeam, live: _Live, result: TaskResult
+    ) -> None:
+        state: dict[str, Any] = dict(await live.runner.save_state())
+        assert team.config is not None
+        pending = handoff_pending(result, participant_names(team.config))
+        if pending is not None:
+            event = await self.store.transition(
+                session_id,
+                ("running",),
+                "waiting",
+                {
+                    "detail": f"Handed off to {pending['agent']}: waiting for an answer.",
+                    "pending": pending,
+                },
+                checkpoint=state,
+                pending=pending,
+            )
+        else:
+            event = await self.store.transition(
+                session_id,
+                ("running",),
+                "finished",
+                {
+                    "detail": f"Finished: {result.stop_reason or 'the team stopped'}.",
+                    "stop_reason": result.stop_reason,
+                },
+                checkpoint=state,
+            )
+        if event is not None:
+            self._live[session_id] = live
+            await self._publish(event)
+
+    async def _after_error(
+        self,
+        session_id: str,
+        live: _Live | None,
+        last_chat: BaseChatMessage | None,
+        error: Exception,
+    ) -> None:
+        asked = next((p for p in (live.proxies if live else ()) if p.requested), None)
+        if live is not None and asked is not None:
+            request = asked.requested or {}
+            asked.requested = None
+            handed = (
+                last_chat.source
+                if isinstance(last_chat, HandoffMessage) and last_chat.target == asked.name
+                else None
+            )
+            pending = {"kind": "user_proxy", "agent": asked.name, "to": handed, **request}
+            state: dict[str, Any] = dict(await live.runner.save_state())
+            event = await self.store.transition(
+                session_id,
+                ("running",),
+                "waiting",
+                {
+                    "detail": f"{asked.name} is asked for input: waiting for an answer.",
+                    "pending": pending,
+                },
+                checkpoint=state,
+                pending=pending,
+            )
+            if event is not None:
+                self._live[session_id] = live
+                await self._publish(event)
+            return
+        message = _one_line(str(error)) or type(error).__name__
+        event = await self.store.transition(
+            session_id,
+            ("running",),
+            "failed",
+            {"detail": f"The run failed: {message}", "error": message},
+            error=message,
+        )
+        if event is not None:
+            await self._publish(event)
+
+
+def load_served_teams(
+    paths: Sequence[str],
+    *,
+    allow_code_execution: bool,
+    allow_environment_keys: bool,
+    allow_import: Sequence[str],
+) -> dict[str, ServedTeam]:
+    """Read and check each config file; a file that fails is served as unavailable, with why."""
+    from parlay_agentchat.cli._main import (  # the command line's own checks and messages
+        _load,  # pyright: ignore[reportPrivateUsage]
+        _parse,  # pyright: ignore[reportPrivateUsage]
+        _UsageError,  # pyright: ignore[reportPrivateUsage]
+    )
+
+    teams: dict[str, ServedTeam] = {}
+    for path_text in paths:
+        name = Path(path_text).stem or "team"
+        unique, n = name, 2
+        while unique in teams:
+            unique, n = f"{name}-{n}", n + 1
+        team = ServedTeam(unique, None)
+        teams[unique] = team
+        try:
+            with load_permissions(allow_import_paths=allow_import):
+                _load(path_text, allow_code_execution, allow_environment_keys)
+            data = _parse(path_text, Path(path_text).read_text(encoding="utf-8"))
+        except _UsageError as exc:
+            team.error = str(exc)
+            continue
+        except Exception as exc:  # a config's own code failed while loading: say so, serve the rest
+            team.error = f"{path_text}: {_one_line(str(exc)) or type(exc).__name__}"
+            continue
+        config = cast("dict[str, Any]", data)
+        team.config = config
+        team.kind = str(config.get("provider", "")).rsplit(".", 1)[-1]
+        team.description = str(config.get("description") or "")
+        team.participants = sorted(participant_names(config))
+    return teams
