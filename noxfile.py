@@ -32,7 +32,7 @@ ECHO_PLUGIN = ROOT / "examples" / "parlay-echo"
 EXT_TEST_EXTRAS = "openai,anthropic,local,nats,mcp,http,jupyter,docker,diskcache,redis,chromadb"
 # Extras per distribution for the sessions that test (a session ignores those of distributions
 # it does not install).
-TEST_EXTRAS = {"agentchat": "yaml", "ext": EXT_TEST_EXTRAS}
+TEST_EXTRAS = {"agentchat": "yaml,serve", "ext": EXT_TEST_EXTRAS}
 # parlay-ext's Magentic-One extras depend on parlay-agentchat, which only the sessions that
 # install it alongside can resolve (it is not on a package index): never the layering session.
 MAGENTIC_EXTRAS = "web-surfer,file-surfer,magentic-one"
