@@ -103,12 +103,19 @@ class PlaywrightController:
     async def _run_script(self, page: Page, function: str) -> Any:
         # The script defines itself only once per document, so evaluating it on every call
         # costs little and covers pages that were open before the init script was added.
-        try:
-            return await page.evaluate(
-                f"() => {{ {PAGE_SCRIPT}\nreturn window.__parlaySurfer.{function}(); }}"
-            )
-        except Exception as error:
-            raise browser_error(error, f"reading the page ({function})") from error
+        expression = f"() => {{ {PAGE_SCRIPT}\nreturn window.__parlaySurfer.{function}(); }}"
+        for attempt in range(3):
+            try:
+                return await page.evaluate(expression)
+            except Error as error:
+                # The page navigated while being read (a redirect, a script, Chromium's own
+                # error page after a failed load): read the new document once it has loaded.
+                if "context was destroyed" not in str(error) or attempt == 2:
+                    raise browser_error(error, f"reading the page ({function})") from error
+                await self.wait_for_page(page)
+            except Exception as error:
+                raise browser_error(error, f"reading the page ({function})") from error
+        raise AssertionError("unreachable: the last attempt returns or raises")
 
     async def sleep(self, page: Page, duration: float) -> None:
         """Wait ``duration`` seconds (while the page keeps running)."""

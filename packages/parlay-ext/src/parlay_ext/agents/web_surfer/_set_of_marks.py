@@ -12,11 +12,18 @@ from __future__ import annotations
 import io
 import random
 from dataclasses import dataclass, field
-from typing import Any, TypedDict
+from typing import Any, TypedDict, cast
 
 from parlay_ext.agents.web_surfer._sdk import ImageDraw, ImageFont, PILImage
 
-__all__ = ["DOMRectangle", "InteractiveRegion", "MarkedScreenshot", "mark_screenshot"]
+__all__ = [
+    "DOMRectangle",
+    "InteractiveRegion",
+    "MarkedScreenshot",
+    "mark_screenshot",
+    "open_png",
+    "region_from_script",
+]
 
 # Labels this close to the top edge would be cut off; they go below their box instead.
 _LABEL_CLEARANCE = 18
@@ -97,6 +104,13 @@ def _colour(element_id: str) -> tuple[int, int, int]:
     return channels[0], channels[1], channels[2]
 
 
+def open_png(png: bytes) -> Any:
+    """Decode PNG bytes with Pillow (a ``PIL.Image.Image``; typed ``Any`` once, here)."""
+    image: Any = PILImage.open(io.BytesIO(png))
+    image.load()
+    return image
+
+
 def mark_screenshot(png: bytes, regions: dict[str, InteractiveRegion]) -> MarkedScreenshot:
     """Draw a numbered box on every visible interactive element of a screenshot.
 
@@ -107,12 +121,13 @@ def mark_screenshot(png: bytes, regions: dict[str, InteractiveRegion]) -> Marked
     Returns:
         The marked image and the ids that are visible, above and below the viewport.
     """
-    with PILImage.open(io.BytesIO(png)) as original:
-        base = original.convert("L").convert("RGBA")
+    original = open_png(png)
+    base: Any = original.convert("L").convert("RGBA")
+    original.close()
     overlay = PILImage.new("RGBA", base.size, (0, 0, 0, 0))
     draw = ImageDraw.Draw(overlay)
     font = ImageFont.load_default(size=14)
-    width, height = base.size
+    width, height = cast(tuple[int, int], base.size)
     result = MarkedScreenshot(image=None)
     for element_id, region in regions.items():
         for rect in region["rects"]:

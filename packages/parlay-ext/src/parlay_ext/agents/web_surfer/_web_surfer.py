@@ -12,14 +12,13 @@ import asyncio
 import contextlib
 import hashlib
 import html
-import io
 import json
 import logging
 import re
 import time
 from collections.abc import AsyncGenerator, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 from urllib.parse import quote_plus
 
 from pydantic import BaseModel, Field
@@ -64,8 +63,12 @@ from parlay_ext.agents.web_surfer._prompts import (
     action_prompt,
     question_prompt,
 )
-from parlay_ext.agents.web_surfer._sdk import BrowserContext, Download, Page, PILImage, Playwright
-from parlay_ext.agents.web_surfer._set_of_marks import InteractiveRegion, mark_screenshot
+from parlay_ext.agents.web_surfer._sdk import BrowserContext, Download, Page, Playwright
+from parlay_ext.agents.web_surfer._set_of_marks import (
+    InteractiveRegion,
+    mark_screenshot,
+    open_png,
+)
 
 __all__ = ["MultimodalWebSurfer", "MultimodalWebSurferConfig", "MultimodalWebSurferState"]
 
@@ -519,13 +522,14 @@ class MultimodalWebSurfer(BaseChatAgent, Component[MultimodalWebSurferConfig]):
         cancellation_token: CancellationToken,
     ) -> str | list[str | Image]:
         try:
-            args = json.loads(arguments) if arguments.strip() else {}
+            parsed: object = json.loads(arguments) if arguments.strip() else {}
         except json.JSONDecodeError as error:
             raise ToolArgumentsError(
                 f"The arguments of the {name!r} call are not JSON ({error}): {arguments!r}"
             ) from error
-        if not isinstance(args, dict):
+        if not isinstance(parsed, dict):
             raise ToolArgumentsError(f"The arguments of {name!r} must be a JSON object.")
+        args = cast(dict[str, Any], parsed)
         page = self._require_page()
         call_text = f"{name}( {json.dumps(args)} )"
         _logger.info("%s: %s on %s", self.name, call_text, page.url)
@@ -658,8 +662,8 @@ class MultimodalWebSurfer(BaseChatAgent, Component[MultimodalWebSurferConfig]):
         text = _BLANK_LINES.sub("\n\n", f"{description}\n\n{state}{metadata_text}")
         if not self._model_client.model_info["vision"]:
             return text
-        with PILImage.open(io.BytesIO(png)) as shot:
-            return [text + "\nHere is a screenshot of the page.", Image.from_pil(shot.copy())]
+        # The PNG bytes as the browser made them: no decoding and re-encoding.
+        return [text + "\nHere is a screenshot of the page.", Image(png, "image/png")]
 
     async def _describe_state(self, page: Page) -> str:
         viewport = await self._playwright_controller.get_visual_viewport(page)
@@ -717,8 +721,9 @@ class MultimodalWebSurfer(BaseChatAgent, Component[MultimodalWebSurferConfig]):
             return "Nothing to summarize: the page has no text."
         if vision:
             png = await self._screenshot(page)
-            with PILImage.open(io.BytesIO(png)) as shot:
-                image = Image.from_pil(shot.resize((self.MLM_WIDTH, self.MLM_HEIGHT)))
+            shot = open_png(png)
+            image = Image.from_pil(shot.resize((self.MLM_WIDTH, self.MLM_HEIGHT)))
+            shot.close()
             message = UserMessage(content=[prompt + body, image], source=self.name)
         else:
             message = UserMessage(content=prompt + body, source=self.name)
