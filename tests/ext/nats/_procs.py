@@ -20,6 +20,11 @@ class WorkerProcess:
         self._process: asyncio.subprocess.Process | None = None
         self.worker_id = ""
 
+    @property
+    def pid(self) -> int:
+        assert self._process is not None
+        return self._process.pid
+
     async def start(self, timeout: float = 30.0) -> WorkerProcess:
         self._process = await asyncio.create_subprocess_exec(
             *self._command,

@@ -9,8 +9,16 @@ Partition ``p`` of agent type ``T`` is served by the worker holding the lease ``
 ``<ns>_leases`` bucket. A lease is taken with a create-if-absent write, renewed with a write that
 names the revision it replaces (so a worker that lost its lease cannot renew it by accident), and
 expires through the bucket's age limit when its holder stops renewing. A worker treats its lease
-as valid only until a safety margin before the server could let it expire, and refuses messages
-for a partition whose lease it cannot vouch for: so at no time do two workers deliver to one agent.
+as valid only until a safety margin before the server could let it expire (counted from when the
+last confirmed renewal was *sent*, on its own monotonic clock), and refuses messages for a
+partition whose lease it cannot vouch for: so at no time do two workers deliver to one agent.
+
+A worker can also stall (a frozen process, a blocked event loop) with handlers midway. A timer
+callback checks the leases' validity every few hundredths of a lease time; after a stall it runs
+in the event loop's first pass, before any task resumes, and drops every partition whose
+validity ran out: the handlers still running for it are abandoned (``on_revoke`` cancels them)
+before they take another step. A watched change that shows this worker's lease deleted or taken
+by another worker drops the partition at once too, without waiting for the next renewal.
 
 Which worker *should* hold a partition is decided by rendezvous hashing over the live, serving
 workers that host the type: every worker computes the same answer, and a worker joining or
@@ -90,6 +98,8 @@ class Cluster:
         on_gain: Called when this worker starts holding a partition.
         on_lose: Called when it stops (``graceful`` when it hands the partition over itself).
         has_agents: Whether this worker has live agents in a partition.
+        on_revoke: Called (synchronously) when this worker loses a partition it did not hand
+            over: it must stop every delivery still running for it at once.
     """
 
     def __init__(
@@ -107,6 +117,7 @@ class Cluster:
         on_gain: Callable[[str, int], Awaitable[None]],
         on_lose: Callable[[str, int, bool], Awaitable[None]],
         has_agents: Callable[[Partition], bool] = lambda _: False,
+        on_revoke: Callable[[Partition], None] = lambda _: None,
     ) -> None:
         self._js = js
         self._namespace = namespace
@@ -120,6 +131,8 @@ class Cluster:
         self._on_gain = on_gain
         self._on_lose = on_lose
         self._has_agents = has_agents
+        self._on_revoke = on_revoke
+        self._fence_timer: asyncio.TimerHandle | None = None
         self.serving = False
         self.held: dict[Partition, _Held] = {}
         self._releasing: dict[Partition, _Held] = {}
@@ -227,6 +240,7 @@ class Cluster:
                     f"Worker {worker_id} of namespace {self._namespace!r} {problem}."
                 )
         self._loop_task = asyncio.create_task(self._loop())
+        self._check_validity()
 
     async def resync(self) -> None:
         """Rebuild the watched views (after a reconnect) and run a tick."""
@@ -266,6 +280,8 @@ class Cluster:
     async def abandon(self) -> None:
         """End every background task (after :meth:`leave`, or instead of it when it timed out)."""
         self._closing = True
+        if self._fence_timer is not None:
+            self._fence_timer.cancel()
         await self.pause()
         await asyncio.gather(*(cancel_and_wait(task, self._ttl) for task in list(self._background)))
         for mirror in self._mirrors:
@@ -294,6 +310,8 @@ class Cluster:
         """Start the background ticks again after :meth:`pause`."""
         if self._loop_task is None and not self._closing:
             self._loop_task = asyncio.create_task(self._loop())
+        if self._fence_timer is None and not self._closing:
+            self._check_validity()
 
     async def pause(self) -> None:
         """Stop the background ticks (the leases this worker holds then expire by themselves)."""
@@ -360,13 +378,20 @@ class Cluster:
         }
         await self._workers_kv.put(token(self.worker_id), json.dumps(record).encode())
 
+    def _check_validity(self) -> None:
+        # A plain timer callback, not a task: after a stall, the loop runs every callback whose
+        # time has come before it resumes any task, so handlers are cancelled before they go on.
+        self._fence_timer = None
+        self._check_validity_now()
+        if not self._closing and (self.held or self.serving):
+            self._fence_timer = asyncio.get_running_loop().call_later(
+                min(self._ttl / 20, 0.1), self._check_validity
+            )
+
     async def _renew(self) -> None:
         # Concurrently, and never behind slow work: a tick that waited on handlers would let
         # every other lease lapse.
-        now = time.monotonic()
-        for partition, held in list(self.held.items()):
-            if now >= held.valid_until:
-                self._drop(partition, "its lease could not be renewed in time")
+        self._check_validity_now()
         leases = [*self.held.items(), *self._releasing.items()]
         await asyncio.gather(*(self._renew_one(p, held) for p, held in leases))
 
@@ -380,7 +405,7 @@ class Cluster:
         except js_errors.KeyWrongLastSequenceError:
             self._releasing.pop(partition, None)
             if partition in self.held:
-                self._drop(partition, "another worker holds its lease now")
+                self._drop(partition, "another worker holds its lease now", release=False)
         except Exception as e:
             # Unreachable server: keep serving until the lease's validity runs out.
             logger.debug("Renewing %s failed: %s", partition, e)
@@ -421,10 +446,26 @@ class Cluster:
                     with contextlib.suppress(Exception):  # if it fails, the lease expires
                         await self._leases_kv.delete(self._lease_key(partition), last=held.revision)
 
-    def _drop(self, partition: Partition, why: str) -> None:
+    def _check_validity_now(self) -> None:
+        now = time.monotonic()
+        for partition, held in list(self.held.items()):
+            if now >= held.valid_until:
+                self._drop(partition, "its lease could not be renewed in time (a stall?)")
+
+    def _drop(self, partition: Partition, why: str, *, release: bool = True) -> None:
         logger.warning("%s stops serving %s: %s", self.worker_id, partition, why)
-        self.held.pop(partition, None)
+        held = self.held.pop(partition, None)
+        self._on_revoke(partition)  # before anything else runs: no handler takes another step
         self._spawn(self._on_lose(partition[0], partition[1], False))
+        if release and held is not None:
+            # If the lease is still ours on the server, let the next holder claim it now
+            # instead of after it expires (naming the revision: never someone else's lease).
+            self._spawn(self._release(partition, held.revision))
+
+    async def _release(self, partition: Partition, revision: int) -> None:
+        if self._leases_kv is not None:
+            with contextlib.suppress(Exception):
+                await self._leases_kv.delete(self._lease_key(partition), last=revision)
 
     def _spawn(self, work: Awaitable[None]) -> None:
         task = asyncio.ensure_future(work)
@@ -460,6 +501,9 @@ class Cluster:
             released = self._leases.pop(event.key, None)
             if released is not None:
                 self._released[released.partition] = time.monotonic()
+                if released.partition in self.held:
+                    # Our own lease deleted under us: somebody may claim it from now on.
+                    self._drop(released.partition, "its lease was deleted", release=False)
                 self.wake()  # a released partition: its target claims it now
             return
         try:
@@ -469,6 +513,9 @@ class Cluster:
             return
         lease.seen = time.monotonic()
         self._leases[event.key] = lease
+        if lease.partition in self.held and lease.owner != self.worker_id:
+            # Taken by another worker (ours was deleted or expired unseen): no longer ours.
+            self._drop(lease.partition, f"its lease now names {lease.owner}", release=False)
 
     def _lease_key(self, partition: Partition) -> str:
         return f"{token(partition[0])}.{partition[1]}"

@@ -233,6 +233,7 @@ class NatsWorkerAgentRuntime(Server, LocalAgents, AgentRuntime):
                 has_agents=lambda p: any(
                     self._caller.partition(a) == p for a in self._host.instances
                 ),
+                on_revoke=self._fence,
             )
             await cluster.open()  # raises RuntimeStateError on a partition-count mismatch
             self._cluster = cluster

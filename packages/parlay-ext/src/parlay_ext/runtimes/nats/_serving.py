@@ -14,6 +14,7 @@ import asyncio
 import contextlib
 import logging
 from collections import deque
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote
 
@@ -30,6 +31,7 @@ from parlay_core.exceptions import (
     MessageDroppedException,
     PayloadTooLargeError,
     SerializationError,
+    WorkerUnavailableError,
 )
 from parlay_core.hosting import AgentHost, CancelScope, DeliveryTracking
 from parlay_ext.runtimes.nats import _wire
@@ -74,6 +76,10 @@ class Server(DeliveryTracking):
         self._running = False
         DeliveryTracking.__init__(self, ignore_unhandled=ignore_unhandled)
         self._busy: dict[Partition, int] = {}
+        # The tasks delivering to each partition's agents, and those cancelled because this
+        # worker lost the partition's lease while they ran (a stall): see _fence.
+        self._running_in: dict[Partition, set[asyncio.Task[Any]]] = {}
+        self._fenced: set[asyncio.Task[Any]] = set()
         self._partition_subs: dict[Partition, NatsSubscription] = {}
         self._handlers: dict[str, asyncio.Task[Any]] = {}
         self._pinned: set[AgentId] = set()
@@ -185,11 +191,16 @@ class Server(DeliveryTracking):
     async def _deliver_local_event(
         self, recipient: AgentId, partition: Partition, message: Any, ctx: MessageContext
     ) -> None:
+        task = self._track(partition)
         try:
             await self._host.deliver(recipient, message, ctx)
         except Exception as e:
             self._on_event_exception(e, recipient, message)
+        except asyncio.CancelledError:
+            if not self._was_fenced(task):
+                raise
         finally:
+            self._untrack(partition, task)
             self._busy[partition] -= 1
             self._finish()
 
@@ -331,6 +342,7 @@ class Server(DeliveryTracking):
             await self._reply_error(msg, e)
             return "drop"
         self._busy[partition] = self._busy.get(partition, 0) + 1
+        task = self._track(partition)
         try:
             if ctx.is_rpc:
                 await self._serve_rpc(msg, recipient, message, ctx, headers)
@@ -341,9 +353,50 @@ class Server(DeliveryTracking):
                     await self._host.deliver(recipient, message, ctx)
                 except Exception as e:
                     self._on_event_exception(e, recipient, message)
+        except asyncio.CancelledError:
+            if not self._was_fenced(task):
+                raise
+            return "later"  # durable: handed to the partition's next holder
         finally:
+            self._untrack(partition, task)
             self._busy[partition] -= 1
         return "ack"
+
+    # --- fencing: a partition lost while its handlers ran -------------------------------------
+
+    def _track(self, partition: Partition) -> asyncio.Task[Any] | None:
+        task = asyncio.current_task()
+        if task is not None:
+            self._running_in.setdefault(partition, set()).add(task)
+        return task
+
+    def _untrack(self, partition: Partition, task: asyncio.Task[Any] | None) -> None:
+        running = self._running_in.get(partition)
+        if running is not None and task is not None:
+            running.discard(task)
+            if not running:
+                del self._running_in[partition]
+
+    def _fence(self, partition: Partition) -> None:
+        """Abandon every delivery to ``partition`` now: this worker no longer holds its lease.
+
+        Called synchronously by the cluster, before any of these tasks resumes (after a stall,
+        for example): the next holder may already be delivering to the same agents.
+        """
+        for task in self._running_in.pop(partition, set()):
+            if not task.done():
+                self._fenced.add(task)
+                task.cancel()
+
+    def _was_fenced(self, task: asyncio.Task[Any] | None) -> bool:
+        if task is None or task not in self._fenced:
+            return False
+        self._fenced.discard(task)
+        # Our own cancellation, handled here: the task ends normally (uncancel: Python 3.11+).
+        uncancel: Callable[[], int] | None = getattr(task, "uncancel", None)
+        if uncancel is not None:
+            uncancel()
+        return True
 
     async def _serve_rpc(
         self,
@@ -370,6 +423,18 @@ class Server(DeliveryTracking):
         except Exception as e:
             await self._reply_error(msg, e)
             return
+        except asyncio.CancelledError:
+            if task in self._fenced and self._durable is None:
+                # Durable mode stays silent: the stream hands the message to the next holder.
+                await self._reply_error(
+                    msg,
+                    WorkerUnavailableError(
+                        f"The worker handling the call to {recipient} lost its partition lease "
+                        "while the handler ran (it stalled for longer than the lease) and "
+                        "abandoned the handler midway; it may have run in part."
+                    ),
+                )
+            raise
         finally:
             self._handlers.pop(key, None)
         try:
