@@ -57,28 +57,41 @@ def hitl_team(path: Path) -> Path:
     return _write(path, team)
 
 
-async def slow_step(seconds: float) -> str:
-    """Wait, then say so."""
+async def wait_for_file(path: str) -> str:
+    """Wait until the file exists (at most a minute), then say so."""
     import asyncio
+    import os
 
-    await asyncio.sleep(seconds)
-    return f"waited {seconds} s"
+    for _ in range(1200):
+        if os.path.exists(path):  # noqa: ASYNC240  # a stat per 50 ms, in the served tool
+            return "the file is there"
+        await asyncio.sleep(0.05)
+    return "gave up waiting"
 
 
-def slow_tool_team(path: Path, seconds: float) -> Path:
-    """One worker that calls a tool taking ``seconds`` (a FunctionTool from source code)."""
-    call = CreateResult(
+def _wait_call(call_id: str, release: Path) -> CreateResult:
+    arguments = json.dumps({"path": str(release)})
+    return CreateResult(
         finish_reason="function_calls",
-        content=[
-            FunctionCall(id="call-1", name="slow_step", arguments=json.dumps({"seconds": seconds}))
-        ],
+        content=[FunctionCall(id=call_id, name="wait_for_file", arguments=arguments)],
         usage=RequestUsage(prompt_tokens=5, completion_tokens=3),
         cached=False,
     )
+
+
+def slow_tool_team(path: Path, release: Path, then: Path | None = None) -> Path:
+    """One worker whose tool (a FunctionTool from source code) waits until ``release`` exists.
+
+    With ``then``, the worker calls the tool a second time, waiting for that file too.
+    """
+    script: list[str | CreateResult] = [_wait_call("call-1", release)]
+    if then is not None:
+        script.append(_wait_call("call-2", then))
     worker = AssistantAgent(
         "worker",
-        ReplayChatCompletionClient([call, "Done."], model_info=_TOOLS_MODEL),
-        tools=[FunctionTool(slow_step, description="Wait a while.")],
+        ReplayChatCompletionClient([*script, "Done."], model_info=_TOOLS_MODEL),
+        tools=[FunctionTool(wait_for_file, description="Wait for a file.")],
+        max_tool_iterations=len(script),
     )
     team = RoundRobinGroupChat([worker], termination_condition=MaxMessageTermination(2))
     return _write(path, team)
@@ -104,6 +117,16 @@ def swarm_team(path: Path) -> Path:
     return _write(path, team)
 
 
+_PROVIDER_VARIABLES = (
+    "PARLAY_SERVE_TOKEN",
+    "OPENAI_API_KEY",
+    "OPENAI_BASE_URL",
+    "ANTHROPIC_API_KEY",
+    "ANTHROPIC_BASE_URL",
+    "PARLAY_MODEL_CLIENT",
+)
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -120,7 +143,14 @@ class Reply:
 class Server:
     """``parlay serve`` in a real subprocess on a free loopback port."""
 
-    def __init__(self, configs: Sequence[Path], store: Path, *extra: str) -> None:
+    def __init__(
+        self,
+        configs: Sequence[Path],
+        store: Path,
+        *extra: str,
+        env: dict[str, str] | None = None,
+    ) -> None:
+        self.env = dict(env or {})
         self.configs = list(configs)
         self.store = store
         self.extra = list(extra)
@@ -146,7 +176,11 @@ class Server:
             *self.extra,
         ]
         env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-        env.pop("PARLAY_SERVE_TOKEN", None)
+        # The default model must not reach a provider from a developer's shell: tests say
+        # which model a server uses.
+        for name in _PROVIDER_VARIABLES:
+            env.pop(name, None)
+        env.update(self.env)
         with self.log.open("ab") as log:
             self.process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, env=env)
         deadline = time.monotonic() + timeout

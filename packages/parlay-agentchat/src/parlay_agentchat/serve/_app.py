@@ -177,8 +177,12 @@ def create_app(
         return HTMLResponse(index_page(list(manager.teams.values()), sessions))
 
     async def session_view(request: Request) -> Response:
-        record = await manager.get(request.path_params["id"])
-        events = await manager.store.events(record.id, 0, 100_000)
+        session_id = request.path_params["id"]
+        snapshot = await manager.store.snapshot(session_id)
+        if snapshot is None:
+            await manager.get(session_id)  # raises the typed error
+            raise AssertionError("unreachable")
+        record, events = snapshot
         return HTMLResponse(session_page(record, events, manager.teams.get(record.team)))
 
     async def start_form(request: Request) -> Response:

@@ -121,7 +121,7 @@ _SCRIPT = """<script>
   var box = document.getElementById("events"), status = document.body.dataset.status;
   var source = new EventSource("/api/sessions/" + document.body.dataset.session +
                                "/stream?after=" + document.body.dataset.lastSeq);
-  var previews = {};
+  var previews = {}, last = Number(document.body.dataset.lastSeq);
   function add(html) { box.insertAdjacentHTML("beforeend", html); }
   function el(tag, cls, text) {
     var e = document.createElement(tag); if (cls) e.className = cls;
@@ -137,6 +137,8 @@ _SCRIPT = """<script>
   });
   source.addEventListener("message", function (e) {
     var d = JSON.parse(e.data);
+    if (d.seq <= last) return;  // already on the page
+    last = d.seq;
     if (previews[d.source]) { previews[d.source].remove(); delete previews[d.source]; }
     var m = el("div", "msg"); m.dataset.seq = d.seq; m.dataset.type = d.type;
     m.appendChild(el("span", "who", d.source)); m.appendChild(document.createTextNode(" "));
@@ -147,6 +149,8 @@ _SCRIPT = """<script>
   });
   source.addEventListener("status", function (e) {
     var d = JSON.parse(e.data);
+    if (d.seq <= last) return;
+    last = d.seq;
     if (d.status !== status) { source.close(); location.reload(); }
   });
 })();
@@ -156,7 +160,10 @@ _SCRIPT = """<script>
 def session_page(
     record: SessionRecord, events: Sequence[StoredEvent], team: ServedTeam | None
 ) -> str:
-    """One session: its history, the live stream, and the answer, stop and resume controls."""
+    """One session: its history, the live stream, and the answer, stop and resume controls.
+
+    ``record`` and ``events`` must be read together; the stream starts after the last event.
+    """
     history = "".join(_event_html(event_payload(e)) for e in events)
     controls: list[str] = []
     base = f"/sessions/{escape(record.id)}"
@@ -194,7 +201,7 @@ def session_page(
     page = _layout(record.title, body, _SCRIPT)
     data = (
         f'<body data-session="{escape(record.id)}" data-status="{escape(record.status)}" '
-        f'data-last-seq="{record.last_seq}">'
+        f'data-last-seq="{events[-1].seq if events else 0}">'
     )
     return page.replace("<body>", data, 1)
 

@@ -306,6 +306,29 @@ class SessionStore:
 
         return await self._call(select)
 
+    async def snapshot(self, session_id: str) -> tuple[SessionRecord, list[StoredEvent]] | None:
+        """The session and all its events, read together (so they agree), or ``None``."""
+
+        def select(db: sqlite3.Connection) -> tuple[SessionRecord, list[StoredEvent]] | None:
+            # One read transaction: no write lands between the row and its events.
+            db.execute("BEGIN")
+            try:
+                row = db.execute(
+                    f"SELECT {_COLUMNS} FROM sessions WHERE id = ?", (session_id,)
+                ).fetchone()
+                rows = db.execute(
+                    "SELECT seq, created, body FROM events WHERE session_id = ? ORDER BY seq",
+                    (session_id,),
+                ).fetchall()
+            finally:
+                db.execute("COMMIT")
+            if row is None:
+                return None
+            events = [StoredEvent(session_id, r[0], r[1], json.loads(r[2])) for r in rows]
+            return _record(row), events
+
+        return await self._call(select)
+
     async def running(self) -> list[str]:
         """The ids of sessions whose status says a run was in progress."""
 
