@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Sequence
+from collections.abc import AsyncGenerator, Sequence
 from typing import Any, Literal
 
 import pytest
@@ -169,6 +169,55 @@ async def test_tool_events_and_streaming_chunks_in_the_stream() -> None:
     assert isinstance(result.messages[1], ToolCallRequestEvent)
     assert isinstance(result.messages[2], ToolCallExecutionEvent)
     assert isinstance(result.messages[3], ToolCallSummaryMessage)
+
+
+async def test_run_returns_the_streamed_messages_without_chunks() -> None:
+    # run() collects the messages as they are produced instead of reading them one by one:
+    # its result must be the one run_stream ends with.
+    def make_team() -> RoundRobinGroupChat:
+        def add(x: int) -> int:
+            """Add one."""
+            return x + 1
+
+        tool_user = AssistantAgent("t", replay(tool_calls(call("add", x=1))), tools=[add])
+        streamer = AssistantAgent(
+            "s", ReplayChatCompletionClient(["all done now"]), model_client_stream=True
+        )
+        return RoundRobinGroupChat([tool_user, streamer], max_turns=2)
+
+    streamed = [item async for item in make_team().run_stream(task="go")][-1]
+    ran = await make_team().run(task="go")
+    assert isinstance(streamed, TaskResult)
+    assert ran.stop_reason == streamed.stop_reason == "Maximum number of turns 2 reached."
+    assert [(type(m).__name__, m.source, m.to_text()) for m in ran.messages] == [
+        (type(m).__name__, m.source, m.to_text()) for m in streamed.messages
+    ]
+    assert not any(isinstance(m, ModelClientStreamingChunkEvent) for m in ran.messages)
+
+
+async def test_run_goes_through_a_subclass_run_stream() -> None:
+    seen: list[str] = []
+
+    class Watched(RoundRobinGroupChat):
+        async def run_stream(
+            self,
+            *,
+            task: str | BaseChatMessage | Sequence[BaseChatMessage] | None = None,
+            cancellation_token: CancellationToken | None = None,
+            output_task_messages: bool = True,
+        ) -> AsyncGenerator[BaseAgentEvent | BaseChatMessage | TaskResult, None]:
+            async for item in super().run_stream(
+                task=task,
+                cancellation_token=cancellation_token,
+                output_task_messages=output_task_messages,
+            ):
+                seen.append(type(item).__name__)
+                yield item
+
+    team = Watched([Scripted("a", ["a1"]), Scripted("b", ["b1"])], max_turns=2)
+    result = await team.run(task="go")
+    assert texts(result.messages) == [("user", "go"), ("a", "a1"), ("b", "b1")]
+    assert seen == ["TextMessage", "TextMessage", "TextMessage", "TaskResult"]
 
 
 async def test_termination_on_the_task_itself() -> None:

@@ -314,18 +314,27 @@ class BaseGroupChat(Team, ABC, ComponentBase[BaseModel]):
                 raised; the original exception is the ``__cause__``.
             asyncio.CancelledError: The token was cancelled.
         """
+        # Nobody reads the messages one by one here, so unless a subclass (or a patch) changed
+        # run_stream, they are collected as they are produced and this task wakes only when the
+        # run ends, instead of once per message.
+        collect = getattr(self.run_stream, "__func__", None) is BaseGroupChat.run_stream
+        items = (
+            self._run_items(task, cancellation_token, output_task_messages, collect=True)
+            if collect
+            else self.run_stream(
+                task=task,
+                cancellation_token=cancellation_token,
+                output_task_messages=output_task_messages,
+            )
+        )
         result: TaskResult | None = None
-        async for item in self.run_stream(
-            task=task,
-            cancellation_token=cancellation_token,
-            output_task_messages=output_task_messages,
-        ):
+        async for item in items:
             if isinstance(item, TaskResult):
                 result = item
-        assert result is not None  # run_stream ends with a TaskResult or raises
+        assert result is not None  # the run ends with a TaskResult or raises
         return result
 
-    async def run_stream(
+    def run_stream(
         self,
         *,
         task: str | BaseChatMessage | Sequence[BaseChatMessage] | None = None,
@@ -334,6 +343,19 @@ class BaseGroupChat(Team, ABC, ComponentBase[BaseModel]):
     ) -> AsyncGenerator[BaseAgentEvent | BaseChatMessage | TaskResult, None]:
         """Run the team, yielding the task messages, every event and message as produced, and
         finally the :class:`TaskResult`. Arguments and errors are those of :meth:`run`."""
+        return self._run_items(task, cancellation_token, output_task_messages, collect=False)
+
+    async def _run_items(
+        self,
+        task: str | BaseChatMessage | Sequence[BaseChatMessage] | None,
+        cancellation_token: CancellationToken | None,
+        output_task_messages: bool,
+        *,
+        collect: bool,
+    ) -> AsyncGenerator[BaseAgentEvent | BaseChatMessage | TaskResult, None]:
+        """The run behind :meth:`run_stream` (``collect=False``: every item is yielded) and
+        :meth:`run` (``collect=True``: the output channel keeps the items in a list and only
+        the final :class:`TaskResult` is yielded)."""
         if self._group_chat_manager_name not in self._hosted:
             raise AgentConfigurationError(
                 f"This process does not host the team's manager {self._group_chat_manager_name!r}: run the "
@@ -357,7 +379,8 @@ class BaseGroupChat(Team, ABC, ComponentBase[BaseModel]):
         run_token = CancellationToken()
         loop = asyncio.get_running_loop()
         queue: asyncio.Queue[object] = asyncio.Queue()
-        self._output.queue = queue
+        output: list[BaseAgentEvent | BaseChatMessage] = []
+        self._output.open(queue, output if collect else None)
 
         def wake_reader() -> None:
             # The token may be cancelled from another thread (a UI, a signal handler), or
@@ -382,7 +405,6 @@ class BaseGroupChat(Team, ABC, ComponentBase[BaseModel]):
                 self._manager_id(),
                 cancellation_token=run_token,
             )
-            output: list[BaseAgentEvent | BaseChatMessage] = []
             while True:
                 item = await queue.get()
                 if item is _CANCELLED:
@@ -409,8 +431,7 @@ class BaseGroupChat(Team, ABC, ComponentBase[BaseModel]):
                 if shutdown is not None:
                     await shutdown
             finally:
-                if self._output.queue is queue:
-                    self._output.queue = None
+                self._output.close(queue)
                 self._is_running = False
 
     def _check_runtime_started(self) -> None:

@@ -60,8 +60,17 @@ class ChatAgentContainer(RoutedAgent):
         self._agent = agent
         self._message_factory = message_factory
         self._buffer: list[BaseChatMessage] = []
-        # (output, group) topics of this container's key, built on its first turn.
-        self._topics: tuple[TopicId, TopicId] | None = None
+        # Whether the participant is a team, decided once: ``isinstance`` against the ``Team``
+        # ABC (a protocol's subclass) costs microseconds, and a turn would pay it every time.
+        self._team: Team | None = None
+        self._chat_agent: ChatAgent | None = None
+        if isinstance(agent, Team):
+            self._team = agent
+        else:
+            self._chat_agent = agent
+        # (output topic, group topic, this agent's id as text) for this container's key, built
+        # on its first turn.
+        self._turn_constants: tuple[TopicId, TopicId, str] | None = None
 
     @event
     async def handle_start(self, message: GroupChatStart, ctx: MessageContext) -> None:
@@ -87,19 +96,21 @@ class ChatAgentContainer(RoutedAgent):
     async def handle_request(self, message: GroupChatRequestPublish, ctx: MessageContext) -> None:
         """Take the participant's turn and publish what it produced."""
         token = ctx.cancellation_token
-        topics = self._topics
-        if topics is None:
-            key = self.id.key
-            topics = self._topics = (
-                TopicId(self._output_topic_type, key),
-                TopicId(self._parent_topic_type, key),
+        constants = self._turn_constants
+        if constants is None:
+            agent_id = self.id
+            constants = self._turn_constants = (
+                TopicId(self._output_topic_type, agent_id.key),
+                TopicId(self._parent_topic_type, agent_id.key),
+                str(agent_id),
             )
-        output, group = topics
+        output, group, agent_id_text = constants
         messages, self._buffer = self._buffer, []
         try:
-            if isinstance(self._agent, Team):
+            team = self._team
+            if team is not None:
                 result: TaskResult | None = None
-                async for item in self._agent.run_stream(
+                async for item in team.run_stream(
                     task=messages or None, cancellation_token=token, output_task_messages=False
                 ):
                     if isinstance(item, TaskResult):
@@ -108,27 +119,25 @@ class ChatAgentContainer(RoutedAgent):
                         await self.publish_message(GroupChatMessage(item), output)
                 assert result is not None
                 reply: GroupChatAgentResponse | GroupChatTeamResponse = GroupChatTeamResponse(
-                    result, self._agent.name
+                    result, team.name
                 )
             else:
+                agent = self._chat_agent
+                assert agent is not None
                 response: Response | None = None
                 # Each turn of an agent is one GenAI "invoke_agent" span, as in AutoGen, so a
                 # trace of a team shows who spoke when (free when no tracer provider is set).
                 with trace_invoke_agent_span(
-                    self._agent.name,
-                    agent_id=str(self.id),
-                    agent_description=self._agent.description,
+                    agent.name, agent_id=agent_id_text, agent_description=agent.description
                 ):
-                    async for produced in self._agent.on_messages_stream(messages, token):
+                    async for produced in agent.on_messages_stream(messages, token):
                         if isinstance(produced, Response):
                             response = produced
                         else:
                             await self.publish_message(GroupChatMessage(produced), output)
                 if response is None:
-                    raise RuntimeError(
-                        f"Agent {self._agent.name!r} ended its turn without a Response."
-                    )
-                reply = GroupChatAgentResponse(response, self._agent.name)
+                    raise RuntimeError(f"Agent {agent.name!r} ended its turn without a Response.")
+                reply = GroupChatAgentResponse(response, agent.name)
         except asyncio.CancelledError:
             raise
         except Exception as error:

@@ -19,6 +19,7 @@ from parlay_agentchat.messages import (
     BaseAgentEvent,
     BaseChatMessage,
     MessageFactory,
+    ModelClientStreamingChunkEvent,
     SelectSpeakerEvent,
     StopMessage,
 )
@@ -43,23 +44,53 @@ Message = Union[BaseAgentEvent, BaseChatMessage]
 
 
 class OutputChannel:
-    """Where a manager puts what the caller of ``run_stream`` sees.
+    """Where a manager puts what the caller of ``run`` or ``run_stream`` sees.
 
-    The team gives the channel a fresh queue for each run, so a team works across event loops
-    (for example two ``asyncio.run`` calls) and nothing from an earlier run leaks into the next.
-    Items put while no run is reading are dropped.
+    The team opens the channel with a fresh queue for each run, so a team works across event
+    loops (for example two ``asyncio.run`` calls) and nothing from an earlier run leaks into the
+    next. For ``run_stream`` every item goes into the queue, which the caller reads one by one.
+    For ``run`` the messages go straight into the result's list (except streaming chunks, which
+    a result leaves out) and only the end of the run is queued, so the caller's task wakes once
+    per run instead of once per message. Items put while no run is reading are dropped, and so
+    are messages put after the run's end.
     """
 
-    __slots__ = ("queue",)
+    __slots__ = ("_collected", "_queue")
 
     def __init__(self) -> None:
-        self.queue: asyncio.Queue[object] | None = None
+        self._queue: asyncio.Queue[object] | None = None
+        self._collected: list[Message] | None = None
 
-    def put(self, item: object) -> None:
-        """Hand ``item`` to the reader of the current run, if any."""
-        queue = self.queue
+    def open(self, queue: asyncio.Queue[object], collected: list[Message] | None) -> None:
+        """Start a run: its reader waits on ``queue``; with ``collected``, messages go there."""
+        self._queue = queue
+        self._collected = collected
+
+    def close(self, queue: asyncio.Queue[object]) -> None:
+        """End the run reading ``queue`` (a later run's channel is left alone)."""
+        if self._queue is queue:
+            self._queue = None
+            self._collected = None
+
+    def put(self, item: Message) -> None:
+        """Hand a message or event to the reader of the current run, if any."""
+        collected = self._collected
+        if collected is not None:
+            if not isinstance(item, ModelClientStreamingChunkEvent):
+                collected.append(item)
+            return
+        queue = self._queue
         if queue is not None:
             queue.put_nowait(item)
+
+    def finish(self, termination: GroupChatTermination) -> None:
+        """Hand the end of the run to its reader; later messages of the run are dropped."""
+        queue = self._queue
+        if queue is not None:
+            if self._collected is not None:
+                self._collected = None
+                self._queue = None
+            queue.put_nowait(termination)
 
 
 class BaseGroupChatManager(RoutedAgent, ABC):
@@ -138,7 +169,7 @@ class BaseGroupChatManager(RoutedAgent, ABC):
 
     def _signal_termination(self, stop: StopMessage, error: ErrorDetails | None = None) -> None:
         self._active_speakers.clear()
-        self._output.put(GroupChatTermination(stop, error))
+        self._output.finish(GroupChatTermination(stop, error))
 
     def _fail(self, error: Exception, source: str) -> None:
         details = ErrorDetails.from_exception(error, source)
