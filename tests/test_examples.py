@@ -75,6 +75,15 @@ EXPECTED: dict[str, list[str]] = {
         "Stop reason: Maximum number of messages 3 reached",
         "parlay run exited with status 0",
     ],
+    # parlay serve's HTTP API driven by a client; the example team on the default model.
+    "serve_client.py": [
+        "started parlay serve on http://127.0.0.1:",
+        "teams: assistant",
+        "waiting: you is asked: Enter your response:",
+        "answering: APPROVE",
+        "session finished: Finished: Text 'APPROVE' mentioned.",
+        "server stopped",
+    ],
     # Code blocks sent to a CodeExecutorAgent on a Jupyter kernel: no model, exact output.
     "code_executor_jupyter.py": [
         "(runner) loaded 3 prices",

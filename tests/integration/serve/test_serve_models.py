@@ -1,0 +1,94 @@
+"""The shipped example team under ``parlay serve``: on the embedded model, and on OpenAI's API.
+
+The example names its model by provider (``"default"``), so parlay-ext supplies it when the
+server loads the team: the embedded offline model without keys, OpenAI when its key is set.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+pytest.importorskip("starlette", reason="needs parlay-agentchat[serve]")
+
+from tests.agentchat.serve._server import Server, messages, status_is
+from tests.ext._wire import Reply, WireServer
+from tests.ext.test_openai_client import DONE, chunk
+
+
+def _until_waiting(server: Server, session: str) -> list[dict[str, Any]]:
+    seen: list[dict[str, Any]] = []
+    stream = server.stream(session)
+    for event in stream:
+        seen.append(event)
+        if event.get("status") in ("waiting", "finished", "failed"):
+            break
+    stream.close()
+    return seen
+
+
+@pytest.mark.slow
+def test_the_example_team_streams_on_the_embedded_model_and_asks_the_person(
+    tmp_path: Path,
+) -> None:
+    pytest.importorskip("llama_cpp", reason="needs parlay-ext's local extra")
+    server = Server([], tmp_path / "sessions.db").start()  # no config: the shipped example
+    try:
+        (team,) = server.get("/api/teams")
+        assert (team["name"], team["available"]) == ("assistant", True)
+        reply = server.request("POST", "/api/sessions", {"team": "assistant", "task": "Say hello."})
+        session = reply.body["id"]
+        seen = _until_waiting(server, session)
+        chunks = [e for e in seen if e["_sse_event"] == "chunk"]
+        assert chunks, "the assistant's reply was not streamed token by token"
+        assert all(e["source"] == "assistant" and e["_sse_id"] is None for e in chunks)
+        said = [e for e in seen if e.get("type") == "TextMessage" and e["source"] == "assistant"]
+        assert said[0]["text"].strip()
+        assert said[0]["usage"]["completion_tokens"] > 0
+        assert seen[-1]["status"] == "waiting"
+        assert seen[-1]["pending"]["agent"] == "you"
+
+        server.request("POST", f"/api/sessions/{session}/answer", {"text": "APPROVE"})
+        done = server.wait_for(session, status_is("finished"))
+        assert messages(done)[-1] == ("TextMessage", "you", "APPROVE")
+    finally:
+        server.stop()
+
+
+def test_the_example_team_runs_on_openai_when_its_key_is_set(
+    tmp_path: Path, wire: WireServer
+) -> None:
+    secret = "sk-test-do-not-show"
+    env = {"OPENAI_API_KEY": secret, "OPENAI_BASE_URL": f"{wire.url}/v1"}
+    usage = {"prompt_tokens": 7, "completion_tokens": 4, "total_tokens": 11}
+    wire.script(
+        Reply(
+            events=[
+                chunk({"role": "assistant", "content": "Hel"}),
+                chunk({"content": "lo there."}),
+                chunk({}, finish="stop"),
+                chunk(None, usage=usage),
+                DONE,
+            ]
+        )
+    )
+    server = Server([], tmp_path / "sessions.db", env=env).start()
+    try:
+        reply = server.request("POST", "/api/sessions", {"team": "assistant", "task": "Greet me."})
+        session = reply.body["id"]
+        seen = _until_waiting(server, session)
+        assert [e["text"] for e in seen if e["_sse_event"] == "chunk"] == ["Hel", "lo there."]
+        said = [e for e in seen if e.get("type") == "TextMessage" and e["source"] == "assistant"]
+        assert said[0]["text"] == "Hello there."
+        assert said[0]["usage"] == {"prompt_tokens": 7, "completion_tokens": 4}
+        state = server.get(f"/api/sessions/{session}")
+        assert state["usage"] == {"prompt_tokens": 7, "completion_tokens": 4}
+        assert wire.received[0].body["stream"] is True
+        assert wire.received[0].headers.get("authorization") == f"Bearer {secret}"
+        # The key reaches the provider and nothing else.
+        for path in ("/", f"/sessions/{session}", "/api/teams", f"/api/sessions/{session}/events"):
+            assert secret not in server.request("GET", path).text
+    finally:
+        server.stop()
