@@ -1,8 +1,19 @@
-"""The one place Playwright and Pillow are imported; a missing one names the extra to install."""
+"""The one place Playwright and Pillow are imported; a missing one names the extra to install.
+
+parlay-agentchat is checked here too: the layering check installs parlay-ext without it.
+"""
 
 from __future__ import annotations
 
+import importlib
+
 from parlay_ext.models._common import missing_sdk
+
+try:
+    # The agent is an AgentChat agent: the extra installs parlay-agentchat too.
+    importlib.import_module("parlay_agentchat")
+except ImportError as _error:  # pragma: no cover - exercised in an environment without it
+    raise missing_sdk("web-surfer", "parlay_agentchat", _error) from _error
 
 try:
     from playwright.async_api import (
