@@ -151,7 +151,7 @@ def start_server(store: Path) -> tuple[subprocess.Popen[bytes], str]:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description="Drive a parlay serve session over HTTP.")
     parser.add_argument("--url", help="a running parlay serve (default: start one)")
     parser.add_argument("--token", default=os.environ.get("PARLAY_SERVE_TOKEN"))
     parser.add_argument("--team", default="assistant")
