@@ -12,13 +12,20 @@ import socket
 import time
 from collections import Counter as Tally
 from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import nats
 import nats.js.errors
 import pytest
 
-from parlay_core import AgentId, try_get_known_serializers_for_type
+from parlay_core import (
+    AgentId,
+    MessageContext,
+    RoutedAgent,
+    rpc,
+    try_get_known_serializers_for_type,
+)
 from parlay_core.exceptions import ParlayError
 from parlay_ext.runtimes.nats import NatsWorkerAgentRuntime
 from tests.ext.nats._procs import WorkerProcess
@@ -333,3 +340,47 @@ async def test_a_stalled_worker_never_overlaps_the_next_holder(
     assert taken_over  # ...and the other worker served their agents meanwhile
     assert overlaps == 0
     await client.close()
+
+
+@dataclass
+class Nested:
+    """Asks a nester to call itself (an agent in its own partition) ``depth`` times over."""
+
+    depth: int
+
+
+class Nester(RoutedAgent):
+    def __init__(self) -> None:
+        super().__init__("nester")
+
+    @rpc
+    async def on_nested(self, message: Nested, ctx: MessageContext) -> int:
+        if message.depth == 0:
+            return 0
+        inner: int = await self.send_message(Nested(message.depth - 1), self.id)
+        return inner + 1
+
+
+async def test_durable_handlers_calling_their_own_partition_do_not_deadlock(
+    nats_server: NatsServer, namespace: str
+) -> None:
+    """More handlers wait on calls into their own partition than a partition runs at once."""
+    worker = NatsWorkerAgentRuntime(
+        nats_server.url, namespace=namespace, lease_ttl=2.0, partitions=4, durable=True
+    )
+    await Nester.register(worker, "nester", Nester)
+    await worker.start()
+    client = await _client(
+        nats_server.url, namespace, partitions=4, lease=2.0, timeout=20.0, durable=True
+    )
+    try:
+        results = await asyncio.gather(
+            *(client.send_message(Nested(2), AgentId("nester", "one")) for _ in range(300)),
+            return_exceptions=True,
+        )
+        outcomes = Tally(r if isinstance(r, int) else type(r).__name__ for r in results)
+        print(f"\n300 durable calls whose handler calls its own agent twice over: {dict(outcomes)}")
+        assert outcomes == {2: 300}
+    finally:
+        await client.close()
+        await worker.close()

@@ -13,14 +13,21 @@ is still in progress, so long handlers are not redelivered. A message that keeps
 acknowledged is given up after ``max_deliver`` deliveries (and logged by NATS advisories).
 A direct message's reply goes to the caller's reply subject; duplicate replies (after a
 redelivery) are ignored.
+
+A worker handles at most ``max_in_flight`` messages of one partition at once. A handler that
+waits for the reply to a durable call of its own does not count while it waits: otherwise
+handlers calling agents of their own partition (whose messages queue behind them in the same
+consumer) would fill every slot and wait for each other until their deadlines.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import contextvars
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from parlay_core import ROOT_LOGGER_NAME
 from parlay_core.exceptions import RequestTimeoutError, TransportError
@@ -48,6 +55,43 @@ REPLY = "Parlay-Reply"
 _FETCH_WAIT = 0.5  # seconds a pull waits for messages; also how fast a consumer loop stops
 _BATCH = 64
 Partition = tuple[str, int]
+
+
+@dataclass(slots=True)
+class _Slot:
+    """The in-flight slot of one pulled message, held by the task handling it."""
+
+    queue: DurableQueue
+    partition: Partition
+    waiting: int = 0  # calls of the handler (and of tasks it started) awaiting their reply
+    counted: bool = True  # whether the message counts among the partition's in-flight ones
+    finished: bool = False
+
+    def wait(self) -> None:
+        self.waiting += 1
+        if self.waiting == 1:
+            self._count(False)  # the handler waits: its slot may serve the reply's message
+
+    def resume(self) -> None:
+        self.waiting -= 1
+        if self.waiting == 0 and not self.finished:
+            self._count(True)
+
+    def finish(self, _: object = None) -> None:
+        self.finished = True
+        self._count(False)
+
+    def _count(self, counted: bool) -> None:
+        if counted != self.counted:
+            self.counted = counted
+            in_flight = self.queue.in_flight
+            in_flight[self.partition] = in_flight.get(self.partition, 0) + (1 if counted else -1)
+
+
+# Set for the task handling a pulled message (and inherited by the tasks it starts).
+_slot: contextvars.ContextVar[_Slot | None] = contextvars.ContextVar(
+    "parlay_nats_slot", default=None
+)
 
 
 class DurableQueue:
@@ -87,7 +131,8 @@ class DurableQueue:
         self.reply_subject = f"{namespace}.reply.{_wire.token(worker_id)}"
         self._replies: dict[str, asyncio.Future[Msg]] = {}
         self._consumers: dict[Partition, tuple[asyncio.Task[None], asyncio.Event]] = {}
-        self._in_flight: dict[Partition, int] = {}
+        self.in_flight: dict[Partition, int] = {}
+        """Messages of each partition being handled (and not waiting for a reply)."""
         self._subs: dict[Partition, PullSubscription] = {}
 
     async def open(self) -> None:
@@ -136,8 +181,13 @@ class DurableQueue:
         self._replies[call] = reply
         # The message id makes JetStream drop a second copy if a publish is retried.
         headers = {**headers, REPLY: self.reply_subject, "Nats-Msg-Id": call}
+        slot = _slot.get()
+        if slot is not None and slot.queue is not self:
+            slot = None
         try:
             await self.enqueue(subject, payload, headers, timeout)
+            if slot is not None:
+                slot.wait()
             try:
                 return await asyncio.wait_for(reply, max(deadline - loop.time(), 0.001))
             except asyncio.TimeoutError:
@@ -145,6 +195,9 @@ class DurableQueue:
                     f"No reply to the message on {subject} within {timeout:g}s; it stays queued "
                     "and will be handled once a worker serves its partition."
                 ) from None
+            finally:
+                if slot is not None:
+                    slot.resume()
         finally:
             self._replies.pop(call, None)
 
@@ -213,10 +266,6 @@ class DurableQueue:
                 total += (info.num_pending or 0) + (info.num_ack_pending or 0)
         return total
 
-    def done(self, key: Partition) -> None:
-        """Count a pulled message of ``key`` as handled (frees room for the next pull)."""
-        self._in_flight[key] = self._in_flight.get(key, 1) - 1
-
     async def _pull(
         self,
         key: Partition,
@@ -226,7 +275,7 @@ class DurableQueue:
     ) -> None:
         try:
             while not stop.is_set():
-                room = self._max_in_flight - self._in_flight.get(key, 0)
+                room = self._max_in_flight - self.in_flight.get(key, 0)
                 if room <= 0:
                     await asyncio.sleep(0.01)
                     continue
@@ -242,8 +291,15 @@ class DurableQueue:
                     await asyncio.sleep(_FETCH_WAIT)
                     continue
                 for message in messages:
-                    self._in_flight[key] = self._in_flight.get(key, 0) + 1
-                    handle(message).add_done_callback(lambda _: self.done(key))
+                    self.in_flight[key] = self.in_flight.get(key, 0) + 1
+                    # The handling task copies the context as it is created: it gets the slot.
+                    slot = _Slot(self, key)
+                    token = _slot.set(slot)
+                    try:
+                        task = handle(message)
+                    finally:
+                        _slot.reset(token)
+                    task.add_done_callback(slot.finish)
         finally:
             with contextlib.suppress(Exception):
                 await sub.unsubscribe()
