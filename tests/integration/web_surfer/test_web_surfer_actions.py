@@ -215,14 +215,18 @@ async def test_a_link_to_a_new_tab_switches_to_it(site: Site, context: BrowserCo
 
 
 async def test_the_screenshot_marks_each_interactive_element(
-    site: Site, context: BrowserContext
+    site: Site, context: BrowserContext, tmp_path: Path
 ) -> None:
     client = scripted("Nothing to do.")
-    agent = surfer(client, context, f"{site.url}/")
+    debug = tmp_path / "debug"
+    agent = surfer(client, context, f"{site.url}/", debug_dir=str(debug), to_save_screenshots=True)
     try:
         await agent.run(task="Look at the page")
     finally:
         await agent.close()
+    # The debug folder holds the start page's screenshot and the marked one the model saw.
+    saved = sorted(path.name.rsplit("_", 1)[0] for path in debug.glob("*.png"))
+    assert saved == ["screenshot", "screenshot_som"]
     screenshot = prompt_of(client).content[-1]
     assert isinstance(screenshot, Image)
     marked = screenshot.image.convert("RGB")

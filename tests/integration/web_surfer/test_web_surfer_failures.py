@@ -118,6 +118,22 @@ async def test_the_browser_lives_as_long_as_the_agent(site: Site, chromium: str)
     assert not agent.did_lazy_init
 
 
+async def test_a_profile_folder_is_used_and_kept(site: Site, chromium: str, tmp_path: Path) -> None:
+    del chromium
+    profile = tmp_path / "profile"
+    client = scripted(action("click", target_id=1))
+    agent = MultimodalWebSurfer(
+        "surfer", model_client=client, start_page=f"{site.url}/", browser_data_dir=str(profile)
+    )
+    try:
+        reply = (await agent.run(task="Open the form")).messages[-1]
+        assert isinstance(reply, MultiModalMessage)
+    finally:
+        await agent.close()
+    # Chromium wrote its profile there, and it outlives the agent.
+    assert (profile / "Default").is_dir()
+
+
 async def test_no_chromium_says_how_to_install_one(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
