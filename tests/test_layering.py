@@ -42,7 +42,6 @@ def _private_imports(source: str, package: str) -> list[tuple[int, str]]:
     # with "_" (``parlay_core._hosting``, ``parlay_core.state._checkpoints``), with its line.
     found: list[tuple[int, str]] = []
     for node in ast.walk(ast.parse(source)):
-        names: list[str] = []
         if isinstance(node, ast.Import):
             names = [alias.name for alias in node.names]
         elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
@@ -50,6 +49,8 @@ def _private_imports(source: str, package: str) -> list[tuple[int, str]]:
             if not any(part.startswith("_") for part in node.module.split(".")):
                 # ``from parlay_core import _hosting`` reaches in just the same.
                 names += [f"{node.module}.{alias.name}" for alias in node.names]
+        else:
+            continue
         for name in names:
             parts = name.split(".")
             private = any(part.startswith("_") for part in parts[1:])

@@ -9,11 +9,12 @@ with its own ``runtime`` fixture: ``tests/core`` with the in-process runtime,
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Protocol
 
-from parlay_core import AgentRuntime
+from parlay_core import AgentRuntime, InterventionHandler
 
-__all__ = ["RuntimeUnderTest"]
+__all__ = ["RuntimeFactory", "RuntimeUnderTest"]
 
 
 class RuntimeUnderTest(AgentRuntime, Protocol):
@@ -25,4 +26,15 @@ class RuntimeUnderTest(AgentRuntime, Protocol):
 
     async def close(self) -> None:
         """Release everything."""
+        ...
+
+
+class RuntimeFactory(Protocol):
+    """The ``make_runtime`` fixture: a started runtime with these intervention handlers, closed
+    after the test."""
+
+    async def __call__(
+        self, intervention_handlers: Sequence[InterventionHandler], /
+    ) -> RuntimeUnderTest:
+        """Build and start the runtime."""
         ...

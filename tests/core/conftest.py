@@ -1,10 +1,11 @@
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 
 import pytest
 
-from parlay_core import SingleThreadedAgentRuntime
+from parlay_core import InterventionHandler, SingleThreadedAgentRuntime
+from tests.conformance import RuntimeFactory, RuntimeUnderTest
 
 
 @pytest.fixture
@@ -14,3 +15,19 @@ async def runtime() -> AsyncIterator[SingleThreadedAgentRuntime]:
     rt.start()
     yield rt
     await rt.close()
+
+
+@pytest.fixture
+async def make_runtime() -> AsyncIterator[RuntimeFactory]:
+    """Builds started in-process runtimes with given intervention handlers; closes them after."""
+    made: list[SingleThreadedAgentRuntime] = []
+
+    async def make(intervention_handlers: Sequence[InterventionHandler]) -> RuntimeUnderTest:
+        rt = SingleThreadedAgentRuntime(intervention_handlers=list(intervention_handlers))
+        rt.start()
+        made.append(rt)
+        return rt
+
+    yield make
+    for rt in made:
+        await rt.close()

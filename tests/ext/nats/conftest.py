@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Iterator, Sequence
 
 import pytest
 
+from parlay_core import InterventionHandler
 from parlay_ext.runtimes.nats import NatsWorkerAgentRuntime
+from tests.conformance import RuntimeFactory, RuntimeUnderTest
 from tests.ext.nats._server import NatsServer
 
 # Short leases keep fault tests quick; production defaults are longer (see docs/distributed.md).
@@ -44,3 +46,27 @@ async def runtime(nats_server: NatsServer, namespace: str) -> AsyncIterator[Nats
     await worker.start()
     yield worker
     await worker.close()
+
+
+@pytest.fixture
+async def make_runtime(nats_server: NatsServer, namespace: str) -> AsyncIterator[RuntimeFactory]:
+    """Builds started loopback workers with given intervention handlers; closes them after."""
+    made: list[NatsWorkerAgentRuntime] = []
+
+    async def make(intervention_handlers: Sequence[InterventionHandler]) -> RuntimeUnderTest:
+        worker = NatsWorkerAgentRuntime(
+            nats_server.url,
+            namespace=namespace,
+            lease_ttl=LEASE_TTL,
+            partitions=PARTITIONS,
+            request_timeout=10.0,
+            loopback=True,
+            intervention_handlers=list(intervention_handlers),
+        )
+        await worker.start()
+        made.append(worker)
+        return worker
+
+    yield make
+    for worker in made:
+        await worker.close()

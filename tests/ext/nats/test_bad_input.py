@@ -28,6 +28,8 @@ from parlay_core.exceptions import (
     UnknownMessageTypeError,
 )
 from parlay_ext.runtimes.nats import NatsWorkerAgentRuntime
+from parlay_ext.runtimes.nats._subjects import Subjects
+from parlay_ext.runtimes.nats._wire import partition_of
 from tests.core._agents import Echo, Ping, Pong
 from tests.ext.nats._server import NatsServer
 
@@ -94,8 +96,7 @@ async def test_undeserializable_payload_on_the_wire(
         Ping(), AgentId("echo", "a")
     )  # the worker now holds echo's partitions
     raw = await nats.connect(nats_server.url)
-    partition = client._caller.partition(AgentId("echo", "a"))  # pyright: ignore[reportPrivateUsage]
-    subject = f"{namespace}.agent.echo.{partition[1]}.a"
+    subject = Subjects(namespace).agent("echo", partition_of(AgentId("echo", "a"), 4), "a")
     headers = {"Parlay-Kind": "rpc", "Parlay-Recipient": "echo/a", "Parlay-Type": "Ping"}
     for payload in (b"{not json", b'{"unexpected": 1}', b"\xff\xfe"):
         reply = await raw.request(subject, payload, timeout=5, headers=headers)

@@ -8,6 +8,7 @@ the shared subscription bucket.
 from __future__ import annotations
 
 from tests.conformance.closure import *  # noqa: F403
+from tests.conformance.events import *  # noqa: F403
 from tests.conformance.publish import *  # noqa: F403
 from tests.conformance.registration import *  # noqa: F403
 from tests.conformance.routing import *  # noqa: F403

@@ -22,8 +22,10 @@ event_logger = logging.getLogger(EVENT_LOGGER_NAME)
 class DeliveryTracking:
     """Counts outstanding work and wakes whoever waits for idleness or a condition.
 
-    Transports that count work inline on a hot path may increment ``_outstanding`` and call
-    :meth:`_after_delivery` themselves; :meth:`_finish` does both.
+    A transport counts the work it starts itself (serving a request from another process)
+    with :meth:`work_started` and :meth:`work_done`, and reports a published message's handler
+    error with :meth:`event_handler_failed`. The runtime layer's hot paths use the private
+    counterparts inline.
 
     Args:
         ignore_unhandled: Log publish-handler exceptions instead of keeping the first one.
@@ -38,6 +40,39 @@ class DeliveryTracking:
         self._idle_waiters: list[asyncio.Future[None]] = []
         self._conditions: list[tuple[Callable[[], bool], asyncio.Future[None]]] = []
         self._tasks: set[asyncio.Task[Any]] = set()
+
+    # --- the public face, for transports that count their own work -----------------------
+
+    @property
+    def tasks(self) -> set[asyncio.Task[Any]]:
+        """The tasks started with :meth:`spawn` that have not ended (a runtime's ``close()``
+        may cancel them)."""
+        return self._tasks
+
+    def work_started(self) -> None:
+        """Count one unit of work (a delivery, a request being served) as outstanding.
+
+        Count it before its task starts, so that ``stop_when_idle()`` never sees a gap.
+        """
+        self._outstanding += 1
+
+    def work_done(self) -> None:
+        """End one unit of work counted with :meth:`work_started`."""
+        self._finish()
+
+    def spawn(self, coro: Awaitable[Any]) -> asyncio.Task[Any]:
+        """Run ``coro`` in a task that is kept until it ends (the loop keeps weak references)."""
+        task = asyncio.ensure_future(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        return task
+
+    def event_handler_failed(self, error: Exception, recipient: AgentId, message: Any) -> None:
+        """Report the exception of a published message's handler: logged, or kept for the next
+        stop when ``ignore_unhandled_exceptions=False``."""
+        self._on_event_exception(error, recipient, message)
+
+    # --- internals -------------------------------------------------------------------------
 
     def _spawn(self, coro: Awaitable[Any]) -> None:
         task = asyncio.ensure_future(coro)

@@ -1,10 +1,14 @@
 """What a runtime built on Parlay's hosting core uses: the public surface for extenders.
 
 A runtime (the in-process one, the NATS runtime in ``parlay-ext``, or one of your own) is a
-transport around an :class:`AgentHost`: the host registers agents, creates them lazily, matches
-subscriptions and calls handlers; the runtime decides where a message goes. The pieces here are
-what such a runtime needs beyond the public API of ``parlay_core``:
+:class:`HostedRuntime` with a :class:`Transport`: the :class:`AgentHost` registers agents,
+creates them lazily, matches subscriptions and calls handlers; the runtime layer implements the
+whole ``AgentRuntime`` API over it (contexts, interventions, event logging, idle tracking, the
+stops, agent access); the transport only says where an agent lives and carries the messages for
+agents elsewhere. The pieces:
 
+* :class:`HostedRuntime`: the runtime layer; subclass it, give it a transport and a ``start()``.
+* :class:`Transport`: the seam; :class:`InProcessTransport` is the one where every agent is local.
 * :class:`AgentHost`: registry, lazy instantiation, subscriptions and dispatch.
 * :class:`DeliveryTracking`: outstanding-work counting for ``stop_when_idle()`` and
   ``stop_when()``, and the kept exception of ``ignore_unhandled_exceptions=False``.
@@ -17,16 +21,22 @@ what such a runtime needs beyond the public API of ``parlay_core``:
 
 from parlay_core._cancellation_token import CancelScope
 from parlay_core._delivery_tracking import DeliveryTracking
+from parlay_core._hosted_runtime import HostedRuntime
 from parlay_core._hosting import AgentHost
 from parlay_core._serialization import wire_type_name
 from parlay_core._subscription_table import SubscriptionTable
 from parlay_core._telemetry import get_tracer
+from parlay_core._transport import InProcessTransport, LocalDelivery, Transport
 
 __all__ = [
     "AgentHost",
     "CancelScope",
     "DeliveryTracking",
+    "HostedRuntime",
+    "InProcessTransport",
+    "LocalDelivery",
     "SubscriptionTable",
+    "Transport",
     "get_tracer",
     "wire_type_name",
 ]

@@ -1,0 +1,717 @@
+"""The runtime layer every runtime shares: ``AgentRuntime`` over an ``AgentHost`` and a transport.
+
+Written once, for the in-process and the distributed runtime alike: message contexts, the
+closed and not-started checks, interventions on send, publish and response, event logging,
+outstanding-work tracking for ``stop_when_idle()``/``stop_when()``, the stops, and access to
+agents (``get``, ``try_get_underlying_agent_instance``, ``agent_*``, state). Where a message
+goes is the :class:`~parlay_core.hosting.Transport`'s answer; a local recipient is called in
+this process without serialization.
+
+Hot paths (documented in docs/runtime.md): a direct message to a local agent runs its handler
+in the caller's task; a publish returns at once and its local recipients' handlers run in tasks
+of their own, started eagerly on Python 3.12+ and in shared batches before (``_delivery_batch``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextvars
+import itertools
+import logging
+import os
+import sys
+from collections import deque
+from collections.abc import Awaitable, Callable, Coroutine, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, TypeVar, overload
+
+from parlay_core._agent import Agent
+from parlay_core._agent_id import AgentId, AgentType, TopicId
+from parlay_core._agent_metadata import AgentMetadata
+from parlay_core._agent_runtime import AgentRuntime
+from parlay_core._cancellation_token import CancellationToken, CancelScope
+from parlay_core._constants import EVENT_LOGGER_NAME, ROOT_LOGGER_NAME
+from parlay_core._delivery_batch import start_batch
+from parlay_core._delivery_tracking import DeliveryTracking
+from parlay_core._exceptions import (
+    AgentClassMismatchError,
+    AgentRegistrationError,
+    MessageDroppedException,
+    NotAccessibleError,
+    RuntimeStateError,
+)
+from parlay_core._hosting import AgentHost
+from parlay_core._intervention import DropMessage, InterventionHandler
+from parlay_core._message_context import MessageContext
+from parlay_core._serialization import MessageSerializer
+from parlay_core._subscription import Subscription
+from parlay_core._telemetry import message_span
+from parlay_core._transport import InProcessTransport, Transport
+
+if TYPE_CHECKING:
+    from parlay_core.state import CheckpointPolicy, StateStore
+
+__all__ = ["HostedRuntime"]
+
+logger = logging.getLogger(ROOT_LOGGER_NAME)
+event_logger = logging.getLogger(EVENT_LOGGER_NAME)
+
+T = TypeVar("T", bound=Agent)
+
+# Python 3.12 can start a task eagerly: a handler runs at once as a real task, and only handlers
+# that actually wait cost a scheduled task. Earlier versions schedule every task.
+_EAGER_TASKS = sys.version_info >= (3, 12)
+
+
+class HostedRuntime(DeliveryTracking, AgentRuntime):
+    """``AgentRuntime`` over an :class:`~parlay_core.hosting.AgentHost` and a transport.
+
+    A runtime class builds on it by giving it a transport and a ``start()`` (the in-process
+    runtime's is synchronous, as AutoGen's; a distributed one connects first). Everything else
+    of the ``AgentRuntime`` API is here.
+
+    Args:
+        transport: Makes the transport for the host (``lambda host: InProcessTransport(host)``
+            for an in-process runtime).
+        intervention_handlers: Hooks that see every message sent, published or answered here.
+        tracer: An OpenTelemetry tracer (see :func:`~parlay_core.hosting.get_tracer`), or None.
+        ignore_unhandled_exceptions: If False, the first exception of a published message's
+            handler is re-raised from ``stop()``, ``stop_when_idle()`` or ``stop_when()``.
+        state_store: Durable agent state, or None.
+        checkpoint: When agent state is written to ``state_store``.
+        id_prefix: The prefix of generated message ids (unique per runtime).
+    """
+
+    # Messages sent before start() wait for it (the in-process runtime); otherwise they are
+    # handed to the transport, which may refuse them (Transport.ready).
+    _queue_until_started = False
+
+    def __init__(
+        self,
+        transport: Callable[[AgentHost], Transport],
+        *,
+        intervention_handlers: list[InterventionHandler] | None = None,
+        tracer: Any | None = None,
+        ignore_unhandled_exceptions: bool = True,
+        state_store: StateStore | None = None,
+        checkpoint: CheckpointPolicy = "every_message",
+        id_prefix: str | None = None,
+    ) -> None:
+        DeliveryTracking.__init__(self, ignore_unhandled=ignore_unhandled_exceptions)
+        # None unless a tracer provider is configured: then every message takes the traced path.
+        self._tracer = tracer
+        self._host = AgentHost(self, tracer=tracer, state_store=state_store, checkpoint=checkpoint)
+        self._transport = transport(self._host)
+        self._deliver = self._transport.deliver_local
+        # Every recipient is local: the hot paths skip asking the transport.
+        self._all_local = isinstance(self._transport, InProcessTransport)
+        self._interventions = list(intervention_handlers or [])
+        self._running = False
+        self._closed = False
+        self._deliveries: deque[Coroutine[Any, Any, None]] = deque()
+        self._drain_scheduled = False
+        self._epoch = 0
+        self._id_prefix = id_prefix if id_prefix is not None else os.urandom(6).hex()
+        self._counter = itertools.count(1)
+
+    @property
+    def host(self) -> AgentHost:
+        """The host: registry, lazy instantiation, subscriptions and dispatch."""
+        return self._host
+
+    @property
+    def transport(self) -> Transport:
+        """Where this runtime's messages go."""
+        return self._transport
+
+    @property
+    def is_running(self) -> bool:
+        """Whether the runtime is started (delivering messages), i.e. between ``start()`` and a stop."""
+        return self._running
+
+    # --- messaging ---------------------------------------------------------------------------
+
+    async def send_message(
+        self,
+        message: Any,
+        recipient: AgentId,
+        *,
+        sender: AgentId | None = None,
+        cancellation_token: CancellationToken | None = None,
+        message_id: str | None = None,
+    ) -> Any:
+        """Send ``message`` to ``recipient`` and return its handler's response.
+
+        Raises:
+            AgentTypeNotFoundError: No agent type ``recipient.type`` is registered.
+            CantHandleException: The recipient has no handler that accepts the message.
+            MessageDroppedException: An intervention handler dropped the message or response.
+            RuntimeStateError: The runtime is closed (or cannot route messages yet).
+            Exception: Whatever the handler raised, re-raised as is.
+        """
+        if self._closed:
+            raise self._closed_error()
+        if not self._all_local:
+            self._transport.ready()
+        if not self._host.is_known_type(recipient.type):
+            self._transport.check_recipient(recipient)
+        token = cancellation_token if cancellation_token is not None else CancellationToken()
+        ctx = MessageContext(
+            sender, None, True, token, message_id if message_id is not None else self._next_id()
+        )
+        if event_logger.isEnabledFor(logging.INFO):
+            self._log_message(message, sender, recipient, "DIRECT")
+        if self._tracer is not None:
+            return await self._send_traced(message, recipient, ctx, cancellation_token is not None)
+        if not self._running and self._queue_until_started:
+            return await self._send_when_started(message, recipient, ctx)
+        return await self._rpc(message, recipient, ctx, cancellation_token is not None)
+
+    async def _rpc(
+        self, message: Any, recipient: AgentId, ctx: MessageContext, watch_token: bool
+    ) -> Any:
+        if self._interventions:
+            message = await self._intervene_send(message, ctx, recipient)
+        self._outstanding += 1
+        try:
+            if not (self._all_local or self._transport.is_local(recipient)):
+                response = await self._transport.send(message, recipient, ctx)
+            elif not watch_token:
+                response = await self._deliver(recipient, message, ctx)
+            else:
+                with CancelScope(ctx.cancellation_token, f"The message to {recipient}"):
+                    response = await self._deliver(recipient, message, ctx)
+        finally:
+            self._outstanding -= 1
+            if self._outstanding == 0 or self._conditions:
+                self._after_delivery()
+        if self._interventions:
+            response = await self._intervene_response(response, recipient, ctx.sender)
+        return response
+
+    async def publish_message(
+        self,
+        message: Any,
+        topic_id: TopicId,
+        *,
+        sender: AgentId | None = None,
+        cancellation_token: CancellationToken | None = None,
+        message_id: str | None = None,
+    ) -> None:
+        """Publish ``message`` to every subscriber of ``topic_id`` except the sender; returns at once.
+
+        Handlers run concurrently, each in its own task. Their exceptions are logged (or kept for
+        ``stop_when_idle()`` when ``ignore_unhandled_exceptions=False``).
+
+        Raises:
+            RuntimeStateError: The runtime is closed (or cannot route messages yet).
+        """
+        if self._closed:
+            raise self._closed_error()
+        if not self._all_local:
+            self._transport.ready()
+        token = cancellation_token if cancellation_token is not None else CancellationToken()
+        ctx = MessageContext(
+            sender,
+            topic_id,
+            False,
+            token,
+            message_id if message_id is not None else self._next_id(),
+        )
+        if event_logger.isEnabledFor(logging.INFO):
+            self._log_message(message, sender, topic_id, "PUBLISH")
+        waits = not self._running and self._queue_until_started
+        if self._tracer is not None:
+            with message_span(self._tracer, "create", topic_id, message=message):
+                if waits:
+                    self._publish_when_started(message, ctx)
+                else:
+                    self._start_publish_traced(message, ctx)
+            return
+        if waits:
+            self._publish_when_started(message, ctx)
+        else:
+            self._publish(message, ctx)
+
+    def _publish(self, message: Any, ctx: MessageContext) -> None:
+        if self._interventions:
+            self._outstanding += 1
+            self._spawn(self._publish_after_interventions(message, ctx))
+        else:
+            self._fan_out(message, ctx)
+
+    async def _publish_after_interventions(self, message: Any, ctx: MessageContext) -> None:
+        try:
+            tracer = self._tracer
+            for handler in self._interventions:
+                if tracer is None:
+                    changed = await handler.on_publish(message, message_context=ctx)
+                else:
+                    with message_span(tracer, "intercept", type(handler).__name__):
+                        changed = await handler.on_publish(message, message_context=ctx)
+                if changed is DropMessage or isinstance(changed, DropMessage):
+                    self._log_dropped(message, ctx.sender, ctx.topic_id, "PUBLISH")
+                    return
+                message = changed
+            self._fan_out(message, ctx)
+        finally:
+            self._outstanding -= 1
+            if self._outstanding == 0 or self._conditions:
+                self._after_delivery()
+
+    def _local_recipients(self, message: Any, ctx: MessageContext) -> Sequence[AgentId]:
+        # The recipients handled here, in subscription order; the others go to the transport.
+        assert ctx.topic_id is not None
+        sender = ctx.sender
+        recipients = self._host.subscriptions.recipients(ctx.topic_id)
+        if self._all_local:
+            if sender is None:
+                return recipients
+            return [recipient for recipient in recipients if recipient != sender]
+        is_local = self._transport.is_local
+        local: list[AgentId] = []
+        remote: list[AgentId] = []
+        for recipient in recipients:
+            if recipient != sender:
+                (local if is_local(recipient) else remote).append(recipient)
+        if remote:
+            self._transport.publish(message, remote, ctx)
+        return local
+
+    def _fan_out(self, message: Any, ctx: MessageContext) -> None:
+        if not _EAGER_TASKS:
+            # One task runs all recipients' handlers (see _delivery_batch); it starts on the
+            # next loop iteration, after publish has returned.
+            recipients = self._local_recipients(message, ctx)
+            if recipients:
+                epoch = self._epoch
+                self._outstanding += len(recipients)
+                start_batch(
+                    recipients,
+                    lambda recipient: self._deliver_event(recipient, message, ctx, epoch),
+                    contextvars.copy_context(),
+                    self._tasks,
+                )
+            return
+        for recipient in self._local_recipients(message, ctx):
+            self._outstanding += 1
+            self._deliveries.append(self._deliver_event(recipient, message, ctx, self._epoch))
+        if self._deliveries and not self._drain_scheduled:
+            # Handlers start on the next loop iteration, so publish returns before any runs.
+            self._drain_scheduled = True
+            asyncio.get_running_loop().call_soon(self._drain)
+
+    def _drain(self) -> None:
+        loop = asyncio.get_running_loop()
+        # A task factory the application installed is honoured (its tasks start lazily).
+        eager = loop.get_task_factory() is None
+        queue = self._deliveries
+        try:
+            # A handler that publishes appends here; the loop picks that up too (no recursion).
+            while queue:
+                coro = queue.popleft()
+                task: asyncio.Task[None]
+                if eager:
+                    task = asyncio.Task(coro, loop=loop, eager_start=True)  # type: ignore[call-arg,unused-ignore]
+                    if task.done():
+                        continue
+                else:
+                    task = loop.create_task(coro)
+                self._tasks.add(task)
+                task.add_done_callback(self._tasks.discard)
+        finally:
+            self._drain_scheduled = False
+
+    def _drop_queued_deliveries(self) -> None:
+        self._epoch += 1
+        while self._deliveries:
+            self._deliveries.popleft().close()
+            self._outstanding -= 1
+
+    async def _deliver_event(
+        self, recipient: AgentId, message: Any, ctx: MessageContext, epoch: int
+    ) -> None:
+        try:
+            if epoch != self._epoch:
+                return  # stop() came between publish and this delivery's start
+            await self._deliver(recipient, message, ctx)
+        except Exception as e:
+            self._on_event_exception(e, recipient, message)
+        finally:
+            self._outstanding -= 1
+            if self._outstanding == 0 or self._conditions:
+                self._after_delivery()
+
+    # --- traced paths (only with a tracer) ----------------------------------------------------
+
+    async def _send_traced(
+        self, message: Any, recipient: AgentId, ctx: MessageContext, watch_token: bool
+    ) -> Any:
+        # AutoGen's span tree for a direct message: create ⊃ (intercept, send ⊃ process, ack).
+        with message_span(self._tracer, "create", recipient, message=message):
+            if not self._running and self._queue_until_started:
+                return await self._send_when_started(message, recipient, ctx)
+            return await self._rpc_traced(message, recipient, ctx, watch_token)
+
+    async def _rpc_traced(
+        self, message: Any, recipient: AgentId, ctx: MessageContext, watch_token: bool
+    ) -> Any:
+        tracer = self._tracer
+        if self._interventions:
+            message = await self._intervene_send(message, ctx, recipient)
+        self._outstanding += 1
+        try:
+            with message_span(tracer, "send", recipient, message=message):
+                if not (self._all_local or self._transport.is_local(recipient)):
+                    response = await self._transport.send(message, recipient, ctx)
+                elif not watch_token:
+                    response = await self._deliver(recipient, message, ctx)
+                else:
+                    with CancelScope(ctx.cancellation_token, f"The message to {recipient}"):
+                        response = await self._deliver(recipient, message, ctx)
+        finally:
+            self._outstanding -= 1
+            if self._outstanding == 0 or self._conditions:
+                self._after_delivery()
+        with message_span(tracer, "ack", ctx.sender, message=response):
+            if self._interventions:
+                response = await self._intervene_response(response, recipient, ctx.sender)
+        return response
+
+    def _start_publish_traced(self, message: Any, ctx: MessageContext) -> None:
+        # Started here, the task's context holds the current span: the publish span (and the
+        # handlers' spans under it) join the trace of the code that published.
+        self._outstanding += 1
+        self._spawn(self._publish_traced(message, ctx))
+
+    async def _publish_traced(self, message: Any, ctx: MessageContext) -> None:
+        assert ctx.topic_id is not None
+        try:
+            with message_span(self._tracer, "publish", ctx.topic_id, message=message):
+                for handler in self._interventions:
+                    with message_span(self._tracer, "intercept", type(handler).__name__):
+                        changed = await handler.on_publish(message, message_context=ctx)
+                    if changed is DropMessage or isinstance(changed, DropMessage):
+                        self._log_dropped(message, ctx.sender, ctx.topic_id, "PUBLISH")
+                        return
+                    message = changed
+                recipients = self._local_recipients(message, ctx)
+                epoch = self._epoch
+                self._outstanding += len(recipients)
+                # Handlers still run concurrently; the publish span ends when all are done.
+                await asyncio.gather(
+                    *(self._deliver_event(r, message, ctx, epoch) for r in recipients)
+                )
+        finally:
+            self._outstanding -= 1
+            if self._outstanding == 0 or self._conditions:
+                self._after_delivery()
+
+    # --- before start (runtimes that queue) ---------------------------------------------------
+
+    async def _send_when_started(
+        self, message: Any, recipient: AgentId, ctx: MessageContext
+    ) -> Any:
+        raise NotImplementedError  # only called when _queue_until_started is set
+
+    def _publish_when_started(self, message: Any, ctx: MessageContext) -> None:
+        raise NotImplementedError  # only called when _queue_until_started is set
+
+    # --- interventions -----------------------------------------------------------------------
+
+    async def _intervene_send(self, message: Any, ctx: MessageContext, recipient: AgentId) -> Any:
+        tracer = self._tracer
+        for handler in self._interventions:
+            if tracer is None:
+                changed = await handler.on_send(message, message_context=ctx, recipient=recipient)
+            else:
+                with message_span(tracer, "intercept", type(handler).__name__):
+                    changed = await handler.on_send(
+                        message, message_context=ctx, recipient=recipient
+                    )
+            if changed is DropMessage or isinstance(changed, DropMessage):
+                self._log_dropped(message, ctx.sender, recipient, "DIRECT")
+                raise MessageDroppedException(
+                    f"An intervention handler dropped the message to {recipient}."
+                )
+            message = changed
+        return message
+
+    async def _intervene_response(
+        self, response: Any, sender: AgentId, recipient: AgentId | None
+    ) -> Any:
+        for handler in self._interventions:
+            changed = await handler.on_response(response, sender=sender, recipient=recipient)
+            if changed is DropMessage or isinstance(changed, DropMessage):
+                self._log_dropped(response, sender, recipient, "RESPOND")
+                raise MessageDroppedException(
+                    f"An intervention handler dropped the response from {sender}."
+                )
+            response = changed
+        return response
+
+    # --- lifecycle ---------------------------------------------------------------------------
+
+    def _begin(self) -> None:
+        """Mark the runtime started (a subclass's ``start()`` calls it once it can deliver)."""
+        self._running = True
+        self._unhandled = None
+
+    async def _halt(self) -> None:
+        self._running = False
+        if not self._all_local:
+            await self._transport.stop()
+
+    async def stop(self) -> None:
+        """Stop delivering new messages now; deliveries already running go on.
+
+        Raises:
+            RuntimeStateError: The runtime is not started.
+        """
+        if not self._running:
+            raise RuntimeStateError("The runtime is not started.")
+        self._drop_queued_deliveries()
+        await self._halt()
+        self._raise_unhandled()
+
+    async def stop_when_idle(self) -> None:
+        """Wait until no message is being delivered (including those sent by handlers), then stop.
+
+        Raises:
+            RuntimeStateError: The runtime is not started.
+        """
+        if not self._running:
+            raise RuntimeStateError("The runtime is not started; call start() first.")
+        await self._wait_idle()
+        await self._halt()
+        self._raise_unhandled()
+
+    async def stop_when(self, condition: Callable[[], bool]) -> None:
+        """Stop once ``condition()`` holds; it is checked now and after every delivery.
+
+        Raises:
+            RuntimeStateError: The runtime is not started.
+        """
+        if not self._running:
+            raise RuntimeStateError("The runtime is not started; call start() first.")
+        await self._wait_condition(condition)
+        await self._halt()
+        self._raise_unhandled()
+
+    async def _wait_idle(self) -> None:
+        # Messages the transport holds for this process but has not handed over yet (a durable
+        # queue's backlog) are work too: idle means none are left.
+        while True:
+            await DeliveryTracking._wait_idle(self)
+            if self._all_local or self._unhandled is not None:
+                return
+            if await self._transport.pending() == 0 and self._outstanding == 0:
+                return
+            await asyncio.sleep(0.02)
+
+    async def close(self) -> None:
+        """Stop if running, release the transport and call ``close()`` on every agent."""
+        if self._closed:
+            return
+        self._running = False
+        self._closed = True
+        self._drop_queued_deliveries()
+        await self._transport.close()
+        await self._host.close_agents()
+
+    def _closed_error(self) -> RuntimeStateError:
+        return RuntimeStateError(f"The runtime is closed; create a new {type(self).__name__}.")
+
+    # --- registration ------------------------------------------------------------------------
+
+    async def register_factory(
+        self,
+        type: str | AgentType,
+        agent_factory: Callable[[], T | Awaitable[T]],
+        *,
+        expected_class: type[T] | None = None,
+    ) -> AgentType:
+        """Register ``agent_factory`` for agents of ``type``; each key gets its own agent, lazily.
+
+        Raises:
+            AgentRegistrationError: ``type`` is already registered.
+        """
+        if self._closed:
+            raise self._closed_error()
+        return self._host.register_factory(type, agent_factory, expected_class)
+
+    async def register_agent_instance(self, agent_instance: Agent, agent_id: AgentId) -> AgentId:
+        """Register a pre-built agent under ``agent_id``."""
+        if self._closed:
+            raise self._closed_error()
+        return await self._host.register_instance(agent_instance, agent_id)
+
+    async def add_subscription(self, subscription: Subscription) -> None:
+        """Add a subscription.
+
+        Raises:
+            AgentRegistrationError: A subscription with the same id, or an equal one, was added
+                already (a ``ValueError``, as in AutoGen).
+        """
+        if not self._host.subscriptions.add(subscription):
+            raise AgentRegistrationError(
+                f"Subscription already exists: {subscription!r} (or one with its id) was added "
+                "before. Add each subscription once."
+            )
+
+    async def remove_subscription(self, id: str) -> None:
+        """Remove a subscription.
+
+        Raises:
+            SubscriptionNotFoundError: No subscription has that id.
+        """
+        self._host.subscriptions.remove(id)
+
+    def add_message_serializer(
+        self, serializer: MessageSerializer[Any] | Sequence[MessageSerializer[Any]]
+    ) -> None:
+        """Register serializers (used only where messages leave the process)."""
+        self._host.serializers.add_serializer(serializer)
+
+    # --- agents and state --------------------------------------------------------------------
+
+    def _check_held(self, agent_id: AgentId) -> None:
+        # The agent's object must live here: another process's agent is reached by messages.
+        if self._all_local:
+            return
+        transport = self._transport
+        transport.ready()
+        if transport.holds(agent_id):
+            return
+        if not self._host.is_known_type(agent_id.type):
+            transport.check_recipient(agent_id)  # AgentTypeNotFoundError if nobody hosts it
+        raise NotAccessibleError(
+            f"{agent_id} lives on another worker (this process does not hold it); talk to it with "
+            "send_message."
+        )
+
+    async def try_get_underlying_agent_instance(self, id: AgentId, type: type[T] = Agent) -> T:  # type: ignore[assignment]
+        """Return the agent object for ``id`` (creating it), checked to be an instance of ``type``.
+
+        Raises:
+            NotAccessibleError: The agent lives in another process.
+            AgentClassMismatchError: The agent is not an instance of ``type``.
+        """
+        self._check_held(id)
+        agent = await self._host.get_agent(id)
+        if not isinstance(agent, type):
+            raise AgentClassMismatchError(
+                f"Agent {id} is a {agent.__class__.__name__}, not a {type.__name__}."
+            )
+        return agent
+
+    @overload
+    async def get(self, id_or_type: AgentId, /, *, lazy: bool = ...) -> AgentId: ...
+
+    @overload
+    async def get(
+        self, id_or_type: AgentType | str, /, key: str = ..., *, lazy: bool = ...
+    ) -> AgentId: ...
+
+    async def get(
+        self, id_or_type: AgentId | AgentType | str, /, key: str = "default", *, lazy: bool = True
+    ) -> AgentId:
+        """Return the id of an agent, creating it now unless ``lazy`` (if it lives here).
+
+        Raises:
+            AgentTypeNotFoundError: No process hosts the type.
+        """
+        agent_id = id_or_type if isinstance(id_or_type, AgentId) else AgentId(id_or_type, key)
+        if not self._all_local:
+            self._transport.ready()
+        if not self._host.is_known_type(agent_id.type):
+            self._transport.check_recipient(agent_id)
+        elif not lazy and self._transport.holds(agent_id):
+            await self._host.get_agent(agent_id)
+        return agent_id
+
+    async def save_state(self) -> Mapping[str, Any]:
+        """The state of every agent instantiated here, keyed ``"type/key"``."""
+        return await self._host.save_state()
+
+    async def load_state(self, state: Mapping[str, Any]) -> None:
+        """Load a state from :meth:`save_state`; entries of unregistered types (and, in a
+        distributed runtime, of agents held elsewhere) are skipped with a warning."""
+        if self._all_local:
+            mine = state
+        else:
+            self._transport.ready()
+            mine = {key: value for key, value in state.items() if self._holds_key(key)}
+        skipped = await self._host.load_state(mine)
+        skipped += [key for key in state if key not in mine]
+        if skipped:
+            logger.warning("load_state skipped agents not hosted here: %s", skipped)
+
+    def _holds_key(self, key: str) -> bool:
+        try:
+            return self._transport.holds(AgentId.from_str(key))
+        except ValueError:
+            return True  # the host reports the invalid key
+
+    async def checkpoint(self, agent_ids: Sequence[AgentId] | None = None) -> list[AgentId]:
+        """Write the state of the given (default: every instantiated) agent to the state store.
+
+        Returns:
+            The ids written; ids of agents not instantiated here are skipped.
+
+        Raises:
+            RuntimeStateError: No state store is configured, or the policy is ``"never"``.
+            StateConflictError: Another process wrote an agent's state since this one read it.
+        """
+        return await self._host.checkpoint(agent_ids)
+
+    async def agent_metadata(self, agent: AgentId) -> AgentMetadata:
+        """One agent's metadata."""
+        self._check_held(agent)
+        return (await self._host.get_agent(agent)).metadata
+
+    async def agent_save_state(self, agent: AgentId) -> Mapping[str, Any]:
+        """One agent's state."""
+        self._check_held(agent)
+        return await (await self._host.get_agent(agent)).save_state()
+
+    async def agent_load_state(self, agent: AgentId, state: Mapping[str, Any]) -> None:
+        """Restore one agent's state."""
+        self._check_held(agent)
+        await (await self._host.get_agent(agent)).load_state(state)
+
+    # --- internals ---------------------------------------------------------------------------
+
+    def _next_id(self) -> str:
+        return f"{self._id_prefix}-{next(self._counter)}"
+
+    def _log_message(
+        self, message: Any, sender: AgentId | None, receiver: AgentId | TopicId, kind: str
+    ) -> None:
+        from parlay_core.logging import DeliveryStage, MessageEvent, MessageKind
+
+        event_logger.info(
+            MessageEvent(
+                payload=message,
+                sender=sender,
+                receiver=receiver,
+                kind=MessageKind[kind],
+                delivery_stage=DeliveryStage.SEND,
+            )
+        )
+
+    def _log_dropped(
+        self,
+        message: Any,
+        sender: AgentId | None,
+        receiver: AgentId | TopicId | None,
+        kind: str,
+    ) -> None:
+        # ``message`` is what the dropping handler was given, as AutoGen logs it.
+        if event_logger.isEnabledFor(logging.INFO):
+            from parlay_core.logging import MessageDroppedEvent, MessageKind
+
+            event_logger.info(
+                MessageDroppedEvent(
+                    payload=message, sender=sender, receiver=receiver, kind=MessageKind[kind]
+                )
+            )
