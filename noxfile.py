@@ -481,7 +481,9 @@ def demo(session: nox.Session) -> None:
 
 @nox.session
 def benchmarks(session: nox.Session) -> None:
-    """Run the benchmarks side by side with AutoGen 0.7.5 (installed into this session only)."""
+    """Run the benchmarks side by side with AutoGen 0.7.5, and the team benchmark with its peers
+    (AG2, LangGraph, Agent Framework, OpenAI Agents SDK), all installed into this session only.
+    Not a default session: it prints figures and asserts none."""
     _run(
         session,
         extras={"ext": "nats"},

@@ -18,6 +18,9 @@ An extra, informational row shows the floor of a design that gives every deliver
 own (as AutoGen does; Parlay avoids it): a publish calls ``loop.create_task(on_tick(message))``
 for each of the ten handlers, keeping each task in a set until its done-callback removes it.
 
+A second table runs the same workload with 10,000 subscribed agent types (1,000 with
+``--quick``) against 10,000 consumer tasks: one publish is then 10,000 deliveries.
+
 Run with ``--quick`` for a smoke run.
 """
 
@@ -32,6 +35,7 @@ from typing import Any
 import _harness as h
 
 SINKS = 10
+WIDE_SINKS = 10_000
 TOPIC_TYPE = "fanout"
 TASK_PER_DELIVERY = "asyncio task per delivery (info)"
 
@@ -77,11 +81,13 @@ def define_sink(fw: Any) -> type[Any]:
     return Sink
 
 
-async def framework_fanout(fw: Any, name: str, key: str, settings: h.Settings) -> h.Measurement:
+async def framework_fanout(
+    fw: Any, name: str, key: str, settings: h.Settings, sinks: int = SINKS
+) -> h.Measurement:
     sink_cls = define_sink(fw)
     counter = Counter()
     runtime = fw.SingleThreadedAgentRuntime()
-    for i in range(SINKS):
+    for i in range(sinks):
         await sink_cls.register(runtime, f"sink{i}", lambda: sink_cls(counter))
         await runtime.add_subscription(
             fw.TypeSubscription(topic_type=TOPIC_TYPE, agent_type=f"sink{i}")
@@ -91,12 +97,14 @@ async def framework_fanout(fw: Any, name: str, key: str, settings: h.Settings) -
     publish = runtime.publish_message
 
     async def batch(n: int) -> None:
-        done = counter.expect(n * SINKS)
+        done = counter.expect(n * sinks)
         for i in range(n):
             await publish(Tick(i), topic)
         await done
 
-    result = await h.measure_throughput(name, batch, settings, key=key, ops_per_unit=SINKS)
+    result = await h.measure_throughput(
+        name, batch, settings, key=key, ops_per_unit=sinks, start_n=_start_n(sinks)
+    )
     await runtime.stop_when_idle()
     await runtime.close()
     return result
@@ -108,13 +116,19 @@ async def _consumer(queue: asyncio.Queue[Tick], counter: Counter) -> None:
         counter.hit()
 
 
-async def asyncio_fanout(settings: h.Settings) -> h.Measurement:
+def _start_n(sinks: int) -> int:
+    # The first (warm-up) batch: 16 publishes, or one when each publish is thousands of
+    # deliveries (AutoGen takes seconds per publish to 10,000 subscribers).
+    return 16 if sinks <= SINKS else 1
+
+
+async def asyncio_fanout(settings: h.Settings, sinks: int = SINKS) -> h.Measurement:
     counter = Counter()
-    queues: list[asyncio.Queue[Tick]] = [asyncio.Queue() for _ in range(SINKS)]
+    queues: list[asyncio.Queue[Tick]] = [asyncio.Queue() for _ in range(sinks)]
     tasks = [asyncio.create_task(_consumer(q, counter)) for q in queues]
 
     async def batch(n: int) -> None:
-        done = counter.expect(n * SINKS)
+        done = counter.expect(n * sinks)
         for i in range(n):
             message = Tick(i)
             for queue in queues:
@@ -122,7 +136,7 @@ async def asyncio_fanout(settings: h.Settings) -> h.Measurement:
         await done
 
     result = await h.measure_throughput(
-        h.ASYNCIO, batch, settings, key="asyncio", ops_per_unit=SINKS
+        h.ASYNCIO, batch, settings, key="asyncio", ops_per_unit=sinks, start_n=_start_n(sinks)
     )
     for task in tasks:
         task.cancel()
@@ -162,6 +176,25 @@ def main(argv: Sequence[str] | None = None) -> None:
     results.append(h.run_async(functools.partial(task_per_delivery_fanout, settings)))
     summary = h.throughput_table(
         f"Publish fan-out (one topic, {SINKS} subscribed agent types; counts deliveries)",
+        "delivery",
+        results,
+        target_vs_autogen=10.0,
+    )
+    h.emit_summary(settings, summary)
+
+    # One topic with very many subscribers: the cost of one publish grows with them, and a
+    # runtime that holds a task (or a coroutine) per delivery holds 10,000 at once.
+    wide = 1_000 if settings.quick else WIDE_SINKS
+    results = [
+        h.run_async(
+            functools.partial(framework_fanout, fw.module, fw.label, fw.key, settings, wide)
+        )
+        for fw in h.frameworks()
+    ]
+    results.append(h.run_async(functools.partial(asyncio_fanout, settings, wide)))
+    summary = h.throughput_table(
+        f"Publish to {wide:,} subscribers (one topic, {wide:,} subscribed agent types; counts "
+        "deliveries)",
         "delivery",
         results,
         target_vs_autogen=10.0,

@@ -36,6 +36,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import _harness as h
+import _peers
 
 AGENTS = 3
 
@@ -198,6 +199,59 @@ async def asyncio_team(messages: int, settings: h.Settings) -> h.Measurement:
     )
 
 
+# --- peers ---------------------------------------------------------------------------------
+
+
+async def peer_team(peer: _peers.Peer, messages: int, settings: h.Settings) -> h.Measurement:
+    run = peer.make_run()
+
+    async def batch(n: int) -> None:
+        for _ in range(n):
+            produced = await run(messages)
+            # A check that the whole conversation happened, as for Parlay and AutoGen.
+            assert produced == messages, (peer.name, produced)
+
+    return await h.measure_throughput(
+        peer.label, batch, settings, key=peer.key, ops_per_unit=messages, start_n=1
+    )
+
+
+def peer_table(
+    title: str, ours: Sequence[h.Measurement], peers: Sequence[h.Measurement]
+) -> h.Summary:
+    """One table: Parlay, AutoGen and every installed peer, in ms per message, with how many
+    times faster Parlay is than each (from the best repeats of this one run)."""
+    parlay = next(m for m in ours if m.key == "parlay")
+    rows = sorted([*ours, *peers], key=lambda m: m.best / m.ops)
+    table = [
+        [
+            m.name,
+            f"{m.best / m.ops * 1e3:.3f}",
+            f"{m.median / m.ops * 1e3:.3f}",
+            "-" if m is parlay else h.fmt_ratio(h.ratio(parlay.best_rate, m.best_rate)),
+        ]
+        for m in rows
+    ]
+    ratios = [
+        h.Ratio(
+            f"Parlay/{m.name.rsplit(' ', 1)[0]} throughput",
+            h.ratio(parlay.best_rate, m.best_rate),
+            True,
+        )
+        for m in peers
+    ]
+    h.print_table(
+        title,
+        ["framework", "ms/msg best", "ms/msg median", "Parlay faster by"],
+        table,
+        [
+            "(lower ms/msg is better; 'Parlay faster by' is the other's best time over Parlay's)",
+            "(every framework: 3 agents in turn, a scripted model answering 'ok' at once)",
+        ],
+    )
+    return h.Summary(title, ratios)
+
+
 # --- main ----------------------------------------------------------------------------------
 
 
@@ -240,6 +294,23 @@ def main(argv: Sequence[str] | None = None) -> None:
         [*replayed, baseline],
         target_vs_autogen=10.0,
         notes=notes,
+    )
+    h.emit_summary(settings, summary)
+
+    installed = [peer for peer in _peers.PEERS if peer.installed()]
+    missing = [peer.name for peer in _peers.PEERS if not peer.installed()]
+    if missing:
+        print(
+            f"note: not installed, so not in the peer table: {', '.join(missing)} (the "
+            "benchmarks nox session installs them)."
+        )
+    peers = [
+        h.run_async(functools.partial(peer_team, peer, messages, settings)) for peer in installed
+    ]
+    summary = peer_table(
+        f"Team of {AGENTS} agents in turn, {messages} messages per run: Parlay and its peers",
+        bare,
+        peers,
     )
     h.emit_summary(settings, summary)
 

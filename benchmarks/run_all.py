@@ -28,6 +28,7 @@ SCRIPTS = [
     "bench_import.py",
     "bench_cold_start.py",
     "bench_team.py",
+    "bench_memory.py",
     "bench_nats.py",
 ]
 

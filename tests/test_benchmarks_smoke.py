@@ -20,9 +20,14 @@ TABLES = [
     "== RPC from outside",
     "== RPC concurrent",
     "== Publish fan-out",
+    "== Publish to 1,000 subscribers",
     "== Creating 2,000 agents lazily",
     "== Import time",
     "== Cold start of a hello world",
+    "== Team overhead, bare model client",
+    "== Team overhead, replay client",
+    "== Team of 3 agents in turn",
+    "== Memory of a team's history",
     "== Summary: Parlay against AutoGen and bare asyncio",
 ]
 
@@ -32,7 +37,7 @@ def test_run_all_quick_prints_every_table() -> None:
         [sys.executable, str(BENCHMARKS / "run_all.py"), "--quick"],
         capture_output=True,
         text=True,
-        timeout=90,
+        timeout=240,
         cwd=ROOT,
     )
     assert result.returncode == 0, f"stdout:\n{result.stdout}\nstderr:\n{result.stderr}"
