@@ -26,7 +26,7 @@ from parlay_core import (
     rpc,
     try_get_known_serializers_for_type,
 )
-from parlay_core.exceptions import ParlayError
+from parlay_core.exceptions import ParlayError, WorkerUnavailableError
 from parlay_ext.runtimes.nats import NatsWorkerAgentRuntime
 from tests.ext.nats._procs import WorkerProcess
 from tests.ext.nats._server import NatsServer
@@ -384,3 +384,64 @@ async def test_durable_handlers_calling_their_own_partition_do_not_deadlock(
     finally:
         await client.close()
         await worker.close()
+
+
+@dataclass
+class Hold:
+    seconds: float
+
+
+_HOLDER_STEPS: list[str] = []
+
+
+class Holder(RoutedAgent):
+    """Records each step of its handler, so a test sees whether an abandoned one went on."""
+
+    def __init__(self) -> None:
+        super().__init__("holder")
+
+    @rpc
+    async def on_hold(self, message: Hold, ctx: MessageContext) -> str:
+        _HOLDER_STEPS.append("start")
+        await asyncio.sleep(message.seconds)
+        _HOLDER_STEPS.append("end")
+        return "held"
+
+
+async def test_a_worker_whose_lease_is_deleted_abandons_the_partition_at_once(
+    nats_server: NatsServer, namespace: str
+) -> None:
+    """Its lease deleted under it, a worker stops its handlers there and claims it again."""
+    worker = NatsWorkerAgentRuntime(
+        nats_server.url, namespace=namespace, lease_ttl=2.0, partitions=1
+    )
+    await Holder.register(worker, "holder", Holder)
+    await worker.start()
+    client = await _client(
+        nats_server.url, namespace, partitions=1, lease=2.0, timeout=20.0, durable=False
+    )
+    _HOLDER_STEPS.clear()
+    try:
+        call = asyncio.ensure_future(client.send_message(Hold(3.0), AgentId("holder", "h")))
+        assert await _until(lambda: _true(_HOLDER_STEPS == ["start"]), 10.0)
+        nc = await nats.connect(nats_server.url)
+        try:
+            kv = await nc.jetstream().key_value(f"{namespace}_leases")
+            for key in await kv.keys():
+                await kv.delete(key)
+        finally:
+            await nc.close()
+        with pytest.raises(WorkerUnavailableError, match="lost its partition lease"):
+            await call
+        # The worker claims the partition again and serves; the abandoned run never went on.
+        assert await client.send_message(Hold(0), AgentId("holder", "h")) == "held"
+        await asyncio.sleep(3.0)  # past the abandoned handler's sleep
+        print(f"\nsteps of the holder's handlers: {_HOLDER_STEPS}")
+        assert _HOLDER_STEPS == ["start", "start", "end"]
+    finally:
+        await client.close()
+        await worker.close()
+
+
+async def _true(value: bool) -> bool:
+    return value
