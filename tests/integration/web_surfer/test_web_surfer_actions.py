@@ -2,7 +2,9 @@
 
 A replay model client chooses the actions; the tests assert what the browser really did: the
 page it reached, the form values the server received, the file saved to disk, the labelled
-elements on the screenshot the model saw.
+elements on the screenshot the model saw. Bad input (a URL that does not resolve, a page that
+never finishes loading, an element id that does not exist) becomes the turn's answer
+(``Web surfing error: ...``), so the team can try something else, as in AutoGen.
 """
 
 from __future__ import annotations
@@ -313,3 +315,42 @@ async def test_reset_returns_to_the_start_page(site: Site, context: BrowserConte
         assert f"[Parlay test home]({site.url}/)" in prompt_text(client)
     finally:
         await agent.close()
+
+
+def error_text(message: object) -> str:
+    assert isinstance(message, TextMessage), f"expected an error text, got {message!r}"
+    assert message.content.startswith("Web surfing error:")
+    return message.content
+
+
+async def test_bad_input_becomes_an_error_the_team_can_read(
+    site: Site, context: BrowserContext
+) -> None:
+    client = scripted(
+        action("visit_url", url="http://no-such-host.invalid/"),
+        action("click", target_id=999),
+        action("visit_url", url=f"{site.url}/never-loads"),
+        action("visit_url", url=f"{site.url}/form"),
+    )
+    # A short timeout bounds the page that never loads.
+    agent = surfer(client, context, f"{site.url}/", timeout=3)
+    try:
+        unresolved = error_text((await agent.run(task="Open a missing site")).messages[-1])
+        assert "BrowserActionError" in unresolved
+        assert "ERR_NAME_NOT_RESOLVED" in unresolved
+
+        missing = error_text((await agent.run(task="Click 999")).messages[-1])
+        assert "BrowserActionError: No element on the page has the id 999" in missing
+
+        hanging = error_text((await agent.run(task="Open the slow page")).messages[-1])
+        assert "BrowserTimeoutError" in hanging
+        assert "/never-loads" in hanging
+
+        # The agent is still usable afterwards.
+        site.stop_hanging.set()
+        recovered = (await agent.run(task="Open the form")).messages[-1]
+        assert isinstance(recovered, MultiModalMessage)
+        assert any("[The form]" in part for part in recovered.content if isinstance(part, str))
+    finally:
+        await agent.close()
+        site.stop_hanging.clear()
