@@ -136,6 +136,9 @@ async def pull_subscribe(
         ack_policy=AckPolicy.EXPLICIT,
         ack_wait=ack_wait,
         max_deliver=max_deliver,
+        # No cap from the server (its default is 1000): the worker bounds what it pulls itself,
+        # and a cap would stall a partition whose handlers all wait on calls into it.
+        max_ack_pending=-1,
     )
     sub: PullSubscription = await cast(Any, js).pull_subscribe(
         subject, durable=durable, stream=stream, config=config
