@@ -10,11 +10,13 @@ request/reply with a deadline::
     await runtime.start()
 
 :class:`NatsKVStateStore` keeps agent state in a JetStream key-value bucket that every worker
-reaches, so agents that move between workers keep their state. See ``docs/distributed.md`` for
+reaches, so agents that move between workers keep their state. :class:`ConnectionSettings` holds
+how a worker reaches NATS, as one ``connection=`` argument. See ``docs/distributed.md`` for
 deployment, delivery guarantees and sizing.
 """
 
+from parlay_ext.runtimes.nats._connection import ConnectionSettings
 from parlay_ext.runtimes.nats._runtime import NatsWorkerAgentRuntime
 from parlay_ext.runtimes.nats._state_store import NatsKVStateStore
 
-__all__ = ["NatsKVStateStore", "NatsWorkerAgentRuntime"]
+__all__ = ["ConnectionSettings", "NatsKVStateStore", "NatsWorkerAgentRuntime"]
