@@ -80,6 +80,14 @@ def serve_command(args: argparse.Namespace) -> int:
     except ImportError as exc:
         print(f"parlay: error: {exc}", file=sys.stderr)
         return 2
+    store_folder = Path(args.store).resolve().parent
+    if not store_folder.is_dir():
+        print(
+            f"parlay: error: --store {args.store}: the folder {store_folder} does not exist; "
+            "create it or name a file in an existing folder.",
+            file=sys.stderr,
+        )
+        return 2
     paths = list(args.config) or [str(EXAMPLE_TEAM)]
     teams = load_served_teams(
         paths,

@@ -14,6 +14,7 @@ import asyncio
 import contextlib
 import json
 import uuid
+from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -56,6 +57,9 @@ __all__ = [
 # Statuses a session can be resumed from: its last run did not end on its own.
 RESUMABLE = ("stopped", "interrupted", "failed")
 _SUBSCRIBER_BACKLOG = 2000
+# Teams of waiting sessions kept in memory (so an answer needs no rebuild); beyond this many,
+# the least recently paused is dropped and rebuilt from its saved state when answered.
+_LIVE_TEAMS = 256
 
 
 def _one_line(text: str) -> str:
@@ -174,7 +178,7 @@ class SessionManager:
         self._allow_environment_keys = allow_environment_keys
         self._allow_import = tuple(allow_import)
         self._runs: dict[str, _Run] = {}
-        self._live: dict[str, _Live] = {}
+        self._live: OrderedDict[str, _Live] = OrderedDict()
         self._subscribers: dict[str, set[asyncio.Queue[dict[str, Any] | None]]] = {}
 
     async def start(self) -> None:
@@ -500,8 +504,14 @@ class SessionManager:
                 checkpoint=state,
             )
         if event is not None:
-            self._live[session_id] = live
+            if pending is not None:
+                self._keep(session_id, live)
             await self._publish(event)
+
+    def _keep(self, session_id: str, live: _Live) -> None:
+        self._live[session_id] = live
+        while len(self._live) > _LIVE_TEAMS:
+            self._live.popitem(last=False)
 
     async def _after_error(
         self,
@@ -533,7 +543,7 @@ class SessionManager:
                 pending=pending,
             )
             if event is not None:
-                self._live[session_id] = live
+                self._keep(session_id, live)
                 await self._publish(event)
             return
         message = _one_line(str(error)) or type(error).__name__
