@@ -54,6 +54,11 @@ class Slept:
     worker: str
 
 
+@dataclass
+class Die:
+    """Makes the ``slow`` agent's worker exit at once, in the middle of handling it."""
+
+
 class Counter(RoutedAgent):
     """Counts the increments it receives; the state is its count."""
 
@@ -132,6 +137,10 @@ class Slow(RoutedAgent):
     async def on_sleep(self, message: Sleep, ctx: MessageContext) -> Slept:
         await asyncio.sleep(message.seconds)
         return Slept(self.worker)
+
+    @rpc
+    async def on_die(self, message: Die, ctx: MessageContext) -> Slept:
+        os._exit(3)  # no reply, no acknowledgement, no clean-up: as if killed
 
 
 async def main() -> None:

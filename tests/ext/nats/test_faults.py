@@ -22,7 +22,7 @@ from parlay_core.exceptions import (
 from parlay_ext.runtimes.nats import NatsWorkerAgentRuntime
 from tests.ext.nats._procs import WorkerProcess
 from tests.ext.nats._server import NatsServer
-from tests.ext.nats._worker import Count, Increment, Read, Sleep, Slept
+from tests.ext.nats._worker import Count, Die, Increment, Read, Sleep, Slept
 from tests.ext.nats._worker import Tally as TallyMessage
 
 LEASE = "1.5"
@@ -103,6 +103,30 @@ async def test_killed_worker_fails_calls_in_flight_with_typed_errors(
         *(client.send_message(Sleep(0), AgentId("slow", f"k{i}")) for i in range(40))
     )
     assert {r.worker for r in replies} == {second.worker_id}
+    await client.close()
+
+
+async def test_a_worker_dying_as_its_handler_starts_fails_the_call_typed(
+    nats_server: NatsServer, namespace: str, workers: list[WorkerProcess]
+) -> None:
+    """A worker that dies before it has said it has the call (a quick handler's reply says it).
+
+    The caller attributes the call to the partition's holder when it was sent, so it fails with
+    WorkerUnavailableError once the cluster sees that worker gone: neither retried (the handler
+    ran in part) nor left to its deadline.
+    """
+    args = ("--lease-ttl", LEASE, "--partitions", "8")
+    first = await WorkerProcess(nats_server.url, namespace, *args).start()
+    workers.append(first)
+    client = await _client(nats_server.url, namespace, request_timeout=30.0)
+    assert (await client.send_message(Sleep(0), AgentId("slow", "k"))).worker == first.worker_id
+    # A second worker takes the partition over once the first is gone: the partition's holder
+    # is then alive again, but the call died with the first.
+    second = await WorkerProcess(nats_server.url, namespace, *args).start()
+    workers.append(second)
+    with pytest.raises(WorkerUnavailableError, match=first.worker_id):
+        await client.send_message(Die(), AgentId("slow", "k"))
+    assert (await client.send_message(Sleep(0), AgentId("slow", "k"))).worker == second.worker_id
     await client.close()
 
 

@@ -5,6 +5,13 @@ reports "no responders" (the partition is between owners) or the worker answers 
 longer holds the partition). A call that may have reached a handler is never repeated; if the
 worker holding it dies, the caller learns it from the cluster view within about one lease time
 (:class:`WorkerUnavailableError`), and in any case at the deadline (:class:`RequestTimeoutError`).
+
+Which worker handles a call: the reply says it for most calls (a handler that answers within
+:data:`ACK_DELAY`); a worker whose handler is still running then says so in an acknowledgement
+of its own. Until then the call is attributed to the partition's holder at the time it was sent
+(the only worker that can have received it, short of a hand-over, which the retry rule covers).
+Replies come back on one wildcard subscription per connection and are handed straight to the
+waiting call (no task of their own per call).
 """
 
 from __future__ import annotations
@@ -39,9 +46,9 @@ from parlay_core.hosting import AgentHost, wire_type_name
 from parlay_ext.runtimes.nats import _wire
 from parlay_ext.runtimes.nats._cluster import Cluster, Partition
 from parlay_ext.runtimes.nats._durable import DurableQueue
-from parlay_ext.runtimes.nats._sdk import Client, Msg, nats_errors
+from parlay_ext.runtimes.nats._sdk import Client, Msg, nats_errors, subscribe
 
-__all__ = ["Caller", "decode_id", "encode_id", "frame_size"]
+__all__ = ["ACK_DELAY", "Caller", "decode_id", "encode_id", "frame_size", "schedule_ack"]
 
 logger = logging.getLogger(f"{ROOT_LOGGER_NAME}.nats")
 
@@ -54,6 +61,16 @@ _JSON_PREFIX = "json:"
 _JSON_TYPES: frozenset[type[Any]] = frozenset({str, int, float, bool, list, dict})
 _JSON_TYPES_BY_NAME: dict[str, type[Any]] = {t.__name__: t for t in _JSON_TYPES}
 
+
+ACK_DELAY = 0.05
+"""Seconds a handler may run before its worker acknowledges the call on its own.
+
+Far below the grace after which a caller attributes an unacknowledged call to the partition's
+holder (half a lease time), so a running handler is always known by then; long enough that a
+quick handler's reply is its only message back.
+"""
+_NO_RESPONDERS = "503"
+"""The status of the message the server sends to a reply subject that has no subscriber."""
 
 # Room for the headers added after the check (the call token, the durable reply subject and
 # message id) and the reply subject of a request.
@@ -87,11 +104,46 @@ class _Pending:
     partition: Partition
     sent: float
     outcome: asyncio.Future[Msg]
+    holder: str | None
+    """The partition's holder when the call was sent, as this worker saw it."""
     handler: str | None = None
+    """The worker that acknowledged the call."""
 
 
 class _Unreceived(Exception):
     """A call certainly reached no handler: send it again."""
+
+
+class _Expired(Exception):
+    """The call's deadline passed without a reply."""
+
+
+def _expire(outcome: asyncio.Future[Msg]) -> None:
+    if not outcome.done():
+        outcome.set_exception(_Expired())
+
+
+_acks: set[asyncio.Task[None]] = set()  # acknowledgements being sent (a task needs a reference)
+
+
+def schedule_ack(client: Client, subject: str, call: str, worker_id: str) -> asyncio.TimerHandle:
+    """Acknowledge ``call`` to its caller in :data:`ACK_DELAY` seconds, unless cancelled first.
+
+    The serving worker cancels the returned handle as soon as its handler finishes: the reply
+    then names the worker instead. So only a handler that runs longer costs a message.
+    """
+
+    def send() -> None:
+        task = asyncio.ensure_future(_ack(client, subject, call, worker_id))
+        _acks.add(task)
+        task.add_done_callback(_acks.discard)
+
+    return asyncio.get_running_loop().call_later(ACK_DELAY, send)
+
+
+async def _ack(client: Client, subject: str, call: str, worker_id: str) -> None:
+    with contextlib.suppress(Exception):  # a lost acknowledgement only delays a failure
+        await client.publish(subject, b"", headers={CALL: call, WORKER: worker_id})
 
 
 class Caller:
@@ -130,6 +182,14 @@ class Caller:
         """The work-queue stream, in durable mode (set by the runtime once connected)."""
         self._calls = itertools.count(1)
         self.ack_subject = f"{namespace}.ack.{_wire.token(worker_id)}"
+        self._reply_prefix = ""
+        """``<inbox>.``: each attempt's reply subject is this and the attempt's number."""
+
+    async def open(self, client: Client) -> None:
+        """Subscribe ``client`` to this worker's replies and acknowledgements."""
+        self._reply_prefix = f"{client.new_inbox()}."
+        await subscribe(client, f"{self._reply_prefix}*", cb=self._on_reply)
+        await subscribe(client, self.ack_subject, cb=self.on_ack)
 
     @property
     def worker_id(self) -> str:
@@ -412,27 +472,34 @@ class Caller:
         ctx: MessageContext,
     ) -> Msg | None:
         client = self._client()
-        call = f"{self._worker_id}.{next(self._calls)}"
+        number = next(self._calls)
+        call = f"{self._worker_id}.{number}"
         headers = {**headers, CALL: call}
         loop = asyncio.get_running_loop()
         outcome: asyncio.Future[Msg] = loop.create_future()
-        pending = _Pending(partition, loop.time(), outcome)
-        self._pending[call] = pending
-        request = asyncio.ensure_future(
-            client.request(subject, payload, timeout=timeout, headers=headers)
+        self._pending[call] = _Pending(
+            partition, loop.time(), outcome, self._cluster.owner(partition)
         )
-        request.add_done_callback(lambda done: _settle(outcome, done))
+        deadline = loop.call_later(timeout, _expire, outcome)
         token = ctx.cancellation_token
 
         def cancel() -> None:  # may run on another thread: the token can be cancelled anywhere
             loop.call_soon_threadsafe(outcome.cancel)
 
         token.add_callback(cancel)
+        sent = False
         try:
-            return await outcome
-        except (nats_errors.NoRespondersError, _Unreceived):
+            await client.publish(
+                subject, payload, reply=f"{self._reply_prefix}{number}", headers=headers
+            )
+            sent = True
+            reply = await outcome
+            if reply.headers and reply.headers.get("Status") == _NO_RESPONDERS:
+                return None
+            return reply
+        except _Unreceived:
             return None
-        except nats_errors.TimeoutError:
+        except _Expired:
             raise RequestTimeoutError(
                 f"No response from {decode_id(headers[_wire.RECIPIENT])} within {timeout:.3g}s; "
                 "the handler may still be running, or may have run."
@@ -440,15 +507,13 @@ class Caller:
         except (nats_errors.ConnectionClosedError, nats_errors.ConnectionDrainingError) as e:
             raise TransportError(f"The NATS connection is closed: {e}") from e
         except asyncio.CancelledError:
-            if not request.done():
-                request.cancel()
+            if sent:
                 await self._cancel_remote(headers)
             raise
         finally:
             token.remove_callback(cancel)
+            deadline.cancel()
             del self._pending[call]
-            if not request.done():
-                request.cancel()
 
     async def _cancel_remote(self, headers: dict[str, str]) -> None:
         # The handler's worker cancels it, so no work is left running for a caller that left.
@@ -465,8 +530,15 @@ class Caller:
             if not pending.outcome.done():
                 pending.outcome.set_exception(error)
 
+    async def _on_reply(self, msg: Msg) -> None:
+        """Hand a reply (or the server's "no responders") to the attempt waiting for it."""
+        number = msg.subject[len(self._reply_prefix) :]
+        pending = self._pending.get(f"{self._worker_id}.{number}")
+        if pending is not None and not pending.outcome.done():
+            pending.outcome.set_result(msg)
+
     async def on_ack(self, msg: Msg) -> None:
-        """Record which worker has a call (it says so as soon as it receives the call)."""
+        """Record which worker has a call (it says so once its handler runs for a while)."""
         headers = msg.headers or {}
         pending = self._pending.get(headers.get(CALL, ""))
         if pending is not None:
@@ -476,7 +548,9 @@ class Caller:
         """Fail the calls whose handling worker is no longer alive.
 
         The handling worker is the one that acknowledged the call; a call not acknowledged within
-        ``grace`` seconds is attributed to the partition's holder as this worker sees it.
+        ``grace`` seconds (far longer than :data:`ACK_DELAY`) is attributed to the partition's
+        holder when it was sent and to its holder now, as this worker sees them: if either is
+        gone, the call may have died with it.
         """
         now = asyncio.get_running_loop().time()
         for pending in list(self._pending.values()):
@@ -489,15 +563,20 @@ class Caller:
                 and self._cluster.released_since(pending.partition, pending.sent)
             ):
                 # Nobody took the call, and its partition's holder has since handed it over.
-                # A holder acknowledges a call before handling it and releases a partition only
-                # after its handlers finish, so this call reached no handler (a message routed
-                # to a subscription that is going away can be lost): send it again.
+                # A holder releases a partition only after its handlers finish and have
+                # replied (a reply is sent before the release, on the same connection), and a
+                # handler still running after ACK_DELAY has acknowledged its call: so this call
+                # reached no handler (a message routed to a subscription that is going away
+                # can be lost): send it again.
                 pending.outcome.set_exception(_Unreceived())
                 continue
-            owner = pending.handler
-            if owner is None and late:
-                owner = self._cluster.owner(pending.partition)
-            if owner is not None and not self._cluster.is_alive(owner):
+            owners = [pending.handler]
+            if pending.handler is None and late:
+                owners = [pending.holder, self._cluster.owner(pending.partition)]
+            owner = next(
+                (o for o in owners if o is not None and not self._cluster.is_alive(o)), None
+            )
+            if owner is not None:
                 pending.outcome.set_exception(
                     WorkerUnavailableError(
                         f"Worker {owner}, which was handling a call to an agent of partition "
@@ -505,14 +584,3 @@ class Caller:
                         "may have run in part; the call is not retried."
                     )
                 )
-
-
-def _settle(outcome: asyncio.Future[Msg], request: asyncio.Future[Msg]) -> None:
-    if outcome.done():
-        return
-    if request.cancelled():
-        outcome.cancel()
-    elif (error := request.exception()) is not None:
-        outcome.set_exception(error)
-    else:
-        outcome.set_result(request.result())
