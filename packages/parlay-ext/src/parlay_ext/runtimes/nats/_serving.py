@@ -1,11 +1,18 @@
-"""The serving side of a worker, and the routing of what it sends.
+"""The NATS transport: where a worker's messages go, and the serving of the partitions it holds.
+
+The runtime layer of parlay-core (:class:`~parlay_core.hosting.HostedRuntime`) does everything
+else: contexts, interventions, event logging, idle tracking. It asks this transport whether an
+agent is local (its partition is held here, and the worker is serving), hands it the messages
+for agents elsewhere, and calls local agents through :meth:`Server.deliver_local`, which
+counts deliveries per partition (for hand-overs) and fences a partition this worker lost.
 
 A worker subscribes to the subjects of the partitions it holds. Each request runs in a task of
 its own (NATS hands a subscription's messages over one at a time, and handlers of one agent may
 run concurrently, as in process). A published message is acknowledged as soon as the worker has
 it, then handled; a direct message is answered with the handler's response or its error.
 
-Outstanding work is counted by the core's delivery bookkeeping, as in the in-process runtime.
+Work that arrives over NATS is counted by the runtime's delivery bookkeeping
+(:class:`~parlay_core.hosting.DeliveryTracking`), as what the worker itself sends is.
 """
 
 from __future__ import annotations
@@ -14,24 +21,24 @@ import asyncio
 import contextlib
 import logging
 from collections import deque
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote
 
 from parlay_core import (
-    EVENT_LOGGER_NAME,
     ROOT_LOGGER_NAME,
     AgentId,
     CancellationToken,
-    DropMessage,
     MessageContext,
     TopicId,
 )
 from parlay_core.exceptions import (
-    MessageDroppedException,
     PayloadTooLargeError,
+    RuntimeStateError,
     SerializationError,
+    WorkerUnavailableError,
 )
-from parlay_core.hosting import AgentHost, CancelScope, DeliveryTracking
+from parlay_core.hosting import AgentHost, HostedRuntime, LocalDelivery
 from parlay_ext.runtimes.nats import _wire
 from parlay_ext.runtimes.nats._calls import (
     ACK,
@@ -43,162 +50,158 @@ from parlay_ext.runtimes.nats._calls import (
 )
 from parlay_ext.runtimes.nats._durable import REPLY, DurableQueue, keep_in_progress
 from parlay_ext.runtimes.nats._sdk import Client, Msg, NatsSubscription, subscribe
+from parlay_ext.runtimes.nats._subjects import Subjects
 
 if TYPE_CHECKING:
-    from parlay_core import InterventionHandler
     from parlay_ext.runtimes.nats._cluster import Cluster, Partition
 
 __all__ = ["Server"]
 
 logger = logging.getLogger(f"{ROOT_LOGGER_NAME}.nats")
-event_logger = logging.getLogger(EVENT_LOGGER_NAME)
+
+NOT_STARTED = (
+    "The NATS runtime is not started; call start() first (`await runtime.start()`): it "
+    "connects, joins the cluster and learns which worker hosts what."
+)
 
 
-class Server(DeliveryTracking):
-    """Routing, serving and idle bookkeeping; the runtime class builds on it."""
+class Server:
+    """The NATS transport of one worker (see the module docstring).
 
-    _logger = logger
+    Created with the runtime, idle until :meth:`open` hands it the connection and the cluster
+    view that ``start()`` makes.
 
-    _cluster: Cluster | None
+    Args:
+        work: The runtime: its delivery bookkeeping counts what arrives over NATS.
+        host: The runtime's host.
+        subjects: The namespace's subject names.
+        loopback: Send messages for local agents over NATS too (tests the wire end to end).
+        request_timeout: The deadline of every call, in seconds.
+    """
+
     _caller: Caller
-    _request_timeout: float
-    _durable: DurableQueue | None
 
     def __init__(
         self,
+        work: HostedRuntime,
         host: AgentHost,
         *,
-        interventions: list[InterventionHandler],
-        ignore_unhandled: bool,
-        namespace: str,
+        subjects: Subjects,
         loopback: bool,
+        request_timeout: float,
     ) -> None:
+        self._work = work
         self._host = host
-        self._interventions = interventions
-        self._subject_prefix = f"{namespace}.agent"
-        self._cancel_subject = f"{namespace}.cancel"
+        self._subjects = subjects
         self._loopback = loopback
-        self._running = False
-        DeliveryTracking.__init__(self, ignore_unhandled=ignore_unhandled)
+        self._request_timeout = request_timeout
+        self._cluster: Cluster | None = None
         self._busy: dict[Partition, int] = {}
+        # The tasks delivering to each partition's agents, and those cancelled because this
+        # worker lost the partition's lease while they ran (a stall): see fence.
+        self._running_in: dict[Partition, set[asyncio.Task[Any]]] = {}
+        self._fenced: set[asyncio.Task[Any]] = set()
         self._partition_subs: dict[Partition, NatsSubscription] = {}
         self._handlers: dict[str, asyncio.Task[Any]] = {}
-        self._pinned: set[AgentId] = set()
+        self.pinned: set[AgentId] = set()
+        """Pre-built agents registered here: they never move to another worker."""
         # Calls their callers cancelled, remembered for a while: a durable message that is
         # still queued when its call is cancelled is dropped instead of handled.
         self._cancelled: deque[str] = deque(maxlen=4096)
-        self._durable = None
+        self._durable: DurableQueue | None = None
         self._nats: Client | None = None
 
-    async def _open_serving(self, nc: Client) -> None:
+    async def open(
+        self, nc: Client, cluster: Cluster, caller: Caller, durable: DurableQueue | None
+    ) -> None:
+        """Start taking in cancellations and replies on ``nc`` (``start()`` calls it once)."""
+        self._cluster = cluster
+        self._caller = caller
+        self._durable = durable
         self._nats = nc
-        await subscribe(nc, self._cancel_subject, cb=self._on_cancel)
+        await subscribe(nc, self._subjects.cancel, cb=self._on_cancel)
         await self._caller.open(nc)  # replies and acknowledgements to this worker's calls
 
-    # --- routing what this worker sends -------------------------------------------------------
+    # --- the transport (parlay_core.hosting.Transport) --------------------------------------
 
-    def _local_partition(self, agent_id: AgentId) -> Partition | None:
+    @property
+    def deliver_local(self) -> LocalDelivery:
+        """Calls a local agent, counted in its partition (see :meth:`on_lose` and fencing)."""
+        return self._deliver_local
+
+    def ready(self) -> None:
+        """Raise :class:`RuntimeStateError` before the first ``start()``."""
+        if self._nats is None:
+            raise RuntimeStateError(NOT_STARTED)
+
+    def is_local(self, agent_id: AgentId) -> bool:
+        """Whether this worker serves ``agent_id`` now, so a message to it needs no NATS."""
         # Durable mode stores every message, even for a local agent, so that none is lost.
         if (
             self._loopback
             or self._durable is not None
-            or not self._running
+            or not self._work.is_running
             or not self._host.is_known_type(agent_id.type)
         ):
-            return None
-        partition = self._caller.partition(agent_id)
+            return False
+        return self.holds(agent_id)
+
+    def holds(self, agent_id: AgentId) -> bool:
+        """Whether this worker holds ``agent_id``'s partition (its object lives here)."""
         cluster = self._cluster
-        return partition if cluster is not None and cluster.holds(partition) else None
+        return cluster is not None and cluster.holds(self._caller.partition(agent_id))
 
-    async def _send(
-        self, message: Any, recipient: AgentId, ctx: MessageContext, watch_token: bool
-    ) -> Any:
-        if not self._host.is_known_type(recipient.type):
-            self._caller.check_hosted(recipient)
-        if self._interventions:
-            message = await self._intervene_send(message, ctx, recipient)
-        self._outstanding += 1
+    def check_recipient(self, agent_id: AgentId) -> None:
+        """Raise :class:`AgentTypeNotFoundError` if no live worker hosts ``agent_id``'s type."""
+        self.ready()
+        self._caller.check_hosted(agent_id)
+
+    async def send(self, message: Any, recipient: AgentId, ctx: MessageContext) -> Any:
+        """Call an agent on another worker over NATS and return its response."""
+        return await self._caller.call(message, recipient, ctx)
+
+    def publish(self, message: Any, recipients: Sequence[AgentId], ctx: MessageContext) -> None:
+        """Send a published message to agents on other workers, each counted until sent."""
         try:
-            partition = self._local_partition(recipient)
-            if partition is None:
-                response = await self._caller.call(message, recipient, ctx)
-            else:
-                response = await self._deliver_local_rpc(
-                    recipient, partition, message, ctx, watch_token
-                )
-        finally:
-            self._finish()
-        if self._interventions:
-            response = await self._intervene_response(response, recipient, ctx.sender)
-        return response
+            encoded = self._caller.encode(message)  # once per publish, however many recipients
+        except SerializationError:
+            logger.exception("Cannot publish %s to %s", type(message).__name__, ctx.topic_id)
+            return
+        for recipient in recipients:
+            self._work.work_started()
+            self._work.spawn(self._send_remote_event(recipient, encoded, ctx))
 
-    async def _deliver_local_rpc(
-        self,
-        recipient: AgentId,
-        partition: Partition,
-        message: Any,
-        ctx: MessageContext,
-        watch_token: bool,
-    ) -> Any:
+    async def pending(self) -> int:
+        """Messages stored for this worker's partitions but not handled yet (durable mode)."""
+        return 0 if self._durable is None else await self._durable.pending()
+
+    async def stop(self) -> None:
+        """Stop serving (the runtime stopped); the connection stays open."""
+        await self.unsubscribe_all()
+
+    async def close(self) -> None:
+        """Stop serving (the runtime closes the rest)."""
+        await self.unsubscribe_all()
+
+    async def _deliver_local(self, recipient: AgentId, message: Any, ctx: MessageContext) -> Any:
+        partition = self._caller.partition(recipient)
         self._busy[partition] = self._busy.get(partition, 0) + 1
+        task = self._track(partition)
         try:
-            if not watch_token:
-                return await self._host.deliver(recipient, message, ctx)
-            with CancelScope(ctx.cancellation_token, f"The message to {recipient}"):
-                return await self._host.deliver(recipient, message, ctx)
+            return await self._host.deliver(recipient, message, ctx)
+        except asyncio.CancelledError:
+            if not self._was_fenced(task):
+                raise
+            if ctx.is_rpc:
+                raise WorkerUnavailableError(
+                    f"This worker lost the partition lease of {recipient} while its handler ran "
+                    "(it stalled for longer than the lease) and abandoned the handler midway; "
+                    "it may have run in part."
+                ) from None
+            return None
         finally:
+            self._untrack(partition, task)
             self._busy[partition] -= 1
-
-    def _publish(self, message: Any, ctx: MessageContext) -> None:
-        if self._interventions:
-            self._outstanding += 1
-            self._spawn(self._publish_after_interventions(message, ctx))
-        else:
-            self._fan_out(message, ctx)
-
-    async def _publish_after_interventions(self, message: Any, ctx: MessageContext) -> None:
-        try:
-            for handler in self._interventions:
-                message = await handler.on_publish(message, message_context=ctx)
-                if message is DropMessage or isinstance(message, DropMessage):
-                    return
-            self._fan_out(message, ctx)
-        finally:
-            self._finish()
-
-    def _fan_out(self, message: Any, ctx: MessageContext) -> None:
-        assert ctx.topic_id is not None
-        encoded: tuple[str, bytes] | None = None
-        for recipient in self._host.subscriptions.recipients(ctx.topic_id):
-            if recipient == ctx.sender:
-                continue
-            partition = self._local_partition(recipient)
-            if partition is not None:
-                self._outstanding += 1
-                self._busy[partition] = self._busy.get(partition, 0) + 1
-                self._spawn(self._deliver_local_event(recipient, partition, message, ctx))
-                continue
-            if encoded is None:  # serialized once per publish, however many recipients
-                try:
-                    encoded = self._caller.encode(message)
-                except SerializationError:
-                    logger.exception(
-                        "Cannot publish %s to %s", type(message).__name__, ctx.topic_id
-                    )
-                    return
-            self._outstanding += 1
-            self._spawn(self._send_remote_event(recipient, encoded, ctx))
-
-    async def _deliver_local_event(
-        self, recipient: AgentId, partition: Partition, message: Any, ctx: MessageContext
-    ) -> None:
-        try:
-            await self._host.deliver(recipient, message, ctx)
-        except Exception as e:
-            self._on_event_exception(e, recipient, message)
-        finally:
-            self._busy[partition] -= 1
-            self._finish()
 
     async def _send_remote_event(
         self, recipient: AgentId, encoded: tuple[str, bytes], ctx: MessageContext
@@ -211,34 +214,38 @@ class Server(DeliveryTracking):
                 "Published %s not delivered to %s: %s", encoded[0], recipient, e, exc_info=e
             )
         finally:
-            self._finish()
+            self._work.work_done()
 
     # --- serving the partitions this worker holds ---------------------------------------------
 
-    async def _on_gain(self, agent_type: str, partition: int) -> None:
-        if self._running:
-            await self._subscribe_partition(agent_type, partition)
+    async def on_gain(self, agent_type: str, partition: int) -> None:
+        """The cluster gave this worker a partition: serve it if the runtime runs."""
+        if self._work.is_running:
+            await self.subscribe_partition(agent_type, partition)
 
-    async def _subscribe_partition(self, agent_type: str, partition: int) -> None:
+    async def subscribe_partition(self, agent_type: str, partition: int) -> None:
+        """Serve a partition this worker holds."""
         if self._durable is not None:
             await self._durable.consume(agent_type, partition, self._on_durable_message)
             return
         key = (agent_type, partition)
         if key in self._partition_subs or self._nats is None:
             return
-        subject = f"{self._subject_prefix}.{_wire.token(agent_type)}.{partition}"
+        subject = self._subjects.partition(agent_type, partition)
         # A queue group: should two subscriptions ever overlap, a message still goes to one.
         self._partition_subs[key] = await subscribe(
             self._nats, f"{subject}.*", queue=subject, cb=self._on_agent_message
         )
 
-    async def _unsubscribe_all(self) -> None:
+    async def unsubscribe_all(self) -> None:
+        """Stop serving every partition (``stop()`` and ``close()``)."""
         subs, self._partition_subs = self._partition_subs, {}
         await asyncio.gather(*(_drain(sub) for sub in subs.values()))
         if self._durable is not None:
             await self._durable.stop_all()
 
-    async def _on_lose(self, agent_type: str, partition: int, graceful: bool) -> None:
+    async def on_lose(self, agent_type: str, partition: int, graceful: bool) -> None:
+        """The worker no longer holds a partition: stop serving it and release its agents."""
         key = (agent_type, partition)
         sub = self._partition_subs.pop(key, None)
         if sub is not None:
@@ -248,7 +255,7 @@ class Server(DeliveryTracking):
         moving = [
             agent_id
             for agent_id in list(self._host.instances)
-            if agent_id not in self._pinned and self._caller.partition(agent_id) == key
+            if agent_id not in self.pinned and self._caller.partition(agent_id) == key
         ]
         if graceful:
             # Let running handlers finish before the next holder creates these agents again.
@@ -265,20 +272,20 @@ class Server(DeliveryTracking):
 
     async def _on_agent_message(self, msg: Msg) -> None:
         # Counted before the task starts, so stop_when_idle() never sees a gap.
-        self._outstanding += 1
-        self._spawn(self._serve(msg))
+        self._work.work_started()
+        self._work.spawn(self._serve(msg))
 
     async def _serve(self, msg: Msg) -> None:
         try:
             await self._serve_one(msg)
         finally:
-            self._finish()
+            self._work.work_done()
 
     def _on_durable_message(self, msg: Msg) -> asyncio.Task[None]:
-        self._outstanding += 1
+        self._work.work_started()
         task = asyncio.ensure_future(self._serve_durable(msg))
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+        self._work.tasks.add(task)
+        task.add_done_callback(self._work.tasks.discard)
         return task
 
     async def _serve_durable(self, msg: Msg) -> None:
@@ -298,7 +305,7 @@ class Server(DeliveryTracking):
             raise  # otherwise this worker is going away: the stream hands the message on
         finally:
             heartbeat.cancel()
-            self._finish()
+            self._work.work_done()
         with contextlib.suppress(Exception):
             if outcome == "ack":
                 await msg.ack()
@@ -327,7 +334,7 @@ class Server(DeliveryTracking):
             return "drop"
         partition = self._caller.partition(recipient)
         cluster = self._cluster
-        if not self._running or cluster is None or not cluster.holds(partition):
+        if not self._work.is_running or cluster is None or not cluster.holds(partition):
             if self._durable is None:
                 await self._reply(msg, b"", {_wire.STATUS: "moved"})
             return "later"
@@ -338,6 +345,7 @@ class Server(DeliveryTracking):
             await self._reply_error(msg, e)
             return "drop"
         self._busy[partition] = self._busy.get(partition, 0) + 1
+        task = self._track(partition)
         try:
             if ctx.is_rpc:
                 await self._serve_rpc(msg, recipient, message, ctx, headers)
@@ -347,10 +355,51 @@ class Server(DeliveryTracking):
                 try:
                     await self._host.deliver(recipient, message, ctx)
                 except Exception as e:
-                    self._on_event_exception(e, recipient, message)
+                    self._work.event_handler_failed(e, recipient, message)
+        except asyncio.CancelledError:
+            if not self._was_fenced(task):
+                raise
+            return "later"  # durable: handed to the partition's next holder
         finally:
+            self._untrack(partition, task)
             self._busy[partition] -= 1
         return "ack"
+
+    # --- fencing: a partition lost while its handlers ran -------------------------------------
+
+    def _track(self, partition: Partition) -> asyncio.Task[Any] | None:
+        task = asyncio.current_task()
+        if task is not None:
+            self._running_in.setdefault(partition, set()).add(task)
+        return task
+
+    def _untrack(self, partition: Partition, task: asyncio.Task[Any] | None) -> None:
+        running = self._running_in.get(partition)
+        if running is not None and task is not None:
+            running.discard(task)
+            if not running:
+                del self._running_in[partition]
+
+    def fence(self, partition: Partition) -> None:
+        """Abandon every delivery to ``partition`` now: this worker no longer holds its lease.
+
+        Called synchronously by the cluster, before any of these tasks resumes (after a stall,
+        for example): the next holder may already be delivering to the same agents.
+        """
+        for task in self._running_in.pop(partition, set()):
+            if not task.done():
+                self._fenced.add(task)
+                task.cancel()
+
+    def _was_fenced(self, task: asyncio.Task[Any] | None) -> bool:
+        if task is None or task not in self._fenced:
+            return False
+        self._fenced.discard(task)
+        # Our own cancellation, handled here: the task ends normally (uncancel: Python 3.11+).
+        uncancel: Callable[[], int] | None = getattr(task, "uncancel", None)
+        if uncancel is not None:
+            uncancel()
+        return True
 
     async def _serve_rpc(
         self,
@@ -378,6 +427,18 @@ class Server(DeliveryTracking):
         except Exception as e:
             await self._reply_error(msg, e)
             return
+        except asyncio.CancelledError:
+            if task in self._fenced and self._durable is None:
+                # Durable mode stays silent: the stream hands the message to the next holder.
+                await self._reply_error(
+                    msg,
+                    WorkerUnavailableError(
+                        f"The worker handling the call to {recipient} lost its partition lease "
+                        "while the handler ran (it stalled for longer than the lease) and "
+                        "abandoned the handler midway; it may have run in part."
+                    ),
+                )
+            raise
         finally:
             self._handlers.pop(key, None)
             if late_ack is not None:
@@ -429,39 +490,6 @@ class Server(DeliveryTracking):
 
     async def _reply_error(self, msg: Msg, error: BaseException) -> None:
         await self._reply(msg, _wire.encode_error(error), {_wire.STATUS: "error"})
-
-    # --- interventions ------------------------------------------------------------------------
-
-    async def _wait_idle(self) -> None:
-        # In durable mode, messages stored for this worker's partitions but not handled yet are
-        # work too: idle means none are left.
-        while True:
-            await DeliveryTracking._wait_idle(self)
-            if self._durable is None or self._unhandled is not None:
-                return
-            if await self._durable.pending() == 0 and self._outstanding == 0:
-                return
-            await asyncio.sleep(0.02)
-
-    async def _intervene_send(self, message: Any, ctx: MessageContext, recipient: AgentId) -> Any:
-        for handler in self._interventions:
-            message = await handler.on_send(message, message_context=ctx, recipient=recipient)
-            if message is DropMessage or isinstance(message, DropMessage):
-                raise MessageDroppedException(
-                    f"An intervention handler dropped the message to {recipient}."
-                )
-        return message
-
-    async def _intervene_response(
-        self, response: Any, sender: AgentId, recipient: AgentId | None
-    ) -> Any:
-        for handler in self._interventions:
-            response = await handler.on_response(response, sender=sender, recipient=recipient)
-            if response is DropMessage or isinstance(response, DropMessage):
-                raise MessageDroppedException(
-                    f"An intervention handler dropped the response from {sender}."
-                )
-        return response
 
 
 async def _drain(sub: NatsSubscription) -> None:
