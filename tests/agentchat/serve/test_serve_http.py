@@ -192,13 +192,16 @@ def test_bad_requests_get_typed_errors_never_a_traceback(server: Server) -> None
 
 def test_of_two_racing_answers_exactly_one_is_taken(server: Server) -> None:
     session = _start(server)
-    server.wait_for(session, status_is("waiting"))
+    request_id = server.wait_for(session, status_is("waiting"))["pending"]["request_id"]
     replies: list[Reply] = []
     barrier = threading.Barrier(2)
 
     def answer(text: str) -> None:
+        # Both answer the same request: even a loser that arrives after the run has paused
+        # again (at a new request) is refused.
+        body = {"text": text, "request_id": request_id}
         barrier.wait()
-        replies.append(server.request("POST", f"/api/sessions/{session}/answer", {"text": text}))
+        replies.append(server.request("POST", f"/api/sessions/{session}/answer", body))
 
     threads = [threading.Thread(target=answer, args=(t,)) for t in ("first", "second")]
     for thread in threads:

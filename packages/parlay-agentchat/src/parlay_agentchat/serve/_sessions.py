@@ -293,12 +293,14 @@ class SessionManager:
                 "detail": f"{pending.get('agent') or 'user'} answered; the run goes on.",
                 "answer": text,
             },
+            expected_pending=pending,
             run_input=run_input,
             pending=None,
         )
         if event is None:
             raise SessionStateError(
-                f"Session {session_id} is no longer waiting: another answer came first."
+                f"Session {session_id} is no longer waiting on this request: another answer "
+                "came first."
             )
         await self._publish(event)
         self._start_run(session_id, team, run_input, record.checkpoint)

@@ -238,6 +238,7 @@ class SessionStore:
         usage: tuple[int, int] | None,
         fields: Mapping[str, Any] | None = None,
         expected: Collection[str] | None = None,
+        expected_pending: Mapping[str, Any] | None = None,
     ) -> StoredEvent | None:
         now = time.time()
         prompt, completion = usage or (0, 0)
@@ -251,9 +252,14 @@ class SessionStore:
         db.execute("BEGIN IMMEDIATE")
         try:
             row = db.execute(
-                "SELECT status, last_seq FROM sessions WHERE id = ?", (session_id,)
+                "SELECT status, last_seq, pending FROM sessions WHERE id = ?", (session_id,)
             ).fetchone()
-            if row is None or (expected is not None and row[0] not in expected):
+            stale = (expected is not None and row is not None and row[0] not in expected) or (
+                expected_pending is not None
+                and row is not None
+                and _loads(row[2]) != json.loads(json.dumps(expected_pending))
+            )
+            if row is None or stale:
                 db.execute("ROLLBACK")
                 return None
             seq = int(row[1]) + 1
@@ -279,9 +285,12 @@ class SessionStore:
         expected: Collection[str],
         status: str,
         body: Mapping[str, Any],
+        expected_pending: Mapping[str, Any] | None = None,
         **fields: Any,
     ) -> StoredEvent | None:
         """Move the session to ``status`` if it is in one of ``expected``, with its event.
+
+        With ``expected_pending``, only if the session still waits on that very request.
 
         Returns:
             The committed event, or ``None`` if the session was not in an expected status
@@ -290,7 +299,9 @@ class SessionStore:
         event_body = {**body, "kind": "status", "status": status}
         changes = {**fields, "status": status}
         return await self._call(
-            lambda db: self._append(db, session_id, event_body, None, changes, expected)
+            lambda db: self._append(
+                db, session_id, event_body, None, changes, expected, expected_pending
+            )
         )
 
     async def events(self, session_id: str, after: int = 0, limit: int = 1000) -> list[StoredEvent]:
