@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from importlib import resources
 from typing import Any, cast
 
@@ -21,7 +22,7 @@ from parlay_core.exceptions import (
 from parlay_ext.agents.web_surfer._sdk import Download, Error, Page, TimeoutError
 from parlay_ext.agents.web_surfer._set_of_marks import InteractiveRegion, region_from_script
 
-__all__ = ["PlaywrightController", "browser_error"]
+__all__ = ["PageState", "PlaywrightController", "browser_error"]
 
 PAGE_SCRIPT = (
     resources.files("parlay_ext.agents.web_surfer").joinpath("_page_script.js").read_text("utf-8")
@@ -56,6 +57,25 @@ def browser_error(error: BaseException, doing: str) -> BrowserError:
             "agent's next turn."
         )
     return BrowserActionError(f"Failed {doing}: {text}")
+
+
+@dataclass
+class PageState:
+    """What the agent tells its model about a page (read in one round trip).
+
+    Attributes:
+        title: The document's title.
+        viewport: The viewport's size and scroll position and the page's size (CSS pixels).
+        focused: The id of the element with the input focus, if any.
+        visible_text: The text inside the viewport, one line per block.
+        metadata: The page's meta tags and JSON-LD data.
+    """
+
+    title: str
+    viewport: dict[str, float]
+    focused: str | None
+    visible_text: str
+    metadata: dict[str, Any] = field(default_factory=dict[str, Any])
 
 
 class PlaywrightController:
@@ -139,6 +159,18 @@ class PlaywrightController:
     async def get_page_metadata(self, page: Page) -> dict[str, Any]:
         """The page's meta tags and JSON-LD data."""
         return cast(dict[str, Any], await self._run_script(page, "getPageMetadata"))
+
+    async def get_page_state(self, page: Page) -> PageState:
+        """The page's title, viewport, focused element id, visible text and metadata at once."""
+        raw = cast(dict[str, Any], await self._run_script(page, "getPageState"))
+        focused = raw.get("focused")
+        return PageState(
+            title=str(raw.get("title") or ""),
+            viewport={key: float(value) for key, value in raw["viewport"].items()},
+            focused=None if focused is None else str(focused),
+            visible_text=str(raw.get("visibleText") or ""),
+            metadata=cast(dict[str, Any], raw.get("metadata") or {}),
+        )
 
     async def get_visible_text(self, page: Page) -> str:
         """The text that lies in the viewport, one line per block."""

@@ -200,5 +200,19 @@ window.__parlaySurfer = window.__parlaySurfer || (function () {
     return metadata;
   }
 
-  return { getInteractiveRects, getVisualViewport, getFocusedElementId, getVisibleText, getPageMetadata };
+  // Everything the agent describes a page with, in one round trip.
+  function getPageState() {
+    return {
+      title: document.title,
+      viewport: getVisualViewport(),
+      focused: getFocusedElementId(),
+      visibleText: getVisibleText(),
+      metadata: getPageMetadata(),
+    };
+  }
+
+  return {
+    getInteractiveRects, getVisualViewport, getFocusedElementId, getVisibleText, getPageMetadata,
+    getPageState,
+  };
 })();

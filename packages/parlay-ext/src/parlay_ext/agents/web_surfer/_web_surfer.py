@@ -55,6 +55,7 @@ from parlay_ext.agents.web_surfer import _tools as tools
 from parlay_ext.agents.web_surfer._browser import BrowserSession, launch
 from parlay_ext.agents.web_surfer._controller import (
     PAGE_SCRIPT,
+    PageState,
     PlaywrightController,
     browser_error,
 )
@@ -452,7 +453,8 @@ class MultimodalWebSurfer(BaseChatAgent, Component[MultimodalWebSurferConfig]):
 
         controller = self._playwright_controller
         regions = await controller.get_interactive_rects(page)
-        viewport = await controller.get_visual_viewport(page)
+        state = await controller.get_page_state(page)
+        viewport = state.viewport
         marked = mark_screenshot(await self._screenshot(page), regions)
         if self.to_save_screenshots:
             self._save_image(marked.image, "screenshot_som")
@@ -473,12 +475,12 @@ class MultimodalWebSurfer(BaseChatAgent, Component[MultimodalWebSurferConfig]):
             others = [*others[:30], "..."]
         vision = bool(self._model_client.model_info["vision"])
         text = action_prompt(
-            state="Your " + await self._describe_state(page),
+            state="Your " + _describe(state, page.url),
             visible_targets="\n".join(_target_lines(marked.visible, regions)),
             other_targets="\n".join(others),
-            focus=await self._focus_hint(page, regions),
+            focus=_focus_hint(state.focused, regions),
             tool_names=tool_names,
-            title=await page.title(),
+            title=state.title,
             url=page.url,
             with_screenshot=vision,
         )
@@ -648,7 +650,8 @@ class MultimodalWebSurfer(BaseChatAgent, Component[MultimodalWebSurferConfig]):
         return " It downloaded " + ", ".join(f"'{p.name}' to {p}" for p in saved) + "."
 
     async def _observation(self, page: Page, description: str) -> str | list[str | Image]:
-        metadata = json.dumps(await self._playwright_controller.get_page_metadata(page), indent=4)
+        state = await self._playwright_controller.get_page_state(page)
+        metadata = json.dumps(state.metadata, indent=4)
         digest = hashlib.sha256(metadata.encode()).hexdigest()
         metadata_text = (
             f"\n\nThe page has this metadata:\n\n{metadata}\n"
@@ -656,42 +659,15 @@ class MultimodalWebSurfer(BaseChatAgent, Component[MultimodalWebSurferConfig]):
             else ""
         )
         self._prior_metadata_hash = digest
-        state = "The " + await self._describe_state(page)
         png = await self._screenshot(page)
         await self._save_screenshot("screenshot", png)
-        text = _BLANK_LINES.sub("\n\n", f"{description}\n\n{state}{metadata_text}")
+        text = _BLANK_LINES.sub(
+            "\n\n", f"{description}\n\nThe {_describe(state, page.url)}{metadata_text}"
+        )
         if not self._model_client.model_info["vision"]:
             return text
         # The PNG bytes as the browser made them: no decoding and re-encoding.
         return [text + "\nHere is a screenshot of the page.", Image(png, "image/png")]
-
-    async def _describe_state(self, page: Page) -> str:
-        viewport = await self._playwright_controller.get_visual_viewport(page)
-        total = max(viewport["scrollHeight"], 1.0)
-        visible = int(viewport["height"] * 100 / total)
-        scrolled = int(viewport["pageTop"] * 100 / total)
-        if scrolled < 1:
-            position = "at the top of the page"
-        elif scrolled + visible >= 99:
-            position = "at the bottom of the page"
-        else:
-            position = f"{scrolled}% down from the top of the page"
-        text = await self._playwright_controller.get_visible_text(page)
-        return (
-            f"web browser is open to the page [{await page.title()}]({page.url}).\n"
-            f"The viewport shows {min(visible, 100)}% of the webpage, and is positioned "
-            f"{position}.\nThe following text is visible in the viewport:\n\n{text}"
-        )
-
-    async def _focus_hint(self, page: Page, regions: dict[str, InteractiveRegion]) -> str:
-        focused = await self._playwright_controller.get_focused_rect_id(page)
-        if focused is None:
-            return ""
-        region = regions.get(focused)
-        role = region["role"] if region is not None and region["role"] else "control"
-        label = region["aria_name"].strip() if region is not None else ""
-        named = f" (named '{label}')" if label else ""
-        return f"The {role} with id {focused}{named} has the input focus."
 
     async def _summarize_page(
         self, question: str | None, turn: _Turn, cancellation_token: CancellationToken
@@ -814,6 +790,35 @@ class _Turn:
     def __init__(self) -> None:
         self.inner_messages: list[BaseAgentEvent | BaseChatMessage] = []
         self.usage: list[RequestUsage] = []
+
+
+def _describe(state: PageState, url: str) -> str:
+    """Where the browser is and what it shows, after "Your " or "The "."""
+    viewport = state.viewport
+    total = max(viewport["scrollHeight"], 1.0)
+    visible = int(viewport["height"] * 100 / total)
+    scrolled = int(viewport["pageTop"] * 100 / total)
+    if scrolled < 1:
+        position = "at the top of the page"
+    elif scrolled + visible >= 99:
+        position = "at the bottom of the page"
+    else:
+        position = f"{scrolled}% down from the top of the page"
+    return (
+        f"web browser is open to the page [{state.title}]({url}).\n"
+        f"The viewport shows {min(visible, 100)}% of the webpage, and is positioned "
+        f"{position}.\nThe following text is visible in the viewport:\n\n{state.visible_text}"
+    )
+
+
+def _focus_hint(focused: str | None, regions: dict[str, InteractiveRegion]) -> str:
+    if focused is None:
+        return ""
+    region = regions.get(focused)
+    role = region["role"] if region is not None and region["role"] else "control"
+    label = region["aria_name"].strip() if region is not None else ""
+    named = f" (named '{label}')" if label else ""
+    return f"The {role} with id {focused}{named} has the input focus."
 
 
 def _make_folder(path: str | Path) -> None:
