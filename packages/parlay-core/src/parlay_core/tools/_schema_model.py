@@ -428,8 +428,8 @@ def model_from_json_schema(
             that fill them in often write ``null`` for "not given".
         required: More property names that must be given, beside the schema's ``required``.
         formats: Check ``format`` (dates, UUIDs, e-mail addresses, ...; see
-            :mod:`parlay_core.tools._schema_formats`) instead of ignoring it, and refuse an
-            unknown format.
+            the list in :func:`parlay_core.utils.schema_to_pydantic_model`) instead of ignoring
+            it, and refuse an unknown format.
         typed_properties: Refuse a property (or ``anyOf``/``oneOf`` member) that says nothing
             about its type, instead of accepting any value there.
 
