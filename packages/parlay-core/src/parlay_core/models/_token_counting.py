@@ -192,12 +192,13 @@ class PromptTokenTally:
         6
     """
 
-    __slots__ = ("_contents", "_counts", "_messages")
+    __slots__ = ("_contents", "_counts", "_messages", "_total")
 
     def __init__(self) -> None:
         self._messages: list[LLMMessage] = []
         self._contents: list[object] = []
         self._counts: list[int] = []
+        self._total = 0  # sum(self._counts)
 
     def count(self, messages: Sequence[LLMMessage], *, tools: Sequence[object] = ()) -> int:
         """Estimate a prompt, as :func:`approximate_message_tokens` does.
@@ -211,38 +212,51 @@ class PromptTokenTally:
         """
         current = list(messages)
         contents: list[object] = list(map(_content_of, current))
-        known = min(len(current), len(self._messages))
+        previous = self._messages
+        known = min(len(current), len(previous))
+        tool_tokens = sum(_tool_tokens(tool) for tool in tools) if tools else 0
         # List equality compares identical items without calling __eq__, so when the previous
         # prompt is a prefix of this one (the usual case) this check runs at C speed. Equal
         # messages with equal text contents have equal estimates, so equality is enough.
-        if current[:known] == self._messages[:known] and contents[:known] == self._contents[:known]:
-            same: list[bool] | None = None
-        else:
-            # Per position: the same message object with the same (immutable) content object.
-            same = [
-                message is previous and content is previous_content
-                for message, previous, content, previous_content in zip(
-                    current[:known],
-                    self._messages[:known],
-                    contents[:known],
-                    self._contents[:known],
-                    strict=True,
-                )
-            ]
-        if same is None or all(same):
-            # The usual case: the previous prompt plus new messages at the end.
-            new_counts = self._counts[:known]
-            fresh: Iterable[int] = range(known, len(current))
-        else:
-            new_counts = [0] * known
-            for index, count in zip(
-                compress(range(known), same), compress(self._counts, same), strict=True
-            ):
-                new_counts[index] = count
-            changed = [index for index, hit in enumerate(same) if not hit]
-            changed.extend(range(known, len(current)))
-            fresh = changed
-        new_counts.extend([0] * (len(current) - len(new_counts)))
+        if (
+            known == len(previous)
+            and current[:known] == previous
+            and contents[:known] == self._contents
+        ):
+            # The usual case: the previous prompt plus new messages at the end. Its counts
+            # and their sum are reused as they are.
+            counts = self._counts
+            total = self._total
+            for index in range(known, len(current)):
+                message = current[index]
+                count = _message_tokens(message)
+                counts.append(count)
+                total += count
+                if not _is_stable(message):
+                    contents[index] = _Unmatched()
+            self._messages = current
+            self._contents = contents
+            self._total = total
+            return total + tool_tokens
+        # Per position: the same message object with the same (immutable) content object.
+        same = [
+            message is previous_message and content is previous_content
+            for message, previous_message, content, previous_content in zip(
+                current[:known],
+                previous[:known],
+                contents[:known],
+                self._contents[:known],
+                strict=True,
+            )
+        ]
+        new_counts = [0] * known
+        for index, count in zip(
+            compress(range(known), same), compress(self._counts, same), strict=True
+        ):
+            new_counts[index] = count
+        fresh = [index for index, hit in enumerate(same) if not hit]
+        fresh.extend(range(known, len(current)))
+        new_counts.extend([0] * (len(current) - known))
         for index in fresh:
             message = current[index]
             new_counts[index] = _message_tokens(message)
@@ -251,7 +265,8 @@ class PromptTokenTally:
         self._messages = current
         self._contents = contents
         self._counts = new_counts
-        return sum(new_counts) + sum(_tool_tokens(tool) for tool in tools)
+        self._total = sum(new_counts)
+        return self._total + tool_tokens
 
 
 def _is_stable(message: LLMMessage) -> bool:
