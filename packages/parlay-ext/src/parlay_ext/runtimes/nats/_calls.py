@@ -8,7 +8,7 @@ worker holding it dies, the caller learns it from the cluster view within about 
 
 Which worker handles a call: the reply says it for most calls (a handler that answers within
 :data:`ACK_DELAY`); a worker whose handler is still running then says so in an acknowledgement
-of its own. Until then the call is attributed to the partition's holder at the time it was sent
+of its own, sent to the call's reply subject. Until then the call is attributed to the partition's holder at the time it was sent
 (the only worker that can have received it, short of a hand-over, which the retry rule covers).
 Replies come back on one wildcard subscription per connection and are handed straight to the
 waiting call (no task of their own per call).
@@ -53,7 +53,6 @@ __all__ = ["ACK_DELAY", "Caller", "decode_id", "encode_id", "frame_size", "sched
 logger = logging.getLogger(f"{ROOT_LOGGER_NAME}.nats")
 
 CALL = _wire.CALL
-ACK = _wire.ACK
 WORKER = _wire.WORKER
 
 # Plain JSON values travel as themselves (an RPC may answer with a str or a number).
@@ -69,6 +68,8 @@ Far below the grace after which a caller attributes an unacknowledged call to th
 holder (half a lease time), so a running handler is always known by then; long enough that a
 quick handler's reply is its only message back.
 """
+_ACKNOWLEDGED = "ack"
+"""The status of an acknowledgement (it comes on the reply subject, before the reply)."""
 _NO_RESPONDERS = "503"
 """The status of the message the server sends to a reply subject that has no subscriber."""
 
@@ -127,7 +128,7 @@ _acks: set[asyncio.Task[None]] = set()  # acknowledgements being sent (a task ne
 
 
 def schedule_ack(client: Client, subject: str, call: str, worker_id: str) -> asyncio.TimerHandle:
-    """Acknowledge ``call`` to its caller in :data:`ACK_DELAY` seconds, unless cancelled first.
+    """Acknowledge ``call`` on its reply ``subject`` in :data:`ACK_DELAY` seconds, unless cancelled.
 
     The serving worker cancels the returned handle as soon as its handler finishes: the reply
     then names the worker instead. So only a handler that runs longer costs a message.
@@ -143,7 +144,9 @@ def schedule_ack(client: Client, subject: str, call: str, worker_id: str) -> asy
 
 async def _ack(client: Client, subject: str, call: str, worker_id: str) -> None:
     with contextlib.suppress(Exception):  # a lost acknowledgement only delays a failure
-        await client.publish(subject, b"", headers={CALL: call, WORKER: worker_id})
+        await client.publish(
+            subject, b"", headers={_wire.STATUS: _ACKNOWLEDGED, CALL: call, WORKER: worker_id}
+        )
 
 
 class Caller:
@@ -181,15 +184,13 @@ class Caller:
         self.durable: DurableQueue | None = None
         """The work-queue stream, in durable mode (set by the runtime once connected)."""
         self._calls = itertools.count(1)
-        self.ack_subject = f"{namespace}.ack.{_wire.token(worker_id)}"
         self._reply_prefix = ""
         """``<inbox>.``: each attempt's reply subject is this and the attempt's number."""
 
     async def open(self, client: Client) -> None:
-        """Subscribe ``client`` to this worker's replies and acknowledgements."""
+        """Subscribe ``client`` to the replies (and acknowledgements) of this worker's calls."""
         self._reply_prefix = f"{client.new_inbox()}."
         await subscribe(client, f"{self._reply_prefix}*", cb=self._on_reply)
-        await subscribe(client, self.ack_subject, cb=self.on_ack)
 
     @property
     def worker_id(self) -> str:
@@ -301,12 +302,12 @@ class Caller:
     ) -> dict[str, str]:
         """The headers of a request to ``recipient``."""
         headers = {
-            _wire.KIND: kind,
             _wire.RECIPIENT: encode_id(recipient),
             _wire.TYPE: type_name,
             _wire.ID: quote(ctx.message_id, safe=""),
-            ACK: self.ack_subject,
         }
+        if kind != "rpc":  # an absent kind is a direct message: one header less on most calls
+            headers[_wire.KIND] = kind
         if ctx.sender is not None:
             headers[_wire.SENDER] = encode_id(ctx.sender)
         if ctx.topic_id is not None:
@@ -394,7 +395,6 @@ class Caller:
             return
         partition = _wire.partition_of(recipient, self._partitions)
         headers = self.headers("event", recipient, type_name, ctx)
-        del headers[ACK]
         subject = self.durable.subject(recipient.type, partition, recipient.key)
         self.check_frame(subject, payload, headers, f"A {type_name} to {recipient}")
         await self.durable.enqueue(subject, payload, headers, self._timeout)
@@ -409,7 +409,6 @@ class Caller:
     ) -> Msg:
         partition = _wire.partition_of(recipient, self._partitions)
         headers = self.headers("rpc", recipient, type_name, ctx)
-        del headers[ACK]  # no need to know the handler: a dead one's messages are redelivered
         headers[CALL] = f"{self._worker_id}.{next(self._calls)}"
         subject = durable.subject(recipient.type, partition, recipient.key)
         self.check_frame(subject, payload, headers, f"A {type_name} to {recipient}")
@@ -531,18 +530,19 @@ class Caller:
                 pending.outcome.set_exception(error)
 
     async def _on_reply(self, msg: Msg) -> None:
-        """Hand a reply (or the server's "no responders") to the attempt waiting for it."""
+        """Hand a reply (or the server's "no responders") to the attempt waiting for it.
+
+        An acknowledgement only records which worker handles the call (it says so once its
+        handler has run for :data:`ACK_DELAY`).
+        """
         number = msg.subject[len(self._reply_prefix) :]
         pending = self._pending.get(f"{self._worker_id}.{number}")
-        if pending is not None and not pending.outcome.done():
+        if pending is None or pending.outcome.done():
+            return
+        if msg.headers and msg.headers.get(_wire.STATUS) == _ACKNOWLEDGED:
+            pending.handler = msg.headers.get(WORKER)
+        else:
             pending.outcome.set_result(msg)
-
-    async def on_ack(self, msg: Msg) -> None:
-        """Record which worker has a call (it says so once its handler runs for a while)."""
-        headers = msg.headers or {}
-        pending = self._pending.get(headers.get(CALL, ""))
-        if pending is not None:
-            pending.handler = headers.get(WORKER)
 
     def check_pending(self, grace: float) -> None:
         """Fail the calls whose handling worker is no longer alive.

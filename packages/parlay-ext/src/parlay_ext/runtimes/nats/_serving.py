@@ -41,7 +41,6 @@ from parlay_core.exceptions import (
 from parlay_core.hosting import AgentHost, HostedRuntime, LocalDelivery
 from parlay_ext.runtimes.nats import _wire
 from parlay_ext.runtimes.nats._calls import (
-    ACK,
     CALL,
     Caller,
     decode_id,
@@ -120,7 +119,7 @@ class Server:
         self._durable = durable
         self._nats = nc
         await subscribe(nc, self._subjects.cancel, cb=self._on_cancel)
-        await self._caller.open(nc)  # replies and acknowledgements to this worker's calls
+        await self._caller.open(nc)  # the replies to this worker's calls
 
     # --- the transport (parlay_core.hosting.Transport) --------------------------------------
 
@@ -410,13 +409,13 @@ class Server:
         headers: dict[str, str],
     ) -> None:
         key = headers.get(CALL, "")
-        ack = headers.get(ACK)
         # A handler still running after a moment tells the caller who handles its call: if this
         # worker dies, the caller learns it from the cluster view instead of waiting for its
-        # deadline. A quicker handler's reply says it instead.
+        # deadline. A quicker handler's reply says it instead. (Durable mode needs neither: a
+        # dead worker's messages are handed on; its reply subject belongs to the stream.)
         late_ack = (
-            schedule_ack(self._nats, ack, key, self._caller.worker_id)
-            if ack and self._nats is not None
+            schedule_ack(self._nats, msg.reply, key, self._caller.worker_id)
+            if key and msg.reply and self._durable is None and self._nats is not None
             else None
         )
         task = asyncio.current_task()

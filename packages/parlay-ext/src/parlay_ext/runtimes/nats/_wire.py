@@ -29,7 +29,6 @@ from parlay_core import exceptions as parlay_exceptions
 from parlay_core.exceptions import ParlayError, RemoteHandlerError
 
 __all__ = [
-    "ACK",
     "CALL",
     "CONTENT_TYPE",
     "ID",
@@ -54,12 +53,12 @@ RECIPIENT = "Parlay-Recipient"
 TOPIC = "Parlay-Topic"
 ID = "Parlay-Message-Id"
 KIND = "Parlay-Kind"
+"""Header: ``event`` for a published message; absent (or ``rpc``) for a direct message."""
 STATUS = "Parlay-Status"
 CALL = "Parlay-Call"
 """Header: a token naming one attempt of one call (for its acknowledgement and cancellation)."""
-ACK = "Parlay-Ack"
-"""Header: where the serving worker says, at once, that it has the call and who it is."""
 WORKER = "Parlay-Worker"
+"""Header of an acknowledgement (status ``ack``): the worker whose handler runs the call."""
 NONE_TYPE = "None"
 """Type name of an RPC response that is ``None`` (an empty payload)."""
 
