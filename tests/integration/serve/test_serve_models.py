@@ -15,6 +15,13 @@ pytest.importorskip("starlette", reason="needs parlay-agentchat[serve]")
 
 from tests.agentchat.serve._server import Server, messages, status_is
 from tests.ext._wire import Reply, WireServer
+from tests.ext.test_anthropic_client import (
+    block_delta,
+    block_start,
+    block_stop,
+    end_events,
+    start_event,
+)
 from tests.ext.test_openai_client import DONE, chunk
 
 
@@ -88,6 +95,41 @@ def test_the_example_team_runs_on_openai_when_its_key_is_set(
         assert wire.received[0].body["stream"] is True
         assert wire.received[0].headers.get("authorization") == f"Bearer {secret}"
         # The key reaches the provider and nothing else.
+        for path in ("/", f"/sessions/{session}", "/api/teams", f"/api/sessions/{session}/events"):
+            assert secret not in server.request("GET", path).text
+    finally:
+        server.stop()
+
+
+def test_the_example_team_runs_on_anthropic_when_its_key_is_set(
+    tmp_path: Path, wire: WireServer
+) -> None:
+    secret = "sk-ant-test-do-not-show"
+    env = {"ANTHROPIC_API_KEY": secret, "ANTHROPIC_BASE_URL": wire.url}
+    wire.script(
+        Reply(
+            events=[
+                start_event(input_tokens=12),
+                block_start(0, {"type": "text", "text": ""}),
+                block_delta(0, {"type": "text_delta", "text": "Good "}),
+                block_delta(0, {"type": "text_delta", "text": "day."}),
+                block_stop(0),
+                *end_events(output_tokens=3),
+            ]
+        )
+    )
+    server = Server([], tmp_path / "sessions.db", env=env).start()
+    try:
+        reply = server.request("POST", "/api/sessions", {"team": "assistant", "task": "Greet me."})
+        session = reply.body["id"]
+        seen = _until_waiting(server, session)
+        assert [e["text"] for e in seen if e["_sse_event"] == "chunk"] == ["Good ", "day."]
+        said = [e for e in seen if e.get("type") == "TextMessage" and e["source"] == "assistant"]
+        assert said[0]["text"] == "Good day."
+        assert said[0]["usage"] == {"prompt_tokens": 12, "completion_tokens": 3}
+        assert wire.received[0].path == "/v1/messages"
+        # The key reaches the provider (in whichever header its SDK uses) and nothing else.
+        assert any(secret in value for value in wire.received[0].headers.values())
         for path in ("/", f"/sessions/{session}", "/api/teams", f"/api/sessions/{session}/events"):
             assert secret not in server.request("GET", path).text
     finally:
