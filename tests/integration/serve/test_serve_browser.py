@@ -100,6 +100,8 @@ def test_a_person_runs_a_session_in_the_browser(browser: Browser, tmp_path: Path
         # The tool's result and the second call arrive over the stream, into the same page.
         expect(page.locator('.msg[data-type="ToolCallExecutionEvent"]')).to_have_count(1)
         expect(requests).to_have_count(2)
+        # The session's token totals follow each message's usage live.
+        expect(page.locator("#total")).to_have_text("tokens: 10 prompt, 6 completion")
         assert page.evaluate("window.notReloaded") is True
         then.write_text("go")
         expect(page.locator("header + main .status").first).to_have_text("finished")

@@ -143,8 +143,15 @@ _SCRIPT = """<script>
     var m = el("div", "msg"); m.dataset.seq = d.seq; m.dataset.type = d.type;
     m.appendChild(el("span", "who", d.source)); m.appendChild(document.createTextNode(" "));
     m.appendChild(el("span", "type", d.type)); m.appendChild(el("pre", "", d.text));
-    if (d.usage) m.appendChild(el("div", "usage", "tokens: " + d.usage.prompt_tokens +
-                                  " prompt, " + d.usage.completion_tokens + " completion"));
+    if (d.usage) {
+      m.appendChild(el("div", "usage", "tokens: " + d.usage.prompt_tokens + " prompt, " +
+                       d.usage.completion_tokens + " completion"));
+      var total = document.getElementById("total");
+      total.dataset.prompt = Number(total.dataset.prompt) + d.usage.prompt_tokens;
+      total.dataset.completion = Number(total.dataset.completion) + d.usage.completion_tokens;
+      total.textContent = "tokens: " + total.dataset.prompt + " prompt, " +
+                          total.dataset.completion + " completion";
+    }
     box.appendChild(m);
   });
   source.addEventListener("status", function (e) {
@@ -193,8 +200,9 @@ def session_page(
     body = (
         f"<section><h1>{escape(record.title)}</h1>"
         f"<div>Team <b>{escape(record.team)}</b>{kind} · {_status(record.status)} · "
-        f"<span id=total>tokens: {record.prompt_tokens} prompt, {record.completion_tokens} "
-        f"completion</span></div>{error}<div style='display:flex;gap:.5em;margin-top:.5em'>"
+        f'<span id=total data-prompt="{record.prompt_tokens}" '
+        f'data-completion="{record.completion_tokens}">tokens: {record.prompt_tokens} prompt, '
+        f"{record.completion_tokens} completion</span></div>{error}<div style='display:flex;gap:.5em;margin-top:.5em'>"
         f"{''.join(controls)}</div></section>"
         f"{ask}<section><h2>Messages</h2><div id=events>{history}</div></section>"
     )
