@@ -13,7 +13,6 @@ two apart where that matters.
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Generator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
@@ -163,6 +162,9 @@ def process_span_attributes(
     payload: str,
 ) -> dict[str, Any]:
     """The attributes of a ``process`` span: who handles what, from whom, in which context."""
+    # Only traced runs write JSON here: ``import parlay_core`` does not pay for the json package.
+    import json
+
     attributes: dict[str, Any] = {
         "recipient_agent_type": agent_id.type,
         "recipient_agent_class": type(agent).__name__,
