@@ -1,10 +1,12 @@
-"""The web surfer's component config: AutoGen's shape, under Parlay's and AutoGen's provider."""
+"""The web surfer's config (AutoGen's shape, under Parlay's and AutoGen's provider) and state."""
 
 from __future__ import annotations
 
 import pytest
 
 from parlay_agentchat.agents import BaseChatAgent
+from parlay_agentchat.exceptions import AgentConfigurationError
+from parlay_core.exceptions import StateError
 from parlay_ext.agents.web_surfer import MultimodalWebSurfer
 from parlay_ext.models.replay import ReplayChatCompletionClient
 from tests.integration.web_surfer.conftest import scripted
@@ -69,3 +71,20 @@ def test_bad_settings_are_refused_up_front() -> None:
         MultimodalWebSurfer("surfer", model_client=scripted("hi"), to_save_screenshots=True)
     with pytest.raises(ValueError, match=r"\{query\}"):
         MultimodalWebSurfer("surfer", model_client=scripted("hi"), search_url="http://x/")
+    with pytest.raises(AgentConfigurationError, match="timeout"):
+        MultimodalWebSurfer("surfer", model_client=scripted("hi"), timeout=0)
+
+
+async def test_state_without_a_browser() -> None:
+    agent = MultimodalWebSurfer("surfer", model_client=scripted("hi"))
+    # AutoGen's web surfer saves only the base state; loading it restores nothing, and works.
+    await agent.load_state({"type": "BaseState", "version": "1.0.0"})
+    saved = await agent.save_state()
+    assert saved["chat_history"] == {"messages": []}
+    assert saved["url"] is None
+    with pytest.raises(StateError):
+        await agent.load_state({"chat_history": {"messages": "not a list"}})
+    # A loaded URL is where the browser will open (it is not started by loading).
+    await agent.load_state({"url": "http://127.0.0.1:9/page"})
+    assert (await agent.save_state())["url"] == "http://127.0.0.1:9/page"
+    assert not agent.did_lazy_init

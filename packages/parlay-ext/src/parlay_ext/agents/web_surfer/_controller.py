@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from importlib import resources
 from typing import Any, cast
 
+from parlay_agentchat.exceptions import AgentConfigurationError
 from parlay_core.exceptions import (
     BrowserActionError,
     BrowserCrashedError,
@@ -105,7 +106,7 @@ class PlaywrightController:
         timeout: float = 60.0,
     ) -> None:
         if viewport_width <= 0 or viewport_height <= 0:
-            raise ValueError(
+            raise AgentConfigurationError(
                 f"The viewport must have a positive size; got {viewport_width}x{viewport_height}."
             )
         self.downloads_folder = downloads_folder
@@ -294,13 +295,16 @@ class PlaywrightController:
 
         page.context.on("page", record)
         try:
+            # A target="_blank" link opens a tab for sure: wait for it. Any other click may
+            # open one from a script; those get a moment to announce themselves.
+            opens_tab = bool(await target.evaluate(_OPENS_TAB))
             box = await target.bounding_box()
-            if box is None:
-                await target.click(timeout=self._timeout_ms)
+            if opens_tab:
+                async with page.context.expect_page(timeout=self._timeout_ms):
+                    await self._click(page, target, box)
             else:
-                await page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
-            # A pop-up opens asynchronously; give it a moment to announce itself.
-            await asyncio.sleep(0.2)
+                await self._click(page, target, box)
+                await asyncio.sleep(0.2)
         except Exception as error:
             raise browser_error(error, f"clicking element {identifier}") from error
         finally:
@@ -309,6 +313,12 @@ class PlaywrightController:
             await self.on_new_page(opened[-1])
             return opened[-1]
         return None
+
+    async def _click(self, page: Page, target: Any, box: Any) -> None:
+        if box is None:
+            await target.click(timeout=self._timeout_ms)
+        else:
+            await page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
 
     async def hover_id(self, page: Page, identifier: str) -> None:
         """Move the mouse over the centre of the element with the id."""
@@ -369,6 +379,14 @@ class PlaywrightController:
             )
         except Exception as error:
             raise browser_error(error, f"scrolling element {identifier}") from error
+
+
+# Whether the element is (inside) a link that always opens a new tab. (A link to a named
+# window may reuse one that is open, so no new tab is certain for it.)
+_OPENS_TAB = """(element) => {
+  const link = element.closest("a[href], area[href]");
+  return !!link && (link.getAttribute("target") || "").toLowerCase() === "_blank";
+}"""
 
 
 def _checked_id(identifier: str) -> str:

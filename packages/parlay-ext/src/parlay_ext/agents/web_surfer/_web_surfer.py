@@ -26,6 +26,7 @@ from typing_extensions import Self
 
 from parlay_agentchat.agents import BaseChatAgent
 from parlay_agentchat.base import Response
+from parlay_agentchat.exceptions import AgentConfigurationError
 from parlay_agentchat.messages import (
     BaseAgentEvent,
     BaseChatMessage,
@@ -88,7 +89,7 @@ _LONG_HISTORY_FAMILIES = {
     ModelFamily.GPT_4,
     ModelFamily.GPT_35,
 }
-_TEXT_INPUT_ROLES = {"textbox", "searchbox", "search", "combobox-input"}
+_TEXT_INPUT_ROLES = {"textbox", "searchbox", "search"}
 # A page whose scripts keep running after "load" needs a moment before its screenshot shows it.
 _SETTLE_SECONDS = 0.3
 _SLEEP_TOOL_SECONDS = 3.0
@@ -166,8 +167,9 @@ class MultimodalWebSurfer(BaseChatAgent, Component[MultimodalWebSurferConfig]):
         timeout: Seconds a page may take to load before the action fails.
 
     Raises:
-        ValueError: ``to_save_screenshots`` without ``debug_dir``, a model without function
-            calling, or a ``search_url`` without ``{query}``.
+        AgentConfigurationError: (a ``ValueError``) ``to_save_screenshots`` without
+            ``debug_dir``, a model without function calling, a ``search_url`` without
+            ``{query}``, or a ``timeout`` that is not positive.
     """
 
     component_config_schema = MultimodalWebSurferConfig
@@ -212,17 +214,21 @@ class MultimodalWebSurfer(BaseChatAgent, Component[MultimodalWebSurferConfig]):
     ) -> None:
         super().__init__(name, description)
         if to_save_screenshots and debug_dir is None:
-            raise ValueError(
+            raise AgentConfigurationError(
                 "to_save_screenshots needs a debug_dir to save them in; set debug_dir (it is "
                 "created when missing)."
             )
         if not model_client.model_info["function_calling"]:
-            raise ValueError(
+            raise AgentConfigurationError(
                 "MultimodalWebSurfer needs a model client that supports function calling (its "
                 "model_info says function_calling=False); choose one that does."
             )
         if "{query}" not in search_url:
-            raise ValueError(f"search_url must contain '{{query}}'; got {search_url!r}.")
+            raise AgentConfigurationError(
+                f"search_url must contain '{{query}}'; got {search_url!r}."
+            )
+        if timeout <= 0:
+            raise AgentConfigurationError(f"timeout must be positive seconds; got {timeout!r}.")
         self._model_client = model_client
         self.downloads_folder = downloads_folder
         self.debug_dir = debug_dir
