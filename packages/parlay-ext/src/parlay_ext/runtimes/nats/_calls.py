@@ -21,6 +21,7 @@ import contextlib
 import itertools
 import json
 import logging
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, cast
@@ -72,6 +73,12 @@ _ACKNOWLEDGED = "ack"
 """The status of an acknowledgement (it comes on the reply subject, before the reply)."""
 _NO_RESPONDERS = "503"
 """The status of the message the server sends to a reply subject that has no subscriber."""
+
+_Route = tuple[Partition, str, str]
+"""An agent's partition, subject and header form (see :meth:`Caller._route`)."""
+_ROUTES_KEPT = 8192
+_PLAIN_ID = re.compile(r"[A-Za-z0-9_.~-]*\Z")
+"""What quoting leaves as is (a UUID message id, for one)."""
 
 # Room for the headers added after the check (the call token, the durable reply subject and
 # message id) and the reply subject of a request.
@@ -184,6 +191,7 @@ class Caller:
         self.durable: DurableQueue | None = None
         """The work-queue stream, in durable mode (set by the runtime once connected)."""
         self._calls = itertools.count(1)
+        self._routes: dict[AgentId, _Route] = {}
         self._reply_prefix = ""
         """``<inbox>.``: each attempt's reply subject is this and the attempt's number."""
 
@@ -201,7 +209,7 @@ class Caller:
 
     def partition(self, agent_id: AgentId) -> Partition:
         """The partition that ``agent_id`` belongs to."""
-        return (agent_id.type, _wire.partition_of(agent_id, self._partitions))
+        return self._route(agent_id)[0]
 
     def subject(self, agent_id: AgentId, partition: int) -> str:
         """The subject that reaches ``agent_id``."""
@@ -209,6 +217,18 @@ class Caller:
             f"{self._namespace}.agent.{_wire.token(agent_id.type)}.{partition}."
             f"{_wire.token(agent_id.key)}"
         )
+
+    def _route(self, agent_id: AgentId) -> _Route:
+        # Every call and every served message needs these; computing them (a hash, two token
+        # checks, a quoting) costs more than the lookup. The table is emptied when it is full.
+        route = self._routes.get(agent_id)
+        if route is None:
+            if len(self._routes) >= _ROUTES_KEPT:
+                self._routes.clear()
+            partition = (agent_id.type, _wire.partition_of(agent_id, self._partitions))
+            route = (partition, self.subject(agent_id, partition[1]), encode_id(agent_id))
+            self._routes[agent_id] = route
+        return route
 
     def encode(self, message: Any) -> tuple[str, bytes]:
         """Serialize ``message`` with the host's serializers; return its wire type name and bytes.
@@ -273,7 +293,9 @@ class Caller:
                 "key) instead, or raise max_payload in the server configuration."
             )
 
-    def check_frame(self, subject: str, payload: bytes, headers: dict[str, str], what: str) -> None:
+    def check_frame(
+        self, subject: str, payload: bytes, headers: dict[str, str], what: Callable[[], str]
+    ) -> None:
         """Raise :class:`PayloadTooLargeError` unless the message fits the server's limit.
 
         The server counts the header block with the payload, and closes the whole connection
@@ -284,13 +306,13 @@ class Caller:
             subject: The subject it goes to (counted too, to stay on the safe side).
             payload: The serialized message.
             headers: Its headers, as far as known (room is kept for those added later).
-            what: What the message is, for the error text.
+            what: Says what the message is, for the error text (called only then).
         """
         limit = self._client().max_payload
         size = frame_size(subject, payload, headers) + _HEADER_RESERVE
         if size > limit:
             raise PayloadTooLargeError(
-                f"{what} would be {size} bytes with its headers ({len(payload)} of payload); "
+                f"{what()} would be {size} bytes with its headers ({len(payload)} of payload); "
                 f"the NATS server accepts {limit} per message (max_payload) and would close "
                 "the connection. Use shorter agent types and keys, send a reference (a URL, an "
                 "object-store key) instead of a large payload, or raise max_payload in the "
@@ -301,10 +323,11 @@ class Caller:
         self, kind: str, recipient: AgentId, type_name: str, ctx: MessageContext
     ) -> dict[str, str]:
         """The headers of a request to ``recipient``."""
+        message_id = ctx.message_id
         headers = {
-            _wire.RECIPIENT: encode_id(recipient),
+            _wire.RECIPIENT: self._route(recipient)[2],
             _wire.TYPE: type_name,
-            _wire.ID: quote(ctx.message_id, safe=""),
+            _wire.ID: message_id if _PLAIN_ID.match(message_id) else quote(message_id, safe=""),
         }
         if kind != "rpc":  # an absent kind is a direct message: one header less on most calls
             headers[_wire.KIND] = kind
@@ -396,7 +419,7 @@ class Caller:
         partition = _wire.partition_of(recipient, self._partitions)
         headers = self.headers("event", recipient, type_name, ctx)
         subject = self.durable.subject(recipient.type, partition, recipient.key)
-        self.check_frame(subject, payload, headers, f"A {type_name} to {recipient}")
+        self.check_frame(subject, payload, headers, lambda: f"A {type_name} to {recipient}")
         await self.durable.enqueue(subject, payload, headers, self._timeout)
 
     async def _durable_call(
@@ -411,7 +434,7 @@ class Caller:
         headers = self.headers("rpc", recipient, type_name, ctx)
         headers[CALL] = f"{self._worker_id}.{next(self._calls)}"
         subject = durable.subject(recipient.type, partition, recipient.key)
-        self.check_frame(subject, payload, headers, f"A {type_name} to {recipient}")
+        self.check_frame(subject, payload, headers, lambda: f"A {type_name} to {recipient}")
         call = asyncio.ensure_future(durable.call(subject, payload, headers, self._timeout))
         loop = asyncio.get_running_loop()
         token = ctx.cancellation_token
@@ -431,10 +454,9 @@ class Caller:
     async def _request(
         self, recipient: AgentId, kind: str, type_name: str, payload: bytes, ctx: MessageContext
     ) -> Msg:
-        partition = self.partition(recipient)
-        subject = self.subject(recipient, partition[1])
+        partition, subject, _ = self._route(recipient)
         headers = self.headers(kind, recipient, type_name, ctx)
-        self.check_frame(subject, payload, headers, f"A {type_name} to {recipient}")
+        self.check_frame(subject, payload, headers, lambda: f"A {type_name} to {recipient}")
         loop = asyncio.get_running_loop()
         deadline = loop.time() + self._timeout
         delay = 0.005
