@@ -98,6 +98,28 @@ def test_a_run_killed_mid_stream_is_listed_interrupted_and_resumes(tmp_path: Pat
         second.stop()
 
 
+def test_a_run_cut_short_by_a_graceful_shutdown_is_interrupted(tmp_path: Path) -> None:
+    release = tmp_path / "release"
+    config = slow_tool_team(tmp_path / "worker.json", release)
+    store = tmp_path / "sessions.db"
+    first = Server([config], store, "--allow-code-execution").start()
+    try:
+        session = first.request("POST", "/api/sessions", {"team": "worker", "task": "Wait."}).body[
+            "id"
+        ]
+        first.wait_for(session, lambda s: "ToolCallRequestEvent" in [m[0] for m in messages(s)])
+    finally:
+        first.stop()  # SIGTERM: the server cancels the run and says why before it exits
+    second = Server([config], store, "--allow-code-execution").start()
+    try:
+        state = second.wait_for(session, status_is("interrupted"))
+        assert state["events"][-1]["detail"] == (
+            "The server shut down during this run; resume to run it again."
+        )
+    finally:
+        second.stop()
+
+
 def test_stop_cuts_a_run_short_and_resume_runs_it_again(tmp_path: Path) -> None:
     release = tmp_path / "release"
     config = slow_tool_team(tmp_path / "worker.json", release)

@@ -110,3 +110,30 @@ def test_a_person_runs_a_session_in_the_browser(browser: Browser, tmp_path: Path
     finally:
         page.close()
         server.stop()
+
+
+def test_the_stop_and_resume_buttons(browser: Browser, tmp_path: Path) -> None:
+    release = tmp_path / "release"
+    config = slow_tool_team(tmp_path / "worker.json", release)
+    server = Server([config], tmp_path / "sessions.db", "--allow-code-execution").start()
+    page = browser.new_page()
+    try:
+        page.goto(server.url + "/")
+        page.locator("textarea").fill("Wait for the file.")
+        page.locator("form.start button").click()
+        requests = page.locator('.msg[data-type="ToolCallRequestEvent"]')
+        expect(requests).to_have_count(1)
+
+        page.locator("#stop").click()
+        expect(page.locator("header + main .status").first).to_have_text("stopped")
+        expect(page.locator("#stop")).to_have_count(0)
+        page.locator("#resume").click()
+        expect(page.locator("header + main .status").first).to_have_text("running")
+        # The cut-off attempt stays in the history; the step runs again after it.
+        expect(requests).to_have_count(2)
+        release.write_text("go")
+        expect(page.locator("header + main .status").first).to_have_text("finished")
+        expect(page.locator('.msg[data-type="ToolCallSummaryMessage"]')).to_have_count(1)
+    finally:
+        page.close()
+        server.stop()
