@@ -451,6 +451,11 @@ class Cluster:
         for partition, held in list(self.held.items()):
             if now >= held.valid_until:
                 self._drop(partition, "its lease could not be renewed in time (a stall?)")
+        for partition, held in list(self._releasing.items()):
+            if now >= held.valid_until:
+                # Handing over, its handlers finishing: past the lease they must not go on
+                # either (the hand-over then completes, and the lease is long gone).
+                self._on_revoke(partition)
 
     def _drop(self, partition: Partition, why: str, *, release: bool = True) -> None:
         logger.warning("%s stops serving %s: %s", self.worker_id, partition, why)
