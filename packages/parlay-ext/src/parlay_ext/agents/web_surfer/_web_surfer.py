@@ -639,7 +639,7 @@ class MultimodalWebSurfer(BaseChatAgent, Component[MultimodalWebSurferConfig]):
         saved: list[Path] = []
         for download in downloads:
             # Only the file name: a page must not choose where on disk its download lands.
-            target = folder / Path(download.suggested_filename).name
+            target = folder / (Path(download.suggested_filename).name or "download")
             try:
                 await download.save_as(target)
             except Exception as error:
