@@ -353,14 +353,16 @@ class Caller:
     async def call(self, message: Any, recipient: AgentId, ctx: MessageContext) -> Any:
         """Send ``message`` to the remote ``recipient`` and return the decoded response.
 
+        The runtime has checked that a live worker hosts the recipient's type
+        (:meth:`check_hosted`); it is checked again only while the call waits for a holder.
+
         Raises:
-            AgentTypeNotFoundError: No live worker hosts the recipient's type.
+            AgentTypeNotFoundError: No live worker hosts the recipient's type any more.
             WorkerUnavailableError: No worker served the partition before the deadline, or the
                 worker handling the call died.
             RequestTimeoutError: No response before the deadline.
             Exception: The handler's error (see :func:`_wire.decode_error`).
         """
-        self.check_hosted(recipient)
         if ctx.cancellation_token.is_cancelled():
             raise asyncio.CancelledError(
                 f"The message to {recipient} was cancelled before sending."
