@@ -3,8 +3,9 @@
 The names follow AutoGen 0.4's ``autogen_core``, so AutoGen code runs after renaming imports.
 
 The runtime's names are imported eagerly. Names that need pydantic (component configuration,
-images, cache stores) load on first use, so ``import parlay_core`` stays cheap for processes that
-only host agents.
+images, cache stores), and the few that hosting agents does not need (``ClosureAgent``,
+``AgentProxy``, ``FunctionCall``), load on first use, so ``import parlay_core`` stays cheap for
+processes that only host agents.
 """
 
 import importlib
@@ -13,11 +14,9 @@ from typing import TYPE_CHECKING
 from parlay_core._agent import Agent
 from parlay_core._agent_id import AgentId, AgentType, TopicId
 from parlay_core._agent_metadata import AgentMetadata
-from parlay_core._agent_proxy import AgentProxy
 from parlay_core._agent_runtime import AgentRuntime
 from parlay_core._base_agent import BaseAgent
 from parlay_core._cancellation_token import CancellationToken
-from parlay_core._closure_agent import ClosureAgent, ClosureContext
 from parlay_core._constants import EVENT_LOGGER_NAME, ROOT_LOGGER_NAME, TRACE_LOGGER_NAME
 from parlay_core._contexts import (
     AgentInstantiationContext,
@@ -56,10 +55,11 @@ from parlay_core._subscription import (
     type_subscription,
 )
 from parlay_core._telemetry import trace_create_agent_span, trace_invoke_agent_span, trace_tool_span
-from parlay_core._types import FunctionCall
 
 if TYPE_CHECKING:
+    from parlay_core._agent_proxy import AgentProxy
     from parlay_core._cache_store import CacheStore, InMemoryStore
+    from parlay_core._closure_agent import ClosureAgent, ClosureContext
     from parlay_core._component_config import (
         Component,
         ComponentBase,
@@ -81,10 +81,17 @@ if TYPE_CHECKING:
     )
     from parlay_core._component_trust import trust_component_modules
     from parlay_core._image import Image
+    from parlay_core._types import FunctionCall
 
 __version__ = "0.1.0"
 
 _LAZY = {
+    # Not needed to host agents (a hello world uses none of them): loaded on first use.
+    "AgentProxy": "parlay_core._agent_proxy",
+    "ClosureAgent": "parlay_core._closure_agent",
+    "ClosureContext": "parlay_core._closure_agent",
+    "FunctionCall": "parlay_core._types",
+    # Need pydantic.
     "CacheStore": "parlay_core._cache_store",
     "Component": "parlay_core._component_config",
     "ComponentBase": "parlay_core._component_config",
