@@ -20,7 +20,9 @@ Workloads (the same agents and messages on both sides):
    handled; the figure counts deliveries. With one and with two workers.
 
 There is no bare-asyncio column here: the figures are bounded by the network stack and the
-broker, not by an in-process ceiling. Without ``autogen-ext[grpc]`` the AutoGen rows are
+broker, not by an in-process ceiling. The floor is a bare nats-py request/reply instead (a
+responder process that echoes each request, on the same server): the RPC tables also give
+Parlay's share of its throughput, against a target of 0.7. Without ``autogen-ext[grpc]`` the AutoGen rows are
 skipped with a note; without ``nats-server`` (or ``nats-py``) a ``--quick`` run prints a note and
 skips the whole benchmark, a full run fails.
 """
@@ -171,6 +173,9 @@ async def grpc_worker(address: str, index: int) -> None:
 
 RAW_SUBJECT = "bench_raw.echo"
 RAW = "nats-py request/reply, no runtime (info)"
+RAW_KEY = "nats-py"
+RAW_TARGET = 0.7
+"""Parlay's RPC throughput as a share of a bare nats-py request/reply on the same server."""
 
 
 async def raw_echo(url: str) -> None:
@@ -204,9 +209,9 @@ async def on_raw(url: str, concurrent_calls: bool, s: h.Settings) -> h.Measureme
     try:
         if concurrent_calls:
             return await h.measure_throughput(
-                RAW, concurrent_batch, s, key="", ops_per_unit=KEYS, start_n=1
+                RAW, concurrent_batch, s, key=RAW_KEY, ops_per_unit=KEYS, start_n=1
             )
-        return await h.measure_throughput(RAW, sequential_batch, s, key="")
+        return await h.measure_throughput(RAW, sequential_batch, s, key=RAW_KEY)
     finally:
         await nc.close()
 
@@ -544,6 +549,17 @@ def main(argv: Sequence[str] | None = None) -> int:
                 notes=notes,
             )
             summary.ratios = [r for r in summary.ratios if "asyncio" not in r.label]
+            floor = next((m for m in rows if m.key == RAW_KEY), None)
+            parlay = next((m for m in rows if m.key == "parlay"), None)
+            if floor is not None and parlay is not None:
+                share = h.Ratio(
+                    "Parlay/nats-py request-reply throughput",
+                    h.ratio(parlay.best_rate, floor.best_rate),
+                    True,
+                    RAW_TARGET,
+                )
+                print(share.describe())
+                summary.ratios.append(share)
             h.emit_summary(settings, summary)
     return 0
 
