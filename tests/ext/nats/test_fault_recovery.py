@@ -308,8 +308,15 @@ async def test_a_stalled_worker_never_overlaps_the_next_holder(
         return {w for s in served_by.values() for w in s} == {first.worker_id, second.worker_id}
 
     assert await _until(both_serve, 30.0)
-    first_keys = {key for key, s in served_by.items() if first.worker_id in s}
-    first.pause()  # frozen mid-handler: its keys' calls are in its handlers
+
+    async def first_is_midway() -> bool:
+        return any(
+            pid == str(first.pid) and start == end
+            for (_, pid, _), (start, end) in _spans(record).items()
+        )
+
+    assert await _until(first_is_midway, 10.0)
+    first.pause()  # frozen mid-handler
     paused_at = time.time()
     await asyncio.sleep(5.0)
     resumed_at = time.time()
@@ -320,20 +327,20 @@ async def test_a_stalled_worker_never_overlaps_the_next_holder(
     spans = _spans(record)
     overlaps, by_pid = _overlaps(spans)
     first_pid = str(first.pid)
-    frozen_midway = [
+    frozen_midway = {
         k
         for (k, pid, _), (start, end) in spans.items()
         if pid == first_pid and start < paused_at and (end == start or end > paused_at)
-    ]
+    }
     taken_over = [
         k
         for (k, pid, _), (start, _) in spans.items()
-        if pid != first_pid and k in first_keys and paused_at < start < resumed_at
+        if pid != first_pid and k in frozen_midway and paused_at < start < resumed_at
     ]
     print(
         f"\nstall of 5s with lease_ttl 2s ({'durable' if durable else 'default'} mode): "
-        f"{sum(by_pid.values())} executions, {len(frozen_midway)} frozen midway, "
-        f"{len(taken_over)} of the frozen worker's keys' run by the other during the stall; "
+        f"{sum(by_pid.values())} executions, keys frozen midway {sorted(frozen_midway)}, "
+        f"{len(taken_over)} runs of those keys on the other worker during the stall; "
         f"{overlaps} overlapping pairs; calls: {dict(outcomes)}"
     )
     assert frozen_midway  # the stall caught handlers midway...
