@@ -1,9 +1,9 @@
 """A small web site served from 127.0.0.1 by a real HTTP server, for the web surfer's tests.
 
 Pages: a home page with links (one opens a new tab, one starts a download), a form with a text
-field and a drop-down list, a long page to scroll, a search page, a page that shows text when
-hovered, and a page that never finishes loading. The server records each form submission, so
-tests assert what the browser really sent.
+field and a drop-down list, a long page to scroll, a small scrollable box, a search page, a page that
+shows text when hovered, and a page that never finishes loading. The server records each form
+submission and each scroll of the box, so tests assert what the browser really did.
 """
 
 from __future__ import annotations
@@ -66,6 +66,15 @@ HOVER = _page(
     "<p id='tip'>Nothing is open yet</p>",
 )
 
+MENU = _page(
+    "The menu page",
+    "<h1>A long menu in a small box</h1>"
+    "<div id='menu' aria-label='Dishes' style='height: 120px; overflow-y: auto; border: 1px solid'"
+    " onscroll=\"fetch('/scrolled?top=' + Math.round(this.scrollTop))\">"
+    + "".join(f"<p>Dish number {n}</p>" for n in range(1, 41))
+    + "</div>",
+)
+
 
 @dataclass
 class Site:
@@ -74,6 +83,7 @@ class Site:
     url: str
     submissions: list[dict[str, str]] = field(default_factory=list[dict[str, str]])
     requests: list[str] = field(default_factory=list[str])
+    scroll_positions: list[int] = field(default_factory=list[int])
     stop_hanging: threading.Event = field(default_factory=threading.Event)
 
 
@@ -114,6 +124,11 @@ def serve_site() -> tuple[Site, ThreadingHTTPServer]:
                 self._send(POPUP)
             elif parts.path == "/hover":
                 self._send(HOVER)
+            elif parts.path == "/menu":
+                self._send(MENU)
+            elif parts.path == "/scrolled":
+                site.scroll_positions.append(int(parse_qs(parts.query)["top"][0]))
+                self._send(b"", "text/plain")
             elif parts.path == "/search":
                 query = html.escape(parse_qs(parts.query).get("q", [""])[0])
                 self._send(

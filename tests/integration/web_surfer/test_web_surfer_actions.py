@@ -9,6 +9,7 @@ never finishes loading, an element id that does not exist) becomes the turn's an
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -141,6 +142,26 @@ async def test_scroll_a_long_page(site: Site, context: BrowserContext) -> None:
         assert "% down from the top of the page" in text_of(up.messages[-1])
     finally:
         await agent.close()
+
+
+async def test_scroll_a_box_inside_the_page(site: Site, context: BrowserContext) -> None:
+    client = scripted(action("scroll_element_down", target_id=1))
+    agent = surfer(client, context, f"{site.url}/menu")
+    try:
+        scrolled = await agent.run(task="Show more dishes")
+        offered = [tool["name"] for tool in client.create_calls[0]["tools"]]
+        assert {"scroll_element_down", "scroll_element_up"} <= set(offered)
+        assert '{"id": 1, "name": "Dishes", "role": "div"' in prompt_text(client, 0)
+        assert "I scrolled 'Dishes' down." in text_of(scrolled.messages[-1])
+    finally:
+        await agent.close()
+    # The page reports its own scroll to the server (a request of its own: wait for it, bounded).
+    for _ in range(100):
+        if site.scroll_positions:
+            break
+        await asyncio.sleep(0.1)
+    # The box moved by about its height.
+    assert site.scroll_positions and site.scroll_positions[-1] > 100
 
 
 async def test_hover_shows_what_the_page_reveals(site: Site, context: BrowserContext) -> None:
