@@ -257,7 +257,11 @@ class Server:
     def stream(
         self, session_id: str, after: int = 0, last_event_id: int | None = None
     ) -> Generator[dict[str, Any], None, None]:
-        """Read the server-sent events of a session, one parsed event at a time."""
+        """Read the server-sent events of a session, one parsed event at a time.
+
+        Connects at once: when this returns, the server has subscribed the reader (it does so
+        before it sends the response's headers), so nothing published later is missed.
+        """
         connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
         headers = {} if last_event_id is None else {"Last-Event-ID": str(last_event_id)}
         connection.request(
@@ -266,6 +270,12 @@ class Server:
         response = connection.getresponse()
         assert response.status == 200
         assert response.getheader("content-type", "").startswith("text/event-stream")
+        return self._events(connection, response)
+
+    @staticmethod
+    def _events(
+        connection: http.client.HTTPConnection, response: http.client.HTTPResponse
+    ) -> Generator[dict[str, Any], None, None]:
         fields: dict[str, str] = {}
         try:
             while True:

@@ -1,11 +1,14 @@
-"""The shipped example team under ``parlay serve``: on the embedded model, and on OpenAI's API.
+"""The shipped example team under ``parlay serve``: on the embedded model, OpenAI and Anthropic.
 
 The example names its model by provider (``"default"``), so parlay-ext supplies it when the
-server loads the team: the embedded offline model without keys, OpenAI when its key is set.
+server loads the team: the embedded offline model without keys, OpenAI or Anthropic when their
+key is set. Streamed tokens are checked on the second reply, whose stream the test is already
+reading when it answers (tokens are not stored, so a reader must be there to see them).
 """
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -25,15 +28,39 @@ from tests.ext.test_anthropic_client import (
 from tests.ext.test_openai_client import DONE, chunk
 
 
-def _until_waiting(server: Server, session: str) -> list[dict[str, Any]]:
+def _answer_and_read(server: Server, session: str, text: str) -> list[dict[str, Any]]:
+    """Open the session's stream, answer, and read until the session waits or ends again."""
+    after = server.get(f"/api/sessions/{session}")["last_seq"]
+    stream = server.stream(session, after=after)
     seen: list[dict[str, Any]] = []
-    stream = server.stream(session)
+    answered = threading.Event()
+
+    def answer() -> None:
+        reply = server.request("POST", f"/api/sessions/{session}/answer", {"text": text})
+        assert reply.status == 202, reply.text
+        answered.set()
+
+    # stream() returned after the response headers: the reader is subscribed already.
+    thread = threading.Thread(target=answer)
+    thread.start()
     for event in stream:
         seen.append(event)
-        if event.get("status") in ("waiting", "finished", "failed"):
+        if event.get("status") in ("waiting", "finished", "failed") and event["seq"] > after + 1:
             break
     stream.close()
+    thread.join(30)
+    assert answered.is_set()
     return seen
+
+
+def _said(events: list[dict[str, Any]], source: str) -> list[dict[str, Any]]:
+    return [e for e in events if e.get("type") == "TextMessage" and e["source"] == source]
+
+
+def _start(server: Server, task: str) -> str:
+    reply = server.request("POST", "/api/sessions", {"team": "assistant", "task": task})
+    assert reply.status == 201, reply.text
+    return str(reply.body["id"])
 
 
 @pytest.mark.slow
@@ -45,19 +72,19 @@ def test_the_example_team_streams_on_the_embedded_model_and_asks_the_person(
     try:
         (team,) = server.get("/api/teams")
         assert (team["name"], team["available"]) == ("assistant", True)
-        reply = server.request("POST", "/api/sessions", {"team": "assistant", "task": "Say hello."})
-        session = reply.body["id"]
-        seen = _until_waiting(server, session)
+        session = _start(server, "Say hello.")
+        first = server.wait_for(session, status_is("waiting"))
+        assert first["pending"]["agent"] == "you"
+        assert _said(first["events"], "assistant")[0]["usage"]["completion_tokens"] > 0
+
+        seen = _answer_and_read(server, session, "Say it in French.")
         chunks = [e for e in seen if e["_sse_event"] == "chunk"]
         assert chunks, "the assistant's reply was not streamed token by token"
         assert all(e["source"] == "assistant" and e["_sse_id"] is None for e in chunks)
-        said = [e for e in seen if e.get("type") == "TextMessage" and e["source"] == "assistant"]
-        # The stored message ends with the streamed tokens put together (a reader that connects
-        # late misses the first ones: tokens are a live preview, not stored).
-        assert said[0]["text"].endswith("".join(e["text"] for e in chunks))
-        assert said[0]["usage"]["completion_tokens"] > 0
+        # The stored message is the streamed tokens put together (the words vary).
+        said = _said(seen, "assistant")
+        assert said[0]["text"] == "".join(e["text"] for e in chunks)
         assert seen[-1]["status"] == "waiting"
-        assert seen[-1]["pending"]["agent"] == "you"
 
         server.request("POST", f"/api/sessions/{session}/answer", {"text": "APPROVE"})
         done = server.wait_for(session, status_is("finished"))
@@ -66,41 +93,55 @@ def test_the_example_team_streams_on_the_embedded_model_and_asks_the_person(
         server.stop()
 
 
+def _openai_reply(*parts: str) -> Reply:
+    usage = {"prompt_tokens": 7, "completion_tokens": 4, "total_tokens": 11}
+    pieces = [chunk({"role": "assistant", "content": parts[0]})]
+    pieces += [chunk({"content": part}) for part in parts[1:]]
+    return Reply(events=[*pieces, chunk({}, finish="stop"), chunk(None, usage=usage), DONE])
+
+
 def test_the_example_team_runs_on_openai_when_its_key_is_set(
     tmp_path: Path, wire: WireServer
 ) -> None:
     secret = "sk-test-do-not-show"
     env = {"OPENAI_API_KEY": secret, "OPENAI_BASE_URL": f"{wire.url}/v1"}
-    usage = {"prompt_tokens": 7, "completion_tokens": 4, "total_tokens": 11}
-    wire.script(
-        Reply(
-            events=[
-                chunk({"role": "assistant", "content": "Hel"}),
-                chunk({"content": "lo there."}),
-                chunk({}, finish="stop"),
-                chunk(None, usage=usage),
-                DONE,
-            ]
-        )
-    )
+    wire.script(_openai_reply("Hel", "lo there."), _openai_reply("Bon", "jour."))
     server = Server([], tmp_path / "sessions.db", env=env).start()
     try:
-        reply = server.request("POST", "/api/sessions", {"team": "assistant", "task": "Greet me."})
-        session = reply.body["id"]
-        seen = _until_waiting(server, session)
-        assert [e["text"] for e in seen if e["_sse_event"] == "chunk"] == ["Hel", "lo there."]
-        said = [e for e in seen if e.get("type") == "TextMessage" and e["source"] == "assistant"]
+        session = _start(server, "Greet me.")
+        first = server.wait_for(session, status_is("waiting"))
+        said = _said(first["events"], "assistant")
         assert said[0]["text"] == "Hello there."
         assert said[0]["usage"] == {"prompt_tokens": 7, "completion_tokens": 4}
-        state = server.get(f"/api/sessions/{session}")
-        assert state["usage"] == {"prompt_tokens": 7, "completion_tokens": 4}
+        assert first["usage"] == {"prompt_tokens": 7, "completion_tokens": 4}
+
+        seen = _answer_and_read(server, session, "In French.")
+        assert [e["text"] for e in seen if e["_sse_event"] == "chunk"] == ["Bon", "jour."]
+        assert _said(seen, "assistant")[0]["text"] == "Bonjour."
+        assert server.get(f"/api/sessions/{session}")["usage"] == {
+            "prompt_tokens": 14,
+            "completion_tokens": 8,
+        }
         assert wire.received[0].body["stream"] is True
-        assert wire.received[0].headers.get("authorization") == f"Bearer {secret}"
         # The key reaches the provider and nothing else.
+        assert wire.received[0].headers.get("authorization") == f"Bearer {secret}"
         for path in ("/", f"/sessions/{session}", "/api/teams", f"/api/sessions/{session}/events"):
             assert secret not in server.request("GET", path).text
     finally:
         server.stop()
+
+
+def _anthropic_reply(*parts: str) -> Reply:
+    deltas = [block_delta(0, {"type": "text_delta", "text": part}) for part in parts]
+    return Reply(
+        events=[
+            start_event(input_tokens=12),
+            block_start(0, {"type": "text", "text": ""}),
+            *deltas,
+            block_stop(0),
+            *end_events(output_tokens=3),
+        ]
+    )
 
 
 def test_the_example_team_runs_on_anthropic_when_its_key_is_set(
@@ -108,27 +149,18 @@ def test_the_example_team_runs_on_anthropic_when_its_key_is_set(
 ) -> None:
     secret = "sk-ant-test-do-not-show"
     env = {"ANTHROPIC_API_KEY": secret, "ANTHROPIC_BASE_URL": wire.url}
-    wire.script(
-        Reply(
-            events=[
-                start_event(input_tokens=12),
-                block_start(0, {"type": "text", "text": ""}),
-                block_delta(0, {"type": "text_delta", "text": "Good "}),
-                block_delta(0, {"type": "text_delta", "text": "day."}),
-                block_stop(0),
-                *end_events(output_tokens=3),
-            ]
-        )
-    )
+    wire.script(_anthropic_reply("Good ", "day."), _anthropic_reply("Bon", "jour."))
     server = Server([], tmp_path / "sessions.db", env=env).start()
     try:
-        reply = server.request("POST", "/api/sessions", {"team": "assistant", "task": "Greet me."})
-        session = reply.body["id"]
-        seen = _until_waiting(server, session)
-        assert [e["text"] for e in seen if e["_sse_event"] == "chunk"] == ["Good ", "day."]
-        said = [e for e in seen if e.get("type") == "TextMessage" and e["source"] == "assistant"]
+        session = _start(server, "Greet me.")
+        first = server.wait_for(session, status_is("waiting"))
+        said = _said(first["events"], "assistant")
         assert said[0]["text"] == "Good day."
         assert said[0]["usage"] == {"prompt_tokens": 12, "completion_tokens": 3}
+
+        seen = _answer_and_read(server, session, "In French.")
+        assert [e["text"] for e in seen if e["_sse_event"] == "chunk"] == ["Bon", "jour."]
+        assert _said(seen, "assistant")[0]["text"] == "Bonjour."
         assert wire.received[0].path == "/v1/messages"
         # The key reaches the provider (in whichever header its SDK uses) and nothing else.
         assert any(secret in value for value in wire.received[0].headers.values())

@@ -241,7 +241,8 @@ def create_app(
         record = await manager.get(request.path_params["id"])
         after = after_of(request)
         # Subscribe before reading the history, so no event falls between the two.
-        queue = manager.subscribe(record.id)
+        subscription = manager.subscribe(record.id)
+        queue = subscription.queue
 
         async def stream() -> AsyncIterator[str]:
             last = after
@@ -249,6 +250,13 @@ def create_app(
                 for event in await manager.store.events(record.id, last, 100_000):
                     last = event.seq
                     yield _sse(event_payload(event))
+                # The tokens of the message being streamed when this reader came, if the
+                # history read ends where they begin (else that message is already stored).
+                current = subscription.published is not None and last == subscription.published
+                for chunk in subscription.partial if current else ():
+                    yield _sse(chunk)
+                # Tokens queued before the newest event sent above belong to a stored message.
+                catching_up = subscription.published is None or last > subscription.published
                 while True:
                     try:
                         item = await asyncio.wait_for(queue.get(), _KEEPALIVE_SECONDS)
@@ -259,9 +267,13 @@ def create_app(
                         return
                     seq = item.get("seq")
                     if isinstance(seq, int):
+                        if seq >= last:
+                            catching_up = False
                         if seq <= last:
                             continue
                         last = seq
+                    elif catching_up:
+                        continue
                     yield _sse(item)
             finally:
                 manager.unsubscribe(record.id, queue)

@@ -49,6 +49,7 @@ from parlay_core import CancellationToken, load_permissions
 __all__ = [
     "ServedTeam",
     "SessionManager",
+    "Subscription",
     "event_payload",
     "load_served_teams",
     "session_payload",
@@ -140,6 +141,23 @@ def _message_body(item: BaseAgentEvent | BaseChatMessage) -> tuple[dict[str, Any
 
 
 @dataclass
+class Subscription:
+    """What a reader of a session's stream starts from.
+
+    Attributes:
+        queue: Receives each new event (``None`` when the server stops or the reader fell too
+            far behind).
+        published: The number of the last event published when it subscribed (``None`` if
+            none was published by this process).
+        partial: The tokens streamed since that event.
+    """
+
+    queue: asyncio.Queue[dict[str, Any] | None]
+    published: int | None
+    partial: list[dict[str, Any]]
+
+
+@dataclass
 class _Live:
     runner: Team | ChatAgent
     proxies: list[PausingUserProxyAgent]
@@ -180,6 +198,9 @@ class SessionManager:
         self._runs: dict[str, _Run] = {}
         self._live: OrderedDict[str, _Live] = OrderedDict()
         self._subscribers: dict[str, set[asyncio.Queue[dict[str, Any] | None]]] = {}
+        # Per session: the number of the last event published, and the tokens streamed since.
+        self._published: dict[str, int] = {}
+        self._partial: dict[str, list[dict[str, Any]]] = {}
 
     async def start(self) -> None:
         """Open the store and mark the runs a killed server left behind as interrupted."""
@@ -367,11 +388,17 @@ class SessionManager:
 
     # -- streaming ----------------------------------------------------------------------------
 
-    def subscribe(self, session_id: str) -> asyncio.Queue[dict[str, Any] | None]:
-        """A queue that receives the session's new events (``None`` when the server stops)."""
+    def subscribe(self, session_id: str) -> Subscription:
+        """Start receiving the session's new events (``None`` when the server stops).
+
+        The subscription also holds the tokens streamed since the session's last stored event
+        (so a reader that connects mid-message sees them) and the number of that event.
+        """
         queue: asyncio.Queue[dict[str, Any] | None] = asyncio.Queue(_SUBSCRIBER_BACKLOG)
+        # No await between the snapshot and the registration: nothing falls in between.
+        partial = list(self._partial.get(session_id, ()))
         self._subscribers.setdefault(session_id, set()).add(queue)
-        return queue
+        return Subscription(queue, self._published.get(session_id), partial)
 
     def unsubscribe(self, session_id: str, queue: asyncio.Queue[dict[str, Any] | None]) -> None:
         """Stop sending events to the queue."""
@@ -384,6 +411,11 @@ class SessionManager:
     async def _publish(self, event: StoredEvent | dict[str, Any]) -> None:
         payload = event_payload(event) if isinstance(event, StoredEvent) else event
         session_id = event.session_id if isinstance(event, StoredEvent) else event["session"]
+        if isinstance(event, StoredEvent):
+            self._published[session_id] = event.seq
+            self._partial.pop(session_id, None)
+        else:
+            self._partial.setdefault(session_id, []).append(payload)
         for queue in list(self._subscribers.get(session_id, ())):
             try:
                 queue.put_nowait(payload)
