@@ -8,8 +8,9 @@ worker holding it dies, the caller learns it from the cluster view within about 
 
 Which worker handles a call: the reply says it for most calls (a handler that answers within
 :data:`ACK_DELAY`); a worker whose handler is still running then says so in an acknowledgement
-of its own, sent to the call's reply subject. Until then the call is attributed to the partition's holder at the time it was sent
-(the only worker that can have received it, short of a hand-over, which the retry rule covers).
+of its own, sent to the call's reply subject. Until then the call is attributed to the
+partition's holder at the time it was sent (the only worker that can have received it, short of
+a hand-over, which the retry rule covers).
 Replies come back on one wildcard subscription per connection and are handed straight to the
 waiting call (no task of their own per call).
 """
