@@ -22,9 +22,9 @@ Workloads (the same agents and messages on both sides):
 There is no bare-asyncio column here: the figures are bounded by the network stack and the
 broker, not by an in-process ceiling. The floor is a bare nats-py request/reply instead (a
 responder process that echoes each request, on the same server): the RPC tables also give
-Parlay's share of its throughput, against a target of 0.7. Without ``autogen-ext[grpc]`` the AutoGen rows are
-skipped with a note; without ``nats-server`` (or ``nats-py``) a ``--quick`` run prints a note and
-skips the whole benchmark, a full run fails.
+Parlay's share of its throughput, against a target of 0.7. Without ``autogen-ext[grpc]`` the
+AutoGen rows are skipped with a note; without ``nats-server`` (or ``nats-py``) a ``--quick`` run
+prints a note and skips the whole benchmark, a full run fails.
 """
 
 from __future__ import annotations
