@@ -14,6 +14,7 @@ import pytest
 from parlay_agentchat.exceptions import TeamRunError
 from parlay_agentchat.messages import MultiModalMessage
 from parlay_agentchat.teams import RoundRobinGroupChat
+from parlay_core import CancellationToken
 from parlay_core.exceptions import BrowserCrashedError, BrowserNotFoundError
 from parlay_ext.agents.web_surfer import MultimodalWebSurfer
 from parlay_ext.browser import CHROMIUM_ENV_VAR, find_chromium
@@ -58,6 +59,26 @@ async def test_a_crashed_browser_ends_the_team_run_with_a_typed_error(
         again = (await agent.run(task="Open the form")).messages[-1]
         assert isinstance(again, MultiModalMessage)
         assert any("[The form]" in part for part in again.content if isinstance(part, str))
+    finally:
+        await agent.close()
+
+
+async def test_a_reset_after_the_browser_died_lets_it_go(site: Site, chromium: str) -> None:
+    del chromium
+    client = scripted("I see the home page.", action("click", target_id=1))
+    agent = MultimodalWebSurfer("surfer", model_client=client, start_page=f"{site.url}/")
+    before = browser_processes()
+    try:
+        await agent.run(task="Look")
+        ours = browser_processes() - before
+        kill(ours)
+        assert not wait_until_gone(ours)
+        await agent.on_reset(CancellationToken())
+        assert not agent.did_lazy_init
+        # The next turn starts a new browser at the start page.
+        clicked = (await agent.run(task="Open the form")).messages[-1]
+        assert isinstance(clicked, MultiModalMessage)
+        assert any("[The form]" in part for part in clicked.content if isinstance(part, str))
     finally:
         await agent.close()
 

@@ -333,13 +333,28 @@ class MultimodalWebSurfer(BaseChatAgent, Component[MultimodalWebSurferConfig]):
         await session.close()
 
     async def on_reset(self, cancellation_token: CancellationToken) -> None:
-        """Forget the conversation and go back to the start page."""
+        """Forget the conversation and go back to the start page.
+
+        A browser that died meanwhile is let go (the next turn starts a new one at the start
+        page) rather than failing the reset.
+
+        Raises:
+            BrowserActionError: The start page cannot be opened.
+        """
         self._chat_history.clear()
         self._resume_url = None
-        if self._page is not None:
+        if self._page is None:
+            return
+        try:
             await self._playwright_controller.visit_page(self._page, self.start_page)
-            self._prior_metadata_hash = None
-            _logger.info("%s: reset the browser to %s", self.name, self.start_page)
+        except Exception as error:
+            if self._crash_of(error) is None:
+                raise
+            _logger.info("%s: the browser had died; a new one starts on the next turn", self.name)
+            await self._discard_browser()
+            return
+        self._prior_metadata_hash = None
+        _logger.info("%s: reset the browser to %s", self.name, self.start_page)
 
     async def save_state(self) -> Mapping[str, Any]:
         """Save the conversation and the current page's URL.
