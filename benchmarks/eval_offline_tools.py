@@ -1,12 +1,19 @@
 """How well the embedded offline model uses tools with ``tool_choice="auto"``.
 
 Runs a fixed set of tool tasks on ``LlamaCppChatCompletionClient`` (the bundled SmolLM2 unless
-``--model PATH``), fully offline, and prints:
+``--model PATH``), fully offline, through ``create()`` with the client's default decision
+strategy, as an agent calls it, and prints:
 
-- for each decision strategy (``model``, ``words``, ``both``): the share of tasks where the
-  decision is right (the expected tool when one clearly applies, no call when none does);
-- end to end with the client's default strategy: the share of tool tasks answered with the
-  right tool *and* right arguments, and the share of no-tool tasks answered without a call.
+- the share of tasks decided right (the expected tool when one clearly applies, no call when
+  none does);
+- the share of tool tasks answered with the right tool *and* right arguments;
+- the share of the other tasks answered without a call.
+
+The tasks cover strings, whole and decimal numbers, enums, booleans and several parameters;
+nine tools offered at once, two to choose from, or one that does not apply; paraphrases that
+share no word with their tool, and questions that share a word with a tool they do not need.
+``--strategies`` also compares the decision strategies (``model``, ``words``, ``both``) task
+by task.
 
 It prints figures only; nothing asserts them. The model is slow on a busy CPU (seconds per
 call), so a full run takes minutes; ``--quick`` runs the first few tasks only.
@@ -21,10 +28,11 @@ import argparse
 import asyncio
 import json
 import os
+import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Annotated, Any, Literal
 
 from parlay_core.models import SystemMessage, UserMessage
 from parlay_core.tools import FunctionTool
@@ -41,7 +49,11 @@ def add(a: int, b: int) -> int:
     return a + b
 
 
-def send_email(to: str, subject: str, body: str) -> str:
+def send_email(
+    to: Annotated[str, "the recipient's email address"],
+    subject: str,
+    body: Annotated[str, "the text of the message"],
+) -> str:
     """Send an email to a person with a subject and a body."""
     return f"sent to {to}"
 
@@ -61,27 +73,79 @@ def search_wikipedia(query: str) -> str:
     return f"article about {query}"
 
 
-TOOLS = [
-    FunctionTool(f, description=(f.__doc__ or "").strip())
-    for f in (get_weather, add, send_email, convert_currency, set_timer, search_wikipedia)
-]
+def set_thermostat(
+    temperature: Annotated[float, "the target temperature in degrees"],
+    unit: Literal["celsius", "fahrenheit"] = "celsius",
+) -> str:
+    """Set the heating thermostat to a temperature."""
+    return f"thermostat at {temperature} {unit}"
 
-Check = Callable[[dict[str, Any]], bool]
+
+def book_table(
+    restaurant: str,
+    people: Annotated[int, "how many guests"],
+    outdoor: Annotated[bool, "true for a table outside"],
+) -> str:
+    """Book a table at a restaurant."""
+    return f"booked {restaurant} for {people}"
 
 
-def _has(key: str, word: str) -> Check:
-    return lambda args: word in str(args.get(key, "")).lower()
+def switch_lights(room: str, on: Annotated[bool, "true to turn on, false to turn off"]) -> str:
+    """Turn the lights in a room on or off."""
+    return f"lights in {room} {'on' if on else 'off'}"
+
+
+TOOLS = {
+    f.__name__: FunctionTool(f, description=(f.__doc__ or "").strip())
+    for f in (
+        get_weather,
+        add,
+        send_email,
+        convert_currency,
+        set_timer,
+        search_wikipedia,
+        set_thermostat,
+        book_table,
+        switch_lights,
+    )
+}
+
+# A check sees the call's arguments (defaults filled in) and the request.
+Check = Callable[[dict[str, Any], str], bool]
+_WORDS = re.compile(r"[a-z0-9]+")
+
+
+def _has(key: str, text: str) -> Check:
+    """The argument holds ``text`` and only words copied from the request (nothing invented)."""
+
+    def check(args: dict[str, Any], request: str) -> bool:
+        value = str(args.get(key, "")).lower()
+        asked = set(_WORDS.findall(request.lower()))
+        return text in value and set(_WORDS.findall(value)) <= asked
+
+    return check
+
+
+def _names(key: str, *options: str) -> Check:
+    """The argument names one of ``options`` ("EUR" or "euros": a code or a word)."""
+    return lambda args, _: any(o in str(args.get(key, "")).lower() for o in options)
+
+
+def _is(key: str, value: object) -> Check:
+    return lambda args, _: args.get(key) == value
 
 
 def _numbers(**expected: float) -> Check:
-    return lambda args: all(_num(args.get(k)) == v for k, v in expected.items())
+    return lambda args, _: all(_num(args.get(k)) == v for k, v in expected.items())
 
 
 def _add(x: int, y: int) -> Check:
-    return lambda args: {_num(args.get("a")), _num(args.get("b"))} == {x, y}
+    return lambda args, _: {_num(args.get("a")), _num(args.get("b"))} == {x, y}
 
 
 def _num(value: Any) -> float | None:
+    if isinstance(value, bool):
+        return None
     try:
         return float(value)
     except (TypeError, ValueError):
@@ -89,16 +153,27 @@ def _num(value: Any) -> float | None:
 
 
 def _all(*checks: Check) -> Check:
-    return lambda args: all(c(args) for c in checks)
+    return lambda args, request: all(c(args, request) for c in checks)
+
+
+def _with_defaults(tool: FunctionTool, args: dict[str, Any]) -> dict[str, Any]:
+    """The arguments the tool runs with: an optional argument left out takes its default."""
+    properties = tool.schema.get("parameters", {}).get("properties", {})
+    defaults = {k: v["default"] for k, v in properties.items() if "default" in v}
+    return {**defaults, **args}
 
 
 @dataclass(frozen=True)
 class Task:
-    """A request, the tool expected (``None``: no call) and a check of the arguments."""
+    """A request, the tool expected (``None``: no call) and a check of the call's arguments.
+
+    ``tools`` names the tools offered (default: all of them).
+    """
 
     request: str
     tool: str | None
     check: Check | None = None
+    tools: tuple[str, ...] = ()
 
 
 TASKS = [
@@ -108,9 +183,13 @@ TASKS = [
     Task(
         "Send an email to bob@example.com with subject Lunch saying see you at noon.",
         "send_email",
-        _has("to", "bob"),
+        _has("to", "bob@example.com"),
     ),
-    Task("Convert 100 USD to EUR.", "convert_currency", _numbers(amount=100)),
+    Task(
+        "Convert 100 USD to EUR.",
+        "convert_currency",
+        _all(_numbers(amount=100), _names("from_currency", "usd"), _names("to_currency", "eur")),
+    ),
     Task("Who wrote Hamlet?", None),
     Task("Set a timer for 10 minutes.", "set_timer", _numbers(minutes=10)),
     Task("Search Wikipedia for the Eiffel Tower.", "search_wikipedia", _has("query", "eiffel")),
@@ -118,11 +197,19 @@ TASKS = [
     Task("How is the weather in Tokyo right now?", "get_weather", _has("city", "tokyo")),
     Task("What is 12 plus 30? Use the add tool.", "add", _add(12, 30)),
     Task("Write a short poem about the sea.", None),
-    Task("Please email alice@example.com about the meeting.", "send_email", _has("to", "alice")),
+    Task(
+        "Please email alice@example.com about the meeting.",
+        "send_email",
+        _has("to", "alice@example.com"),
+    ),
     Task(
         "How much is 50 euros in Japanese yen? Convert the currency.",
         "convert_currency",
-        _numbers(amount=50),
+        _all(
+            _numbers(amount=50),
+            _names("from_currency", "eur"),
+            _names("to_currency", "yen", "jpy"),
+        ),
     ),
     Task("Thank you, that was helpful.", None),
     Task("Start a timer of 5 minutes for my tea.", "set_timer", _numbers(minutes=5)),
@@ -135,7 +222,7 @@ TASKS = [
     Task(
         "Email carol@example.com: subject Report, body The report is done.",
         "send_email",
-        _all(_has("to", "carol"), _has("subject", "report")),
+        _all(_has("to", "carol@example.com"), _has("subject", "report")),
     ),
     Task("Set a 30 minute timer.", "set_timer", _numbers(minutes=30)),
     # Paraphrases that share no word with the tool's name, description or parameters.
@@ -145,30 +232,92 @@ TASKS = [
         "Find the encyclopedia article on Napoleon.", "search_wikipedia", _has("query", "napoleon")
     ),
     Task("What is the capital of Italy?", None),
+    # Floats, enums, booleans and several parameters of different types.
+    Task(
+        "Set the thermostat to 21.5 degrees Celsius.",
+        "set_thermostat",
+        _all(_numbers(temperature=21.5), _is("unit", "celsius")),
+    ),
+    Task(
+        "Make the house 68 degrees Fahrenheit.",
+        "set_thermostat",
+        _all(_numbers(temperature=68), _is("unit", "fahrenheit")),
+    ),
+    Task(
+        "Book a table for 4 people at Luigi's, outside on the terrace.",
+        "book_table",
+        _all(_has("restaurant", "luigi"), _numbers(people=4), _is("outdoor", True)),
+    ),
+    Task(
+        "Reserve a table at Sakura for 2, inside please.",
+        "book_table",
+        _all(_has("restaurant", "sakura"), _numbers(people=2), _is("outdoor", False)),
+    ),
+    Task(
+        "Turn off the lights in the kitchen.",
+        "switch_lights",
+        _all(_has("room", "kitchen"), _is("on", False)),
+    ),
+    Task(
+        "Switch the bedroom lights on.",
+        "switch_lights",
+        _all(_has("room", "bedroom"), _is("on", True)),
+    ),
+    Task(
+        "Convert 19.99 dollars to British pounds.",
+        "convert_currency",
+        _all(
+            _numbers(amount=19.99),
+            _names("from_currency", "dollar", "usd"),
+            _names("to_currency", "pound", "gbp"),
+        ),
+    ),
+    Task(
+        "Email eve@example.net with subject Invoice and body Attached is the invoice.",
+        "send_email",
+        _all(_has("to", "eve@example.net"), _has("subject", "invoice")),
+    ),
+    # Two tools to choose from.
+    Task(
+        "I need a timer for 15 minutes.",
+        "set_timer",
+        _numbers(minutes=15),
+        tools=("get_weather", "set_timer"),
+    ),
+    Task(
+        "Send an email to dan@example.org saying the build is green.",
+        "send_email",
+        _has("to", "dan@example.org"),
+        tools=("send_email", "search_wikipedia"),
+    ),
+    Task("What is 100 plus 250?", "add", _add(100, 250), tools=("add", "get_weather")),
+    # Tools offered that do not apply, and requests that share a word with a tool they do not
+    # need.
+    Task("What is the tallest mountain in the world?", None, tools=("set_timer",)),
+    Task("Write a haiku about autumn.", None, tools=("get_weather",)),
+    Task("What is a noun?", None, tools=("add",)),
+    Task("At what temperature does water boil?", None),
+    Task("How do I write a polite email?", None),
+    Task("Tell me about the history of Paris.", None),
 ]
 
 
-async def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--model", help="a GGUF chat model (default: the bundled SmolLM2)")
-    parser.add_argument("--quick", action="store_true", help="the first six tasks only")
-    parser.add_argument("--decisions-only", action="store_true", help="skip the end-to-end pass")
-    options = parser.parse_args()
-    tasks = TASKS[:6] if options.quick else TASKS
-    schemas = [t.schema for t in TOOLS]
-    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
-    print(f"{len(tasks)} tasks, {len(TOOLS)} tools; load average {load:.1f}", flush=True)
+def _offered(task: Task) -> list[FunctionTool]:
+    return [TOOLS[name] for name in task.tools] if task.tools else list(TOOLS.values())
 
-    # Decision pass: each strategy's choice per task (the clients share one loaded model).
+
+async def _compare_strategies(tasks: list[Task], model: str | None) -> None:
+    """Each decision strategy's choice per task (the clients share one loaded model)."""
     deciders = {
         strategy: LlamaCppChatCompletionClient(
-            options.model, quiet=True, tool_decision=strategy, max_tokens=64, seed=1
+            model, quiet=True, tool_decision=strategy, max_tokens=64, seed=1
         )
         for strategy in ("model", "words", "both")
     }
     right = dict.fromkeys(deciders, 0)
     started = time.monotonic()
     for task in tasks:
+        schemas = [t.schema for t in _offered(task)]
         picks: dict[str, str | None] = {}
         for strategy, decider in deciders.items():
             picks[strategy] = await decider._decide(  # pyright: ignore[reportPrivateUsage]
@@ -180,46 +329,76 @@ async def main() -> None:
     for strategy, count in right.items():
         print(f"decision {strategy:6} {count}/{len(tasks)} = {count / len(tasks):.0%}")
     print(f"({seconds:.1f} s per task for the three strategies)", flush=True)
-
-    if not options.decisions_only:
-        # End to end with the default strategy; shares the loaded model with the deciders.
-        client = LlamaCppChatCompletionClient(options.model, quiet=True, max_tokens=48, seed=1)
-        tool_right = tool_total = text_right = text_total = 0
-        started = time.monotonic()
-        for task in tasks:
-            result = await client.create(
-                [
-                    SystemMessage(content="You are a helpful assistant."),
-                    UserMessage(content=task.request, source="user"),
-                ],
-                tools=TOOLS,
-            )
-            calls = result.content if isinstance(result.content, list) else []
-            if task.tool is None:
-                text_total += 1
-                text_right += not calls
-                verdict = "ok" if not calls else f"called {calls[0].name}"
-            else:
-                tool_total += 1
-                ok = False
-                if calls and calls[0].name == task.tool:
-                    args = json.loads(calls[0].arguments)
-                    ok = task.check is None or task.check(args)
-                    verdict = f"{calls[0].name}({calls[0].arguments})"
-                else:
-                    verdict = "no call" if not calls else f"called {calls[0].name}"
-                tool_right += ok
-            print(f"  e2e {task.request[:48]!r:52} {verdict}", flush=True)
-        seconds = (time.monotonic() - started) / len(tasks)
-        print(
-            f"end to end: right tool and arguments {tool_right}/{tool_total} "
-            f"= {tool_right / max(tool_total, 1):.0%}; no call when none applies "
-            f"{text_right}/{text_total} = {text_right / max(text_total, 1):.0%} "
-            f"({seconds:.1f} s per task)"
-        )
-        await client.close()
     for decider in deciders.values():
         await decider.close()
+
+
+async def _end_to_end(tasks: list[Task], model: str | None) -> None:
+    """Each task through ``create()`` with the default strategy, as an agent would call it."""
+    client = LlamaCppChatCompletionClient(model, quiet=True, max_tokens=48, seed=1)
+    decided = tool_right = tool_total = text_right = text_total = 0
+    started = time.monotonic()
+    for task in tasks:
+        result = await client.create(
+            [
+                SystemMessage(content="You are a helpful assistant."),
+                UserMessage(content=task.request, source="user"),
+            ],
+            tools=_offered(task),
+        )
+        calls = result.content if isinstance(result.content, list) else []
+        decided += (calls[0].name if calls else None) == task.tool
+        if task.tool is None:
+            text_total += 1
+            text_right += not calls
+            verdict = "ok" if not calls else f"WRONG: called {calls[0].name}"
+        else:
+            tool_total += 1
+            ok = False
+            if calls and calls[0].name == task.tool:
+                args = _with_defaults(TOOLS[task.tool], json.loads(calls[0].arguments))
+                ok = task.check is None or task.check(args, task.request)
+                verdict = f"{'ok' if ok else 'WRONG'}: {calls[0].name}({calls[0].arguments})"
+            else:
+                verdict = "WRONG: no call" if not calls else f"WRONG: called {calls[0].name}"
+            tool_right += ok
+        print(f"  {task.request[:56]!r:60} {verdict}", flush=True)
+    seconds = (time.monotonic() - started) / len(tasks)
+    await client.close()
+    print(
+        f"decision right (the expected tool, or no call) {decided}/{len(tasks)} "
+        f"= {decided / len(tasks):.0%}\n"
+        f"right tool and arguments {tool_right}/{tool_total} "
+        f"= {tool_right / max(tool_total, 1):.0%}\n"
+        f"no call when none applies {text_right}/{text_total} "
+        f"= {text_right / max(text_total, 1):.0%}\n"
+        f"all right {tool_right + text_right}/{len(tasks)} "
+        f"= {(tool_right + text_right) / len(tasks):.0%} ({seconds:.1f} s per task)"
+    )
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--model", help="a GGUF chat model (default: the bundled SmolLM2)")
+    parser.add_argument("--quick", action="store_true", help="the first six tasks only")
+    parser.add_argument(
+        "--strategies",
+        action="store_true",
+        help="also compare the decision strategies (model, words, both) task by task",
+    )
+    parser.add_argument("--decisions-only", action="store_true", help="skip the end-to-end pass")
+    options = parser.parse_args()
+    tasks = TASKS[:6] if options.quick else TASKS
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    tools = sum(t.tool is not None for t in tasks)
+    print(
+        f"{len(tasks)} tasks ({tools} need a tool), {len(TOOLS)} tools; load average {load:.1f}",
+        flush=True,
+    )
+    if options.strategies or options.decisions_only:
+        await _compare_strategies(tasks, options.model)
+    if not options.decisions_only:
+        await _end_to_end(tasks, options.model)
 
 
 if __name__ == "__main__":

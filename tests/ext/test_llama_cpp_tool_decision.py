@@ -9,7 +9,7 @@ subject, a request no tool shares a word with, two clients that must share one m
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Annotated, Any, Literal
 
 import pytest
 
@@ -20,9 +20,15 @@ from parlay_ext.models.llama_cpp._prompt import (
     arguments_available,
     choose_tool,
     convert_messages,
+    copy_grammar,
     decision_grammar,
     decision_messages,
+    describe_parameters,
+    free_text_parameters,
     lexical_scores,
+    tool_instructions,
+    uncopied_strings,
+    word_choice,
 )
 from parlay_ext.models.llama_cpp._sdk import LlamaGrammar
 from parlay_ext.models.llama_cpp._shared import (
@@ -54,8 +60,8 @@ def test_decision_prompt_lists_each_tool_and_the_request() -> None:
     messages = decision_messages(SCHEMAS, "Is it sunny in Rome?")
     assert messages[-1] == {"role": "user", "content": "Is it sunny in Rome?"}
     system = messages[0]["content"]
-    assert "- get_weather: Get the current weather in a city." in system
-    assert "- send_email: Send an email to a person." in system
+    assert "- get_weather(city): Get the current weather in a city." in system
+    assert "- send_email(to, subject): Send an email to a person." in system
     assert "none" in system
 
 
@@ -94,6 +100,75 @@ def test_a_model_pick_needing_a_number_the_request_lacks_is_dropped() -> None:
     assert arguments_available(SCHEMAS[0], "Is it raining?"), "no number needed"
     assert choose_tool(schemas, "What is a noun?", "add", "both") is None
     assert choose_tool(schemas, "What's 9 plus 6?", "add", "both") == "add"
+
+
+def set_thermostat(
+    temperature: Annotated[float, "the target temperature in degrees"],
+    unit: Literal["celsius", "fahrenheit"] = "celsius",
+) -> str:
+    """Set the heating thermostat to a temperature."""
+    return f"{temperature} {unit}"
+
+
+THERMOSTAT = FunctionTool(set_thermostat, description="Set the heating thermostat.").schema
+
+
+def test_a_tool_is_described_in_plain_lines_per_argument() -> None:
+    assert describe_parameters(THERMOSTAT) == [
+        "- temperature (number; required): the target temperature in degrees",
+        '- unit (one of "celsius", "fahrenheit"; optional, default "celsius")',
+    ]
+    # A parameter whose only description is its own name is not described twice.
+    assert describe_parameters(SCHEMAS[1]) == [
+        "- to (text; required)",
+        "- subject (text; required)",
+    ]
+    one = tool_instructions([THERMOSTAT], "required")
+    assert one.startswith("Call the tool set_thermostat: Set the heating thermostat.\n")
+    assert '<tool_call>{"name": "set_thermostat", "arguments": {...}}</tool_call>' in one
+    several = tool_instructions(SCHEMAS, "auto")
+    assert "get_weather: Get the current weather in a city.\n- city (text; required)" in several
+    assert several.endswith("If no tool is needed, answer normally.")
+
+
+def test_parameter_descriptions_and_allowed_values_are_a_tools_words() -> None:
+    schemas = [THERMOSTAT, *SCHEMAS]
+    assert word_choice(schemas, "Make it 68 in Fahrenheit") == "set_thermostat"
+    # A tool whose required number the request lacks is not chosen by its words.
+    assert word_choice(schemas, "At what temperature does water boil?") is None
+
+
+def test_text_arguments_not_copied_from_the_request_are_found() -> None:
+    request = "Email carol@example.com: subject Report, body The report is done."
+    copied = {"to": "carol@example.com", "subject": "report"}
+    assert uncopied_strings(SCHEMAS[1], copied, request) == []
+    made_up = {"to": "example.com", "subject": "<subject>"}
+    assert uncopied_strings(SCHEMAS[1], made_up, request) == ["to", "subject"]
+    assert free_text_parameters(SCHEMAS[1]) == ["to", "subject"]
+    assert free_text_parameters(THERMOSTAT) == [], "an enum is not free text"
+
+
+def test_the_copy_grammar_allows_runs_of_the_requests_words_only() -> None:
+    request = 'Email "Carol" (carol@example.com): subject Report, body done.'
+    grammar = copy_grammar(SCHEMAS[1], ["to", "subject"], request)
+    LlamaGrammar.from_string(grammar, verbose=False)  # llama.cpp accepts it
+    lines = grammar.splitlines()
+    # Both text arguments are runs of words, never free strings.
+    assert "arguments-to ::= parlay-copy" in lines
+    assert "arguments-subject ::= parlay-copy" in lines
+    assert not any(line.startswith("string ::=") for line in lines)
+    # A run continues word by word, may end without the word's trailing punctuation, and
+    # its words are JSON-escaped inside the argument's string.
+    assert 'parlay-copy-4 ::= "Report," (" " parlay-copy-5)? | "Report"' in lines
+    assert r'parlay-copy-1 ::= "\\\"Carol\\\"" (" " parlay-copy-2)? | "\\\"Carol"' in lines
+    # A run may start without the word's leading punctuation: the bare address.
+    assert '"carol@example.com"' in lines[-1]
+    named = copy_grammar(THERMOSTAT, [], "Make it 68 degrees Fahrenheit.")
+    # The unit the request names becomes required and the only allowed value.
+    assert 'arguments-unit ::= "\\"fahrenheit\\""' in named.splitlines()
+    assert "celsius" not in named
+    unnamed = copy_grammar(THERMOSTAT, [], "Make it 20 degrees.")
+    assert "celsius" in unnamed and "fahrenheit" in unnamed
 
 
 def test_history_names_each_speaker_of_a_team() -> None:
@@ -186,5 +261,24 @@ async def test_auto_answers_in_text_when_no_tool_applies() -> None:
             [UserMessage(content="Write one line about the sea.", source="user")], tools=TOOLS
         )
         assert isinstance(result.content, str) and result.finish_reason in ("stop", "length")
+    finally:
+        await model.close()
+
+
+@pytest.mark.slow
+async def test_a_small_models_text_arguments_are_copied_from_the_request() -> None:
+    # Left free, SmolLM2 wrote "<user name>" or "example.com" here; copied, the address is whole.
+    model = LlamaCppChatCompletionClient(quiet=True, max_tokens=256, seed=1)
+    try:
+        result = await model.create(
+            [UserMessage(content="Send an email to bob@example.com about lunch.", source="user")],
+            tools=TOOLS,
+            tool_choice=TOOLS[1],
+        )
+        assert isinstance(result.content, list)
+        arguments = json.loads(result.content[0].arguments)
+        assert arguments["to"] == "bob@example.com"
+        request_words = "Send an email to bob@example.com about lunch.".lower()
+        assert arguments["subject"].lower() in request_words
     finally:
         await model.close()

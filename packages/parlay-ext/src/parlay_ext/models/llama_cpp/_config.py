@@ -53,6 +53,8 @@ class LlamaCppClientConfigurationConfigModel(CreateArgumentsConfigModel):
         llama_kwargs: Further keyword arguments for ``llama_cpp.Llama`` (for example
             ``chat_format`` or ``n_gpu_layers``).
         tool_decision: How ``tool_choice="auto"`` chooses between a tool call and text.
+        copy_arguments: Whether a call's made-up text arguments are generated again, limited
+            to runs of the request's words (``None``: for models under a billion parameters).
     """
 
     model_path: str | None = None
@@ -62,6 +64,7 @@ class LlamaCppClientConfigurationConfigModel(CreateArgumentsConfigModel):
     quiet: bool = False
     llama_kwargs: dict[str, Any] | None = None
     tool_decision: Literal["model", "words", "both", "grammar"] = "both"
+    copy_arguments: bool | None = None
 
 
 def split_create_args(kwargs: Mapping[str, Any]) -> dict[str, Any]:

@@ -37,12 +37,16 @@ __all__ = [
     "choose_tool",
     "confirm_messages",
     "convert_messages",
+    "copy_grammar",
     "decision_grammar",
     "decision_messages",
+    "describe_parameters",
+    "free_text_parameters",
     "lexical_scores",
     "parse_reply",
     "tool_grammar",
     "tool_instructions",
+    "uncopied_strings",
     "word_choice",
 ]
 
@@ -182,27 +186,95 @@ def convert_messages(
     return turns
 
 
+_KINDS = {
+    "string": "text",
+    "integer": "whole number",
+    "number": "number",
+    "boolean": "true or false",
+    "array": "list",
+    "object": "object",
+}
+
+
+def _kind(spec: dict[str, Any]) -> str:
+    if "enum" in spec:
+        return "one of " + ", ".join(json.dumps(v) for v in cast("list[Any]", spec["enum"]))
+    if "const" in spec:
+        return f"always {json.dumps(spec['const'])}"
+    kind = spec.get("type")
+    if isinstance(kind, list):
+        return " or ".join(_KINDS.get(str(k), str(k)) for k in cast("list[object]", kind))
+    if isinstance(kind, str):
+        return _KINDS.get(kind, kind)
+    return "any value"
+
+
+def describe_parameters(schema: ToolSchema) -> list[str]:
+    """One plain line per parameter: its name, kind, whether it is required, its description.
+
+    A small model reads ``- people (whole number, required): how many guests`` far better than
+    the JSON schema the line is made from.
+    """
+    parameters = cast("dict[str, Any]", schema.get("parameters", {}) or {})
+    properties = cast("dict[str, Any]", parameters.get("properties", {}) or {})
+    required = set(cast("list[str]", parameters.get("required", []) or []))
+    lines: list[str] = []
+    for name, raw in properties.items():
+        spec = cast("dict[str, Any]", raw) if isinstance(raw, dict) else {}
+        notes = [_kind(spec), "required" if name in required else "optional"]
+        if name not in required and "default" in spec:
+            notes[-1] = f"optional, default {json.dumps(spec['default'])}"
+        line = f"- {name} ({'; '.join(notes)})"
+        description = str(spec.get("description", "")).strip()
+        # A parameter without its own description gets its name as one: saying it twice is noise.
+        if description and description.lower() != name.lower():
+            line += f": {description}"
+        lines.append(line)
+    return lines
+
+
+def _describe_tool(schema: ToolSchema) -> str:
+    description = schema.get("description", "").strip()
+    head = f"{schema['name']}: {description}" if description else schema["name"]
+    parameters = describe_parameters(schema)
+    return "\n".join([head, *parameters]) if parameters else f"{head}\n(no arguments)"
+
+
+_COPY_VALUES = (
+    "Copy argument values exactly as the user wrote them; never invent placeholders. "
+    "Leave out an optional argument the user did not give."
+)
+
+
 def tool_instructions(schemas: Sequence[ToolSchema], mode: ToolMode) -> str:
-    """The system-prompt text that tells the model which tools exist and how to call one."""
-    listing = json.dumps(
-        [
-            {
-                "name": s["name"],
-                "description": s.get("description", ""),
-                "parameters": s.get("parameters", {}),
-            }
-            for s in schemas
-        ]
-    )
+    """The system-prompt text that tells the model which tools exist and how to call one.
+
+    When the reply must call the one tool offered (a forced tool, or the decision step's
+    choice) the text is about that tool alone: its description and one line per argument.
+    """
+    if mode == "required" and len(schemas) == 1:
+        schema = schemas[0]
+        name = json.dumps(schema["name"])
+        return (
+            f"Call the tool {_describe_tool(schema)}\n"
+            f'Reply with only {CALL_OPEN}{{"name": {name}, "arguments": {{...}}}}{CALL_CLOSE}, '
+            "with the arguments "
+            f"taken from the user's last message. {_COPY_VALUES}"
+        )
+    listing = "\n\n".join(_describe_tool(s) for s in schemas)
     how = (
         f'To call a tool, reply with only {CALL_OPEN}{{"name": "<tool name>", "arguments": '
-        f"{{...}}}}{CALL_CLOSE}."
+        f"{{...}}}}{CALL_CLOSE}. {_COPY_VALUES}"
     )
-    # Without this a small model fills string arguments with made-up "<user name>" slots.
-    how += " Copy argument values exactly as the user wrote them; never invent placeholders."
     if mode == "auto":
         how += " If no tool is needed, answer normally."
-    return f"You can call these tools:\n{listing}\n{how}"
+    return f"You can call these tools:\n\n{listing}\n\n{how}"
+
+
+def _signature(schema: ToolSchema) -> str:
+    parameters = cast("dict[str, Any]", schema.get("parameters", {}) or {})
+    properties = cast("dict[str, Any]", parameters.get("properties", {}) or {})
+    return f"{schema['name']}({', '.join(properties)})"
 
 
 def decision_messages(schemas: Sequence[ToolSchema], request: str) -> list[dict[str, str]]:
@@ -211,7 +283,7 @@ def decision_messages(schemas: Sequence[ToolSchema], request: str) -> list[dict[
     A small model decides far better on a short list of names and descriptions and the one
     message to act on than buried under a whole conversation and JSON schemas.
     """
-    listing = "\n".join(f"- {s['name']}: {s.get('description', '')}".rstrip() for s in schemas)
+    listing = "\n".join(f"- {_signature(s)}: {s.get('description', '')}".rstrip() for s in schemas)
     return [
         {
             "role": "system",
@@ -241,19 +313,24 @@ def _related(a: str, b: str) -> bool:
 
 
 def lexical_scores(schemas: Sequence[ToolSchema], request: str) -> dict[str, int]:
-    """How many of the request's words each tool's name, description and parameters share."""
+    """How many of the request's words each tool's name, description and parameters share.
+
+    A parameter contributes its name, its description and its allowed (enum) values.
+    """
     asked = _words(request)
     scores: dict[str, int] = {}
     for schema in schemas:
         parameters = cast("dict[str, Any]", schema.get("parameters", {}) or {})
         properties = cast("dict[str, Any]", parameters.get("properties", {}) or {})
-        text = " ".join(
-            [
-                schema["name"].replace("_", " "),
-                schema.get("description", ""),
-                *(name.replace("_", " ") for name in properties),
-            ]
-        )
+        words = [schema["name"].replace("_", " "), schema.get("description", "")]
+        for name, raw in properties.items():
+            # A parameter's name, description and allowed values are the tool's words too
+            # ("fahrenheit" names the thermostat as surely as "thermostat" does).
+            spec = cast("dict[str, Any]", raw) if isinstance(raw, dict) else {}
+            words.append(name.replace("_", " "))
+            words.append(str(spec.get("description", "")))
+            words += [v for v in cast("list[Any]", spec.get("enum", [])) if isinstance(v, str)]
+        text = " ".join(words)
         offered = _words(text)
         scores[schema["name"]] = sum(any(_related(a, o) for o in offered) for a in asked)
     return scores
@@ -263,10 +340,17 @@ DecisionStrategy = Literal["model", "words", "both", "grammar"]
 
 
 def word_choice(schemas: Sequence[ToolSchema], request: str) -> str | None:
-    """The tool sharing the most words with ``request`` (the first on a tie), or ``None``."""
+    """The tool sharing the most words with ``request`` (the first on a tie), or ``None``.
+
+    Only tools whose required numbers the request could supply count (see
+    :func:`arguments_available`): "at what temperature does water boil?" shares a word with a
+    thermostat but gives it no temperature to set.
+    """
     scores = lexical_scores(schemas, request)
-    best = max(scores, key=lambda name: scores[name], default=None)
-    return best if best is not None and scores[best] > 0 else None
+    usable = [
+        s["name"] for s in schemas if scores[s["name"]] > 0 and arguments_available(s, request)
+    ]
+    return max(usable, key=lambda name: scores[name], default=None)
 
 
 _NUMBER = re.compile(
@@ -375,6 +459,141 @@ def tool_grammar(schemas: Sequence[ToolSchema], mode: ToolMode) -> str:
     else:
         root = "root ::= parlay-call | parlay-text\nparlay-text ::= [^<] [^\\x00]*"
     return f"{root}\n{call}\n{call_rules}"
+
+
+_MAX_COPY_WORDS = 300  # words of the request an argument may be copied from
+_OUTER_PUNCTUATION = ".,;:!?\"'()[]{}<>"
+_COPY_MARK = "parlay-copied-text"
+
+
+def _copy_words(request: str) -> list[str]:
+    return request.split()[:_MAX_COPY_WORDS]
+
+
+def _copied(value: str, words: Sequence[str]) -> bool:
+    """Whether ``value`` is a run of ``words`` (ignoring case and the run's outer punctuation)."""
+    wanted = value.strip().lower().split()
+    if not wanted:
+        return False
+    lowered = [w.lower() for w in words]
+    for start in range(len(lowered) - len(wanted) + 1):
+        run = lowered[start : start + len(wanted)]
+        inner_ok = run[1:-1] == wanted[1:-1] if len(wanted) > 2 else True
+        if not inner_ok:
+            continue
+        if len(wanted) == 1:
+            if wanted[0] in (run[0], run[0].strip(_OUTER_PUNCTUATION)):
+                return True
+            continue
+        first_ok = wanted[0] in (run[0], run[0].lstrip(_OUTER_PUNCTUATION))
+        last_ok = wanted[-1] in (run[-1], run[-1].rstrip(_OUTER_PUNCTUATION))
+        if first_ok and last_ok:
+            return True
+    return False
+
+
+def uncopied_strings(schema: ToolSchema, arguments: dict[str, Any], request: str) -> list[str]:
+    """The free-text arguments (strings without an enum) that are not words of ``request``.
+
+    A value counts as copied when it is a run of the request's words (ignoring case and the
+    run's outer punctuation): ``example.com`` is not copied from "write to bob@example.com",
+    nor is ``<user name>`` from anything.
+    """
+    words = _copy_words(request)
+    parameters = cast("dict[str, Any]", schema.get("parameters", {}) or {})
+    properties = cast("dict[str, Any]", parameters.get("properties", {}) or {})
+    names: list[str] = []
+    for name, raw in properties.items():
+        spec = cast("dict[str, Any]", raw) if isinstance(raw, dict) else {}
+        value = arguments.get(name)
+        free_text = spec.get("type") == "string" and "enum" not in spec
+        if free_text and isinstance(value, str) and not _copied(value, words):
+            names.append(name)
+    return names
+
+
+def free_text_parameters(schema: ToolSchema) -> list[str]:
+    """The parameters whose value is free text: strings without an enum."""
+    parameters = cast("dict[str, Any]", schema.get("parameters", {}) or {})
+    properties = cast("dict[str, Any]", parameters.get("properties", {}) or {})
+    return [
+        name
+        for name, raw in properties.items()
+        if isinstance(raw, dict)
+        and cast("dict[str, Any]", raw).get("type") == "string"
+        and "enum" not in raw
+    ]
+
+
+def _span_rules(request: str) -> tuple[str, str]:
+    """GBNF rules whose sentences are the runs of the request's words, and the start symbol.
+
+    ``parlay-copy-i`` continues a run at word ``i``: the word and optionally the next run, or
+    the word without its trailing punctuation to end the run. A run may start at any word, also
+    without its leading punctuation. The rules grow with the request, not with the number of
+    runs, so a long request keeps the grammar small. A run is written as a JSON string (quoted
+    and escaped): the value of a call's argument.
+    """
+
+    def literal(text: str) -> str:
+        return json.dumps(json.dumps(text)[1:-1])
+
+    words = _copy_words(request)
+    rules: list[str] = []
+    starts: list[str] = []
+    for i, word in enumerate(words):
+        tail = f' (" " parlay-copy-{i + 1})?' if i + 1 < len(words) else ""
+        choices = [f"{literal(word)}{tail}"]
+        stripped = word.rstrip(_OUTER_PUNCTUATION)
+        if stripped and stripped != word:
+            choices.append(literal(stripped))
+        rules.append(f"parlay-copy-{i} ::= " + " | ".join(choices))
+        starts.append(f"parlay-copy-{i}")
+        lead = word.lstrip(_OUTER_PUNCTUATION)
+        if lead and lead != word:
+            starts.append(f"{literal(lead)}{tail}")
+            both = lead.rstrip(_OUTER_PUNCTUATION)
+            if both and both != lead:
+                starts.append(literal(both))
+    run = "(" + " | ".join(starts) + ")"
+    rules.append(f'parlay-copy ::= "\\"" {run} "\\"" space')
+    return "\n".join(rules), "parlay-copy"
+
+
+def copy_grammar(schema: ToolSchema, names: Sequence[str], request: str) -> str:
+    """A call grammar for one tool whose ``names`` parameters are runs of ``request``'s words.
+
+    Used when a small model must copy text arguments rather than compose them (it makes up
+    placeholders and half addresses when free). The other parameters keep their schema, except
+    that when the request names allowed values of a parameter ("... in Fahrenheit") the
+    parameter is required and limited to those: a small model otherwise leaves it out (and gets
+    the default) or picks the first value it was shown.
+    """
+    parameters = dict(cast("dict[str, Any]", schema.get("parameters", {}) or {}))
+    properties = dict(cast("dict[str, Any]", parameters.get("properties", {}) or {}))
+    required = list(cast("list[str]", parameters.get("required", []) or []))
+    asked = {w.lower().strip(_OUTER_PUNCTUATION) for w in request.split()}
+    for name, raw in list(properties.items()):
+        spec = cast("dict[str, Any]", raw) if isinstance(raw, dict) else {}
+        allowed = cast("list[Any]", spec.get("enum", []))
+        named = [v for v in allowed if isinstance(v, str) and v.lower() in asked]
+        if named:
+            properties[name] = {**spec, "enum": named}
+            if name not in required:
+                required.append(name)
+    parameters["required"] = required
+    words = _copy_words(request)
+    for name in names if words else ():
+        # A placeholder enum, replaced by the span rules in the grammar text below.
+        properties[name] = {"enum": [_COPY_MARK]}
+    parameters["properties"] = properties
+    marked = cast("ToolSchema", {**schema, "parameters": parameters})
+    grammar = tool_grammar([marked], "required")
+    if not words or not names:
+        return grammar
+    placeholder = json.dumps(json.dumps(_COPY_MARK))  # the enum's GBNF literal
+    rules, start = _span_rules(request)
+    return grammar.replace(placeholder, start) + "\n" + rules
 
 
 def parse_reply(text: str) -> tuple[list[FunctionCall], str]:
