@@ -75,7 +75,7 @@ def serve_command(args: argparse.Namespace) -> int:
     """Run ``parlay serve`` until interrupted; the exit status."""
     try:
         from parlay_agentchat.serve._app import create_app
-        from parlay_agentchat.serve._sessions import load_served_teams
+        from parlay_agentchat.serve._teams import load_served_teams
         from parlay_agentchat.serve._web import uvicorn
     except ImportError as exc:
         print(f"parlay: error: {exc}", file=sys.stderr)

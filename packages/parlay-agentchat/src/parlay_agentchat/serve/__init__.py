@@ -17,8 +17,9 @@ from parlay_agentchat.serve._errors import (
     UnknownSessionError,
     UnknownTeamError,
 )
-from parlay_agentchat.serve._sessions import ServedTeam, SessionManager, load_served_teams
+from parlay_agentchat.serve._sessions import SessionManager
 from parlay_agentchat.serve._store import SessionRecord, SessionStore, StoredEvent
+from parlay_agentchat.serve._teams import ServedTeam, load_served_teams
 
 __all__ = [
     "BadRequestError",

@@ -21,13 +21,10 @@ from parlay_agentchat.serve._errors import (
     UnauthorizedError,
 )
 from parlay_agentchat.serve._pages import error_page, index_page, session_page
-from parlay_agentchat.serve._sessions import (
-    ServedTeam,
-    SessionManager,
-    event_payload,
-    session_payload,
-)
+from parlay_agentchat.serve._sessions import SessionManager
 from parlay_agentchat.serve._store import SessionStore
+from parlay_agentchat.serve._streams import event_payload, session_payload
+from parlay_agentchat.serve._teams import ServedTeam
 from parlay_agentchat.serve._web import (
     HTMLResponse,
     HTTPException,
@@ -241,7 +238,7 @@ def create_app(
         record = await manager.get(request.path_params["id"])
         after = after_of(request)
         # Subscribe before reading the history, so no event falls between the two.
-        subscription = manager.subscribe(record.id)
+        subscription = manager.streams.subscribe(record.id)
         queue = subscription.queue
 
         async def stream() -> AsyncIterator[str]:
@@ -276,7 +273,7 @@ def create_app(
                         continue
                     yield _sse(item)
             finally:
-                manager.unsubscribe(record.id, queue)
+                manager.streams.unsubscribe(record.id, queue)
 
         return StreamingResponse(
             stream(),

@@ -12,8 +12,10 @@ from collections.abc import Mapping, Sequence
 from html import escape
 from typing import Any
 
-from parlay_agentchat.serve._sessions import RESUMABLE, ServedTeam, event_payload
+from parlay_agentchat.serve._sessions import RESUMABLE
 from parlay_agentchat.serve._store import SessionRecord, StoredEvent
+from parlay_agentchat.serve._streams import event_payload
+from parlay_agentchat.serve._teams import ServedTeam
 
 __all__ = ["error_page", "index_page", "session_page"]
 

@@ -16,9 +16,8 @@ import json
 import uuid
 from collections import OrderedDict
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any, cast
+from dataclasses import dataclass
+from typing import Any
 
 from parlay_agentchat.base import ChatAgent, TaskResult, Team
 from parlay_agentchat.messages import (
@@ -43,84 +42,18 @@ from parlay_agentchat.serve._human import (
     run_input_message,
 )
 from parlay_agentchat.serve._store import SessionRecord, SessionStore, StoredEvent
+from parlay_agentchat.serve._streams import Broadcaster
+from parlay_agentchat.serve._teams import ServedTeam, one_line
 from parlay_agentchat.teams import Swarm
 from parlay_core import CancellationToken, load_permissions
 
-__all__ = [
-    "ServedTeam",
-    "SessionManager",
-    "Subscription",
-    "event_payload",
-    "load_served_teams",
-    "session_payload",
-]
+__all__ = ["SessionManager"]
 
 # Statuses a session can be resumed from: its last run did not end on its own.
 RESUMABLE = ("stopped", "interrupted", "failed")
-_SUBSCRIBER_BACKLOG = 2000
 # Teams of waiting sessions kept in memory (so an answer needs no rebuild); beyond this many,
 # the least recently paused is dropped and rebuilt from its saved state when answered.
 _LIVE_TEAMS = 256
-
-
-def _one_line(text: str) -> str:
-    return " ".join(part.strip() for part in text.splitlines() if part.strip())
-
-
-@dataclass
-class ServedTeam:
-    """A team config the server offers.
-
-    Attributes:
-        name: Its name in the app and the API (the file name without its suffix).
-        config: The component config, or ``None`` if the file could not be read.
-        kind: The team's (or agent's) class name.
-        description: The config's description.
-        participants: The names of its participants.
-        error: Why it cannot run (the config failed to load), or ``None``.
-    """
-
-    name: str
-    config: dict[str, Any] | None
-    kind: str = ""
-    description: str = ""
-    participants: list[str] = field(default_factory=lambda: [])
-    error: str | None = None
-
-    def public(self) -> dict[str, Any]:
-        """What the API and the pages show (never the config itself: it may hold secrets)."""
-        return {
-            "name": self.name,
-            "kind": self.kind,
-            "description": self.description,
-            "participants": self.participants,
-            "available": self.error is None,
-            "error": self.error,
-        }
-
-
-def event_payload(event: StoredEvent) -> dict[str, Any]:
-    """An event as the API sends it: its number, time and body."""
-    return {"seq": event.seq, "time": event.created, **event.body}
-
-
-def session_payload(record: SessionRecord) -> dict[str, Any]:
-    """A session as the API sends it (its saved team state stays on the server)."""
-    return {
-        "id": record.id,
-        "team": record.team,
-        "title": record.title,
-        "status": record.status,
-        "created": record.created,
-        "updated": record.updated,
-        "pending": record.pending,
-        "error": record.error,
-        "usage": {
-            "prompt_tokens": record.prompt_tokens,
-            "completion_tokens": record.completion_tokens,
-        },
-        "last_seq": record.last_seq,
-    }
 
 
 def _message_body(item: BaseAgentEvent | BaseChatMessage) -> tuple[dict[str, Any], tuple[int, int]]:
@@ -138,23 +71,6 @@ def _message_body(item: BaseAgentEvent | BaseChatMessage) -> tuple[dict[str, Any
         "message": json.loads(json.dumps(item.dump(), default=str)),
     }
     return body, counted
-
-
-@dataclass
-class Subscription:
-    """What a reader of a session's stream starts from.
-
-    Attributes:
-        queue: Receives each new event (``None`` when the server stops or the reader fell too
-            far behind).
-        published: The number of the last event published when it subscribed (``None`` if
-            none was published by this process).
-        partial: The tokens streamed since that event.
-    """
-
-    queue: asyncio.Queue[dict[str, Any] | None]
-    published: int | None
-    partial: list[dict[str, Any]]
 
 
 @dataclass
@@ -197,10 +113,7 @@ class SessionManager:
         self._allow_import = tuple(allow_import)
         self._runs: dict[str, _Run] = {}
         self._live: OrderedDict[str, _Live] = OrderedDict()
-        self._subscribers: dict[str, set[asyncio.Queue[dict[str, Any] | None]]] = {}
-        # Per session: the number of the last event published, and the tokens streamed since.
-        self._published: dict[str, int] = {}
-        self._partial: dict[str, list[dict[str, Any]]] = {}
+        self.streams = Broadcaster()
 
     async def start(self) -> None:
         """Open the store and mark the runs a killed server left behind as interrupted."""
@@ -226,10 +139,7 @@ class SessionManager:
                 "interrupted",
                 {"detail": "The server shut down during this run; resume to run it again."},
             )
-        for queues in self._subscribers.values():
-            for queue in queues:
-                with contextlib.suppress(asyncio.QueueFull):
-                    queue.put_nowait(None)
+        self.streams.end_all()
         await self.store.close()
 
     # -- queries ------------------------------------------------------------------------------
@@ -272,7 +182,7 @@ class SessionManager:
         if team.error is not None:
             raise TeamUnavailableError(f"The team {team.name!r} cannot run: {team.error}")
         session_id = uuid.uuid4().hex
-        title = _one_line(task)[:120] or "(empty task)"
+        title = one_line(task)[:120] or "(empty task)"
         run_input = {"type": "task", "text": task}
         record = await self.store.create(session_id, team.name, title, run_input)
         await self._publish(
@@ -386,45 +296,8 @@ class SessionManager:
         self._live.pop(session_id, None)
         self._start_run(session_id, team, record.run_input, record.checkpoint)
 
-    # -- streaming ----------------------------------------------------------------------------
-
-    def subscribe(self, session_id: str) -> Subscription:
-        """Start receiving the session's new events (``None`` when the server stops).
-
-        The subscription also holds the tokens streamed since the session's last stored event
-        (so a reader that connects mid-message sees them) and the number of that event.
-        """
-        queue: asyncio.Queue[dict[str, Any] | None] = asyncio.Queue(_SUBSCRIBER_BACKLOG)
-        # No await between the snapshot and the registration: nothing falls in between.
-        partial = list(self._partial.get(session_id, ()))
-        self._subscribers.setdefault(session_id, set()).add(queue)
-        return Subscription(queue, self._published.get(session_id), partial)
-
-    def unsubscribe(self, session_id: str, queue: asyncio.Queue[dict[str, Any] | None]) -> None:
-        """Stop sending events to the queue."""
-        queues = self._subscribers.get(session_id)
-        if queues is not None:
-            queues.discard(queue)
-            if not queues:
-                del self._subscribers[session_id]
-
     async def _publish(self, event: StoredEvent | dict[str, Any]) -> None:
-        payload = event_payload(event) if isinstance(event, StoredEvent) else event
-        session_id = event.session_id if isinstance(event, StoredEvent) else event["session"]
-        if isinstance(event, StoredEvent):
-            self._published[session_id] = event.seq
-            self._partial.pop(session_id, None)
-        else:
-            self._partial.setdefault(session_id, []).append(payload)
-        for queue in list(self._subscribers.get(session_id, ())):
-            try:
-                queue.put_nowait(payload)
-            except asyncio.QueueFull:
-                # A reader this far behind reconnects and reads the rest from the store.
-                self.unsubscribe(session_id, queue)
-                with contextlib.suppress(asyncio.QueueEmpty):
-                    queue.get_nowait()
-                queue.put_nowait(None)
+        self.streams.publish(event)
 
     # -- runs ---------------------------------------------------------------------------------
 
@@ -580,7 +453,7 @@ class SessionManager:
                 self._keep(session_id, live)
                 await self._publish(event)
             return
-        message = _one_line(str(error)) or type(error).__name__
+        message = one_line(str(error)) or type(error).__name__
         event = await self.store.transition(
             session_id,
             ("running",),
@@ -590,43 +463,3 @@ class SessionManager:
         )
         if event is not None:
             await self._publish(event)
-
-
-def load_served_teams(
-    paths: Sequence[str],
-    *,
-    allow_code_execution: bool,
-    allow_environment_keys: bool,
-    allow_import: Sequence[str],
-) -> dict[str, ServedTeam]:
-    """Read and check each config file; a file that fails is served as unavailable, with why."""
-    from parlay_agentchat.cli._main import (  # the command line's own checks and messages
-        _load,  # pyright: ignore[reportPrivateUsage]
-        _parse,  # pyright: ignore[reportPrivateUsage]
-        _UsageError,  # pyright: ignore[reportPrivateUsage]
-    )
-
-    teams: dict[str, ServedTeam] = {}
-    for path_text in paths:
-        name = Path(path_text).stem or "team"
-        unique, n = name, 2
-        while unique in teams:
-            unique, n = f"{name}-{n}", n + 1
-        team = ServedTeam(unique, None)
-        teams[unique] = team
-        try:
-            with load_permissions(allow_import_paths=allow_import):
-                _load(path_text, allow_code_execution, allow_environment_keys)
-            data = _parse(path_text, Path(path_text).read_text(encoding="utf-8"))
-        except _UsageError as exc:
-            team.error = str(exc)
-            continue
-        except Exception as exc:  # a config's own code failed while loading: say so, serve the rest
-            team.error = f"{path_text}: {_one_line(str(exc)) or type(exc).__name__}"
-            continue
-        config = cast("dict[str, Any]", data)
-        team.config = config
-        team.kind = str(config.get("provider", "")).rsplit(".", 1)[-1]
-        team.description = str(config.get("description") or "")
-        team.participants = sorted(participant_names(config))
-    return teams
