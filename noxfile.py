@@ -204,7 +204,7 @@ def _local_model_wheels(session: nox.Session) -> list[str]:
             if not any(wheel_dir.glob("llama_cpp_python-*.whl")):
                 session.log(
                     f"Compiling llama-cpp-python {LLAMA_CPP_VERSION} (the embedded model's "
-                    "runtime) once for this machine: about 4 minutes on two idle cores. Later runs "
+                    "runtime) once for this machine: 3 to 4 minutes on two idle cores. Later runs "
                     f"reuse the wheel from {wheel_dir}."
                 )
                 _build_llama_cpp_wheel(session, wheel_dir)
