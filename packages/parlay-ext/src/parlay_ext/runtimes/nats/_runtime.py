@@ -3,13 +3,14 @@
 Each worker process runs one runtime. It is a :class:`~parlay_core.hosting.HostedRuntime`, the
 same runtime layer as the in-process runtime's (contexts, interventions, event logging, idle
 tracking, agent access, over the same :class:`~parlay_core.hosting.AgentHost`), with a NATS
-transport (``_serving.Server``): an agent whose partition this worker holds is called directly,
+transport (``_serving.NatsTransport``): an agent whose partition this worker holds is called directly,
 without serialization; any other agent is reached by NATS request/reply on its subject (see
 ``_calls``), and this worker serves the partitions it holds.
 
 What exists only once ``start()`` has connected (the connection, the cluster view, the caller,
-the durable queue) lives in one object, :class:`_Connected`, that ``start()`` creates: before
-it, every call that needs it raises a "not started" :class:`RuntimeStateError`.
+the durable queue, the server of the partitions) lives in one object, :class:`_Connected`, that
+``start()`` creates: before it, every call that needs it raises a "not started"
+:class:`RuntimeStateError`.
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ from parlay_core import (
     try_get_known_serializers_for_type,
 )
 from parlay_core.exceptions import RuntimeStateError, TransportError
-from parlay_core.hosting import AgentHost, HostedRuntime, get_tracer
+from parlay_core.hosting import HostedRuntime, get_tracer
 from parlay_ext.runtimes.nats._aio import cancel_and_wait
 from parlay_ext.runtimes.nats._calls import Caller
 from parlay_ext.runtimes.nats._cluster import Cluster, Partition
@@ -43,7 +44,7 @@ from parlay_ext.runtimes.nats._connection import ConnectionSettings, connect
 from parlay_ext.runtimes.nats._durable import DurableQueue
 from parlay_ext.runtimes.nats._kv import open_bucket
 from parlay_ext.runtimes.nats._sdk import Client, jetstream, js_errors, nats_errors
-from parlay_ext.runtimes.nats._serving import NOT_STARTED, Server
+from parlay_ext.runtimes.nats._serving import NOT_STARTED, NatsTransport, Server
 from parlay_ext.runtimes.nats._subjects import Subjects
 from parlay_ext.runtimes.nats._subscriptions import SharedSubscriptions
 from parlay_ext.runtimes.nats._wire import partition_of
@@ -69,6 +70,7 @@ class _Connected:
     cluster: Cluster
     caller: Caller
     durable: DurableQueue | None
+    server: Server
     watchdog: asyncio.Task[None] | None = None
 
 
@@ -188,8 +190,10 @@ class NatsWorkerAgentRuntime(HostedRuntime):
         self._subjects = Subjects(namespace)
         self._loopback = loopback
         self._request_timeout = request_timeout
+        self._pinned: set[AgentId] = set()
+        self._nats_transport = NatsTransport()
         super().__init__(
-            self._make_server,
+            lambda host: self._nats_transport,
             intervention_handlers=intervention_handlers,
             tracer=get_tracer(tracer_provider),
             ignore_unhandled_exceptions=ignore_unhandled_exceptions,
@@ -226,16 +230,6 @@ class NatsWorkerAgentRuntime(HostedRuntime):
         self._durable_max_deliver = durable_max_deliver
         self._link: _Connected | None = None
 
-    def _make_server(self, host: AgentHost) -> Server:
-        self._server = Server(
-            self,
-            host,
-            subjects=self._subjects,
-            loopback=self._loopback,
-            request_timeout=self._request_timeout,
-        )
-        return self._server
-
     @property
     def connection(self) -> ConnectionSettings:
         """How this worker reaches NATS."""
@@ -262,7 +256,7 @@ class NatsWorkerAgentRuntime(HostedRuntime):
         link.cluster.serving = True
         await link.cluster.refresh()
         for partition in list(link.cluster.held):
-            await self._server.subscribe_partition(*partition)
+            await link.server.subscribe_partition(*partition)
         link.cluster.resume()
         if link.watchdog is None:
             link.watchdog = asyncio.create_task(self._watch_calls(link))
@@ -271,9 +265,24 @@ class NatsWorkerAgentRuntime(HostedRuntime):
         nc = await connect(
             self._settings, on_disconnect=self._on_disconnect, on_reconnect=self._on_reconnect
         )
-        server = self._server
         try:
             js = jetstream(nc)
+            # The cluster calls the server back, and the server serves what the cluster holds:
+            # the callbacks find the server once it is made, before the cluster opens.
+            server: Server | None = None
+
+            async def on_gain(agent_type: str, partition: int) -> None:
+                if server is not None:
+                    await server.on_gain(agent_type, partition)
+
+            async def on_lose(agent_type: str, partition: int, graceful: bool) -> None:
+                if server is not None:
+                    await server.on_lose(agent_type, partition, graceful)
+
+            def on_revoke(partition: Partition) -> None:
+                if server is not None:
+                    server.fence(partition)
+
             cluster = Cluster(
                 js,
                 namespace=self._namespace,
@@ -284,12 +293,11 @@ class NatsWorkerAgentRuntime(HostedRuntime):
                 replicas=self._kv_replicas,
                 durable=self._durable_mode,
                 hosted_types=lambda: self._host.known_types,
-                on_gain=server.on_gain,
-                on_lose=server.on_lose,
+                on_gain=on_gain,
+                on_lose=on_lose,
                 has_agents=self._has_agents,
-                on_revoke=server.fence,
+                on_revoke=on_revoke,
             )
-            await cluster.open()  # raises RuntimeStateError on a partition-count mismatch
             caller = Caller(
                 self._host,
                 cluster,
@@ -299,10 +307,6 @@ class NatsWorkerAgentRuntime(HostedRuntime):
                 request_timeout=self._request_timeout,
                 worker_id=self.worker_id,
             )
-            subscriptions = await open_bucket(
-                js, self._subjects.subscriptions_bucket, replicas=self._kv_replicas
-            )
-            await self._subscriptions.open(subscriptions)
             queue: DurableQueue | None = None
             if self._durable_mode:
                 queue = DurableQueue(
@@ -314,9 +318,27 @@ class NatsWorkerAgentRuntime(HostedRuntime):
                     ack_wait=self._lease_ttl,
                     max_deliver=self._durable_max_deliver,
                 )
-                await queue.open()
                 caller.durable = queue
-            await server.open(nc, cluster, caller, queue)
+            server = Server(
+                self,
+                self._host,
+                nc,
+                cluster,
+                caller,
+                queue,
+                subjects=self._subjects,
+                loopback=self._loopback,
+                request_timeout=self._request_timeout,
+                pinned=self._pinned,
+            )
+            await cluster.open()  # raises RuntimeStateError on a partition-count mismatch
+            subscriptions = await open_bucket(
+                js, self._subjects.subscriptions_bucket, replicas=self._kv_replicas
+            )
+            await self._subscriptions.open(subscriptions)
+            if queue is not None:
+                await queue.open()
+            await server.open()
         except (js_errors.ServiceUnavailableError, nats_errors.NoRespondersError) as e:
             with contextlib.suppress(Exception):
                 await nc.close()
@@ -328,7 +350,8 @@ class NatsWorkerAgentRuntime(HostedRuntime):
             with contextlib.suppress(Exception):
                 await nc.close()
             raise
-        return _Connected(nc, cluster, caller, queue)
+        self._nats_transport.server = server
+        return _Connected(nc, cluster, caller, queue, server)
 
     def _has_agents(self, partition: Partition) -> bool:
         agent_type, number = partition
@@ -391,7 +414,7 @@ class NatsWorkerAgentRuntime(HostedRuntime):
         self._closed = True
         self._running = False
         self._drop_queued_deliveries()
-        await self._server.unsubscribe_all()
+        await self._transport.close()  # stop serving
         with contextlib.suppress(asyncio.TimeoutError):
             await asyncio.wait_for(self._wait_idle(), self._lease_ttl)
         link = self._link
@@ -450,7 +473,7 @@ class NatsWorkerAgentRuntime(HostedRuntime):
         through the type's partitions, all of which this worker then holds.
         """
         registered = await super().register_agent_instance(agent_instance, agent_id)
-        self._server.pinned.add(registered)
+        self._pinned.add(registered)
         await self._announce()
         return registered
 

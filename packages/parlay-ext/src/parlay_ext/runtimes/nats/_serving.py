@@ -1,10 +1,15 @@
 """The NATS transport: where a worker's messages go, and the serving of the partitions it holds.
 
 The runtime layer of parlay-core (:class:`~parlay_core.hosting.HostedRuntime`) does everything
-else: contexts, interventions, event logging, idle tracking. It asks this transport whether an
+else: contexts, interventions, event logging, idle tracking. It asks the transport whether an
 agent is local (its partition is held here, and the worker is serving), hands it the messages
 for agents elsewhere, and calls local agents through :meth:`Server.deliver_local`, which
 counts deliveries per partition (for hand-overs) and fences a partition this worker lost.
+
+:class:`Server` exists only once ``start()`` has connected: it is made with the connection, the
+cluster view, the caller and the durable queue, and holds everything that serving needs.
+:class:`NatsTransport` is what the runtime holds from its construction: before ``start()`` it
+says "not started" (see :data:`NOT_STARTED`); afterwards it hands each question to the server.
 
 A worker subscribes to the subjects of the partitions it holds. Each request runs in a task of
 its own (NATS hands a subscription's messages over one at a time, and handlers of one agent may
@@ -21,7 +26,7 @@ import asyncio
 import contextlib
 import logging
 from collections import deque
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote
 
@@ -54,7 +59,7 @@ from parlay_ext.runtimes.nats._subjects import Subjects
 if TYPE_CHECKING:
     from parlay_ext.runtimes.nats._cluster import Cluster, Partition
 
-__all__ = ["Server"]
+__all__ = ["NOT_STARTED", "NatsTransport", "Server"]
 
 logger = logging.getLogger(f"{ROOT_LOGGER_NAME}.nats")
 
@@ -65,36 +70,46 @@ NOT_STARTED = (
 
 
 class Server:
-    """The NATS transport of one worker (see the module docstring).
-
-    Created with the runtime, idle until :meth:`open` hands it the connection and the cluster
-    view that ``start()`` makes.
+    """The serving and routing of one started worker (see the module docstring).
 
     Args:
         work: The runtime: its delivery bookkeeping counts what arrives over NATS.
         host: The runtime's host.
+        nc: The connection.
+        cluster: The cluster view (who holds which partition).
+        caller: Sends this worker's calls and published messages.
+        durable: The work-queue stream, in durable mode.
         subjects: The namespace's subject names.
         loopback: Send messages for local agents over NATS too (tests the wire end to end).
         request_timeout: The deadline of every call, in seconds.
+        pinned: Pre-built agents registered here, which never move to another worker (the
+            runtime's set: registrations after start() add to it).
     """
-
-    _caller: Caller
 
     def __init__(
         self,
         work: HostedRuntime,
         host: AgentHost,
+        nc: Client,
+        cluster: Cluster,
+        caller: Caller,
+        durable: DurableQueue | None,
         *,
         subjects: Subjects,
         loopback: bool,
         request_timeout: float,
+        pinned: set[AgentId],
     ) -> None:
         self._work = work
         self._host = host
+        self._nats = nc
+        self._cluster = cluster
+        self._caller = caller
+        self._durable = durable
         self._subjects = subjects
         self._loopback = loopback
         self._request_timeout = request_timeout
-        self._cluster: Cluster | None = None
+        self._pinned = pinned
         self._busy: dict[Partition, int] = {}
         # The tasks delivering to each partition's agents, and those cancelled because this
         # worker lost the partition's lease while they ran (a stall): see fence.
@@ -102,36 +117,16 @@ class Server:
         self._fenced: set[asyncio.Task[Any]] = set()
         self._partition_subs: dict[Partition, NatsSubscription] = {}
         self._handlers: dict[str, asyncio.Task[Any]] = {}
-        self.pinned: set[AgentId] = set()
-        """Pre-built agents registered here: they never move to another worker."""
         # Calls their callers cancelled, remembered for a while: a durable message that is
         # still queued when its call is cancelled is dropped instead of handled.
         self._cancelled: deque[str] = deque(maxlen=4096)
-        self._durable: DurableQueue | None = None
-        self._nats: Client | None = None
 
-    async def open(
-        self, nc: Client, cluster: Cluster, caller: Caller, durable: DurableQueue | None
-    ) -> None:
-        """Start taking in cancellations and replies on ``nc`` (``start()`` calls it once)."""
-        self._cluster = cluster
-        self._caller = caller
-        self._durable = durable
-        self._nats = nc
-        await subscribe(nc, self._subjects.cancel, cb=self._on_cancel)
-        await self._caller.open(nc)  # the replies to this worker's calls
+    async def open(self) -> None:
+        """Start taking in cancellations and replies (``start()`` calls it once)."""
+        await subscribe(self._nats, self._subjects.cancel, cb=self._on_cancel)
+        await self._caller.open(self._nats)  # the replies to this worker's calls
 
-    # --- the transport (parlay_core.hosting.Transport) --------------------------------------
-
-    @property
-    def deliver_local(self) -> LocalDelivery:
-        """Calls a local agent, counted in its partition (see :meth:`on_lose` and fencing)."""
-        return self._deliver_local
-
-    def ready(self) -> None:
-        """Raise :class:`RuntimeStateError` before the first ``start()``."""
-        if self._nats is None:
-            raise RuntimeStateError(NOT_STARTED)
+    # --- routing (what NatsTransport asks once started) ------------------------------------
 
     def is_local(self, agent_id: AgentId) -> bool:
         """Whether this worker serves ``agent_id`` now, so a message to it needs no NATS."""
@@ -147,12 +142,10 @@ class Server:
 
     def holds(self, agent_id: AgentId) -> bool:
         """Whether this worker holds ``agent_id``'s partition (its object lives here)."""
-        cluster = self._cluster
-        return cluster is not None and cluster.holds(self._caller.partition(agent_id))
+        return self._cluster.holds(self._caller.partition(agent_id))
 
     def check_recipient(self, agent_id: AgentId) -> None:
         """Raise :class:`AgentTypeNotFoundError` if no live worker hosts ``agent_id``'s type."""
-        self.ready()
         self._caller.check_hosted(agent_id)
 
     async def send(self, message: Any, recipient: AgentId, ctx: MessageContext) -> Any:
@@ -178,11 +171,7 @@ class Server:
         """Stop serving (the runtime stopped); the connection stays open."""
         await self.unsubscribe_all()
 
-    async def close(self) -> None:
-        """Stop serving (the runtime closes the rest)."""
-        await self.unsubscribe_all()
-
-    async def _deliver_local(self, recipient: AgentId, message: Any, ctx: MessageContext) -> Any:
+    async def deliver_local(self, recipient: AgentId, message: Any, ctx: MessageContext) -> Any:
         partition = self._caller.partition(recipient)
         self._busy[partition] = self._busy.get(partition, 0) + 1
         task = self._track(partition)
@@ -228,7 +217,7 @@ class Server:
             await self._durable.consume(agent_type, partition, self._on_durable_message)
             return
         key = (agent_type, partition)
-        if key in self._partition_subs or self._nats is None:
+        if key in self._partition_subs:
             return
         subject = self._subjects.partition(agent_type, partition)
         # A queue group: should two subscriptions ever overlap, a message still goes to one.
@@ -254,7 +243,7 @@ class Server:
         moving = [
             agent_id
             for agent_id in list(self._host.instances)
-            if agent_id not in self.pinned and self._caller.partition(agent_id) == key
+            if agent_id not in self._pinned and self._caller.partition(agent_id) == key
         ]
         if graceful:
             # Let running handlers finish before the next holder creates these agents again.
@@ -332,8 +321,7 @@ class Server:
             await self._reply_error(msg, SerializationError(f"Malformed request: {e}"))
             return "drop"
         partition = self._caller.partition(recipient)
-        cluster = self._cluster
-        if not self._work.is_running or cluster is None or not cluster.holds(partition):
+        if not self._work.is_running or not self._cluster.holds(partition):
             if self._durable is None:
                 await self._reply(msg, b"", {_wire.STATUS: "moved"})
             return "later"
@@ -415,7 +403,7 @@ class Server:
         # dead worker's messages are handed on; its reply subject belongs to the stream.)
         late_ack = (
             schedule_ack(self._nats, msg.reply, key, self._caller.worker_id)
-            if key and msg.reply and self._durable is None and self._nats is not None
+            if key and msg.reply and self._durable is None
             else None
         )
         task = asyncio.current_task()
@@ -472,7 +460,7 @@ class Server:
             request = msg.headers or {}
             target = request.get(REPLY, "")
             headers = {**headers, CALL: request.get(CALL, "")}  # which call this answers
-        if not target or self._nats is None:
+        if not target:
             return
         if frame_size(target, data, headers) + 512 > self._nats.max_payload:
             # Sending it would make the server close this worker's connection.
@@ -489,6 +477,71 @@ class Server:
 
     async def _reply_error(self, msg: Msg, error: BaseException) -> None:
         await self._reply(msg, _wire.encode_error(error), {_wire.STATUS: "error"})
+
+
+class NatsTransport:
+    """The transport a NATS worker's runtime holds from construction (the ``Transport`` seam).
+
+    Before ``start()`` there is no server: every question that needs the cluster raises
+    :class:`RuntimeStateError` (``ready``) and nothing is local. ``start()`` sets :attr:`server`.
+    """
+
+    def __init__(self) -> None:
+        self.server: Server | None = None
+        """The started worker's server, set by ``start()``."""
+
+    def _started(self) -> Server:
+        server = self.server
+        if server is None:
+            raise RuntimeStateError(NOT_STARTED)
+        return server
+
+    @property
+    def deliver_local(self) -> LocalDelivery:
+        """Calls a local agent through the server (which counts it in its partition)."""
+        return self._deliver_local
+
+    def _deliver_local(
+        self, recipient: AgentId, message: Any, ctx: MessageContext
+    ) -> Awaitable[Any]:
+        return self._started().deliver_local(recipient, message, ctx)
+
+    def ready(self) -> None:
+        """Raise :class:`RuntimeStateError` before the first ``start()``."""
+        self._started()
+
+    def is_local(self, agent_id: AgentId) -> bool:
+        """Whether this worker serves ``agent_id`` now (never before ``start()``)."""
+        return self.server is not None and self.server.is_local(agent_id)
+
+    def holds(self, agent_id: AgentId) -> bool:
+        """Whether this worker holds ``agent_id``'s partition (never before ``start()``)."""
+        return self.server is not None and self.server.holds(agent_id)
+
+    def check_recipient(self, agent_id: AgentId) -> None:
+        """Raise :class:`AgentTypeNotFoundError` if no live worker hosts the type."""
+        self._started().check_recipient(agent_id)
+
+    async def send(self, message: Any, recipient: AgentId, ctx: MessageContext) -> Any:
+        """Call an agent on another worker over NATS."""
+        return await self._started().send(message, recipient, ctx)
+
+    def publish(self, message: Any, recipients: Sequence[AgentId], ctx: MessageContext) -> None:
+        """Send a published message to agents on other workers."""
+        self._started().publish(message, recipients, ctx)
+
+    async def stop(self) -> None:
+        """Stop serving; the connection stays open."""
+        if self.server is not None:
+            await self.server.stop()
+
+    async def pending(self) -> int:
+        """Durable messages stored for this worker but not handled yet."""
+        return 0 if self.server is None else await self.server.pending()
+
+    async def close(self) -> None:
+        """Stop serving (the runtime closes the rest)."""
+        await self.stop()
 
 
 async def _drain(sub: NatsSubscription) -> None:
