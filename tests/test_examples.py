@@ -61,6 +61,13 @@ EXPECTED: dict[str, list[str]] = {
         "Stop reason: Maximum number of turns 2 reached.",
         "handoffs ['triage -> ",
     ],
+    # Magentic-One on the embedded model, a local page and a temporary folder: the structure
+    # of the run (two steps, then the final answer), never the words.
+    "magentic_one_local.py": [
+        "Serving the local page on http://127.0.0.1:",
+        "Stop reason: Max rounds reached.",
+        "magentic-one finished: ",
+    ],
     # The MCP server is a subprocess (examples/servers/, not itself an example).
     "tool_mcp.py": [
         "MCP tools: ['get_weather']",

@@ -79,7 +79,10 @@ class FileSurfer(BaseChatAgent, Component[FileSurferConfig]):
     component_config_schema = FileSurferConfig
     component_provider_override = "parlay_ext.agents.file_surfer.FileSurfer"
 
-    DEFAULT_DESCRIPTION = "An agent that can handle local files."
+    DEFAULT_DESCRIPTION = (
+        "An agent that reads local files and folders: it opens them as text, pages through "
+        "them and searches them."
+    )
 
     DEFAULT_SYSTEM_MESSAGES: ClassVar[list[SystemMessage]] = [
         SystemMessage(content=_SYSTEM_MESSAGE)
