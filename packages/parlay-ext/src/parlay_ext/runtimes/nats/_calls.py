@@ -49,6 +49,7 @@ from parlay_ext.runtimes.nats import _wire
 from parlay_ext.runtimes.nats._cluster import Cluster, Partition
 from parlay_ext.runtimes.nats._durable import DurableQueue
 from parlay_ext.runtimes.nats._sdk import Client, Msg, nats_errors, subscribe
+from parlay_ext.runtimes.nats._subjects import Subjects
 
 __all__ = ["ACK_DELAY", "Caller", "decode_id", "encode_id", "frame_size", "schedule_ack"]
 
@@ -185,6 +186,7 @@ class Caller:
         self._cluster = cluster
         self._client = client
         self._namespace = namespace
+        self._subjects = Subjects(namespace)
         self._partitions = partitions
         self._timeout = request_timeout
         self._worker_id = worker_id
@@ -214,10 +216,7 @@ class Caller:
 
     def subject(self, agent_id: AgentId, partition: int) -> str:
         """The subject that reaches ``agent_id``."""
-        return (
-            f"{self._namespace}.agent.{_wire.token(agent_id.type)}.{partition}."
-            f"{_wire.token(agent_id.key)}"
-        )
+        return self._subjects.agent(agent_id.type, partition, agent_id.key)
 
     def _route(self, agent_id: AgentId) -> _Route:
         # Every call and every served message needs these; computing them (a hash, two token
@@ -543,7 +542,7 @@ class Caller:
         # The handler's worker cancels it, so no work is left running for a caller that left.
         with contextlib.suppress(Exception):
             await self._client().publish(
-                f"{self._namespace}.cancel",
+                self._subjects.cancel,
                 b"",
                 headers={CALL: headers[CALL]},
             )

@@ -46,6 +46,7 @@ from parlay_core.exceptions import RuntimeStateError
 from parlay_ext.runtimes.nats._aio import cancel_and_wait, cancellable, sleep_or_wake
 from parlay_ext.runtimes.nats._kv import KVEvent, KVMirror, open_bucket
 from parlay_ext.runtimes.nats._sdk import JetStreamContext, KeyValue, js_errors
+from parlay_ext.runtimes.nats._subjects import Subjects
 from parlay_ext.runtimes.nats._wire import token
 
 __all__ = ["Cluster"]
@@ -204,12 +205,12 @@ class Cluster:
 
     async def open(self) -> None:
         """Open the buckets and learn the current workers and leases."""
-        ns = self._namespace
+        names = Subjects(self._namespace)
         self._leases_kv = await open_bucket(
-            self._js, f"{ns}_leases", ttl=self._ttl, replicas=self._replicas
+            self._js, names.leases_bucket, ttl=self._ttl, replicas=self._replicas
         )
         self._workers_kv = await open_bucket(
-            self._js, f"{ns}_workers", ttl=self._ttl, replicas=self._replicas
+            self._js, names.workers_bucket, ttl=self._ttl, replicas=self._replicas
         )
         self._mirrors = [
             KVMirror(self._workers_kv, self._on_worker_event, label="workers"),

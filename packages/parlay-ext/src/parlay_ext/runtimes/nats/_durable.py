@@ -44,6 +44,7 @@ from parlay_ext.runtimes.nats._sdk import (
     pull_subscribe,
     subscribe,
 )
+from parlay_ext.runtimes.nats._subjects import Subjects
 
 __all__ = ["REPLY", "DurableQueue", "keep_in_progress"]
 
@@ -123,12 +124,13 @@ class DurableQueue:
         self._js = js
         self._client = client
         self._namespace = namespace
-        self._stream = f"{namespace}_work"
+        self._subjects = Subjects(namespace)
+        self._stream = self._subjects.work_stream
         self._replicas = replicas
         self.ack_wait = ack_wait
         self._max_deliver = max_deliver
         self._max_in_flight = max_in_flight
-        self.reply_subject = f"{namespace}.reply.{_wire.token(worker_id)}"
+        self.reply_subject = self._subjects.replies(worker_id)
         self._replies: dict[str, asyncio.Future[Msg]] = {}
         self._consumers: dict[Partition, tuple[asyncio.Task[None], asyncio.Event]] = {}
         self.in_flight: dict[Partition, int] = {}
@@ -138,13 +140,13 @@ class DurableQueue:
     async def open(self) -> None:
         """Create the stream if no worker has, and listen for replies."""
         await add_work_stream(
-            self._js, self._stream, [f"{self._namespace}.work.>"], replicas=self._replicas
+            self._js, self._stream, [self._subjects.work_all], replicas=self._replicas
         )
         await subscribe(self._client, self.reply_subject, cb=self._on_reply)
 
     def subject(self, agent_type: str, partition: int, key: str) -> str:
         """The stream subject of an agent."""
-        return f"{self._namespace}.work.{_wire.token(agent_type)}.{partition}.{_wire.token(key)}"
+        return self._subjects.work(agent_type, partition, key)
 
     # --- sending --------------------------------------------------------------------------------
 
@@ -225,7 +227,7 @@ class DurableQueue:
         key = (agent_type, partition)
         if key in self._consumers:
             return
-        filter_subject = f"{self._namespace}.work.{_wire.token(agent_type)}.{partition}.*"
+        filter_subject = f"{self._subjects.work_partition(agent_type, partition)}.*"
         durable = f"w_{_wire.token(agent_type).replace('=', 'h')}_{partition}"
         sub = await pull_subscribe(
             self._js,

@@ -38,10 +38,6 @@ class Subjects:
         """Where a caller announces that it cancelled a call."""
         return f"{self.namespace}.cancel"
 
-    def acks(self, worker_id: str) -> str:
-        """Where a worker receives the acknowledgements of the calls it made."""
-        return f"{self.namespace}.ack.{token(worker_id)}"
-
     def replies(self, worker_id: str) -> str:
         """Where a worker receives the replies to its durable calls."""
         return f"{self.namespace}.reply.{token(worker_id)}"
