@@ -82,18 +82,18 @@ def drive(client: Client, team: str, task: str, interactive: bool) -> str:
     print(f"session {session['id']} started on: {task}", flush=True)
     after = 0
     while True:
-        streaming = False
+        streamed = ""
         for name, event in client.events(session["id"], after):
             if name == "chunk":  # tokens as they are generated (not stored)
-                if not streaming:
+                if not streamed:
                     print(f"[{event['source']}] ", end="", flush=True)
-                    streaming = True
+                streamed += event["text"]
                 print(event["text"], end="", flush=True)
                 continue
             after = event["seq"]
-            if streaming:
+            if streamed and event["kind"] != "message":  # a message cut off mid-stream
                 print(flush=True)
-                streaming = False
+                streamed = ""
             if event["kind"] == "message":
                 if event["type"] == "UserInputRequestedEvent":
                     continue
@@ -103,7 +103,9 @@ def drive(client: Client, team: str, task: str, interactive: bool) -> str:
                     if usage
                     else ""
                 )
-                print(f"[{event['source']}] {event['text']}{cost}", flush=True)
+                # The stored message follows its streamed tokens: print only what is new.
+                print(f"{cost}" if streamed else f"[{event['source']}] {event['text']}{cost}")
+                streamed = ""
             elif event["status"] == "waiting":
                 pending = event["pending"]
                 print(
