@@ -167,6 +167,9 @@ def test_the_copy_grammar_allows_runs_of_the_requests_words_only() -> None:
     # The unit the request names becomes required and the only allowed value.
     assert 'arguments-unit ::= "\\"fahrenheit\\""' in named.splitlines()
     assert "celsius" not in named
+    accented = copy_grammar(SCHEMAS[0], ["city"], "Weather in Zürich?")
+    LlamaGrammar.from_string(accented, verbose=False)
+    assert r'parlay-copy-2 ::= "Z\u00fcrich?" | "Z\u00fcrich"' in accented.splitlines()
     unnamed = copy_grammar(THERMOSTAT, [], "Make it 20 degrees.")
     assert "celsius" in unnamed and "fahrenheit" in unnamed
 

@@ -78,12 +78,12 @@ __all__ = ["LlamaCppChatCompletionClient"]
 _NO_EXTRA_ARGS: Mapping[str, Any] = MappingProxyType({})
 _PROGRESS_EVERY = 10.0  # seconds between "still loading" messages
 _CALL_TOKENS = 256  # room for a whole tool call chosen by the decision step
-# A call's arguments are copied from the request, not composed: greedy decoding, and none of
-# the repetition penalties meant for prose, which push the model off the very tokens it must
-# repeat (measured: "19.99" came back as 19.9, "100 plus 250" as 10 and 25).
 # Below this size a model often writes made-up argument values (a placeholder, half of an
 # address) where the request holds the real one; see ``copy_arguments``.
 _COPY_BELOW_PARAMS = 1_000_000_000
+# A call's arguments are copied from the request, not composed: greedy decoding, and none of
+# the repetition penalties meant for prose, which push the model off the very tokens it must
+# repeat (measured: "19.99" came back as 19.9, "100 plus 250" as 10 and 25).
 _CALL_SAMPLING: Mapping[str, Any] = MappingProxyType(
     {"temperature": 0.0, "repeat_penalty": 1.0, "frequency_penalty": 0.0, "presence_penalty": 0.0}
 )
@@ -146,12 +146,14 @@ class LlamaCppChatCompletionClient(
             parameters share words with the request; ``model`` uses the model's pick only;
             ``words`` the shared words only (no model call); ``grammar`` lets the reply itself
             start as a call or as text, in one generation.
-        copy_arguments: Whether a call's text arguments must be copied from the request when
-            the model wrote something else: a call whose free-text argument is not a run of
-            the words of the user's last message (a placeholder like ``<user name>``, half of
-            an e-mail address) is generated again with that argument limited to such runs.
-            ``None`` (default): on for models under a billion parameters, which copy far
-            more reliably than they compose; larger models keep the values they wrote.
+        copy_arguments: Whether a call's free-text arguments (strings without an enum) are
+            copied from the user's last message: a call of one tool is generated with them
+            limited to runs of the message's words (and with an enum limited to the values
+            the message names); with several tools offered, a call whose text argument is
+            not such a run (a placeholder like ``<user name>``, half of an e-mail address)
+            is generated again that way. ``None`` (default): on for models under a billion
+            parameters, which copy far more reliably than they compose; larger models keep
+            the values they write.
         **create_args: Default sampling arguments (``max_tokens``, ``temperature``,
             ``top_p``, ``top_k``, ``min_p``, ``repeat_penalty``, ``stop``, ``seed``, ...).
 

@@ -212,7 +212,7 @@ def _kind(spec: dict[str, Any]) -> str:
 def describe_parameters(schema: ToolSchema) -> list[str]:
     """One plain line per parameter: its name, kind, whether it is required, its description.
 
-    A small model reads ``- people (whole number, required): how many guests`` far better than
+    A small model reads ``- people (whole number; required): how many guests`` far better than
     the JSON schema the line is made from.
     """
     parameters = cast("dict[str, Any]", schema.get("parameters", {}) or {})
@@ -536,7 +536,8 @@ def _span_rules(request: str) -> tuple[str, str]:
     """
 
     def literal(text: str) -> str:
-        return json.dumps(json.dumps(text)[1:-1])
+        # Non-ASCII stays itself in the JSON (the model writes "café", not an escape).
+        return json.dumps(json.dumps(text, ensure_ascii=False)[1:-1])
 
     words = _copy_words(request)
     rules: list[str] = []
