@@ -6,6 +6,7 @@ reads a real temporary folder with real symbolic links, FIFOs and HTML files.
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 from pathlib import Path
@@ -255,6 +256,17 @@ def test_missing_and_unsupported_files_show_an_error_page(folders: tuple[Path, P
     assert browser.page_title == "File not found"
     browser.open_path("blob.bin")
     assert browser.page_title in {"Unsupported format", "Conversion failed"}
+
+
+def test_a_pdf_without_markitdown_s_pdf_extra_names_the_extra(folders: tuple[Path, Path]) -> None:
+    if importlib.util.find_spec("pdfminer") is not None:
+        pytest.skip("markitdown's pdf extra is installed here")
+    base, _ = folders
+    (base / "paper.pdf").write_bytes(b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n")
+    browser = FileBrowser(str(base))
+    browser.open_path("paper.pdf")
+    assert browser.page_title == "Cannot convert"
+    assert "pip install 'markitdown[pdf]'" in browser.page_content
 
 
 def test_the_base_must_be_an_existing_folder(tmp_path: Path) -> None:

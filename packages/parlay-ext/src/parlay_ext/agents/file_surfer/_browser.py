@@ -14,6 +14,7 @@ import io
 import os
 import re
 import stat
+from typing import cast
 
 from parlay_agentchat.exceptions import AgentConfigurationError
 from parlay_ext.agents.file_surfer._markitdown import (
@@ -55,6 +56,30 @@ def _descriptor_path(fd: int) -> str | None:
         return os.readlink(f"/proc/self/fd/{fd}")
     except OSError:
         return None
+
+
+_FEATURE = re.compile(r"markitdown\[(\w+)")
+
+
+def _missing_feature(error: Exception) -> str | None:
+    """The markitdown extra a failed conversion lacked (``pdf``, ``docx``...), if that was why.
+
+    markitdown raises a missing optional dependency directly, or wrapped among the failed
+    attempts of a FileConversionException.
+    """
+    causes: list[object] = [error]
+    if isinstance(error, FileConversionException):
+        for attempt in error.attempts or []:
+            # markitdown leaves exc_info's tuple untyped: it is sys.exc_info()'s.
+            info: object = getattr(attempt, "exc_info", None)
+            if isinstance(info, tuple):
+                causes.append(cast("tuple[object, ...]", info)[1])
+    for cause in causes:
+        if isinstance(cause, MissingDependencyException):
+            found = _FEATURE.search(str(cause))
+            if found is not None:
+                return found.group(1)
+    return None
 
 
 def _split_pages(text: str, size: int) -> list[tuple[int, int]]:
@@ -313,19 +338,21 @@ class FileBrowser:
             result = self._converter.convert_stream(
                 io.BytesIO(data), stream_info=StreamInfo(extension=extension, filename=name)
             )
-        except MissingDependencyException as error:
-            # markitdown's message names the optional package (for example markitdown[pdf]).
-            first = str(error).strip().splitlines()[0] if str(error).strip() else ""
-            return (
-                "Cannot convert",
-                f"# Cannot convert\n\n'{name}' needs a converter that is not installed. {first}",
-            )
         except UnsupportedFormatException:
             return (
                 "Unsupported format",
                 f"# Unsupported format\n\n'{name}' cannot be shown as text.",
             )
-        except FileConversionException:
+        except (MissingDependencyException, FileConversionException) as error:
+            missing = _missing_feature(error)
+            if missing is not None:
+                # Said to the model and, through the team's output, to the person running it.
+                return (
+                    "Cannot convert",
+                    f"# Cannot convert\n\n'{name}' needs markitdown's optional converter for "
+                    f"{missing} files, which is not installed (pip install "
+                    f"'markitdown[{missing}]').",
+                )
             return (
                 "Conversion failed",
                 f"# Conversion failed\n\n'{name}' could not be converted to text.",
