@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import enum
+import json
 from dataclasses import dataclass
 
 import pytest
@@ -85,3 +87,40 @@ def test_dataclass_with_unserializable_field() -> None:
     registry.add_serializer(try_get_known_serializers_for_type(Holder))
     with pytest.raises(SerializationError, match="JSON"):
         registry.serialize(Holder(object()))
+
+
+@dataclass
+class MixedMessage:
+    text: str
+    ratio: float
+    flag: bool
+    missing: None
+    tags: list[str]
+    extra: dict[str, list[int]]
+
+
+def test_dataclass_payload_holds_every_field_however_plain_its_values() -> None:
+    # Plain values and containers take different paths to JSON: both carry every field.
+    registry = SerializationRegistry()
+    registry.add_serializer(try_get_known_serializers_for_type(MixedMessage))
+    registry.add_serializer(try_get_known_serializers_for_type(DataMessage))
+    plain = MixedMessage("a", 0.5, True, None, [], {})
+    nested = MixedMessage("b", 1.0, False, None, ["x", "y"], {"k": [1, 2]})
+    for message in (plain, nested):
+        payload = registry.serialize(message)
+        assert registry.deserialize(payload, type_name="MixedMessage") == message
+    assert json.loads(registry.serialize(nested)) == {
+        "text": "b",
+        "ratio": 1.0,
+        "flag": False,
+        "missing": None,
+        "tags": ["x", "y"],
+        "extra": {"k": [1, 2]},
+    }
+
+    # A str subclass (an enum member) is written as JSON writes it.
+    class Colour(str, enum.Enum):
+        RED = "red"
+
+    payload = registry.serialize(DataMessage(Colour.RED, 3))
+    assert json.loads(payload) == {"text": "red", "count": 3}

@@ -118,6 +118,10 @@ def _holds_structured_types(annotation: Any) -> bool:
     return any(_holds_structured_types(arg) for arg in typing.get_args(annotation))
 
 
+_PLAIN_JSON = frozenset({str, int, float, bool, type(None)})
+"""Types whose values JSON holds as they are (exact types: a subclass may serialize otherwise)."""
+
+
 class DataclassJsonMessageSerializer(MessageSerializer[T]):
     """JSON for a dataclass message type (fields must be JSON-serializable).
 
@@ -134,6 +138,14 @@ class DataclassJsonMessageSerializer(MessageSerializer[T]):
         self._type_name = wire_type_name(cls)
         self._adapter: Any = None  # a pydantic TypeAdapter, made on first use for nested types
         self._nested: bool | None = None
+        self._names: tuple[str, ...] | None = None
+
+    def _field_names(self) -> tuple[str, ...]:
+        names = self._names
+        if names is None:
+            fields = dataclasses.fields(cast(Any, self._cls))
+            names = self._names = tuple(field.name for field in fields)
+        return names
 
     @property
     def data_content_type(self) -> str:
@@ -184,6 +196,12 @@ class DataclassJsonMessageSerializer(MessageSerializer[T]):
             adapter = self._validator()
             if adapter is not None:
                 return cast(bytes, adapter.dump_json(message))
+            if type(message) is self._cls:
+                # The common message holds only plain values: read its fields directly, without
+                # asdict's recursion and deep copies (the JSON is the same).
+                values = {name: getattr(message, name) for name in self._field_names()}
+                if all(type(value) in _PLAIN_JSON for value in values.values()):
+                    return json.dumps(values).encode()
             return json.dumps(dataclasses.asdict(cast(Any, message))).encode()
         except RecursionError as e:
             raise _too_deep(self._type_name, e) from e
