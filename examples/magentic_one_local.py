@@ -15,9 +15,9 @@ the coder's programs only when a person approves them. Everything stays local:
 
 A tiny model does not follow the orchestrator's JSON instructions on its own, so this example
 hands the embedded model the progress ledger's exact shape as a JSON schema (generation is then
-constrained to it), and, since such a model declares the task done at once, offers it only the
-members who have not spoken yet, without a way to finish until all have. Larger models need no
-such help. The run stops after two steps ("Max rounds reached."): generating under a grammar is
+constrained to it), and, since such a model declares the task done at once, offers it the
+members in turn (the web surfer first), without a way to finish until all have spoken. Larger
+models need no such help. The run stops after two steps ("Max rounds reached."): generating under a grammar is
 slow on a CPU. Without a Chromium on the machine, the team runs without its web surfer.
 
 Run it with ``python examples/magentic_one_local.py`` (needs the ``magentic-one`` and ``local``
@@ -139,8 +139,8 @@ class LedgerShaped(ChatCompletionClient):
 
     The orchestrator asks for plain JSON only for its progress ledger; every other call passes
     through unchanged. A 135M model declares the request satisfied at once, so until every
-    member has had a turn the schema leaves it only the members still to speak and no way to
-    finish: a tour of the team, not a judgement the model makes.
+    member has had a turn the schema leaves it only the next member in the team's order and no
+    way to finish: a tour of the team, not a judgement the model makes.
     """
 
     def __init__(self, inner: ChatCompletionClient, names: Sequence[str]) -> None:
@@ -150,7 +150,7 @@ class LedgerShaped(ChatCompletionClient):
     def _schema(self, messages: Sequence[LLMMessage]) -> type[BaseModel]:
         spoke = {m.source for m in messages if isinstance(m, UserMessage)}
         waiting = [name for name in self._names if name not in spoke]
-        return ledger_schema(waiting or self._names, may_finish=not waiting)
+        return ledger_schema(waiting[:1] or self._names, may_finish=not waiting)
 
     async def create(
         self,
