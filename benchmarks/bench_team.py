@@ -308,7 +308,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         h.run_async(functools.partial(peer_team, peer, messages, settings)) for peer in installed
     ]
     summary = peer_table(
-        f"Team of {AGENTS} agents in turn, {messages} messages per run: Parlay and its peers",
+        f"Team with peers ({AGENTS} agents in turn, {messages} messages per run)",
         bare,
         peers,
     )

@@ -26,7 +26,7 @@ TABLES = [
     "== Cold start of a hello world",
     "== Team overhead, bare model client",
     "== Team overhead, replay client",
-    "== Team of 3 agents in turn",
+    "== Team with peers",
     "== Memory of a team's history",
     "== Summary: Parlay against AutoGen and bare asyncio",
 ]
