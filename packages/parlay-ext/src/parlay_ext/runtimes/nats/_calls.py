@@ -51,7 +51,7 @@ from parlay_ext.runtimes.nats._durable import DurableQueue
 from parlay_ext.runtimes.nats._sdk import Client, Msg, nats_errors, subscribe
 from parlay_ext.runtimes.nats._subjects import Subjects
 
-__all__ = ["ACK_DELAY", "Caller", "decode_id", "encode_id", "frame_size", "schedule_ack"]
+__all__ = ["ACK_DELAY", "Caller", "acknowledge", "decode_id", "encode_id", "frame_size"]
 
 logger = logging.getLogger(f"{ROOT_LOGGER_NAME}.nats")
 
@@ -136,19 +136,15 @@ def _expire(outcome: asyncio.Future[Msg]) -> None:
 _acks: set[asyncio.Task[None]] = set()  # acknowledgements being sent (a task needs a reference)
 
 
-def schedule_ack(client: Client, subject: str, call: str, worker_id: str) -> asyncio.TimerHandle:
-    """Acknowledge ``call`` on its reply ``subject`` in :data:`ACK_DELAY` seconds, unless cancelled.
+def acknowledge(client: Client, subject: str, call: str, worker_id: str) -> None:
+    """Tell the caller of ``call``, on its reply ``subject``, that ``worker_id`` runs its handler.
 
-    The serving worker cancels the returned handle as soon as its handler finishes: the reply
-    then names the worker instead. So only a handler that runs longer costs a message.
+    The serving worker sends it only for a handler still running after :data:`ACK_DELAY`
+    seconds: a quicker handler's reply names the worker instead.
     """
-
-    def send() -> None:
-        task = asyncio.ensure_future(_ack(client, subject, call, worker_id))
-        _acks.add(task)
-        task.add_done_callback(_acks.discard)
-
-    return asyncio.get_running_loop().call_later(ACK_DELAY, send)
+    task = asyncio.ensure_future(_ack(client, subject, call, worker_id))
+    _acks.add(task)
+    task.add_done_callback(_acks.discard)
 
 
 async def _ack(client: Client, subject: str, call: str, worker_id: str) -> None:

@@ -46,13 +46,15 @@ from parlay_core.exceptions import (
 from parlay_core.hosting import AgentHost, HostedRuntime, LocalDelivery
 from parlay_ext.runtimes.nats import _wire
 from parlay_ext.runtimes.nats._calls import (
+    ACK_DELAY,
     CALL,
     Caller,
+    acknowledge,
     decode_id,
     frame_size,
-    schedule_ack,
 )
 from parlay_ext.runtimes.nats._durable import REPLY, DurableQueue, keep_in_progress
+from parlay_ext.runtimes.nats._fencing import fenced
 from parlay_ext.runtimes.nats._sdk import Client, Msg, NatsSubscription, subscribe
 from parlay_ext.runtimes.nats._subjects import Subjects
 
@@ -62,6 +64,8 @@ if TYPE_CHECKING:
 __all__ = ["NOT_STARTED", "NatsTransport", "Server"]
 
 logger = logging.getLogger(f"{ROOT_LOGGER_NAME}.nats")
+
+_RECIPIENTS_KEPT = 8192
 
 NOT_STARTED = (
     "The NATS runtime is not started; call start() first (`await runtime.start()`): it "
@@ -117,9 +121,16 @@ class Server:
         self._fenced: set[asyncio.Task[Any]] = set()
         self._partition_subs: dict[Partition, NatsSubscription] = {}
         self._handlers: dict[str, asyncio.Task[Any]] = {}
+        # Calls whose handlers run and are not acknowledged yet: when each started and where
+        # its caller waits, oldest first. One timer serves them all (see _acknowledge_late).
+        self._unacknowledged: dict[str, tuple[float, str]] = {}
+        self._ack_timer: asyncio.TimerHandle | None = None
         # Calls their callers cancelled, remembered for a while: a durable message that is
         # still queued when its call is cancelled is dropped instead of handled.
         self._cancelled: deque[str] = deque(maxlen=4096)
+        # Recipient headers already read: an agent gets many messages, and parsing its id (an
+        # unquoting, a split, a validation) costs more than the lookup. Emptied when full.
+        self._recipients: dict[str, AgentId] = {}
 
     async def open(self) -> None:
         """Start taking in cancellations and replies (``start()`` calls it once)."""
@@ -176,7 +187,10 @@ class Server:
         self._busy[partition] = self._busy.get(partition, 0) + 1
         task = self._track(partition)
         try:
-            return await self._host.deliver(recipient, message, ctx)
+            return await fenced(
+                self._host.deliver(recipient, message, ctx),
+                lambda: self._may_step(partition, task),
+            )
         except asyncio.CancelledError:
             if not self._was_fenced(task):
                 raise
@@ -306,7 +320,7 @@ class Server:
         """Handle one request; return what a durable message needs: ack, later or drop."""
         headers = msg.headers or {}
         try:
-            recipient = AgentId.from_str(decode_id(headers[_wire.RECIPIENT]))
+            recipient = self._recipient(headers[_wire.RECIPIENT])
             type_name = headers[_wire.TYPE]
             sender = headers.get(_wire.SENDER)
             topic = headers.get(_wire.TOPIC)
@@ -335,12 +349,15 @@ class Server:
         task = self._track(partition)
         try:
             if ctx.is_rpc:
-                await self._serve_rpc(msg, recipient, message, ctx, headers)
+                await self._serve_rpc(msg, recipient, message, ctx, headers, task)
             else:
                 if self._durable is None:
                     await self._reply(msg, b"", {_wire.STATUS: "ok"})
                 try:
-                    await self._host.deliver(recipient, message, ctx)
+                    await fenced(
+                        self._host.deliver(recipient, message, ctx),
+                        lambda: self._may_step(partition, task),
+                    )
                 except Exception as e:
                     self._work.event_handler_failed(e, recipient, message)
         except asyncio.CancelledError:
@@ -351,6 +368,15 @@ class Server:
             self._untrack(partition, task)
             self._busy[partition] -= 1
         return "ack"
+
+    def _recipient(self, header: str) -> AgentId:
+        recipient = self._recipients.get(header)
+        if recipient is None:
+            recipient = AgentId.from_str(decode_id(header))
+            if len(self._recipients) >= _RECIPIENTS_KEPT:
+                self._recipients.clear()
+            self._recipients[header] = recipient
+        return recipient
 
     # --- fencing: a partition lost while its handlers ran -------------------------------------
 
@@ -378,6 +404,19 @@ class Server:
                 self._fenced.add(task)
                 task.cancel()
 
+    def _may_step(self, partition: Partition, task: asyncio.Task[Any] | None) -> bool:
+        # Asked before every step of a handler (see _fencing): the fence timer cannot run
+        # before a step that was already queued when the process stalled, so this catches it.
+        if self._cluster.lease_valid(partition):
+            return True
+        # Abandoned by the caller (it throws CancelledError into the handler), not cancelled:
+        # a cancellation requested now would land on the task's next wait, after the clean-up.
+        self._untrack(partition, task)
+        if task is not None:
+            self._fenced.add(task)
+        self._cluster.check_validity()  # the partition's other handlers are abandoned too
+        return False
+
     def _was_fenced(self, task: asyncio.Task[Any] | None) -> bool:
         if task is None or task not in self._fenced:
             return False
@@ -395,22 +434,27 @@ class Server:
         message: Any,
         ctx: MessageContext,
         headers: dict[str, str],
+        task: asyncio.Task[Any] | None,
     ) -> None:
         key = headers.get(CALL, "")
         # A handler still running after a moment tells the caller who handles its call: if this
         # worker dies, the caller learns it from the cluster view instead of waiting for its
         # deadline. A quicker handler's reply says it instead. (Durable mode needs neither: a
         # dead worker's messages are handed on; its reply subject belongs to the stream.)
-        late_ack = (
-            schedule_ack(self._nats, msg.reply, key, self._caller.worker_id)
-            if key and msg.reply and self._durable is None
-            else None
-        )
-        task = asyncio.current_task()
+        late_ack = bool(key and msg.reply and self._durable is None)
+        if late_ack:
+            loop = asyncio.get_running_loop()
+            self._unacknowledged[key] = (loop.time(), msg.reply)
+            if self._ack_timer is None:
+                self._ack_timer = loop.call_later(ACK_DELAY, self._acknowledge_late)
         if task is not None:
             self._handlers[key] = task
         try:
-            response = await self._host.deliver(recipient, message, ctx)
+            partition = self._caller.partition(recipient)
+            response = await fenced(
+                self._host.deliver(recipient, message, ctx),
+                lambda: self._may_step(partition, task),
+            )
         except Exception as e:
             await self._reply_error(msg, e)
             return
@@ -428,8 +472,8 @@ class Server:
             raise
         finally:
             self._handlers.pop(key, None)
-            if late_ack is not None:
-                late_ack.cancel()
+            if late_ack:
+                self._unacknowledged.pop(key, None)
         try:
             if response is None:
                 type_name, data = _wire.NONE_TYPE, b""
@@ -444,6 +488,22 @@ class Server:
             await self._reply_error(msg, error)
             return
         await self._reply(msg, data, {_wire.STATUS: "ok", _wire.TYPE: type_name})
+
+    def _acknowledge_late(self) -> None:
+        # Acknowledge every call whose handler has run for ACK_DELAY, then wake again when the
+        # oldest of the rest reaches it. (A timer per call would cost each call its scheduling
+        # and cancelling, though most calls end long before.)
+        self._ack_timer = None
+        loop = asyncio.get_running_loop()
+        due = loop.time() - ACK_DELAY
+        waiting = self._unacknowledged
+        while waiting:
+            key, (started, reply) = next(iter(waiting.items()))
+            if started > due:
+                self._ack_timer = loop.call_later(started - due, self._acknowledge_late)
+                return
+            del waiting[key]
+            acknowledge(self._nats, reply, key, self._caller.worker_id)
 
     async def _on_cancel(self, msg: Msg) -> None:
         call = (msg.headers or {}).get(CALL, "")
