@@ -8,8 +8,10 @@ grows from run to run. Each peer is written the way its documentation shows for 
 * **AG2** (``ag2``, the ``autogen`` package of the AutoGen 0.2 line): a ``GroupChat`` with
   ``speaker_selection_method="round_robin"`` under a ``GroupChatManager``, started with
   ``a_initiate_chat``; each ``ConversableAgent`` has no LLM and a registered reply function
-  that returns ``"ok"``. AG2 1.x replaced this API with a networked hub; its last release with
-  the group chat is 0.14.
+  that returns ``"ok"`` (AG2's way to script an agent without a model). That skips AG2's model
+  client layer altogether, so AG2's row is lighter than the others, which all go through their
+  model abstraction; with a model client, AG2's async reply runs the call in a worker thread.
+  AG2 1.x replaced this API with a networked hub; its last release with the group chat is 0.14.
 * **LangGraph** (``langgraph``): a ``StateGraph`` over ``MessagesState`` with one node per agent;
   each node awaits a LangChain ``BaseChatModel`` whose ``_agenerate`` answers ``"ok"``, and a
   conditional edge hands the turn to the next node or ends the graph.
