@@ -31,6 +31,7 @@ from parlay_ext.runtimes.nats import NatsWorkerAgentRuntime
 from tests.ext.nats._procs import WorkerProcess
 from tests.ext.nats._server import NatsServer
 from tests.ext.nats._worker import Count, Increment, Sleep, Slept, Step
+from tests.ext.nats.conftest import LEASE_TTL
 
 
 async def _client(
@@ -347,6 +348,54 @@ async def test_a_stalled_worker_never_overlaps_the_next_holder(
     assert taken_over  # ...and the other worker served their agents meanwhile
     assert overlaps == 0
     await client.close()
+
+
+@dataclass
+class Gated:
+    """Waits for the test to open the gate, between two recorded steps."""
+
+
+class GatedAgent(RoutedAgent):
+    def __init__(self, gate: asyncio.Future[None], steps: list[str]) -> None:
+        super().__init__("gated")
+        self.gate = gate
+        self.steps = steps
+
+    @rpc
+    async def on_gated(self, message: Gated, ctx: MessageContext) -> None:
+        self.steps.append("start")
+        await self.gate
+        self.steps.append("after the gate")
+
+
+async def test_a_step_queued_when_the_worker_stalls_is_not_taken_after_the_lease(
+    runtime: NatsWorkerAgentRuntime,
+) -> None:
+    """A handler resumed by a step queued just before a stall longer than the lease.
+
+    The stall blocks the event loop right after the gate opens: the handler's next step is then
+    already queued, ahead of the fence's timer. Its partition's next holder may be running the
+    same agent by then, so the handler must not take that step.
+    """
+    loop = asyncio.get_running_loop()
+    gate: asyncio.Future[None] = loop.create_future()
+    steps: list[str] = []
+    await GatedAgent.register(runtime, "gated", lambda: GatedAgent(gate, steps))
+    call = asyncio.ensure_future(runtime.send_message(Gated(), AgentId("gated", "k")))
+
+    async def started() -> bool:
+        return steps == ["start"]
+
+    assert await _until(started, 10.0)
+
+    def open_and_stall() -> None:
+        gate.set_result(None)  # queues the handler's next step...
+        time.sleep(LEASE_TTL * 1.2)  # ...then the worker stalls for longer than its lease
+
+    loop.call_soon(open_and_stall)
+    with pytest.raises(WorkerUnavailableError, match="lost its partition lease"):
+        await asyncio.wait_for(call, 20.0)
+    assert steps == ["start"]
 
 
 @dataclass

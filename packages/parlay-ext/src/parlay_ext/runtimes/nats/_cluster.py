@@ -15,9 +15,11 @@ partition whose lease it cannot vouch for: so at no time do two workers deliver 
 
 A worker can also stall (a frozen process, a blocked event loop) with handlers midway. A timer
 callback checks the leases' validity every few hundredths of a lease time; after a stall it runs
-in the event loop's first pass, before any task resumes, and drops every partition whose
+in the event loop's first pass, before any waiting task resumes, and drops every partition whose
 validity ran out: the handlers still running for it are abandoned (``on_revoke`` cancels them)
-before they take another step. A watched change that shows this worker's lease deleted or taken
+before they take another step. A handler step already queued when the process froze runs
+before that callback, so the serving side also asks :meth:`Cluster.lease_valid` before each step
+of a handler (see ``_fencing``). A watched change that shows this worker's lease deleted or taken
 by another worker drops the partition at once too, without waiting for the next renewal.
 
 Which worker *should* hold a partition is decided by rendezvous hashing over the live, serving
@@ -184,6 +186,19 @@ class Cluster:
         """Whether this worker holds ``partition`` and may deliver to its agents now."""
         held = self.held.get(partition)
         return held is not None and time.monotonic() < held.valid_until
+
+    def lease_valid(self, partition: Partition) -> bool:
+        """Whether this worker can still prove it holds ``partition``'s lease (or hands it over).
+
+        Unlike :meth:`holds`, a partition being handed over counts: its running handlers may
+        finish, but only while the lease is still this worker's.
+        """
+        held = self.held.get(partition) or self._releasing.get(partition)
+        return held is not None and time.monotonic() < held.valid_until
+
+    def check_validity(self) -> None:
+        """Drop every partition whose lease validity ran out now (its handlers are abandoned)."""
+        self._check_validity_now()
 
     def released_since(self, partition: Partition, since: float) -> bool:
         """Whether a holder released ``partition`` (handed it over) after ``since`` (monotonic)."""

@@ -54,6 +54,7 @@ from parlay_ext.runtimes.nats._calls import (
     frame_size,
 )
 from parlay_ext.runtimes.nats._durable import REPLY, DurableQueue, keep_in_progress
+from parlay_ext.runtimes.nats._fencing import fenced
 from parlay_ext.runtimes.nats._sdk import Client, Msg, NatsSubscription, subscribe
 from parlay_ext.runtimes.nats._subjects import Subjects
 
@@ -186,7 +187,10 @@ class Server:
         self._busy[partition] = self._busy.get(partition, 0) + 1
         task = self._track(partition)
         try:
-            return await self._host.deliver(recipient, message, ctx)
+            return await fenced(
+                self._host.deliver(recipient, message, ctx),
+                lambda: self._may_step(partition, task),
+            )
         except asyncio.CancelledError:
             if not self._was_fenced(task):
                 raise
@@ -350,7 +354,10 @@ class Server:
                 if self._durable is None:
                     await self._reply(msg, b"", {_wire.STATUS: "ok"})
                 try:
-                    await self._host.deliver(recipient, message, ctx)
+                    await fenced(
+                        self._host.deliver(recipient, message, ctx),
+                        lambda: self._may_step(partition, task),
+                    )
                 except Exception as e:
                     self._work.event_handler_failed(e, recipient, message)
         except asyncio.CancelledError:
@@ -397,6 +404,19 @@ class Server:
                 self._fenced.add(task)
                 task.cancel()
 
+    def _may_step(self, partition: Partition, task: asyncio.Task[Any] | None) -> bool:
+        # Asked before every step of a handler (see _fencing): the fence timer cannot run
+        # before a step that was already queued when the process stalled, so this catches it.
+        if self._cluster.lease_valid(partition):
+            return True
+        # Abandoned by the caller (it throws CancelledError into the handler), not cancelled:
+        # a cancellation requested now would land on the task's next wait, after the clean-up.
+        self._untrack(partition, task)
+        if task is not None:
+            self._fenced.add(task)
+        self._cluster.check_validity()  # the partition's other handlers are abandoned too
+        return False
+
     def _was_fenced(self, task: asyncio.Task[Any] | None) -> bool:
         if task is None or task not in self._fenced:
             return False
@@ -430,7 +450,11 @@ class Server:
         if task is not None:
             self._handlers[key] = task
         try:
-            response = await self._host.deliver(recipient, message, ctx)
+            partition = self._caller.partition(recipient)
+            response = await fenced(
+                self._host.deliver(recipient, message, ctx),
+                lambda: self._may_step(partition, task),
+            )
         except Exception as e:
             await self._reply_error(msg, e)
             return
