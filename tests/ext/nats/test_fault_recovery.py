@@ -69,16 +69,17 @@ async def _until(condition: Callable[[], Awaitable[bool]], limit: float) -> bool
     return False
 
 
-async def _lease_holders(url: str, namespace: str) -> set[str]:
-    """The workers that hold partition leases now, read from the leases bucket."""
+async def _lease_holders(url: str, namespace: str, agent_type: str | None = None) -> set[str]:
+    """The workers that hold partition leases (of ``agent_type``) now, read from the bucket."""
     nc = await nats.connect(url)
     try:
         kv = await nc.jetstream().key_value(f"{namespace}_leases")
         holders: set[str] = set()
         for key in await kv.keys():
             with contextlib.suppress(nats.js.errors.KeyNotFoundError):
-                entry = await kv.get(key)
-                holders.add(json.loads(entry.value or b"{}")["worker"])
+                lease = json.loads((await kv.get(key)).value or b"{}")
+                if agent_type is None or lease["type"] == agent_type:
+                    holders.add(lease["worker"])
         return holders
     except nats.js.errors.NoKeysError:
         return set()
@@ -287,6 +288,22 @@ async def test_a_stalled_worker_never_overlaps_the_next_holder(
         timeout=20.0 if durable else 1.0,
         durable=durable,
     )
+    await _wait_until_both_hold(nats_server.url, namespace, first, second)
+
+    async def guards_split() -> bool:
+        holders = await _lease_holders(nats_server.url, namespace, "guard")
+        return holders == {first.worker_id, second.worker_id}
+
+    # Rendezvous hashing gives all four guard partitions to one worker one time in eight: the
+    # other would then never serve a guard. A second worker of another id splits them.
+    for _ in range(6):
+        if await _until(guards_split, 10.0):
+            break
+        await second.close()
+        second = await WorkerProcess(nats_server.url, namespace, *args).start()
+        workers.append(second)
+        await _wait_until_both_hold(nats_server.url, namespace, first, second)
+    assert await guards_split()
     keys = [f"g{i}" for i in range(8)]
     served_by: dict[str, set[str]] = {key: set() for key in keys}
     outcomes = Tally[str]()
@@ -302,7 +319,6 @@ async def test_a_stalled_worker_never_overlaps_the_next_holder(
             outcomes["ok"] += 1
             served_by[key].add(reply.worker)
 
-    await _wait_until_both_hold(nats_server.url, namespace, first, second)
     callers = [asyncio.create_task(keep_calling(key)) for key in keys for _ in range(3)]
 
     async def both_serve() -> bool:
