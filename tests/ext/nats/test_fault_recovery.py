@@ -368,7 +368,7 @@ async def test_a_stalled_worker_never_overlaps_the_next_holder(
 
 @dataclass
 class Gated:
-    """Waits for the test to open the gate, between two recorded steps."""
+    """A call to the gated agent: its handler waits for the test to open a gate midway."""
 
 
 class GatedAgent(RoutedAgent):
