@@ -568,7 +568,9 @@ async def test_real_container_runs_blocks_times_out_and_is_removed(
         assert (again.exit_code, again.output) == (0, "again\n")
     client = _sdk.from_env(timeout=5)
     for _ in range(50):  # auto_remove happens just after the kill
-        if not client.containers.list(all=True, filters={"name": executor.container_name}):
+        # The low-level listing: the high-level one inspects each container it lists, which
+        # fails with NotFound when the container is removed between the two requests.
+        if not client.api.containers(all=True, filters={"name": executor.container_name}):
             break
         await asyncio.sleep(0.1)
     else:

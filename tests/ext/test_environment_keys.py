@@ -60,6 +60,8 @@ async def test_a_config_does_not_get_the_environment_key(wire: WireServer, env_k
 async def test_the_caller_may_allow_it(wire: WireServer, env_key: str) -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("error")
+        # A socket of an earlier test collected meanwhile is not this code's warning.
+        warnings.simplefilter("ignore", ResourceWarning)
         client = load_component(
             _config(f"{wire.url}/v1"),
             expected=OpenAIChatCompletionClient,
@@ -86,6 +88,8 @@ async def test_a_server_that_wants_the_key_says_how_to_send_it(
 async def test_a_key_in_the_config_is_sent(wire: WireServer, env_key: str) -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("error")
+        # A socket of an earlier test collected meanwhile is not this code's warning.
+        warnings.simplefilter("ignore", ResourceWarning)
         client = load_component(
             _config(f"{wire.url}/v1", api_key="sk-from-config"), expected=OpenAIChatCompletionClient
         )
@@ -112,6 +116,8 @@ async def test_without_an_environment_key_a_local_config_just_works(
     monkeypatch.delenv("OPENAI_API_KEY", raising=False)
     with warnings.catch_warnings():
         warnings.simplefilter("error")
+        # A socket of an earlier test collected meanwhile is not this code's warning.
+        warnings.simplefilter("ignore", ResourceWarning)
         client = load_component(_config(f"{wire.url}/v1"), expected=OpenAIChatCompletionClient)
     wire.script(Reply(body=completion("ok")))
     assert (await client.create(QUESTION)).content == "ok"
@@ -130,6 +136,8 @@ def test_openais_own_endpoint_gets_the_environment_key(env_key: str, base_url: s
         del config["config"]["base_url"]
     with warnings.catch_warnings():
         warnings.simplefilter("error")
+        # A socket of an earlier test collected meanwhile is not this code's warning.
+        warnings.simplefilter("ignore", ResourceWarning)
         client = load_component(config, expected=OpenAIChatCompletionClient)
     assert client._client.api_key == env_key  # pyright: ignore[reportPrivateUsage]
 
@@ -184,6 +192,8 @@ async def test_anthropic_config_with_permission_sends_it(
     monkeypatch.setenv("ANTHROPIC_API_KEY", SECRET)
     with warnings.catch_warnings():
         warnings.simplefilter("error")
+        # A socket of an earlier test collected meanwhile is not this code's warning.
+        warnings.simplefilter("ignore", ResourceWarning)
         client = load_component(
             _anthropic_config(wire.url),
             expected=AnthropicChatCompletionClient,
@@ -200,6 +210,8 @@ def test_anthropics_own_endpoint_gets_the_environment_key(
     monkeypatch.setenv("ANTHROPIC_API_KEY", SECRET)
     with warnings.catch_warnings():
         warnings.simplefilter("error")
+        # A socket of an earlier test collected meanwhile is not this code's warning.
+        warnings.simplefilter("ignore", ResourceWarning)
         client = load_component(
             _anthropic_config("https://api.anthropic.com"), expected=AnthropicChatCompletionClient
         )
@@ -244,6 +256,8 @@ def test_an_azure_resource_gets_the_environment_key(monkeypatch: pytest.MonkeyPa
     monkeypatch.setenv("AZURE_OPENAI_API_KEY", SECRET)
     with warnings.catch_warnings():
         warnings.simplefilter("error")
+        # A socket of an earlier test collected meanwhile is not this code's warning.
+        warnings.simplefilter("ignore", ResourceWarning)
         client = load_component(
             _azure_config("https://my-resource.openai.azure.com/"),
             expected=AzureOpenAIChatCompletionClient,
