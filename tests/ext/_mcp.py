@@ -16,11 +16,32 @@ DEMO_SERVER = Path(__file__).resolve().parent / "mcp_servers" / "demo_server.py"
 
 
 def stdio_params(read_timeout_seconds: float = 5) -> StdioServerParams:
-    """Run the demo server over stdio with this interpreter."""
+    """Run the demo server over stdio with this interpreter.
+
+    Start-up gets a generous bound of its own: importing the ``mcp`` SDK can take seconds on a
+    loaded machine, and the tests' short ``read_timeout_seconds`` is meant for the calls.
+    """
     return StdioServerParams(
         command=sys.executable,
         args=[str(DEMO_SERVER)],
         read_timeout_seconds=read_timeout_seconds,
+        startup_timeout_seconds=120,
+    )
+
+
+def slow_stdio_params(delay: float, startup_timeout_seconds: float) -> StdioServerParams:
+    """Run the demo server over stdio, sleeping ``delay`` seconds before it reads anything."""
+    launcher = (
+        "import runpy, sys, time; "
+        f"time.sleep({delay!r}); "
+        f"sys.argv = [{str(DEMO_SERVER)!r}]; "
+        f"runpy.run_path({str(DEMO_SERVER)!r}, run_name='__main__')"
+    )
+    return StdioServerParams(
+        command=sys.executable,
+        args=["-c", launcher],
+        read_timeout_seconds=1,
+        startup_timeout_seconds=startup_timeout_seconds,
     )
 
 

@@ -101,6 +101,7 @@ def test_server_params_have_autogens_shapes_and_defaults() -> None:
         "encoding": "utf-8",
         "encoding_error_handler": "strict",
         "read_timeout_seconds": 5,
+        "startup_timeout_seconds": 30,
     }
     assert SseServerParams(url="http://h/sse").model_dump() == {
         "type": "SseServerParams",

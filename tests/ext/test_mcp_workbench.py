@@ -17,7 +17,7 @@ from parlay_core.models import SystemMessage, UserMessage
 from parlay_core.testing import ReplayChatCompletionClient
 from parlay_core.tools import ImageResultContent, ToolOverride
 from parlay_ext.tools.mcp import McpWorkbench, StdioServerParams
-from tests.ext._mcp import stdio_params
+from tests.ext._mcp import slow_stdio_params, stdio_params
 
 
 @pytest.fixture
@@ -205,14 +205,51 @@ async def test_a_server_that_cannot_start_raises_a_typed_error() -> None:
 
 async def test_a_server_that_never_completes_the_handshake_times_out() -> None:
     silent = StdioServerParams(
-        command=sys.executable, args=["-c", "import time; time.sleep(60)"], read_timeout_seconds=1
+        command=sys.executable,
+        args=["-c", "import time; time.sleep(60)"],
+        read_timeout_seconds=1,
+        startup_timeout_seconds=1,
     )
     bench = McpWorkbench(silent)
     started = time.monotonic()
-    with pytest.raises(ToolServerError, match="did not complete the handshake within 1 s"):
+    with pytest.raises(ToolServerError, match="complete the handshake within 1 s"):
         await bench.start()
     await bench.stop()  # and the silent process is stopped too, within bounds
     assert time.monotonic() - started < 8
+
+
+async def test_a_server_slower_to_start_than_its_startup_bound_fails_clearly() -> None:
+    params = slow_stdio_params(delay=30, startup_timeout_seconds=1)
+    bench = McpWorkbench(params)
+    with pytest.raises(ToolServerError) as raised:
+        await bench.start()
+    message = str(raised.value)
+    assert "within 1 s" in message
+    assert params.args[0] in message and "time.sleep(30)" in message  # names the command
+    assert "raise StdioServerParams.startup_timeout_seconds" in message
+    await bench.stop()
+
+
+async def test_a_slow_start_within_its_startup_bound_succeeds_and_calls_keep_their_bound() -> None:
+    # The server takes longer to start than read_timeout_seconds (1 s) allows a call.
+    async with McpWorkbench(slow_stdio_params(delay=2, startup_timeout_seconds=120)) as bench:
+        assert (await bench.call_tool("add", {"a": 2, "b": 3})).to_text() == "5"
+        result = await bench.call_tool("hang")
+        assert result.is_error and "did not answer call_tool 'hang' within 1 s" in result.to_text()
+
+
+async def test_the_startup_bound_is_never_shorter_than_the_read_timeout() -> None:
+    # An AutoGen config that raised read_timeout_seconds for a slow server keeps that bound.
+    silent = StdioServerParams(
+        command=sys.executable,
+        args=["-c", "import time; time.sleep(60)"],
+        read_timeout_seconds=1.5,
+        startup_timeout_seconds=0.5,
+    )
+    bench = McpWorkbench(silent)
+    with pytest.raises(ToolServerError, match=r"handshake within 1\.5 s"):
+        await bench.start()
+    await bench.stop()
 
 
 async def test_stop_ends_the_server_process() -> None:

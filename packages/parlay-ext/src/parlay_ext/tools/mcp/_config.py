@@ -17,6 +17,7 @@ __all__ = [
     "StdioServerParams",
     "StreamableHttpServerParams",
     "request_timeout",
+    "startup_timeout",
 ]
 
 
@@ -34,7 +35,13 @@ class StdioServerParams(BaseModel):
         encoding: The text encoding of the messages.
         encoding_error_handler: What to do with bytes that do not decode.
         read_timeout_seconds: How long to wait for the answer to each request (a tool call,
-            a listing, the handshake) before giving up on it.
+            a listing) before giving up on it.
+        startup_timeout_seconds: How long starting the process and completing the MCP
+            handshake may take, in seconds. Never shorter than ``read_timeout_seconds``: in
+            AutoGen the handshake is one more request, so a config that raised
+            ``read_timeout_seconds`` for a slow server keeps working. A server started with
+            ``npx``/``uvx`` may download packages first, and an interpreter importing the
+            ``mcp`` SDK can take seconds on a busy machine; raise it for such servers.
     """
 
     type: Literal["StdioServerParams"] = "StdioServerParams"
@@ -45,6 +52,7 @@ class StdioServerParams(BaseModel):
     encoding: str = "utf-8"
     encoding_error_handler: Literal["strict", "ignore", "replace"] = "strict"
     read_timeout_seconds: float = 5
+    startup_timeout_seconds: float = 30
 
 
 class SseServerParams(BaseModel):
@@ -95,4 +103,14 @@ def request_timeout(
     """The per-request deadline: AutoGen reads it from these two fields, and so do we."""
     if isinstance(params, StdioServerParams):
         return params.read_timeout_seconds
+    return params.sse_read_timeout
+
+
+def startup_timeout(
+    params: StdioServerParams | SseServerParams | StreamableHttpServerParams,
+) -> float:
+    """The deadline of opening a session: starting a stdio server and the handshake."""
+    if isinstance(params, StdioServerParams):
+        # Never below the request deadline, which bounded the handshake in AutoGen.
+        return max(params.startup_timeout_seconds, params.read_timeout_seconds)
     return params.sse_read_timeout

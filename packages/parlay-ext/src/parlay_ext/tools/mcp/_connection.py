@@ -21,6 +21,7 @@ from parlay_ext.tools.mcp._config import (
     StdioServerParams,
     StreamableHttpServerParams,
     request_timeout,
+    startup_timeout,
 )
 from parlay_ext.tools.mcp._sdk import (
     ClientSession,
@@ -124,6 +125,7 @@ class McpConnection:
         self._params = params
         self._sampling_callback = sampling_callback
         self._timeout = request_timeout(params)
+        self._startup_timeout = startup_timeout(params)
         self._session: ClientSession | None = None
         self._owner: asyncio.Task[None] | None = None
         self._leave: asyncio.Event | None = None
@@ -134,6 +136,11 @@ class McpConnection:
     def timeout(self) -> float:
         """The deadline of each request, in seconds."""
         return self._timeout
+
+    @property
+    def startup_timeout(self) -> float:
+        """The deadline of opening a session (starting the server and the handshake)."""
+        return self._startup_timeout
 
     @property
     def is_open(self) -> bool:
@@ -160,13 +167,14 @@ class McpConnection:
         leave = asyncio.Event()
         owner = asyncio.create_task(self._own(ready, leave), name="mcp-session")
         try:
-            session = await asyncio.wait_for(asyncio.shield(ready), self._timeout)
+            session = await asyncio.wait_for(asyncio.shield(ready), self._startup_timeout)
         except asyncio.TimeoutError:
             ready.cancel()
             self._retire(owner, leave, wait=False)
             raise ToolServerError(
-                f"The MCP server at {self._where()} did not complete the handshake within "
-                f"{self._timeout:g} s."
+                f"The MCP server at {self._where()} did not start and complete the handshake "
+                f"within {self._startup_timeout:g} s; if it is just slow to start, raise "
+                f"{self._startup_field()}."
             ) from None
         except asyncio.CancelledError:
             ready.cancel()
@@ -195,6 +203,11 @@ class McpConnection:
         except Exception as exc:
             if not ready.done():
                 ready.set_exception(exc)
+
+    def _startup_field(self) -> str:
+        if isinstance(self._params, StdioServerParams):
+            return "StdioServerParams.startup_timeout_seconds"
+        return f"{type(self._params).__name__}.sse_read_timeout"
 
     def _where(self) -> str:
         if isinstance(self._params, StdioServerParams):
