@@ -56,10 +56,25 @@ class WireServer:
     def __init__(self) -> None:
         self.replies: deque[Reply] = deque()
         self.received: list[Received] = []
+        self._open = 0
+        self._open_lock = threading.Lock()
         server = self
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+
+            def setup(self) -> None:
+                super().setup()
+                with server._open_lock:  # pyright: ignore[reportPrivateUsage]
+                    server._open += 1  # pyright: ignore[reportPrivateUsage]
+
+            def finish(self) -> None:
+                # Runs once the client closed the connection (or the server dropped it).
+                try:
+                    super().finish()
+                finally:
+                    with server._open_lock:  # pyright: ignore[reportPrivateUsage]
+                        server._open -= 1  # pyright: ignore[reportPrivateUsage]
 
             def log_message(self, format: str, *args: Any) -> None:
                 pass
@@ -124,6 +139,21 @@ class WireServer:
         """The server's root URL, ``http://127.0.0.1:<port>``."""
         host, port = self._httpd.server_address[:2]
         return f"http://{host!s}:{port}"
+
+    @property
+    def open_connections(self) -> int:
+        """How many client connections are open now (kept-alive ones included)."""
+        with self._open_lock:
+            return self._open
+
+    def wait_until_no_connection_is_open(self, timeout: float = 15.0) -> bool:
+        """Wait (at most ``timeout`` s) until every client closed its connection; say if so."""
+        deadline = time.monotonic() + timeout
+        while self.open_connections:
+            if time.monotonic() > deadline:
+                return False
+            time.sleep(0.05)
+        return True
 
     def script(self, *replies: Reply) -> None:
         """Queue replies, answered in order to the next requests."""

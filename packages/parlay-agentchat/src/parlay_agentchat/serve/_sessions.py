@@ -6,6 +6,10 @@ listens; it ends when the team finishes, needs a person, fails or is stopped. No
 person: a waiting session is a row in the store with the team's saved state, and its answer
 starts the next run. The team of a session stays in memory between runs while the process
 lives; after a restart (or a stop) it is rebuilt from its config and the saved state.
+
+The model clients a team builds from its config belong to the session: they are closed once the
+team is let go (its run finished, failed or was cut short, or it was dropped from memory while
+waiting, or the server shut down), so no connection is left for the garbage collector.
 """
 
 from __future__ import annotations
@@ -13,11 +17,15 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import logging
 import uuid
 from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from types import ModuleType
 from typing import Any
+
+from pydantic import BaseModel
 
 from parlay_agentchat.base import ChatAgent, TaskResult, Team
 from parlay_agentchat.messages import (
@@ -46,6 +54,7 @@ from parlay_agentchat.serve._streams import Broadcaster
 from parlay_agentchat.serve._teams import ServedTeam, one_line
 from parlay_agentchat.teams import Swarm
 from parlay_core import CancellationToken, load_permissions
+from parlay_core.models import ChatCompletionClient
 
 __all__ = ["SessionManager"]
 
@@ -54,6 +63,47 @@ RESUMABLE = ("stopped", "interrupted", "failed")
 # Teams of waiting sessions kept in memory (so an answer needs no rebuild); beyond this many,
 # the least recently paused is dropped and rebuilt from its saved state when answered.
 _LIVE_TEAMS = 256
+
+_log = logging.getLogger("parlay_agentchat.serve")
+
+# Values that never hold a model client, so the search below does not look inside them.
+_LEAVES = (str, bytes, int, float, complex, bool, type(None), type, ModuleType, BaseModel)
+
+
+def _model_clients(root: object) -> list[ChatCompletionClient]:
+    """Every model client reachable from a freshly loaded team or agent.
+
+    Teams and agents keep their model clients in attributes of their own choosing (an agent's
+    client, a selector's, an orchestrator's, a memory's), so the search follows instance
+    attributes and containers rather than any one class's layout. It runs right after loading,
+    before any message exists, so the graph it walks is the team's configuration.
+    """
+    found: list[ChatCompletionClient] = []
+    seen: set[int] = set()
+    stack: list[object] = [root]
+    while stack:
+        item = stack.pop()
+        if id(item) in seen:
+            continue
+        seen.add(id(item))
+        if isinstance(item, ChatCompletionClient):
+            found.append(item)  # a wrapping client closes what it wraps
+            continue
+        if isinstance(item, _LEAVES):
+            continue
+        if isinstance(item, dict):
+            stack.extend(item.values())  # pyright: ignore[reportUnknownArgumentType, reportUnknownMemberType]
+        elif isinstance(item, (list, tuple, set, frozenset)):
+            stack.extend(item)  # pyright: ignore[reportUnknownArgumentType]
+        else:
+            attributes = getattr(item, "__dict__", None)
+            if isinstance(attributes, dict):
+                stack.extend(attributes.values())  # pyright: ignore[reportUnknownArgumentType, reportUnknownMemberType]
+            for cls in type(item).__mro__:
+                slots: Any = cls.__dict__.get("__slots__", ())
+                for slot in (slots,) if isinstance(slots, str) else slots:
+                    stack.append(getattr(item, slot, None))
+    return found
 
 
 def _message_body(item: BaseAgentEvent | BaseChatMessage) -> tuple[dict[str, Any], tuple[int, int]]:
@@ -77,6 +127,16 @@ def _message_body(item: BaseAgentEvent | BaseChatMessage) -> tuple[dict[str, Any
 class _Live:
     runner: Team | ChatAgent
     proxies: list[PausingUserProxyAgent]
+    model_clients: list[ChatCompletionClient]
+
+    async def close(self) -> None:
+        """Close the model clients the team was built with (each once, failures logged)."""
+        clients, self.model_clients = self.model_clients, []
+        for client in clients:
+            try:
+                await client.close()
+            except Exception:
+                _log.warning("Closing the model client %r failed", client, exc_info=True)
 
 
 @dataclass
@@ -139,6 +199,9 @@ class SessionManager:
                 "interrupted",
                 {"detail": "The server shut down during this run; resume to run it again."},
             )
+        while self._live:
+            _, live = self._live.popitem()
+            await live.close()
         self.streams.end_all()
         await self.store.close()
 
@@ -293,7 +356,9 @@ class SessionManager:
             raise SessionStateError(f"Session {session_id} was resumed by another request.")
         await self._publish(event)
         # The team in memory saw the cut-off run; rebuild it from the saved state.
-        self._live.pop(session_id, None)
+        stale = self._live.pop(session_id, None)
+        if stale is not None:
+            await stale.close()
         self._start_run(session_id, team, record.run_input, record.checkpoint)
 
     async def _publish(self, event: StoredEvent | dict[str, Any]) -> None:
@@ -319,7 +384,7 @@ class SessionManager:
                 ChatAgent if config.get("component_type") == "agent" else Team
             )
             runner: Team | ChatAgent = loader.load_component(config)
-        return _Live(runner, proxies)
+        return _Live(runner, proxies, _model_clients(runner))
 
     def _start_run(
         self,
@@ -347,12 +412,36 @@ class SessionManager:
         token: CancellationToken,
     ) -> None:
         live = self._live.pop(session_id, None)
+        fresh = live is None
+        if live is None:
+            try:
+                live = self._build(team)
+            except Exception as error:
+                await self._after_error(session_id, None, None, error)
+                return
+        try:
+            await self._run_team(
+                session_id, team, live, run_input, checkpoint if fresh else None, token
+            )
+        finally:
+            # A team kept for the person's answer keeps its clients; any other is let go.
+            if self._live.get(session_id) is not live:
+                await live.close()
+
+    async def _run_team(
+        self,
+        session_id: str,
+        team: ServedTeam,
+        live: _Live,
+        run_input: Mapping[str, Any],
+        checkpoint: Mapping[str, Any] | None,
+        token: CancellationToken,
+    ) -> None:
+        """Run the team once; ``checkpoint`` is the state to load into it first, if any."""
         last_chat: BaseChatMessage | None = None
         try:
-            if live is None:
-                live = self._build(team)
-                if checkpoint is not None:
-                    await live.runner.load_state(checkpoint)
+            if checkpoint is not None:
+                await live.runner.load_state(checkpoint)
             result: TaskResult | None = None
             task = run_input_message(run_input)
             async for item in live.runner.run_stream(task=task, cancellation_token=token):
@@ -412,13 +501,14 @@ class SessionManager:
             )
         if event is not None:
             if pending is not None:
-                self._keep(session_id, live)
+                await self._keep(session_id, live)
             await self._publish(event)
 
-    def _keep(self, session_id: str, live: _Live) -> None:
+    async def _keep(self, session_id: str, live: _Live) -> None:
         self._live[session_id] = live
         while len(self._live) > _LIVE_TEAMS:
-            self._live.popitem(last=False)
+            _, dropped = self._live.popitem(last=False)
+            await dropped.close()  # rebuilt from its saved state when answered
 
     async def _after_error(
         self,
@@ -450,7 +540,7 @@ class SessionManager:
                 pending=pending,
             )
             if event is not None:
-                self._keep(session_id, live)
+                await self._keep(session_id, live)
                 await self._publish(event)
             return
         message = one_line(str(error)) or type(error).__name__
