@@ -89,6 +89,32 @@ def test_a_message_edited_in_place_is_estimated_again() -> None:
     _check(tally, messages)
 
 
+def test_an_edit_before_the_conversation_grows_is_seen() -> None:
+    # The usual call adds messages at the end; an edit to an earlier one must not be missed.
+    tally = PromptTokenTally()
+    messages = _conversation(3)
+    _check(tally, messages)
+    reply = messages[2]
+    assert isinstance(reply, AssistantMessage)
+    reply.thought = "A thought given after the reply was first counted, several words long."
+    messages.append(UserMessage(content="And then?", source="user"))
+    _check(tally, messages)
+    system = messages[0]
+    assert isinstance(system, SystemMessage)
+    system.content = "Be brief."
+    _check(tally, messages)
+    messages.append(AssistantMessage(content="Then nothing.", source="bot"))
+    _check(tally, messages)
+
+
+def test_a_sliding_window_counts_exactly() -> None:
+    # What a buffered context sends: the last few messages, a new one in and the oldest out.
+    tally = PromptTokenTally()
+    messages = _conversation(12)
+    for end in range(4, len(messages) + 1):
+        _check(tally, messages[max(0, end - 4) : end])
+
+
 def test_equal_but_distinct_messages_count_the_same() -> None:
     tally = PromptTokenTally()
     messages = _conversation(4)

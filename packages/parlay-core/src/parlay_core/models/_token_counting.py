@@ -25,15 +25,14 @@ time proportional to the new messages only.
 from __future__ import annotations
 
 import json
-import operator
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from itertools import compress
 from typing import Any, cast
 
 from parlay_core._image import Image
 from parlay_core._types import FunctionCall
 from parlay_core.models._types import (
+    MESSAGE_EDITS,
     AssistantMessage,
     FunctionExecutionResultMessage,
     LLMMessage,
@@ -159,27 +158,20 @@ def approximate_message_tokens(
     return total + sum(_tool_tokens(tool) for tool in tools)
 
 
-_content_of = operator.attrgetter("content")
-
-
-class _Unmatched:
-    """Stands in for a content that must be estimated again on every call (see PromptTokenTally)."""
-
-    __slots__ = ()
-
-
 class PromptTokenTally:
     """Estimates successive prompts of one conversation, re-estimating only what changed.
 
     A chat client sees the same conversation again on every call, one or two messages longer.
-    The tally remembers the messages of the previous prompt, their text contents and their
-    estimates; a message at the same position that is the same object with the same content
-    object (texts are immutable) reuses its estimate. That comparison runs in C over the whole
-    prompt, so a call costs little more than estimating its new messages. Messages whose content
-    is a list (images, function calls or results, which can be changed in place) and assistant
-    messages with a ``thought`` are estimated afresh each time, so the result equals
-    :func:`approximate_message_tokens` of the same prompt. (One edit goes unseen: giving a
-    ``thought`` in place to an assistant message that had none after it was counted.)
+    The tally remembers the messages of the previous prompt and their estimates. When the
+    previous prompt is the start of the new one (the usual case) only the new messages are
+    estimated; that check compares the message objects and runs in C, so a call costs little
+    more than estimating its new messages. Any other prompt (a window that dropped messages, a
+    reordered list) reuses the estimate of every message object it already holds.
+
+    The result always equals :func:`approximate_message_tokens` of the same prompt: assigning
+    a field of any model message makes the next call re-estimate every message, and messages
+    whose content is a list (images, function calls or results, which can be changed in place)
+    are estimated afresh on every call.
 
     Example:
         >>> from parlay_core.models import UserMessage
@@ -192,13 +184,17 @@ class PromptTokenTally:
         6
     """
 
-    __slots__ = ("_contents", "_counts", "_messages", "_total")
+    __slots__ = ("_counts", "_edits", "_known", "_messages", "_total", "_unstable")
 
     def __init__(self) -> None:
         self._messages: list[LLMMessage] = []
-        self._contents: list[object] = []
-        self._counts: list[int] = []
+        self._counts: list[int] = []  # the estimate of each message of self._messages
         self._total = 0  # sum(self._counts)
+        self._unstable: list[int] = []  # positions whose content is a list: estimated each call
+        # The stable messages of the previous prompt by id, with their estimates. The entry holds
+        # the message, so its id cannot be reused while the entry exists.
+        self._known: dict[int, tuple[LLMMessage, int]] = {}
+        self._edits = MESSAGE_EDITS.value  # message edits seen when the estimates were made
 
     def count(self, messages: Sequence[LLMMessage], *, tools: Sequence[object] = ()) -> int:
         """Estimate a prompt, as :func:`approximate_message_tokens` does.
@@ -211,66 +207,56 @@ class PromptTokenTally:
             The estimated token count.
         """
         current = list(messages)
-        contents: list[object] = list(map(_content_of, current))
         previous = self._messages
-        known = min(len(current), len(previous))
+        known = len(previous)
         tool_tokens = sum(_tool_tokens(tool) for tool in tools) if tools else 0
+        edits = MESSAGE_EDITS.value
         # List equality compares identical items without calling __eq__, so when the previous
-        # prompt is a prefix of this one (the usual case) this check runs at C speed. Equal
-        # messages with equal text contents have equal estimates, so equality is enough.
-        if (
-            known == len(previous)
-            and current[:known] == previous
-            and contents[:known] == self._contents
-        ):
-            # The usual case: the previous prompt plus new messages at the end. Its counts
-            # and their sum are reused as they are.
-            counts = self._counts
-            total = self._total
-            for index in range(known, len(current)):
-                message = current[index]
-                count = _message_tokens(message)
-                counts.append(count)
-                total += count
-                if not _is_stable(message):
-                    contents[index] = _Unmatched()
-            self._messages = current
-            self._contents = contents
-            self._total = total
-            return total + tool_tokens
-        # Per position: the same message object with the same (immutable) content object.
-        same = [
-            message is previous_message and content is previous_content
-            for message, previous_message, content, previous_content in zip(
-                current[:known],
-                previous[:known],
-                contents[:known],
-                self._contents[:known],
-                strict=True,
-            )
-        ]
-        new_counts = [0] * known
-        for index, count in zip(
-            compress(range(known), same), compress(self._counts, same), strict=True
-        ):
-            new_counts[index] = count
-        fresh = [index for index, hit in enumerate(same) if not hit]
-        fresh.extend(range(known, len(current)))
-        new_counts.extend([0] * (len(current) - known))
-        for index in fresh:
+        # prompt is a prefix of this one this check runs at C speed. (Equal messages that are
+        # not identical have equal estimates, so equality is enough.)
+        if edits != self._edits or len(current) < known or current[:known] != previous:
+            return self._recount(current, edits) + tool_tokens
+        counts = self._counts
+        total = self._total
+        for index in self._unstable:
+            count = _message_tokens(current[index])
+            total += count - counts[index]
+            counts[index] = count
+        for index in range(known, len(current)):
             message = current[index]
-            new_counts[index] = _message_tokens(message)
-            if not _is_stable(message):
-                contents[index] = _Unmatched()
+            count = _message_tokens(message)
+            counts.append(count)
+            total += count
+            if isinstance(message.content, str):
+                self._known[id(message)] = (message, count)
+            else:
+                self._unstable.append(index)
         self._messages = current
-        self._contents = contents
-        self._counts = new_counts
-        self._total = sum(new_counts)
-        return self._total + tool_tokens
+        self._total = total
+        return total + tool_tokens
 
-
-def _is_stable(message: LLMMessage) -> bool:
-    """Whether a message's estimate depends only on the message object and its text content."""
-    if not isinstance(message.content, str):
-        return False
-    return not (isinstance(message, AssistantMessage) and message.thought is not None)
+    def _recount(self, current: list[LLMMessage], edits: int) -> int:
+        # After an edit nothing remembered can be trusted; otherwise every message object of the
+        # previous prompt keeps its estimate wherever it now stands.
+        reusable = self._known if edits == self._edits else {}
+        counts: list[int] = []
+        unstable: list[int] = []
+        remembered: dict[int, tuple[LLMMessage, int]] = {}
+        for index, message in enumerate(current):
+            entry = reusable.get(id(message))
+            if entry is not None and entry[0] is message:
+                count = entry[1]
+            else:
+                count = _message_tokens(message)
+            counts.append(count)
+            if isinstance(message.content, str):
+                remembered[id(message)] = (message, count)
+            else:
+                unstable.append(index)
+        self._messages = current
+        self._counts = counts
+        self._total = sum(counts)
+        self._unstable = unstable
+        self._known = remembered
+        self._edits = edits
+        return self._total

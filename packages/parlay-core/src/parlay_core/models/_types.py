@@ -8,7 +8,7 @@ AutoGen 0.4, which keeps saved conversation states portable between the two.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Annotated, Literal, Union
+from typing import Annotated, Any, Literal, Union
 
 from pydantic import BaseModel, Field
 
@@ -31,6 +31,30 @@ __all__ = [
 ]
 
 
+class _EditCount:
+    """How many times a field of a model message was assigned, process-wide.
+
+    Token estimates of a conversation are reused from one model call to the next
+    (:class:`~parlay_core.models.PromptTokenTally`) as long as this has not moved: it is what
+    tells them that a message already counted may have been changed in place.
+    """
+
+    __slots__ = ("value",)
+
+    def __init__(self) -> None:
+        self.value = 0
+
+
+MESSAGE_EDITS = _EditCount()
+
+
+def _setattr_counting_edits(self: BaseModel, name: str, value: Any) -> None:
+    # Any field, not only the counted ones: assignments are rare, and a moved count costs a tally
+    # one full re-estimate, never a wrong one.
+    MESSAGE_EDITS.value += 1
+    BaseModel.__setattr__(self, name, value)
+
+
 class SystemMessage(FastConstruct):
     """Instructions for the model from the application developer.
 
@@ -40,6 +64,8 @@ class SystemMessage(FastConstruct):
 
     content: str
     type: Literal["SystemMessage"] = "SystemMessage"
+
+    __setattr__ = _setattr_counting_edits
 
 
 class UserMessage(FastConstruct):
@@ -53,6 +79,8 @@ class UserMessage(FastConstruct):
     content: Union[str, list[Union[str, Image]]]
     source: str
     type: Literal["UserMessage"] = "UserMessage"
+
+    __setattr__ = _setattr_counting_edits
 
 
 class AssistantMessage(FastConstruct):
@@ -68,6 +96,8 @@ class AssistantMessage(FastConstruct):
     thought: str | None = None
     source: str
     type: Literal["AssistantMessage"] = "AssistantMessage"
+
+    __setattr__ = _setattr_counting_edits
 
 
 class FunctionExecutionResult(FastConstruct):
@@ -95,6 +125,8 @@ class FunctionExecutionResultMessage(FastConstruct):
 
     content: list[FunctionExecutionResult]
     type: Literal["FunctionExecutionResultMessage"] = "FunctionExecutionResultMessage"
+
+    __setattr__ = _setattr_counting_edits
 
 
 LLMMessage = Annotated[
