@@ -37,6 +37,7 @@ from parlay_ext.models._common import (
     run_cancellable,
     tool_schemas,
 )
+from parlay_ext.models.llama_cpp._arguments import choice_grammar, read_arguments
 from parlay_ext.models.llama_cpp._config import (
     LlamaCppClientConfigurationConfigModel,
     split_create_args,
@@ -391,6 +392,67 @@ class LlamaCppChatCompletionClient(
         copied, _ = parse_reply("".join(parts))
         return (copied or calls), prompt_tokens, completion_tokens
 
+    async def _read_pass(
+        self,
+        messages: Sequence[LLMMessage],
+        schemas: Sequence[ToolSchema],
+        calls: list[FunctionCall],
+        extra_create_args: Mapping[str, Any],
+        cancellation_token: CancellationToken | None,
+    ) -> tuple[list[FunctionCall], int, int]:
+        """Correct a small model's call from what the request holds of each parameter's kind.
+
+        E-mail addresses, currencies and flags are read from the request (see
+        ``read_arguments``); where several candidates remain for a parameter, the model
+        chooses among them alone, in a short generation whose grammar fixes every other
+        argument.
+
+        Returns:
+            The calls and the extra generations' prompt and completion tokens.
+        """
+        request_text = _last_request(messages)
+        schema = next((s for s in schemas if calls and s["name"] == calls[0].name), None)
+        if request_text is None or schema is None or len(calls) != 1:
+            return calls, 0, 0
+        try:
+            arguments = json.loads(calls[0].arguments)
+        except json.JSONDecodeError:
+            return calls, 0, 0
+        if not isinstance(arguments, dict):
+            return calls, 0, 0
+        fixed, choices = read_arguments(schema, cast("dict[str, Any]", arguments), request_text)
+        properties = cast("dict[str, Any]", schema.get("parameters", {})).get("properties", {})
+        order = [*cast("dict[str, Any]", properties), *(k for k in fixed if k not in properties)]
+        taken: dict[str, set[str]] = {}
+        prompt_tokens = completion_tokens = 0
+        for choice in choices:
+            used = taken.setdefault(choice.group, set())
+            values = [v for v in choice.values if json.dumps(v) not in used]
+            if len(values) > 1:
+                request = self._request(messages, [schema], "required", None, extra_create_args)
+                grammar = choice_grammar(schema["name"], fixed, order, choice.name, values)
+                request["grammar"] = LlamaGrammar.from_string(grammar, verbose=False)
+                request["max_tokens"] = max(request.get("max_tokens", _CALL_TOKENS), _CALL_TOKENS)
+                parts: list[str] = []
+                async for kind, value in self._generate(request, cancellation_token):
+                    if kind == "text":
+                        parts.append(value)
+                    else:
+                        _, more_prompt, more_completion = value
+                        prompt_tokens += more_prompt
+                        completion_tokens += more_completion
+                chosen, _ = parse_reply("".join(parts))
+                picked = json.loads(chosen[0].arguments).get(choice.name) if chosen else None
+                fixed[choice.name] = picked if picked in values else values[0]
+            elif values:
+                fixed[choice.name] = values[0]
+            used.add(json.dumps(fixed.get(choice.name)))
+        if fixed == arguments:
+            return calls, prompt_tokens, completion_tokens
+        ordered = {k: fixed[k] for k in order if k in fixed}
+        call = FunctionCall(id=calls[0].id, name=calls[0].name, arguments=json.dumps(ordered))
+        return [call], prompt_tokens, completion_tokens
+
     async def _ask(
         self,
         messages: list[dict[str, str]],
@@ -546,16 +608,19 @@ class LlamaCppChatCompletionClient(
             else:
                 finish, prompt_tokens, completion_tokens = value
         result = self._result("".join(parts), mode, finish, prompt_tokens, completion_tokens)
-        if (
-            mode == "required"
-            and not copying
-            and isinstance(result.content, list)
-            and self._copies_arguments()
-        ):
-            # Several tools offered: the model chose one and wrote its arguments freely; made-up
-            # text arguments are generated again, copied from the request.
-            calls, more_prompt, more_completion = await self._copy_pass(
-                messages, schemas, result.content, extra_create_args, cancellation_token
+        if mode == "required" and isinstance(result.content, list) and self._copies_arguments():
+            calls = result.content
+            if not copying:
+                # Several tools offered: the model chose one and wrote its arguments freely;
+                # made-up text arguments are generated again, copied from the request.
+                calls, more_prompt, more_completion = await self._copy_pass(
+                    messages, schemas, calls, extra_create_args, cancellation_token
+                )
+                prompt_tokens += more_prompt
+                completion_tokens += more_completion
+            # Then the values a parameter's kind lets us read from the request.
+            calls, more_prompt, more_completion = await self._read_pass(
+                messages, schemas, calls, extra_create_args, cancellation_token
             )
             result = result.model_copy(
                 update={

@@ -24,6 +24,7 @@ from parlay_core.models import (
     UserMessage,
 )
 from parlay_core.tools import ToolSchema
+from parlay_ext.models.llama_cpp._arguments import requires_missing_address
 from parlay_ext.models.llama_cpp._sdk import json_schema_to_gbnf
 
 __all__ = [
@@ -360,11 +361,15 @@ _NUMBER = re.compile(
 
 
 def arguments_available(schema: ToolSchema, request: str) -> bool:
-    """Whether ``request`` could supply the tool's required numbers.
+    """Whether ``request`` could supply the tool's required numbers and e-mail addresses.
 
     A tool with a required numeric parameter cannot be what a request without any number
-    asks for; a small model still picks such tools (``add`` for "what is a noun?").
+    asks for; a small model still picks such tools (``add`` for "what is a noun?"). Nor can a
+    tool that needs an e-mail address (its parameter's name or description says so) be what a
+    request without one asks for: "how do I write a polite email?" is a question.
     """
+    if requires_missing_address(schema, request):
+        return False
     parameters = cast("dict[str, Any]", schema.get("parameters", {}) or {})
     properties = cast("dict[str, Any]", parameters.get("properties", {}) or {})
     required = cast("list[str]", parameters.get("required", []) or [])
