@@ -28,6 +28,7 @@ from parlay_core import (
 )
 from parlay_core.exceptions import ParlayError, WorkerUnavailableError
 from parlay_ext.runtimes.nats import NatsWorkerAgentRuntime
+from parlay_ext.runtimes.nats._cluster import _score
 from tests.ext.nats._procs import WorkerProcess
 from tests.ext.nats._server import NatsServer
 from tests.ext.nats._worker import Count, Increment, Sleep, Slept, Step
@@ -69,22 +70,31 @@ async def _until(condition: Callable[[], Awaitable[bool]], limit: float) -> bool
     return False
 
 
-async def _lease_holders(url: str, namespace: str, agent_type: str | None = None) -> set[str]:
-    """The workers that hold partition leases (of ``agent_type``) now, read from the bucket."""
+async def _lease_map(url: str, namespace: str) -> dict[str, str]:
+    """Every partition lease now in the bucket: ``<type>.<partition>`` -> holding worker."""
     nc = await nats.connect(url)
     try:
         kv = await nc.jetstream().key_value(f"{namespace}_leases")
-        holders: set[str] = set()
+        leases: dict[str, str] = {}
         for key in await kv.keys():
             with contextlib.suppress(nats.js.errors.KeyNotFoundError):
                 lease = json.loads((await kv.get(key)).value or b"{}")
-                if agent_type is None or lease["type"] == agent_type:
-                    holders.add(lease["worker"])
-        return holders
+                leases[f"{lease['type']}.{lease['partition']}"] = lease["worker"]
+        return leases
     except nats.js.errors.NoKeysError:
-        return set()
+        return {}
     finally:
         await nc.close()
+
+
+async def _lease_holders(url: str, namespace: str, agent_type: str | None = None) -> set[str]:
+    """The workers that hold partition leases (of ``agent_type``) now, read from the bucket."""
+    leases = await _lease_map(url, namespace)
+    return {
+        worker
+        for key, worker in leases.items()
+        if agent_type is None or key.rpartition(".")[0] == agent_type
+    }
 
 
 async def _wait_until_both_hold(url: str, namespace: str, *procs: WorkerProcess) -> None:
@@ -288,22 +298,46 @@ async def test_a_stalled_worker_never_overlaps_the_next_holder(
         timeout=20.0 if durable else 1.0,
         durable=durable,
     )
-    await _wait_until_both_hold(nats_server.url, namespace, first, second)
 
-    async def guards_split() -> bool:
-        holders = await _lease_holders(nats_server.url, namespace, "guard")
-        return holders == {first.worker_id, second.worker_id}
+    def targets() -> dict[str, str]:
+        # Where rendezvous hashing puts each partition of the workers' types (see _cluster).
+        ids = (first.worker_id, second.worker_id)
+        return {
+            f"{agent_type}.{p}": max(ids, key=lambda w: _score(w, agent_type, p))
+            for agent_type in ("counter", "guard", "slow")
+            for p in range(4)
+        }
 
-    # Rendezvous hashing gives all four guard partitions to one worker one time in eight: the
-    # other would then never serve a guard. A second worker of another id splits them.
-    for _ in range(6):
-        if await _until(guards_split, 10.0):
+    def guards_split() -> bool:
+        return {w for k, w in targets().items() if k.startswith("guard.")} == {
+            first.worker_id,
+            second.worker_id,
+        }
+
+    # The hashing gives all four guard partitions to one worker one time in eight: the other
+    # would then never serve a guard. Two workers of new ids hash afresh. (Restarting only one
+    # would not: a first worker whose four scores are all high beats most second ones, and six
+    # restarts in a row then failed about one run in two thousand.)
+    for _ in range(8):
+        if guards_split():
             break
-        await second.close()
-        second = await WorkerProcess(nats_server.url, namespace, *args).start()
-        workers.append(second)
-        await _wait_until_both_hold(nats_server.url, namespace, first, second)
-    assert await guards_split()
+        await asyncio.gather(first.close(), second.close())
+        first, second = await asyncio.gather(
+            WorkerProcess(nats_server.url, namespace, *args).start(),
+            WorkerProcess(nats_server.url, namespace, *args).start(),
+        )
+        workers += [first, second]
+    assert guards_split(), targets()
+
+    # Before any traffic, every lease at its target: a partition whose agents exist no longer
+    # moves, so traffic sent mid-hand-over could leave all guards with one worker.
+    async def settled() -> bool:
+        return await _lease_map(nats_server.url, namespace) == targets()
+
+    assert await _until(settled, 30.0), (
+        f"lease holders {await _lease_map(nats_server.url, namespace)}, "
+        f"rendezvous targets {targets()}"
+    )
     keys = [f"g{i}" for i in range(8)]
     served_by: dict[str, set[str]] = {key: set() for key in keys}
     outcomes = Tally[str]()
@@ -324,7 +358,10 @@ async def test_a_stalled_worker_never_overlaps_the_next_holder(
     async def both_serve() -> bool:
         return {w for s in served_by.values() for w in s} == {first.worker_id, second.worker_id}
 
-    assert await _until(both_serve, 30.0)
+    assert await _until(both_serve, 30.0), (
+        f"served by {served_by}, calls {dict(outcomes)}, "
+        f"lease holders {await _lease_map(nats_server.url, namespace)}"
+    )
 
     async def first_is_midway() -> bool:
         return any(
