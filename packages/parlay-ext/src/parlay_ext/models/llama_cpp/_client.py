@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import asyncio
-import json
 import threading
 import time
-from collections.abc import AsyncGenerator, Callable, Mapping, Sequence
+from collections.abc import AsyncGenerator, Awaitable, Callable, Mapping, Sequence
 from pathlib import Path
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Union, cast
@@ -14,7 +13,7 @@ from typing import TYPE_CHECKING, Any, Union, cast
 from pydantic import BaseModel
 from typing_extensions import Self
 
-from parlay_core import CancellationToken, Component, FunctionCall
+from parlay_core import CancellationToken, Component
 from parlay_core.exceptions import ModelClientError
 from parlay_core.models import (
     CreateResult,
@@ -37,12 +36,12 @@ from parlay_ext.models._common import (
     run_cancellable,
     tool_schemas,
 )
-from parlay_ext.models.llama_cpp._arguments import choice_grammar, read_arguments
 from parlay_ext.models.llama_cpp._config import (
     LlamaCppClientConfigurationConfigModel,
     split_create_args,
 )
 from parlay_ext.models.llama_cpp._model_path import check_model_path, default_model_path
+from parlay_ext.models.llama_cpp._passes import copy_pass, read_pass
 from parlay_ext.models.llama_cpp._prompt import (
     CALL_OPEN,
     NO_TOOL,
@@ -60,7 +59,6 @@ from parlay_ext.models.llama_cpp._prompt import (
     parse_reply,
     tool_grammar,
     tool_instructions,
-    uncopied_strings,
     word_choice,
 )
 from parlay_ext.models.llama_cpp._sdk import Llama, LlamaGrammar, llama_model_n_params
@@ -348,39 +346,17 @@ class LlamaCppChatCompletionClient(
         shared = self._shared
         return shared is not None and llama_model_n_params(shared.llm.model) < _COPY_BELOW_PARAMS
 
-    async def _copy_pass(
+    async def _run_call(
         self,
         messages: Sequence[LLMMessage],
-        schemas: Sequence[ToolSchema],
-        calls: list[FunctionCall],
+        schema: ToolSchema,
+        grammar: str,
         extra_create_args: Mapping[str, Any],
         cancellation_token: CancellationToken | None,
-    ) -> tuple[list[FunctionCall], int, int]:
-        """Generate a call again with its made-up text arguments limited to the request's words.
-
-        Returns:
-            The calls to keep (the first ones when nothing needed copying or the second pass
-            did not parse) and the second pass's prompt and completion tokens.
-        """
-        request_text = _last_request(messages)
-        schema = next((s for s in schemas if s["name"] == calls[0].name), None)
-        if request_text is None or schema is None or len(calls) != 1:
-            return calls, 0, 0
-        try:
-            arguments = json.loads(calls[0].arguments)
-        except json.JSONDecodeError:
-            return calls, 0, 0
-        if not isinstance(arguments, dict):
-            return calls, 0, 0
-        names = uncopied_strings(schema, cast("dict[str, Any]", arguments), request_text)
-        if not names:
-            return calls, 0, 0
-        # The prompt is the first pass's; only the grammar changes (listing every run of words
-        # in the prompt would drown a small model).
+    ) -> tuple[str, int, int]:
+        """The call of ``schema`` generated again under ``grammar``, with the call's prompt."""
         request = self._request(messages, [schema], "required", None, extra_create_args)
-        request["grammar"] = LlamaGrammar.from_string(
-            copy_grammar(schema, names, request_text), verbose=False
-        )
+        request["grammar"] = LlamaGrammar.from_string(grammar, verbose=False)
         request["max_tokens"] = max(request.get("max_tokens", _CALL_TOKENS), _CALL_TOKENS)
         parts: list[str] = []
         prompt_tokens = completion_tokens = 0
@@ -389,69 +365,7 @@ class LlamaCppChatCompletionClient(
                 parts.append(value)
             else:
                 _, prompt_tokens, completion_tokens = value
-        copied, _ = parse_reply("".join(parts))
-        return (copied or calls), prompt_tokens, completion_tokens
-
-    async def _read_pass(
-        self,
-        messages: Sequence[LLMMessage],
-        schemas: Sequence[ToolSchema],
-        calls: list[FunctionCall],
-        extra_create_args: Mapping[str, Any],
-        cancellation_token: CancellationToken | None,
-    ) -> tuple[list[FunctionCall], int, int]:
-        """Correct a small model's call from what the request holds of each parameter's kind.
-
-        E-mail addresses, currencies and flags are read from the request (see
-        ``read_arguments``); where several candidates remain for a parameter, the model
-        chooses among them alone, in a short generation whose grammar fixes every other
-        argument.
-
-        Returns:
-            The calls and the extra generations' prompt and completion tokens.
-        """
-        request_text = _last_request(messages)
-        schema = next((s for s in schemas if calls and s["name"] == calls[0].name), None)
-        if request_text is None or schema is None or len(calls) != 1:
-            return calls, 0, 0
-        try:
-            arguments = json.loads(calls[0].arguments)
-        except json.JSONDecodeError:
-            return calls, 0, 0
-        if not isinstance(arguments, dict):
-            return calls, 0, 0
-        fixed, choices = read_arguments(schema, cast("dict[str, Any]", arguments), request_text)
-        properties = cast("dict[str, Any]", schema.get("parameters", {})).get("properties", {})
-        order = [*cast("dict[str, Any]", properties), *(k for k in fixed if k not in properties)]
-        taken: dict[str, set[str]] = {}
-        prompt_tokens = completion_tokens = 0
-        for choice in choices:
-            used = taken.setdefault(choice.group, set())
-            values = [v for v in choice.values if json.dumps(v) not in used]
-            if len(values) > 1:
-                request = self._request(messages, [schema], "required", None, extra_create_args)
-                grammar = choice_grammar(schema["name"], fixed, order, choice.name, values)
-                request["grammar"] = LlamaGrammar.from_string(grammar, verbose=False)
-                request["max_tokens"] = max(request.get("max_tokens", _CALL_TOKENS), _CALL_TOKENS)
-                parts: list[str] = []
-                async for kind, value in self._generate(request, cancellation_token):
-                    if kind == "text":
-                        parts.append(value)
-                    else:
-                        _, more_prompt, more_completion = value
-                        prompt_tokens += more_prompt
-                        completion_tokens += more_completion
-                chosen, _ = parse_reply("".join(parts))
-                picked = json.loads(chosen[0].arguments).get(choice.name) if chosen else None
-                fixed[choice.name] = picked if picked in values else values[0]
-            elif values:
-                fixed[choice.name] = values[0]
-            used.add(json.dumps(fixed.get(choice.name)))
-        if fixed == arguments:
-            return calls, prompt_tokens, completion_tokens
-        ordered = {k: fixed[k] for k in order if k in fixed}
-        call = FunctionCall(id=calls[0].id, name=calls[0].name, arguments=json.dumps(ordered))
-        return [call], prompt_tokens, completion_tokens
+        return "".join(parts), prompt_tokens, completion_tokens
 
     async def _ask(
         self,
@@ -608,20 +522,29 @@ class LlamaCppChatCompletionClient(
             else:
                 finish, prompt_tokens, completion_tokens = value
         result = self._result("".join(parts), mode, finish, prompt_tokens, completion_tokens)
-        if mode == "required" and isinstance(result.content, list) and self._copies_arguments():
+        if (
+            mode == "required"
+            and request_text is not None
+            and isinstance(result.content, list)
+            and self._copies_arguments()
+        ):
             calls = result.content
+
+            def run(schema: ToolSchema, grammar: str) -> Awaitable[tuple[str, int, int]]:
+                return self._run_call(
+                    messages, schema, grammar, extra_create_args, cancellation_token
+                )
+
             if not copying:
                 # Several tools offered: the model chose one and wrote its arguments freely;
                 # made-up text arguments are generated again, copied from the request.
-                calls, more_prompt, more_completion = await self._copy_pass(
-                    messages, schemas, calls, extra_create_args, cancellation_token
+                calls, more_prompt, more_completion = await copy_pass(
+                    schemas, calls, request_text, run
                 )
                 prompt_tokens += more_prompt
                 completion_tokens += more_completion
             # Then the values a parameter's kind lets us read from the request.
-            calls, more_prompt, more_completion = await self._read_pass(
-                messages, schemas, calls, extra_create_args, cancellation_token
-            )
+            calls, more_prompt, more_completion = await read_pass(schemas, calls, request_text, run)
             result = result.model_copy(
                 update={
                     "content": calls,
