@@ -7,6 +7,7 @@ import json
 from collections.abc import Sequence
 
 import pytest
+from pydantic import BaseModel, ValidationError
 
 from parlay_agentchat.agents import AssistantAgent
 from parlay_agentchat.conditions import TextMentionTermination
@@ -318,3 +319,67 @@ def test_ledger_reading() -> None:
     bad["instruction_or_question"]["answer"] = 3
     with pytest.raises(LedgerFormatError, match="must be a string"):
         parse_ledger(json.dumps(bad), ["coder"])
+
+
+STRUCTURED_MODEL = ModelInfo(
+    vision=False,
+    function_calling=False,
+    json_output=True,
+    family="unknown",
+    structured_output=True,
+)
+
+
+async def test_a_model_with_structured_output_is_given_the_ledgers_schema() -> None:
+    model = ReplayChatCompletionClient(
+        ["facts", "plan", ledger(speaker="tester"), done(), "final"],
+        model_info=STRUCTURED_MODEL,
+    )
+    tester = Scripted("tester", ["tested"])
+    result = await team_of(model, Scripted("coder", []), tester).run(task="t")
+    assert sources(result.messages) == ["user", ORCH, ORCH, "tester", ORCH]
+    assert [call["json_output"] is None for call in model.create_calls] == [
+        True,
+        True,
+        False,
+        False,
+        True,
+    ]
+    # Both ledger requests carry the same schema: the prompt's keys, a speaker of the team.
+    schema = model.create_calls[2]["json_output"]
+    assert isinstance(schema, type) and issubclass(schema, BaseModel)
+    assert model.create_calls[3]["json_output"] is schema
+    assert list(schema.model_fields) == [
+        "is_request_satisfied",
+        "is_in_loop",
+        "is_progress_being_made",
+        "next_speaker",
+        "instruction_or_question",
+    ]
+    schema.model_validate_json(ledger(speaker="coder"))  # a well-formed ledger fits it
+    with pytest.raises(ValidationError):
+        schema.model_validate_json(ledger(speaker="nobody"))
+    wrong = json.loads(ledger())
+    wrong["is_in_loop"]["answer"] = "perhaps"
+    with pytest.raises(ValidationError):
+        schema.model_validate(wrong)
+    # A constrained generator follows the JSON schema: the speaker is one of the names.
+    speaker = schema.model_json_schema()["$defs"]["NextSpeaker"]["properties"]["answer"]
+    assert speaker["enum"] == ["coder", "tester"]
+
+
+async def test_a_model_without_json_mode_is_asked_in_words_and_its_reply_parsed() -> None:
+    # AutoGen's behaviour: no JSON mode to ask for; the reply is read and corrected.
+    plain = ModelInfo(
+        vision=False,
+        function_calling=False,
+        json_output=False,
+        family="unknown",
+        structured_output=False,
+    )
+    model = ReplayChatCompletionClient(
+        ["facts", "plan", "Prose first. " + ledger(), done(), "final"], model_info=plain
+    )
+    result = await team_of(model, Scripted("coder", ["ok"])).run(task="t")
+    assert sources(result.messages) == ["user", ORCH, ORCH, "coder", ORCH]
+    assert all(call["json_output"] is None for call in model.create_calls)

@@ -2,7 +2,9 @@
 
 Models wrap JSON in prose or code fences, write booleans as strings, or vary a name's case;
 all of that is accepted. What cannot be read raises :class:`LedgerFormatError`, whose message
-is sent back to the model so it can correct its reply.
+is sent back to the model so it can correct its reply. A model client that supports structured
+output is given the ledger's shape as a pydantic model (:func:`ledger_schema`), so its reply
+is constrained to it.
 """
 
 from __future__ import annotations
@@ -11,9 +13,18 @@ import json
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, cast
+from typing import Any, Literal, cast
 
-__all__ = ["LEDGER_KEYS", "LedgerFormatError", "ProgressLedger", "extract_json", "parse_ledger"]
+from pydantic import BaseModel, ConfigDict, create_model
+
+__all__ = [
+    "LEDGER_KEYS",
+    "LedgerFormatError",
+    "ProgressLedger",
+    "extract_json",
+    "ledger_schema",
+    "parse_ledger",
+]
 
 LEDGER_KEYS = (
     "is_request_satisfied",
@@ -50,6 +61,47 @@ class ProgressLedger:
     next_speaker: str
     instruction: str
     reasons: dict[str, str] = field(default_factory=dict[str, str])
+
+
+class _Judgement(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    reason: str
+    answer: bool
+
+
+class _Text(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    reason: str
+    answer: str
+
+
+def ledger_schema(names: Sequence[str]) -> type[BaseModel]:
+    """The progress ledger's shape as a pydantic model, for a structured-output request.
+
+    Every entry is ``{"reason": ..., "answer": ...}`` as the ledger prompt asks, in the prompt's
+    order; the next speaker's answer is one of ``names``.
+
+    Args:
+        names: The participants' names.
+    """
+    speaker: Any = cast(Any, Literal)[tuple(names)]
+    speaker_entry = create_model(
+        "NextSpeaker",
+        __config__=ConfigDict(extra="forbid"),
+        reason=(str, ...),
+        answer=(speaker, ...),
+    )
+    return create_model(
+        "ProgressLedger",
+        __config__=ConfigDict(extra="forbid"),
+        is_request_satisfied=(_Judgement, ...),
+        is_in_loop=(_Judgement, ...),
+        is_progress_being_made=(_Judgement, ...),
+        next_speaker=(speaker_entry, ...),
+        instruction_or_question=(_Text, ...),
+    )
 
 
 def extract_json(text: str) -> dict[str, Any]:

@@ -15,6 +15,8 @@ import asyncio
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from pydantic import BaseModel
+
 from parlay_agentchat._exceptions import InvalidTaskError, ProgressLedgerError
 from parlay_agentchat.base import Response
 from parlay_agentchat.messages import (
@@ -34,6 +36,7 @@ from parlay_agentchat.teams._events import (
 from parlay_agentchat.teams._magentic_one_ledger import (
     LedgerFormatError,
     ProgressLedger,
+    ledger_schema,
     parse_ledger,
 )
 from parlay_agentchat.teams._magentic_one_prompts import (
@@ -87,6 +90,7 @@ class MagenticOneOrchestrator(BaseGroupChatManager):
         self._plan = ""
         self._n_rounds = 0
         self._n_stalls = 0
+        self._ledger_schema: type[BaseModel] | None = None
 
     async def select_speaker(self, thread: Sequence[Message]) -> list[str]:
         """Unused: the progress ledger names each speaker."""
@@ -214,10 +218,9 @@ class MagenticOneOrchestrator(BaseGroupChatManager):
         )
         conversation = self._context()
         conversation.append(UserMessage(content=prompt, source=self._name))
-        json_mode = True if self._model_client.model_info["json_output"] else None
         problem = ""
         for _ in range(MAX_JSON_RETRIES):
-            reply = await self._ask(conversation, token, json_output=json_mode)
+            reply = await self._ask(conversation, token, json_output=self._ledger_format())
             try:
                 return parse_ledger(reply, names)
             except LedgerFormatError as error:
@@ -236,11 +239,25 @@ class MagenticOneOrchestrator(BaseGroupChatManager):
             f"attempts (last problem: {problem}). Use a model that follows JSON instructions."
         )
 
+    def _ledger_format(self) -> bool | type[BaseModel] | None:
+        """How to ask for the progress ledger: its schema, plain JSON mode, or in words only.
+
+        A client with structured output gets the ledger's shape, which constrains even a small
+        local model's reply to it; otherwise JSON mode when the client has it (AutoGen's
+        request), and the reply is parsed (and corrected, if need be) either way.
+        """
+        info = self._model_client.model_info
+        if info.get("structured_output"):
+            if self._ledger_schema is None:
+                self._ledger_schema = ledger_schema(self._participant_names)
+            return self._ledger_schema
+        return True if info["json_output"] else None
+
     async def _ask(
         self,
         conversation: Sequence[LLMMessage],
         token: CancellationToken,
-        json_output: bool | None = None,
+        json_output: bool | type[BaseModel] | None = None,
     ) -> str:
         result = await self._model_client.create(
             conversation, json_output=json_output, cancellation_token=token
