@@ -79,6 +79,44 @@ async def test_cancelling_the_token_cancels_the_remote_handler(
     assert await runtime.send_message(Ping(), AgentId("echo", "a")) == Pong("ping->a")
 
 
+async def test_a_burst_of_requests_keeps_each_context_and_a_waiting_handler_holds_none_up(
+    runtime: NatsWorkerAgentRuntime,
+) -> None:
+    """Ids with spaces, percent signs and non-ASCII arrive as sent, whatever their neighbours."""
+    started, release = asyncio.Event(), asyncio.Event()
+
+    class Probe(RoutedAgent):
+        def __init__(self) -> None:
+            super().__init__("probe")
+
+        @message_handler
+        async def on_ping(self, message: Ping, ctx: MessageContext) -> Pong:
+            if message.text == "wait":
+                started.set()
+                await release.wait()
+            return Pong(f"{ctx.message_id}|{ctx.sender}|{self.id.key}")
+
+    await Probe.register(runtime, "probe", Probe)
+    waiting = asyncio.create_task(
+        runtime.send_message(Ping("wait"), AgentId("probe", "w"), message_id="w")
+    )
+    await asyncio.wait_for(started.wait(), 10)
+    ids = ["plain", "a b", "50% off", "%20", "%2520", " edge ", "k=v", "über straße", "-"]
+    sender = AgentId("sender", "x y%")
+    replies = await asyncio.gather(
+        *(
+            runtime.send_message(
+                Ping("go"), AgentId("probe", f"k {i}%"), sender=sender, message_id=message_id
+            )
+            for i, message_id in enumerate(ids)
+        )
+    )
+    assert replies == [Pong(f"{m}|sender/x y%|k {i}%") for i, m in enumerate(ids)]
+    assert not waiting.done()
+    release.set()
+    assert await waiting == Pong("w|None|w")
+
+
 class Upper(DefaultInterventionHandler):
     async def on_send(
         self, message: Any, *, message_context: MessageContext, recipient: AgentId

@@ -15,11 +15,14 @@ agents elsewhere. The pieces:
 * :class:`SubscriptionTable`: the subscription index a host matches topics with.
 * :class:`CancelScope`: cancel the current task when a :class:`~parlay_core.CancellationToken`
   is cancelled (remove it again with :meth:`~parlay_core.CancellationToken.remove_callback`).
+* :func:`start_batch`: run many short deliveries in one task (before Python 3.12, each task
+  costs a loop iteration); the first that has to wait keeps the task, the rest go on in another.
 * :func:`wire_type_name`: the name a message type travels under between processes.
 * :func:`get_tracer`: the OpenTelemetry tracer a runtime's spans use, or None.
 """
 
 from parlay_core._cancellation_token import CancelScope
+from parlay_core._delivery_batch import start_batch
 from parlay_core._delivery_tracking import DeliveryTracking
 from parlay_core._hosted_runtime import HostedRuntime
 from parlay_core._hosting import AgentHost
@@ -38,5 +41,6 @@ __all__ = [
     "SubscriptionTable",
     "Transport",
     "get_tracer",
+    "start_batch",
     "wire_type_name",
 ]

@@ -190,6 +190,8 @@ class Caller:
         self.durable: DurableQueue | None = None
         """The work-queue stream, in durable mode (set by the runtime once connected)."""
         self._calls = itertools.count(1)
+        self._call_field = _wire.pack({CALL: f"{worker_id}."})
+        """The packed call token of an attempt, but for the attempt's number."""
         self._routes: dict[AgentId, _Route] = {}
         self._reply_prefix = ""
         """``<inbox>.``: each attempt's reply subject is this and the attempt's number."""
@@ -444,7 +446,7 @@ class Caller:
         try:
             return await call
         except asyncio.CancelledError:
-            await self._cancel_remote(headers)  # queued or running: it will not run to the end
+            await self._cancel_remote(headers[CALL])  # queued or running: it stops
             raise
         finally:
             token.remove_callback(cancel)
@@ -455,6 +457,7 @@ class Caller:
         partition, subject, _ = self._route(recipient)
         headers = self.headers(kind, recipient, type_name, ctx)
         self.check_frame(subject, payload, headers, lambda: f"A {type_name} to {recipient}")
+        packed = _wire.pack(headers)  # once per call; each attempt adds its call token
         loop = asyncio.get_running_loop()
         deadline = loop.time() + self._timeout
         delay = 0.005
@@ -465,7 +468,9 @@ class Caller:
                     f"No worker served {recipient} within {self._timeout:g}s: its partition "
                     f"{partition[1]} has no live holder (workers starting, stopping or paused)."
                 )
-            reply = await self._send_once(subject, payload, headers, remaining, partition, ctx)
+            reply = await self._send_once(
+                subject, payload, packed, remaining, recipient, partition, ctx
+            )
             if reply is None:
                 # Certainly not received: wait for a holder, unless the type vanished meanwhile.
                 self.check_hosted(recipient)
@@ -485,15 +490,15 @@ class Caller:
         self,
         subject: str,
         payload: bytes,
-        headers: dict[str, str],
+        packed: str,
         timeout: float,
+        recipient: AgentId,
         partition: Partition,
         ctx: MessageContext,
     ) -> Msg | None:
         client = self._client()
         number = next(self._calls)
         call = f"{self._worker_id}.{number}"
-        headers = {**headers, CALL: call}
         loop = asyncio.get_running_loop()
         outcome: asyncio.Future[Msg] = loop.create_future()
         self._pending[call] = _Pending(
@@ -509,7 +514,10 @@ class Caller:
         sent = False
         try:
             await client.publish(
-                subject, payload, reply=f"{self._reply_prefix}{number}", headers=headers
+                subject,
+                payload,
+                reply=f"{self._reply_prefix}{number}",
+                headers={_wire.PACKED: f"{packed} {self._call_field}{number}"},
             )
             sent = True
             reply = await outcome
@@ -520,28 +528,24 @@ class Caller:
             return None
         except _Expired:
             raise RequestTimeoutError(
-                f"No response from {decode_id(headers[_wire.RECIPIENT])} within {timeout:.3g}s; "
+                f"No response from {recipient} within {timeout:.3g}s; "
                 "the handler may still be running, or may have run."
             ) from None
         except (nats_errors.ConnectionClosedError, nats_errors.ConnectionDrainingError) as e:
             raise TransportError(f"The NATS connection is closed: {e}") from e
         except asyncio.CancelledError:
             if sent:
-                await self._cancel_remote(headers)
+                await self._cancel_remote(call)
             raise
         finally:
             token.remove_callback(cancel)
             deadline.cancel()
             del self._pending[call]
 
-    async def _cancel_remote(self, headers: dict[str, str]) -> None:
+    async def _cancel_remote(self, call: str) -> None:
         # The handler's worker cancels it, so no work is left running for a caller that left.
         with contextlib.suppress(Exception):
-            await self._client().publish(
-                self._subjects.cancel,
-                b"",
-                headers={CALL: headers[CALL]},
-            )
+            await self._client().publish(self._subjects.cancel, b"", headers={CALL: call})
 
     def fail_pending(self, error: Exception) -> None:
         """Fail every call waiting for a reply (the connection that would carry it is gone)."""
@@ -559,8 +563,10 @@ class Caller:
         pending = self._pending.get(f"{self._worker_id}.{number}")
         if pending is None or pending.outcome.done():
             return
-        if msg.headers and msg.headers.get(_wire.STATUS) == _ACKNOWLEDGED:
-            pending.handler = msg.headers.get(WORKER)
+        # Read once, here: whoever awaits the reply finds its headers unpacked.
+        msg.headers = headers = _wire.unpack(msg.headers)
+        if headers.get(_wire.STATUS) == _ACKNOWLEDGED:
+            pending.handler = headers.get(WORKER)
         else:
             pending.outcome.set_result(msg)
 

@@ -11,9 +11,12 @@ cluster view, the caller and the durable queue, and holds everything that servin
 :class:`NatsTransport` is what the runtime holds from its construction: before ``start()`` it
 says "not started" (see :data:`NOT_STARTED`); afterwards it hands each question to the server.
 
-A worker subscribes to the subjects of the partitions it holds. Each request runs in a task of
-its own (NATS hands a subscription's messages over one at a time, and handlers of one agent may
-run concurrently, as in process). A published message is acknowledged as soon as the worker has
+A worker subscribes to the subjects of the partitions it holds. Requests are served
+concurrently (NATS hands a subscription's messages over one at a time, and handlers of one agent
+may run concurrently, as in process), each as if in a task of its own: on Python 3.12+ in an
+eagerly started task; before, the requests that arrive together run in one task (see
+:func:`~parlay_core.hosting.start_batch`), since most are answered without waiting and a task
+each would cost a loop iteration each. A published message is acknowledged as soon as the worker has
 it, then handled; a direct message is answered with the handler's response or its error.
 
 Work that arrives over NATS is counted by the runtime's delivery bookkeeping
@@ -24,9 +27,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import contextvars
 import logging
+import sys
 from collections import deque
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote
 
@@ -43,7 +48,7 @@ from parlay_core.exceptions import (
     SerializationError,
     WorkerUnavailableError,
 )
-from parlay_core.hosting import AgentHost, HostedRuntime, LocalDelivery
+from parlay_core.hosting import AgentHost, HostedRuntime, LocalDelivery, start_batch
 from parlay_ext.runtimes.nats import _wire
 from parlay_ext.runtimes.nats._calls import (
     ACK_DELAY,
@@ -66,6 +71,7 @@ __all__ = ["NOT_STARTED", "NatsTransport", "Server"]
 logger = logging.getLogger(f"{ROOT_LOGGER_NAME}.nats")
 
 _RECIPIENTS_KEPT = 8192
+_EAGER_TASKS = sys.version_info >= (3, 12)
 
 NOT_STARTED = (
     "The NATS runtime is not started; call start() first (`await runtime.start()`): it "
@@ -131,6 +137,8 @@ class Server:
         # Recipient headers already read: an agent gets many messages, and parsing its id (an
         # unquoting, a split, a validation) costs more than the lookup. Emptied when full.
         self._recipients: dict[str, AgentId] = {}
+        # Requests that arrived since the last batch of them started (Python < 3.12).
+        self._arriving: list[Msg] | None = None
 
     async def open(self) -> None:
         """Start taking in cancellations and replies (``start()`` calls it once)."""
@@ -275,11 +283,35 @@ class Server:
     async def _on_agent_message(self, msg: Msg) -> None:
         # Counted before the task starts, so stop_when_idle() never sees a gap.
         self._work.work_started()
-        self._work.spawn(self._serve(msg))
+        if _EAGER_TASKS:
+            # Its first step runs now: a handler that never waits costs no loop iteration.
+            loop = asyncio.get_running_loop()
+            serve = self._serve(msg)
+            task: asyncio.Task[None] = asyncio.Task(serve, loop=loop, eager_start=True)  # type: ignore[call-arg,unused-ignore]
+            if not task.done():
+                self._work.tasks.add(task)
+                task.add_done_callback(self._work.tasks.discard)
+            return
+        arriving: list[Msg] | None = self._arriving
+        if arriving is None:
+            # The batch starts on the next loop iteration, with every request that came in
+            # meanwhile (NATS hands over a burst in one go).
+            arriving = []
+            self._arriving = arriving
+            start_batch(arriving, self._serve_next, contextvars.copy_context(), self._work.tasks)
+        arriving.append(msg)
+
+    def _serve_next(self, msg: Msg) -> Coroutine[Any, Any, None]:
+        # The batch has started: requests arriving from now on go to the next one.
+        self._arriving = None
+        return self._serve(msg)
 
     async def _serve(self, msg: Msg) -> None:
         try:
             await self._serve_one(msg)
+        except Exception:
+            # Never expected (errors are answered); a batch must go on with the next request.
+            logger.exception("Serving a request on %s failed", msg.subject)
         finally:
             self._work.work_done()
 
@@ -318,7 +350,7 @@ class Server:
 
     async def _serve_one(self, msg: Msg) -> str:
         """Handle one request; return what a durable message needs: ack, later or drop."""
-        headers = msg.headers or {}
+        headers = _wire.unpack(msg.headers)
         try:
             recipient = self._recipient(headers[_wire.RECIPIENT])
             type_name = headers[_wire.TYPE]
@@ -530,6 +562,8 @@ class Server:
             )
             data, headers = _wire.encode_error(error), {**headers, _wire.STATUS: "error"}
             headers.pop(_wire.TYPE, None)
+        elif self._durable is None and headers.get(_wire.STATUS) == "ok":
+            headers = {_wire.PACKED: _wire.pack(headers)}  # the common reply: one header line
         try:
             await self._nats.publish(target, data, headers=headers)
         except Exception as e:
