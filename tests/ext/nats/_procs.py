@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import collections
 import signal
 import sys
 from pathlib import Path
@@ -18,6 +19,10 @@ class WorkerProcess:
     def __init__(self, url: str, namespace: str, *args: str) -> None:
         self._command = [sys.executable, "-m", "tests.ext.nats._worker", url, namespace, *args]
         self._process: asyncio.subprocess.Process | None = None
+        self._stderr_reader: asyncio.Task[None] | None = None
+        # The end of the worker's log (its warnings: leases lost, ticks failed), for failure
+        # messages; read all along, or a chatty worker would block once the pipe is full.
+        self._log: collections.deque[str] = collections.deque(maxlen=200)
         self.worker_id = ""
 
     @property
@@ -38,7 +43,18 @@ class WorkerProcess:
             stderr = await self._process.stderr.read() if self._process.stderr else b""
             raise RuntimeError(f"worker did not start: {line!r} {stderr.decode()[-2000:]}")
         self.worker_id = line.split()[1].decode()
+        self._stderr_reader = asyncio.create_task(self._read_stderr())
         return self
+
+    async def _read_stderr(self) -> None:
+        assert self._process is not None and self._process.stderr is not None
+        async for line in self._process.stderr:
+            self._log.append(line.decode(errors="replace").rstrip())
+
+    def log_tail(self, lines: int = 40) -> str:
+        """The last ``lines`` lines the worker wrote to stderr."""
+        tail = list(self._log)[-lines:]
+        return f"worker {self.worker_id} log:\n" + "\n".join(tail)
 
     def kill(self) -> None:
         """SIGKILL: no clean shutdown, no lease released."""
@@ -50,8 +66,17 @@ class WorkerProcess:
         if self._process is not None and self._process.returncode is None:
             self._process.send_signal(signal.SIGSTOP)
 
+    def freeze(self) -> None:
+        """SIGUSR1: a worker run with ``--record`` stops itself at its next guard handler.
+
+        It freezes between two event-loop steps, that handler midway, and writes the time it
+        froze to ``<record>.frozen`` first; :meth:`resume` thaws it.
+        """
+        if self._process is not None and self._process.returncode is None:
+            self._process.send_signal(signal.SIGUSR1)
+
     def resume(self) -> None:
-        """SIGCONT after :meth:`pause`."""
+        """SIGCONT after :meth:`pause` or :meth:`freeze`."""
         if self._process is not None and self._process.returncode is None:
             self._process.send_signal(signal.SIGCONT)
 
@@ -69,3 +94,8 @@ class WorkerProcess:
         if self._process is not None and self._process.returncode is None:
             self._process.kill()
             await self._process.wait()
+        reader, self._stderr_reader = self._stderr_reader, None
+        if reader is not None:
+            # The pipe closes with the process, and the reader ends by itself.
+            await asyncio.wait({reader}, timeout=10.0)
+            reader.cancel()

@@ -3,7 +3,7 @@
 It hosts a ``counter`` agent type (optionally with a SQLite state store shared by all workers),
 a ``slow`` agent type whose handler sleeps and, with ``--record``, a ``guard`` type that records
 its steps; it prints ``ready <worker id>`` once it serves, and runs until it is killed, or closes
-cleanly on SIGTERM.
+cleanly on SIGTERM. With ``--record``, SIGUSR1 makes it freeze itself mid-handler (``Freezer``).
 """
 
 from __future__ import annotations
@@ -99,6 +99,34 @@ class Step:
 _runs = itertools.count()
 
 
+class Freezer:
+    """Stops this process (SIGSTOP, until SIGCONT) once asked to, with a guard handler midway.
+
+    The freeze is an event-loop callback scheduled by a handler that has just started, so it
+    falls between two steps while that handler waits: the steps already queued then run after
+    the stall, where the fence must stop them. (A SIGSTOP sent from outside may land in the
+    middle of a step instead: the rest of that step then runs after the stall, and no check
+    inside the process can prevent that.) The time of the freeze is written to ``frozen`` first.
+    """
+
+    def __init__(self, frozen: str) -> None:
+        self.frozen = frozen
+        self.requested = False
+
+    def request(self) -> None:
+        self.requested = True
+
+    def handler_started(self) -> None:
+        if self.requested:
+            self.requested = False
+            asyncio.get_running_loop().call_soon(self._freeze)
+
+    def _freeze(self) -> None:
+        with open(self.frozen, "w") as file:
+            file.write(f"{time.time():.6f}")
+        os.kill(os.getpid(), signal.SIGSTOP)
+
+
 class Guard(RoutedAgent):
     """Appends ``start``/``end`` lines (key, pid, run, wall time) to a file all workers share.
 
@@ -106,10 +134,11 @@ class Guard(RoutedAgent):
     to an agent, and when, so overlapping executions of one key on two workers can be counted.
     """
 
-    def __init__(self, worker: str, record: str) -> None:
+    def __init__(self, worker: str, record: str, freezer: Freezer) -> None:
         super().__init__("guard")
         self.worker = worker
         self.record = record
+        self.freezer = freezer
 
     def _write(self, what: str, run: int) -> None:
         line = f"{what} {self.id.key} {os.getpid()} {run} {time.time():.6f}\n".encode()
@@ -123,6 +152,7 @@ class Guard(RoutedAgent):
     async def on_step(self, message: Step, ctx: MessageContext) -> Slept:
         run = next(_runs)
         self._write("start", run)
+        self.freezer.handler_started()
         await asyncio.sleep(message.seconds)
         self._write("end", run)
         return Slept(self.worker)
@@ -168,13 +198,16 @@ async def main() -> None:
     worker = runtime.worker_id
     await Counter.register(runtime, "counter", lambda: Counter(worker))
     await Slow.register(runtime, "slow", lambda: Slow(worker))
+    loop = asyncio.get_running_loop()
     if args.record:
         record = args.record
-        await Guard.register(runtime, "guard", lambda: Guard(worker, record))
+        freezer = Freezer(f"{record}.frozen")
+        loop.add_signal_handler(signal.SIGUSR1, freezer.request)
+        await Guard.register(runtime, "guard", lambda: Guard(worker, record, freezer))
     await runtime.start()
     print(f"ready {worker}", flush=True)
     stop = asyncio.Event()
-    asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
+    loop.add_signal_handler(signal.SIGTERM, stop.set)
     await stop.wait()
     await runtime.close()
     if store is not None:

@@ -58,6 +58,8 @@ async def workers() -> AsyncIterator[list[WorkerProcess]]:
     yield started
     for worker in started:
         await worker.ensure_dead()
+        # Shown with a failing test's report: what each worker logged (leases lost, and why).
+        print(worker.log_tail())
 
 
 async def _until(condition: Callable[[], Awaitable[bool]], limit: float) -> bool:
@@ -254,6 +256,14 @@ def _spans(record: Path) -> dict[tuple[str, str, str], list[float]]:
     return spans
 
 
+def _frozen_at(frozen: Path) -> float | None:
+    """When a worker froze itself (see ``_worker.Freezer``), wall time; None if not yet."""
+    try:
+        return float(frozen.read_text())
+    except (FileNotFoundError, ValueError):
+        return None  # not frozen yet, or caught between the file's creation and its write
+
+
 def _overlaps(spans: dict[tuple[str, str, str], list[float]]) -> tuple[int, Tally[str]]:
     """Pairs of executions of one key on two workers that overlap in time; executions by pid."""
     by_key: dict[str, list[tuple[str, list[float]]]] = {}
@@ -278,7 +288,11 @@ async def test_a_stalled_worker_never_overlaps_the_next_holder(
     tmp_path: Path,
     durable: bool,
 ) -> None:
-    """A worker frozen mid-handler for longer than its lease, then resumed."""
+    """A worker frozen mid-handler for longer than its lease, then resumed.
+
+    While it is frozen, the other worker takes its partitions over and runs the same agents;
+    once it resumes, none of its handlers takes another step.
+    """
     record = tmp_path / "steps"
     args = ["--lease-ttl", "2", "--partitions", "4", "--record", str(record)]
     if durable:
@@ -363,15 +377,16 @@ async def test_a_stalled_worker_never_overlaps_the_next_holder(
         f"lease holders {await _lease_map(nats_server.url, namespace)}"
     )
 
-    async def first_is_midway() -> bool:
-        return any(
-            pid == str(first.pid) and start == end
-            for (_, pid, _), (start, end) in _spans(record).items()
-        )
+    # Frozen mid-handler, between two steps of the event loop (see _worker.Freezer): a SIGSTOP
+    # sent from here could land in the middle of a step, whose rest runs after the stall.
+    frozen = Path(f"{record}.frozen")
+    first.freeze()
 
-    assert await _until(first_is_midway, 10.0)
-    first.pause()  # frozen mid-handler
-    paused_at = time.time()
+    async def first_is_frozen() -> bool:
+        return _frozen_at(frozen) is not None
+
+    assert await _until(first_is_frozen, 10.0), "the first worker started no guard handler"
+    paused_at = _frozen_at(frozen) or 0.0
     await asyncio.sleep(5.0)
     resumed_at = time.time()
     first.resume()

@@ -51,6 +51,8 @@ async def workers() -> AsyncIterator[list[WorkerProcess]]:
     yield started
     for worker in started:
         await worker.ensure_dead()
+        # Shown with a failing test's report: what each worker logged (leases lost, and why).
+        print(worker.log_tail())
 
 
 async def test_killed_worker_fails_calls_in_flight_with_typed_errors(
