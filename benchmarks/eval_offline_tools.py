@@ -13,7 +13,10 @@ The tasks cover strings, whole and decimal numbers, enums, booleans and several 
 nine tools offered at once, two to choose from, or one that does not apply; paraphrases that
 share no word with their tool, and questions that share a word with a tool they do not need.
 ``--strategies`` also compares the decision strategies (``model``, ``words``, ``both``) task
-by task.
+by task. ``--held-out`` runs a second set of tasks (new phrasings, five more tools of the same
+kinds) kept apart from development, to show how the client does on requests it was not tuned
+on; ``--only 3,7`` runs chosen tasks of a set. Each run also prints the CPU time per reply that
+is a tool call.
 
 It prints figures only; nothing asserts them. The model is slow on a busy CPU (seconds per
 call), so a full run takes minutes; ``--quick`` runs the first few tasks only.
