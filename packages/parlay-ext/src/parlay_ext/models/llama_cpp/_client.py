@@ -150,9 +150,11 @@ class LlamaCppChatCompletionClient(
             limited to runs of the message's words (and with an enum limited to the values
             the message names); with several tools offered, a call whose text argument is
             not such a run (a placeholder like ``<user name>``, half of an e-mail address)
-            is generated again that way. ``None`` (default): on for models under a billion
-            parameters, which copy far more reliably than they compose; larger models keep
-            the values they write.
+            is generated again that way. Then e-mail addresses, currencies, distinct from/to
+            values and flags are read from the message by the parameter's kind (the model
+            choosing among candidates where several remain). ``None`` (default): on for
+            models under a billion parameters, which copy far more reliably than they
+            compose; larger models keep the values they write.
         **create_args: Default sampling arguments (``max_tokens``, ``temperature``,
             ``top_p``, ``top_k``, ``min_p``, ``repeat_penalty``, ``stop``, ``seed``, ...).
 
