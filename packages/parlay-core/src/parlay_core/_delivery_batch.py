@@ -21,7 +21,7 @@ from collections.abc import Callable, Coroutine, Generator, Sequence
 from contextvars import Context
 from typing import Any, TypeVar
 
-__all__ = ["start_batch"]
+__all__ = ["drive", "start_batch"]
 
 T = TypeVar("T")
 Delivery = Coroutine[Any, Any, None]
@@ -92,7 +92,7 @@ async def _run(
                     return
                 continue
             _continue(recipients[index + 1 :], deliver, context, tasks)
-            await _drive(delivery, signal, own)
+            await drive(delivery, signal, own)
             return
     finally:
         tasks.discard(this)
@@ -108,7 +108,7 @@ def _continue(
         start_batch(rest, deliver, context, tasks)
 
 
-async def _drive(delivery: Delivery, signal: Any, own: Context) -> None:
+async def drive(delivery: Delivery, signal: Any, own: Context) -> None:
     """Drive a delivery that waits, as a task would, until it ends."""
     while True:
         try:

@@ -30,7 +30,7 @@ from parlay_core._agent_metadata import AgentMetadata
 from parlay_core._agent_runtime import AgentRuntime
 from parlay_core._cancellation_token import CancellationToken, CancelScope
 from parlay_core._constants import EVENT_LOGGER_NAME, ROOT_LOGGER_NAME
-from parlay_core._delivery_batch import start_batch
+from parlay_core._delivery_pump import DeliveryPump
 from parlay_core._delivery_tracking import DeliveryTracking
 from parlay_core._exceptions import (
     AgentClassMismatchError,
@@ -108,6 +108,10 @@ class HostedRuntime(DeliveryTracking, AgentRuntime):
         self._running = False
         self._closed = False
         self._deliveries: deque[Coroutine[Any, Any, None]] = deque()
+        # Before Python 3.12, published messages' handlers run in as few tasks as can be.
+        self._pump: DeliveryPump[AgentId, tuple[Any, MessageContext, int]] | None = (
+            None if _EAGER_TASKS else DeliveryPump(self._deliver_event, self._tasks)
+        )
         self._drain_scheduled = False
         self._epoch = 0
         self._id_prefix = id_prefix if id_prefix is not None else os.urandom(6).hex()
@@ -278,23 +282,19 @@ class HostedRuntime(DeliveryTracking, AgentRuntime):
         return local
 
     def _fan_out(self, message: Any, ctx: MessageContext) -> None:
-        if not _EAGER_TASKS:
-            # One task runs all recipients' handlers (see _delivery_batch); it starts on the
-            # next loop iteration, after publish has returned.
+        if self._pump is not None:
+            # The pump runs the handlers (see _delivery_pump), after publish has returned.
             recipients = self._local_recipients(message, ctx)
             if recipients:
-                epoch = self._epoch
                 self._outstanding += len(recipients)
-                start_batch(
-                    recipients,
-                    lambda recipient: self._deliver_event(recipient, message, ctx, epoch),
-                    contextvars.copy_context(),
-                    self._tasks,
+                self._pump.submit(
+                    recipients, (message, ctx, self._epoch), contextvars.copy_context()
                 )
             return
+        published = (message, ctx, self._epoch)
         for recipient in self._local_recipients(message, ctx):
             self._outstanding += 1
-            self._deliveries.append(self._deliver_event(recipient, message, ctx, self._epoch))
+            self._deliveries.append(self._deliver_event(recipient, published))
         if self._deliveries and not self._drain_scheduled:
             # Handlers start on the next loop iteration, so publish returns before any runs.
             self._drain_scheduled = True
@@ -328,8 +328,9 @@ class HostedRuntime(DeliveryTracking, AgentRuntime):
             self._outstanding -= 1
 
     async def _deliver_event(
-        self, recipient: AgentId, message: Any, ctx: MessageContext, epoch: int
+        self, recipient: AgentId, published: tuple[Any, MessageContext, int]
     ) -> None:
+        message, ctx, epoch = published
         try:
             if epoch != self._epoch:
                 return  # stop() came between publish and this delivery's start
@@ -395,12 +396,10 @@ class HostedRuntime(DeliveryTracking, AgentRuntime):
                         return
                     message = changed
                 recipients = self._local_recipients(message, ctx)
-                epoch = self._epoch
+                published = (message, ctx, self._epoch)
                 self._outstanding += len(recipients)
                 # Handlers still run concurrently; the publish span ends when all are done.
-                await asyncio.gather(
-                    *(self._deliver_event(r, message, ctx, epoch) for r in recipients)
-                )
+                await asyncio.gather(*(self._deliver_event(r, published) for r in recipients))
         finally:
             self._outstanding -= 1
             if self._outstanding == 0 or self._conditions:
