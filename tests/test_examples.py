@@ -62,10 +62,11 @@ EXPECTED: dict[str, list[str]] = {
         "handoffs ['triage -> ",
     ],
     # Magentic-One on the embedded model, a local page and a temporary folder: the structure
-    # of the run (two steps, then the final answer), never the words.
+    # of the run (at most two steps, then the final answer), never the words. The tiny model
+    # may declare the request satisfied at once, so the stop reason is its own.
     "magentic_one_local.py": [
         "Serving the local page on http://127.0.0.1:",
-        "Stop reason: Max rounds reached.",
+        "Stop reason: ",
         "magentic-one finished: ",
     ],
     # The MCP server is a subprocess (examples/servers/, not itself an example).
