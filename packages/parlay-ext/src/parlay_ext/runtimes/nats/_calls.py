@@ -455,9 +455,11 @@ class Caller:
         self, recipient: AgentId, kind: str, type_name: str, payload: bytes, ctx: MessageContext
     ) -> Msg:
         partition, subject, _ = self._route(recipient)
-        headers = self.headers(kind, recipient, type_name, ctx)
-        self.check_frame(subject, payload, headers, lambda: f"A {type_name} to {recipient}")
-        packed = _wire.pack(headers)  # once per call; each attempt adds its call token
+        # Packed once per call (each attempt adds its call token), and checked as sent.
+        packed = _wire.pack(self.headers(kind, recipient, type_name, ctx))
+        self.check_frame(
+            subject, payload, {_wire.PACKED: packed}, lambda: f"A {type_name} to {recipient}"
+        )
         loop = asyncio.get_running_loop()
         deadline = loop.time() + self._timeout
         delay = 0.005

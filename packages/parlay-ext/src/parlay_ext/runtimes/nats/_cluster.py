@@ -103,6 +103,8 @@ class Cluster:
         has_agents: Whether this worker has live agents in a partition.
         on_revoke: Called (synchronously) when this worker loses a partition it did not hand
             over: it must stop every delivery still running for it at once.
+        hosts: Whether this worker hosts an agent type now (by default, a look in
+            ``hosted_types()``).
     """
 
     def __init__(
@@ -121,6 +123,7 @@ class Cluster:
         on_lose: Callable[[str, int, bool], Awaitable[None]],
         has_agents: Callable[[Partition], bool] = lambda _: False,
         on_revoke: Callable[[Partition], None] = lambda _: None,
+        hosts: Callable[[str], bool] | None = None,
     ) -> None:
         self._js = js
         self._namespace = namespace
@@ -131,6 +134,8 @@ class Cluster:
         self._replicas = replicas
         self._durable = durable
         self._hosted_types = hosted_types
+        # Asked on every call: a membership test, not the sorted list of hosted_types.
+        self._hosts: Callable[[str], bool] = hosts or (lambda name: name in hosted_types())
         self._on_gain = on_gain
         self._on_lose = on_lose
         self._has_agents = has_agents
@@ -160,7 +165,7 @@ class Cluster:
 
     def is_hosted(self, agent_type: str) -> bool:
         """Whether this or any live worker hosts ``agent_type`` (True while the view is stale)."""
-        if agent_type in self._hosted_types():
+        if self._hosts(agent_type):
             return True
         now = time.monotonic()
         if now < self._trusted_from:

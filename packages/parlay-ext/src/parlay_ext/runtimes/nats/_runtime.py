@@ -293,6 +293,7 @@ class NatsWorkerAgentRuntime(HostedRuntime):
                 replicas=self._kv_replicas,
                 durable=self._durable_mode,
                 hosted_types=lambda: self._host.known_types,
+                hosts=self._host.is_known_type,
                 on_gain=on_gain,
                 on_lose=on_lose,
                 has_agents=self._has_agents,
