@@ -8,7 +8,7 @@ import logging
 import pytest
 
 from parlay_core import AgentId, SingleThreadedAgentRuntime
-from parlay_core import _single_threaded_agent_runtime as runtime_module
+from parlay_core import _waiting_room as waiting_room_module
 
 from ._agents import Echo, Ping, Pong
 
@@ -18,7 +18,7 @@ SHORT = 0.05
 @pytest.fixture
 def short_delay(monkeypatch: pytest.MonkeyPatch) -> None:
     # The real delay is seconds; the behaviour is the same with a shorter one.
-    monkeypatch.setattr(runtime_module, "_NEVER_STARTED_WARNING_DELAY", SHORT)
+    monkeypatch.setattr(waiting_room_module, "NEVER_STARTED_WARNING_DELAY", SHORT)
 
 
 def _warnings(caplog: pytest.LogCaptureFixture) -> list[str]:
@@ -86,6 +86,6 @@ async def test_a_started_runtime_arms_no_timer() -> None:
     runtime.start()
     assert runtime.is_running
     assert await runtime.send_message(Ping(), AgentId("echo", "a")) == Pong("ping->a")
-    assert runtime._never_started_timer is None  # pyright: ignore[reportPrivateUsage]
+    assert runtime._room._timer is None  # pyright: ignore[reportPrivateUsage]
     await runtime.stop()
     assert not runtime.is_running

@@ -46,6 +46,7 @@ from parlay_core._serialization import MessageSerializer
 from parlay_core._subscription import Subscription
 from parlay_core._telemetry import message_span
 from parlay_core._transport import InProcessTransport, Transport
+from parlay_core._waiting_room import WaitingRoom
 
 if TYPE_CHECKING:
     from parlay_core.state import CheckpointPolicy, StateStore
@@ -81,10 +82,6 @@ class HostedRuntime(DeliveryTracking, AgentRuntime):
         id_prefix: The prefix of generated message ids (unique per runtime).
     """
 
-    # Messages sent before start() wait for it (the in-process runtime); otherwise they are
-    # handed to the transport, which may refuse them (Transport.ready).
-    _queue_until_started = False
-
     def __init__(
         self,
         transport: Callable[[AgentHost], Transport],
@@ -102,11 +99,20 @@ class HostedRuntime(DeliveryTracking, AgentRuntime):
         self._host = AgentHost(self, tracer=tracer, state_store=state_store, checkpoint=checkpoint)
         self._transport = transport(self._host)
         self._deliver = self._transport.deliver_local
+        # A direct message's delivery, local or remote: with a tracer, inside a "send" span.
+        self._deliver_direct = self._deliver if tracer is None else self._deliver_in_span
+        self._send_remote = self._transport.send if tracer is None else self._send_remote_in_span
         # Every recipient is local: the hot paths skip asking the transport.
         self._all_local = isinstance(self._transport, InProcessTransport)
         self._interventions = list(intervention_handlers or [])
+        # Whether a response goes through _after_response (interventions, or the "ack" span).
+        self._observes_responses = bool(self._interventions) or tracer is not None
         self._running = False
         self._closed = False
+        # Where messages sent before start() wait for it, for a runtime that has one (the
+        # in-process runtime); without one they go to the transport, which may refuse them
+        # (Transport.ready).
+        self._waiting_room: WaitingRoom | None = None
         self._deliveries: deque[Coroutine[Any, Any, None]] = deque()
         # Before Python 3.12, published messages' handlers run in as few tasks as can be.
         self._pump: DeliveryPump[AgentId, tuple[Any, MessageContext, int]] | None = (
@@ -166,30 +172,42 @@ class HostedRuntime(DeliveryTracking, AgentRuntime):
             self._log_message(message, sender, recipient, "DIRECT")
         if self._tracer is not None:
             return await self._send_traced(message, recipient, ctx, cancellation_token is not None)
-        if not self._running and self._queue_until_started:
-            return await self._send_when_started(message, recipient, ctx)
+        if not self._running and self._waiting_room is not None:
+            return await self._waiting_room.send(message, recipient, ctx)
         return await self._rpc(message, recipient, ctx, cancellation_token is not None)
+
+    async def _send_traced(
+        self, message: Any, recipient: AgentId, ctx: MessageContext, watch_token: bool
+    ) -> Any:
+        # AutoGen's span tree for a direct message: create ⊃ (intercept, send ⊃ process, ack);
+        # _rpc opens the inner spans (see _send_in_span and _after_response).
+        with message_span(self._tracer, "create", recipient, message=message):
+            if not self._running and self._waiting_room is not None:
+                return await self._waiting_room.send(message, recipient, ctx)
+            return await self._rpc(message, recipient, ctx, watch_token)
 
     async def _rpc(
         self, message: Any, recipient: AgentId, ctx: MessageContext, watch_token: bool
     ) -> Any:
+        # The one send path, traced or not: with a tracer, the calls below that deliver or
+        # answer open its spans, so the untraced path pays nothing for them.
         if self._interventions:
             message = await self._intervene_send(message, ctx, recipient)
         self._outstanding += 1
         try:
             if not (self._all_local or self._transport.is_local(recipient)):
-                response = await self._transport.send(message, recipient, ctx)
+                response = await self._send_remote(message, recipient, ctx)
             elif not watch_token:
-                response = await self._deliver(recipient, message, ctx)
+                response = await self._deliver_direct(recipient, message, ctx)
             else:
                 with CancelScope(ctx.cancellation_token, f"The message to {recipient}"):
-                    response = await self._deliver(recipient, message, ctx)
+                    response = await self._deliver_direct(recipient, message, ctx)
         finally:
             self._outstanding -= 1
             if self._outstanding == 0 or self._conditions:
                 self._after_delivery()
-        if self._interventions:
-            response = await self._intervene_response(response, recipient, ctx.sender)
+        if self._observes_responses:
+            response = await self._after_response(response, recipient, ctx.sender)
         return response
 
     async def publish_message(
@@ -223,16 +241,23 @@ class HostedRuntime(DeliveryTracking, AgentRuntime):
         )
         if event_logger.isEnabledFor(logging.INFO):
             self._log_message(message, sender, topic_id, "PUBLISH")
-        waits = not self._running and self._queue_until_started
+        waiting_room = None if self._running else self._waiting_room
         if self._tracer is not None:
             with message_span(self._tracer, "create", topic_id, message=message):
-                if waits:
-                    self._publish_when_started(message, ctx)
+                if waiting_room is not None:
+                    waiting_room.publish(message, ctx)
                 else:
                     self._start_publish_traced(message, ctx)
             return
-        if waits:
-            self._publish_when_started(message, ctx)
+        if waiting_room is not None:
+            waiting_room.publish(message, ctx)
+        else:
+            self._publish(message, ctx)
+
+    def _publish_now(self, message: Any, ctx: MessageContext) -> None:
+        # A publish that waited for start() (its "create" span, if traced, has ended).
+        if self._tracer is not None:
+            self._start_publish_traced(message, ctx)
         else:
             self._publish(message, ctx)
 
@@ -344,38 +369,27 @@ class HostedRuntime(DeliveryTracking, AgentRuntime):
 
     # --- traced paths (only with a tracer) ----------------------------------------------------
 
-    async def _send_traced(
-        self, message: Any, recipient: AgentId, ctx: MessageContext, watch_token: bool
-    ) -> Any:
-        # AutoGen's span tree for a direct message: create ⊃ (intercept, send ⊃ process, ack).
-        with message_span(self._tracer, "create", recipient, message=message):
-            if not self._running and self._queue_until_started:
-                return await self._send_when_started(message, recipient, ctx)
-            return await self._rpc_traced(message, recipient, ctx, watch_token)
+    async def _deliver_in_span(self, recipient: AgentId, message: Any, ctx: MessageContext) -> Any:
+        # A direct message's "send" span, around its delivery here ...
+        with message_span(self._tracer, "send", recipient, message=message):
+            return await self._deliver(recipient, message, ctx)
 
-    async def _rpc_traced(
-        self, message: Any, recipient: AgentId, ctx: MessageContext, watch_token: bool
+    async def _send_remote_in_span(
+        self, message: Any, recipient: AgentId, ctx: MessageContext
     ) -> Any:
-        tracer = self._tracer
-        if self._interventions:
-            message = await self._intervene_send(message, ctx, recipient)
-        self._outstanding += 1
-        try:
-            with message_span(tracer, "send", recipient, message=message):
-                if not (self._all_local or self._transport.is_local(recipient)):
-                    response = await self._transport.send(message, recipient, ctx)
-                elif not watch_token:
-                    response = await self._deliver(recipient, message, ctx)
-                else:
-                    with CancelScope(ctx.cancellation_token, f"The message to {recipient}"):
-                        response = await self._deliver(recipient, message, ctx)
-        finally:
-            self._outstanding -= 1
-            if self._outstanding == 0 or self._conditions:
-                self._after_delivery()
-        with message_span(tracer, "ack", ctx.sender, message=response):
+        # ... or around the transport's send to another process.
+        with message_span(self._tracer, "send", recipient, message=message):
+            return await self._transport.send(message, recipient, ctx)
+
+    async def _after_response(
+        self, response: Any, sender: AgentId, recipient: AgentId | None
+    ) -> Any:
+        # The response's interventions, in an "ack" span when traced.
+        if self._tracer is None:
+            return await self._intervene_response(response, sender, recipient)
+        with message_span(self._tracer, "ack", recipient, message=response):
             if self._interventions:
-                response = await self._intervene_response(response, recipient, ctx.sender)
+                response = await self._intervene_response(response, sender, recipient)
         return response
 
     def _start_publish_traced(self, message: Any, ctx: MessageContext) -> None:
@@ -404,16 +418,6 @@ class HostedRuntime(DeliveryTracking, AgentRuntime):
             self._outstanding -= 1
             if self._outstanding == 0 or self._conditions:
                 self._after_delivery()
-
-    # --- before start (runtimes that queue) ---------------------------------------------------
-
-    async def _send_when_started(
-        self, message: Any, recipient: AgentId, ctx: MessageContext
-    ) -> Any:
-        raise NotImplementedError  # only called when _queue_until_started is set
-
-    def _publish_when_started(self, message: Any, ctx: MessageContext) -> None:
-        raise NotImplementedError  # only called when _queue_until_started is set
 
     # --- interventions -----------------------------------------------------------------------
 
