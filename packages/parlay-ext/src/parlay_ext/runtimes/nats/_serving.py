@@ -15,8 +15,8 @@ A worker subscribes to the subjects of the partitions it holds. Requests are ser
 concurrently (NATS hands a subscription's messages over one at a time, and handlers of one agent
 may run concurrently, as in process), each as if in a task of its own: on Python 3.12+ in an
 eagerly started task; before, the requests that arrive together run in one task (see
-:func:`~parlay_core.hosting.start_batch`), since most are answered without waiting and a task
-each would cost a loop iteration each. A published message is acknowledged as soon as the worker has
+:func:`~parlay_core.hosting.start_batch`), since most are answered without waiting and every
+task would cost a loop iteration. A published message is acknowledged as soon as the worker has
 it, then handled; a direct message is answered with the handler's response or its error.
 
 Work that arrives over NATS is counted by the runtime's delivery bookkeeping
