@@ -348,8 +348,8 @@ TASKS = [
 ]
 
 
-# Held out: written with the tasks above fixed and not looked at while the client's argument
-# passes were developed; reported separately, to show whether those passes generalise.
+# Held out: written before the client's argument readers, and not run on them while they were
+# developed; reported separately, to show how far those readers generalise.
 HELD_OUT = [
     Task("What's the weather like in Madrid today?", "get_weather", _has("city", "madrid")),
     Task("Please add 45 and 17 for me.", "add", _add(45, 17)),
