@@ -7,6 +7,7 @@ connection open; a closed one closes it.
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 import pytest
@@ -15,6 +16,7 @@ pytest.importorskip("starlette", reason="needs parlay-agentchat[serve]")
 
 from parlay_agentchat.agents import AssistantAgent, UserProxyAgent
 from parlay_agentchat.conditions import MaxMessageTermination, TextMentionTermination
+from parlay_agentchat.serve import SessionManager, SessionStore, load_served_teams
 from parlay_agentchat.teams import RoundRobinGroupChat
 from parlay_ext.models.openai import OpenAIChatCompletionClient
 from tests.agentchat.serve._server import Server, messages, status_is
@@ -100,3 +102,31 @@ def test_a_run_resumed_after_a_human_turn_closes_its_model_clients_when_it_ends(
         assert wire.wait_until_no_connection_is_open(), "the run's model client was not closed"
     finally:
         server.stop()
+
+
+async def test_a_team_kept_waiting_for_a_person_closes_its_clients_when_the_server_closes(
+    tmp_path: Path, wire: WireServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # In process: the server's session manager keeps a waiting team (its client with it) in
+    # memory for the answer, until it closes; the answer may then come to another process.
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-test")
+    wire.script(Reply(body=completion("Draft one.")))
+    config = _team_config(tmp_path / "pair.json", wire, with_person=True)
+    teams = load_served_teams(
+        [str(config)], allow_code_execution=False, allow_environment_keys=True, allow_import=()
+    )
+    manager = SessionManager(
+        SessionStore(tmp_path / "sessions.db"), teams, allow_environment_keys=True
+    )
+    await manager.start()
+    try:
+        session = (await manager.create("pair", "A line about tea.")).id
+        for _ in range(600):
+            if (await manager.get(session)).status != "running":
+                break
+            await asyncio.sleep(0.05)
+        assert (await manager.get(session)).status == "waiting"
+        assert wire.open_connections == 1  # kept alive for the next run
+    finally:
+        await manager.close()
+    assert await asyncio.to_thread(wire.wait_until_no_connection_is_open)
