@@ -21,31 +21,31 @@ import logging
 import os
 import sys
 from collections import deque
-from collections.abc import Awaitable, Callable, Coroutine, Mapping, Sequence
-from typing import TYPE_CHECKING, Any, TypeVar, overload
+from collections.abc import Callable, Coroutine, Sequence
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from parlay_core._agent import Agent
-from parlay_core._agent_id import AgentId, AgentType, TopicId
-from parlay_core._agent_metadata import AgentMetadata
-from parlay_core._agent_runtime import AgentRuntime
+from parlay_core._agent_directory import AgentDirectory
+from parlay_core._agent_id import AgentId, TopicId
 from parlay_core._cancellation_token import CancellationToken, CancelScope
 from parlay_core._constants import EVENT_LOGGER_NAME, ROOT_LOGGER_NAME
 from parlay_core._delivery_pump import DeliveryPump
 from parlay_core._delivery_tracking import DeliveryTracking
 from parlay_core._exceptions import (
-    AgentClassMismatchError,
-    AgentRegistrationError,
-    MessageDroppedException,
-    NotAccessibleError,
     RuntimeStateError,
 )
 from parlay_core._hosting import AgentHost
-from parlay_core._intervention import DropMessage, InterventionHandler
+from parlay_core._intervention import InterventionHandler
 from parlay_core._message_context import MessageContext
-from parlay_core._serialization import MessageSerializer
-from parlay_core._subscription import Subscription
+from parlay_core._message_hooks import (
+    DROPPED,
+    intervene_publish,
+    intervene_response,
+    intervene_send,
+    log_message,
+)
 from parlay_core._telemetry import message_span
-from parlay_core._transport import InProcessTransport, Transport
+from parlay_core._transport import Transport
 from parlay_core._waiting_room import WaitingRoom
 
 if TYPE_CHECKING:
@@ -63,7 +63,7 @@ T = TypeVar("T", bound=Agent)
 _EAGER_TASKS = sys.version_info >= (3, 12)
 
 
-class HostedRuntime(DeliveryTracking, AgentRuntime):
+class HostedRuntime(DeliveryTracking, AgentDirectory):
     """``AgentRuntime`` over an :class:`~parlay_core.hosting.AgentHost` and a transport.
 
     A runtime class builds on it by giving it a transport and a ``start()`` (the in-process
@@ -96,19 +96,16 @@ class HostedRuntime(DeliveryTracking, AgentRuntime):
         DeliveryTracking.__init__(self, ignore_unhandled=ignore_unhandled_exceptions)
         # None unless a tracer provider is configured: then every message takes the traced path.
         self._tracer = tracer
-        self._host = AgentHost(self, tracer=tracer, state_store=state_store, checkpoint=checkpoint)
-        self._transport = transport(self._host)
+        host = AgentHost(self, tracer=tracer, state_store=state_store, checkpoint=checkpoint)
+        AgentDirectory.__init__(self, host, transport(host))
         self._deliver = self._transport.deliver_local
         # A direct message's delivery, local or remote: with a tracer, inside a "send" span.
         self._deliver_direct = self._deliver if tracer is None else self._deliver_in_span
         self._send_remote = self._transport.send if tracer is None else self._send_remote_in_span
-        # Every recipient is local: the hot paths skip asking the transport.
-        self._all_local = isinstance(self._transport, InProcessTransport)
         self._interventions = list(intervention_handlers or [])
         # Whether a response goes through _after_response (interventions, or the "ack" span).
         self._observes_responses = bool(self._interventions) or tracer is not None
         self._running = False
-        self._closed = False
         # Where messages sent before start() wait for it, for a runtime that has one (the
         # in-process runtime); without one they go to the transport, which may refuse them
         # (Transport.ready).
@@ -122,16 +119,6 @@ class HostedRuntime(DeliveryTracking, AgentRuntime):
         self._epoch = 0
         self._id_prefix = id_prefix if id_prefix is not None else os.urandom(6).hex()
         self._counter = itertools.count(1)
-
-    @property
-    def host(self) -> AgentHost:
-        """The host: registry, lazy instantiation, subscriptions and dispatch."""
-        return self._host
-
-    @property
-    def transport(self) -> Transport:
-        """Where this runtime's messages go."""
-        return self._transport
 
     @property
     def is_running(self) -> bool:
@@ -169,7 +156,7 @@ class HostedRuntime(DeliveryTracking, AgentRuntime):
             sender, None, True, token, message_id if message_id is not None else self._next_id()
         )
         if event_logger.isEnabledFor(logging.INFO):
-            self._log_message(message, sender, recipient, "DIRECT")
+            log_message(message, sender, recipient, "DIRECT")
         if self._tracer is not None:
             return await self._send_traced(message, recipient, ctx, cancellation_token is not None)
         if not self._running and self._waiting_room is not None:
@@ -192,7 +179,9 @@ class HostedRuntime(DeliveryTracking, AgentRuntime):
         # The one send path, traced or not: with a tracer, the calls below that deliver or
         # answer open its spans, so the untraced path pays nothing for them.
         if self._interventions:
-            message = await self._intervene_send(message, ctx, recipient)
+            message = await intervene_send(
+                self._interventions, self._tracer, message, ctx, recipient
+            )
         self._outstanding += 1
         try:
             if not (self._all_local or self._transport.is_local(recipient)):
@@ -240,7 +229,7 @@ class HostedRuntime(DeliveryTracking, AgentRuntime):
             message_id if message_id is not None else self._next_id(),
         )
         if event_logger.isEnabledFor(logging.INFO):
-            self._log_message(message, sender, topic_id, "PUBLISH")
+            log_message(message, sender, topic_id, "PUBLISH")
         waiting_room = None if self._running else self._waiting_room
         if self._tracer is not None:
             with message_span(self._tracer, "create", topic_id, message=message):
@@ -270,18 +259,9 @@ class HostedRuntime(DeliveryTracking, AgentRuntime):
 
     async def _publish_after_interventions(self, message: Any, ctx: MessageContext) -> None:
         try:
-            tracer = self._tracer
-            for handler in self._interventions:
-                if tracer is None:
-                    changed = await handler.on_publish(message, message_context=ctx)
-                else:
-                    with message_span(tracer, "intercept", type(handler).__name__):
-                        changed = await handler.on_publish(message, message_context=ctx)
-                if changed is DropMessage or isinstance(changed, DropMessage):
-                    self._log_dropped(message, ctx.sender, ctx.topic_id, "PUBLISH")
-                    return
-                message = changed
-            self._fan_out(message, ctx)
+            message = await intervene_publish(self._interventions, self._tracer, message, ctx)
+            if message is not DROPPED:
+                self._fan_out(message, ctx)
         finally:
             self._outstanding -= 1
             if self._outstanding == 0 or self._conditions:
@@ -386,10 +366,12 @@ class HostedRuntime(DeliveryTracking, AgentRuntime):
     ) -> Any:
         # The response's interventions, in an "ack" span when traced.
         if self._tracer is None:
-            return await self._intervene_response(response, sender, recipient)
+            return await intervene_response(self._interventions, response, sender, recipient)
         with message_span(self._tracer, "ack", recipient, message=response):
             if self._interventions:
-                response = await self._intervene_response(response, sender, recipient)
+                response = await intervene_response(
+                    self._interventions, response, sender, recipient
+                )
         return response
 
     def _start_publish_traced(self, message: Any, ctx: MessageContext) -> None:
@@ -402,13 +384,9 @@ class HostedRuntime(DeliveryTracking, AgentRuntime):
         assert ctx.topic_id is not None
         try:
             with message_span(self._tracer, "publish", ctx.topic_id, message=message):
-                for handler in self._interventions:
-                    with message_span(self._tracer, "intercept", type(handler).__name__):
-                        changed = await handler.on_publish(message, message_context=ctx)
-                    if changed is DropMessage or isinstance(changed, DropMessage):
-                        self._log_dropped(message, ctx.sender, ctx.topic_id, "PUBLISH")
-                        return
-                    message = changed
+                message = await intervene_publish(self._interventions, self._tracer, message, ctx)
+                if message is DROPPED:
+                    return
                 recipients = self._local_recipients(message, ctx)
                 published = (message, ctx, self._epoch)
                 self._outstanding += len(recipients)
@@ -418,39 +396,6 @@ class HostedRuntime(DeliveryTracking, AgentRuntime):
             self._outstanding -= 1
             if self._outstanding == 0 or self._conditions:
                 self._after_delivery()
-
-    # --- interventions -----------------------------------------------------------------------
-
-    async def _intervene_send(self, message: Any, ctx: MessageContext, recipient: AgentId) -> Any:
-        tracer = self._tracer
-        for handler in self._interventions:
-            if tracer is None:
-                changed = await handler.on_send(message, message_context=ctx, recipient=recipient)
-            else:
-                with message_span(tracer, "intercept", type(handler).__name__):
-                    changed = await handler.on_send(
-                        message, message_context=ctx, recipient=recipient
-                    )
-            if changed is DropMessage or isinstance(changed, DropMessage):
-                self._log_dropped(message, ctx.sender, recipient, "DIRECT")
-                raise MessageDroppedException(
-                    f"An intervention handler dropped the message to {recipient}."
-                )
-            message = changed
-        return message
-
-    async def _intervene_response(
-        self, response: Any, sender: AgentId, recipient: AgentId | None
-    ) -> Any:
-        for handler in self._interventions:
-            changed = await handler.on_response(response, sender=sender, recipient=recipient)
-            if changed is DropMessage or isinstance(changed, DropMessage):
-                self._log_dropped(response, sender, recipient, "RESPOND")
-                raise MessageDroppedException(
-                    f"An intervention handler dropped the response from {sender}."
-                )
-            response = changed
-        return response
 
     # --- lifecycle ---------------------------------------------------------------------------
 
@@ -521,200 +466,7 @@ class HostedRuntime(DeliveryTracking, AgentRuntime):
         await self._transport.close()
         await self._host.close_agents()
 
-    def _closed_error(self) -> RuntimeStateError:
-        return RuntimeStateError(f"The runtime is closed; create a new {type(self).__name__}.")
-
-    # --- registration ------------------------------------------------------------------------
-
-    async def register_factory(
-        self,
-        type: str | AgentType,
-        agent_factory: Callable[[], T | Awaitable[T]],
-        *,
-        expected_class: type[T] | None = None,
-    ) -> AgentType:
-        """Register ``agent_factory`` for agents of ``type``; each key gets its own agent, lazily.
-
-        Raises:
-            AgentRegistrationError: ``type`` is already registered.
-        """
-        if self._closed:
-            raise self._closed_error()
-        return self._host.register_factory(type, agent_factory, expected_class)
-
-    async def register_agent_instance(self, agent_instance: Agent, agent_id: AgentId) -> AgentId:
-        """Register a pre-built agent under ``agent_id``."""
-        if self._closed:
-            raise self._closed_error()
-        return await self._host.register_instance(agent_instance, agent_id)
-
-    async def add_subscription(self, subscription: Subscription) -> None:
-        """Add a subscription.
-
-        Raises:
-            AgentRegistrationError: A subscription with the same id, or an equal one, was added
-                already (a ``ValueError``, as in AutoGen).
-        """
-        if not self._host.subscriptions.add(subscription):
-            raise AgentRegistrationError(
-                f"Subscription already exists: {subscription!r} (or one with its id) was added "
-                "before. Add each subscription once."
-            )
-
-    async def remove_subscription(self, id: str) -> None:
-        """Remove a subscription.
-
-        Raises:
-            SubscriptionNotFoundError: No subscription has that id.
-        """
-        self._host.subscriptions.remove(id)
-
-    def add_message_serializer(
-        self, serializer: MessageSerializer[Any] | Sequence[MessageSerializer[Any]]
-    ) -> None:
-        """Register serializers (used only where messages leave the process)."""
-        self._host.serializers.add_serializer(serializer)
-
-    # --- agents and state --------------------------------------------------------------------
-
-    def _check_held(self, agent_id: AgentId) -> None:
-        # The agent's object must live here: another process's agent is reached by messages.
-        if self._all_local:
-            return
-        transport = self._transport
-        transport.ready()
-        if transport.holds(agent_id):
-            return
-        if not self._host.is_known_type(agent_id.type):
-            transport.check_recipient(agent_id)  # AgentTypeNotFoundError if nobody hosts it
-        raise NotAccessibleError(
-            f"{agent_id} lives on another worker (this process does not hold it); talk to it with "
-            "send_message."
-        )
-
-    async def try_get_underlying_agent_instance(self, id: AgentId, type: type[T] = Agent) -> T:  # type: ignore[assignment]
-        """Return the agent object for ``id`` (creating it), checked to be an instance of ``type``.
-
-        Raises:
-            NotAccessibleError: The agent lives in another process.
-            AgentClassMismatchError: The agent is not an instance of ``type``.
-        """
-        self._check_held(id)
-        agent = await self._host.get_agent(id)
-        if not isinstance(agent, type):
-            raise AgentClassMismatchError(
-                f"Agent {id} is a {agent.__class__.__name__}, not a {type.__name__}."
-            )
-        return agent
-
-    @overload
-    async def get(self, id_or_type: AgentId, /, *, lazy: bool = ...) -> AgentId: ...
-
-    @overload
-    async def get(
-        self, id_or_type: AgentType | str, /, key: str = ..., *, lazy: bool = ...
-    ) -> AgentId: ...
-
-    async def get(
-        self, id_or_type: AgentId | AgentType | str, /, key: str = "default", *, lazy: bool = True
-    ) -> AgentId:
-        """Return the id of an agent, creating it now unless ``lazy`` (if it lives here).
-
-        Raises:
-            AgentTypeNotFoundError: No process hosts the type.
-        """
-        agent_id = id_or_type if isinstance(id_or_type, AgentId) else AgentId(id_or_type, key)
-        if not self._all_local:
-            self._transport.ready()
-        if not self._host.is_known_type(agent_id.type):
-            self._transport.check_recipient(agent_id)
-        elif not lazy and self._transport.holds(agent_id):
-            await self._host.get_agent(agent_id)
-        return agent_id
-
-    async def save_state(self) -> Mapping[str, Any]:
-        """The state of every agent instantiated here, keyed ``"type/key"``."""
-        return await self._host.save_state()
-
-    async def load_state(self, state: Mapping[str, Any]) -> None:
-        """Load a state from :meth:`save_state`; entries of unregistered types (and, in a
-        distributed runtime, of agents held elsewhere) are skipped with a warning."""
-        if self._all_local:
-            mine = state
-        else:
-            self._transport.ready()
-            mine = {key: value for key, value in state.items() if self._holds_key(key)}
-        skipped = await self._host.load_state(mine)
-        skipped += [key for key in state if key not in mine]
-        if skipped:
-            logger.warning("load_state skipped agents not hosted here: %s", skipped)
-
-    def _holds_key(self, key: str) -> bool:
-        try:
-            return self._transport.holds(AgentId.from_str(key))
-        except ValueError:
-            return True  # the host reports the invalid key
-
-    async def checkpoint(self, agent_ids: Sequence[AgentId] | None = None) -> list[AgentId]:
-        """Write the state of the given (default: every instantiated) agent to the state store.
-
-        Returns:
-            The ids written; ids of agents not instantiated here are skipped.
-
-        Raises:
-            RuntimeStateError: No state store is configured, or the policy is ``"never"``.
-            StateConflictError: Another process wrote an agent's state since this one read it.
-        """
-        return await self._host.checkpoint(agent_ids)
-
-    async def agent_metadata(self, agent: AgentId) -> AgentMetadata:
-        """One agent's metadata."""
-        self._check_held(agent)
-        return (await self._host.get_agent(agent)).metadata
-
-    async def agent_save_state(self, agent: AgentId) -> Mapping[str, Any]:
-        """One agent's state."""
-        self._check_held(agent)
-        return await (await self._host.get_agent(agent)).save_state()
-
-    async def agent_load_state(self, agent: AgentId, state: Mapping[str, Any]) -> None:
-        """Restore one agent's state."""
-        self._check_held(agent)
-        await (await self._host.get_agent(agent)).load_state(state)
-
     # --- internals ---------------------------------------------------------------------------
 
     def _next_id(self) -> str:
         return f"{self._id_prefix}-{next(self._counter)}"
-
-    def _log_message(
-        self, message: Any, sender: AgentId | None, receiver: AgentId | TopicId, kind: str
-    ) -> None:
-        from parlay_core.logging import DeliveryStage, MessageEvent, MessageKind
-
-        event_logger.info(
-            MessageEvent(
-                payload=message,
-                sender=sender,
-                receiver=receiver,
-                kind=MessageKind[kind],
-                delivery_stage=DeliveryStage.SEND,
-            )
-        )
-
-    def _log_dropped(
-        self,
-        message: Any,
-        sender: AgentId | None,
-        receiver: AgentId | TopicId | None,
-        kind: str,
-    ) -> None:
-        # ``message`` is what the dropping handler was given, as AutoGen logs it.
-        if event_logger.isEnabledFor(logging.INFO):
-            from parlay_core.logging import MessageDroppedEvent, MessageKind
-
-            event_logger.info(
-                MessageDroppedEvent(
-                    payload=message, sender=sender, receiver=receiver, kind=MessageKind[kind]
-                )
-            )
