@@ -15,7 +15,8 @@ share no word with their tool, and questions that share a word with a tool they 
 ``--strategies`` also compares the decision strategies (``model``, ``words``, ``both``) task
 by task. ``--held-out`` runs a second set of tasks (new phrasings, five more tools of the same
 kinds) kept apart from development, to show how the client does on requests it was not tuned
-on; ``--only 3,7`` runs chosen tasks of a set. Each run also prints the CPU time per reply that
+on; ``--held-out-2`` runs a third set (new phrasings, two more tools) written before the decision
+step was reworked for many tools; ``--only 3,7`` runs chosen tasks of a set. Each run also prints the CPU time per reply that
 is a tool call.
 
 It prints figures only; nothing asserts them. The model is slow on a busy CPU (seconds per
@@ -129,6 +130,16 @@ def toggle_fan(room: str, on: Annotated[bool, "true to start the fan, false to s
     return f"fan in {room} {'on' if on else 'off'}"
 
 
+def play_song(title: Annotated[str, "the title of the song"]) -> str:
+    """Play a song by its title."""
+    return f"playing {title}"
+
+
+def convert_weight(value: float, from_unit: str, to_unit: str) -> float:
+    """Convert a weight from one unit to another."""
+    return value
+
+
 def _tool(f: Callable[..., Any]) -> FunctionTool:
     return FunctionTool(f, description=(f.__doc__ or "").strip())
 
@@ -155,6 +166,8 @@ HELD_OUT_TOOLS = {
         for f in (multiply, share_document, convert_length, order_pizza, toggle_fan)
     },
 }
+# The second held-out set offers two more tools of the same kinds.
+HELD_OUT_2_TOOLS = {**HELD_OUT_TOOLS, **{f.__name__: _tool(f) for f in (play_song, convert_weight)}}
 
 # A check sees the call's arguments (defaults filled in) and the request.
 Check = Callable[[dict[str, Any], str], bool]
@@ -399,6 +412,72 @@ HELD_OUT = [
 ]
 
 
+# A second held-out set, written before the decision step was reworked for many tools and run
+# once, after that work: new phrasings, sixteen tools offered at once.
+HELD_OUT_2 = [
+    Task("Is it sunny in Lisbon right now?", "get_weather", _has("city", "lisbon")),
+    Task("What do I get if I multiply 8 by 9?", "multiply", _add(8, 9)),
+    Task("Sum 21 and 34, please.", "add", _add(21, 34)),
+    Task(
+        "Could you change 80 euros into dollars?",
+        "convert_currency",
+        _all(
+            _numbers(amount=80),
+            _names("from_currency", "eur"),
+            _names("to_currency", "dollar", "usd"),
+        ),
+    ),
+    Task(
+        "Please switch off the lights in the garage.",
+        "switch_lights",
+        _all(_has("room", "garage"), _is("on", False)),
+    ),
+    Task(
+        "Start the fan in the bedroom.",
+        "toggle_fan",
+        _all(_has("room", "bedroom"), _is("on", True)),
+    ),
+    Task(
+        "How many miles is 10 kilometers? Convert it.",
+        "convert_length",
+        _all(_numbers(value=10), _names("from_unit", "kilomet", "km"), _names("to_unit", "mile")),
+    ),
+    Task(
+        "Convert 12 ounces to grams.",
+        "convert_weight",
+        _all(_numbers(value=12), _names("from_unit", "ounce", "oz"), _names("to_unit", "gram")),
+    ),
+    Task("Play the song Yesterday.", "play_song", _has("title", "yesterday")),
+    Task("Give me a 20 minute countdown timer.", "set_timer", _numbers(minutes=20)),
+    Task(
+        "Share the project plan document with henry@example.com.",
+        "share_document",
+        _all(_has("email", "henry@example.com"), _has("document", "plan")),
+    ),
+    Task(
+        "I'd like a medium pizza delivered, with extra cheese.",
+        "order_pizza",
+        _all(_is("size", "medium"), _is("extra_cheese", True)),
+    ),
+    Task(
+        "Reserve a table for 6 at Chez Marie, outdoors.",
+        "book_table",
+        _all(_has("restaurant", "marie"), _numbers(people=6), _is("outdoor", True)),
+    ),
+    Task(
+        "Look up the Great Wall of China on Wikipedia.", "search_wikipedia", _has("query", "wall")
+    ),
+    Task("How do fans keep a room cool?", None),
+    Task("What is the best pizza topping in your opinion?", None),
+    Task("Explain how currency exchange rates are set.", None),
+    Task("Give me advice on how to sleep better.", None),
+    Task("Who invented the light bulb?", None),
+    Task("What rhymes with orange?", None),
+    Task("Summarise the plot of Romeo and Juliet.", None),
+    Task("How many minutes are in a day?", None),
+]
+
+
 def _offered(task: Task, tools: dict[str, FunctionTool]) -> list[FunctionTool]:
     return [tools[name] for name in task.tools] if task.tools else list(tools.values())
 
@@ -506,10 +585,20 @@ async def main() -> None:
         help="run the held-out tasks (new phrasings and tools) instead of the main set",
     )
     parser.add_argument(
+        "--held-out-2",
+        action="store_true",
+        help="run the second held-out set (sixteen tools) instead of the main set",
+    )
+    parser.add_argument(
         "--only", help="comma-separated task numbers (0-based) of the chosen set to run"
     )
     options = parser.parse_args()
-    tasks, tools = (HELD_OUT, HELD_OUT_TOOLS) if options.held_out else (TASKS, TOOLS)
+    if options.held_out_2:
+        tasks, tools = HELD_OUT_2, HELD_OUT_2_TOOLS
+    elif options.held_out:
+        tasks, tools = HELD_OUT, HELD_OUT_TOOLS
+    else:
+        tasks, tools = TASKS, TOOLS
     if options.only:
         tasks = [tasks[int(i)] for i in options.only.split(",")]
     elif options.quick:
