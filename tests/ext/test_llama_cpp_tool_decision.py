@@ -18,6 +18,7 @@ from parlay_core.tools import FunctionTool, ToolSchema
 from parlay_ext.models.llama_cpp import LlamaCppChatCompletionClient
 from parlay_ext.models.llama_cpp._prompt import (
     arguments_available,
+    asks_for_text,
     choose_tool,
     convert_messages,
     copy_grammar,
@@ -82,7 +83,9 @@ def test_each_strategy_combines_the_model_and_the_words() -> None:
     # The words win when they point at a tool, whatever the model said.
     assert choose_tool(SCHEMAS, "Weather in Rome?", "send_email", "both") == "get_weather"
     # With no shared word the model's pick stands only if it confirmed it.
-    assert choose_tool(SCHEMAS, "Is it raining?", "get_weather", "both") == "get_weather"
+    assert choose_tool(SCHEMAS, "Is it raining in Oslo?", "get_weather", "both") == "get_weather"
+    # ...and the request holds the place the tool needs: no city, no weather call.
+    assert choose_tool(SCHEMAS, "Is it raining?", "get_weather", "both") is None
     assert choose_tool(SCHEMAS, "Tell me a joke.", "send_email", "both", confirmed=False) is None
     assert choose_tool(SCHEMAS, "Weather in Rome?", "none", "model") is None
     assert choose_tool(SCHEMAS, "Hi", "not_a_tool", "model") is None
@@ -97,7 +100,7 @@ def test_a_model_pick_needing_a_number_the_request_lacks_is_dropped() -> None:
     assert arguments_available(schemas[0], "What's 9 plus 6?")
     assert arguments_available(schemas[0], "add three and five")
     assert not arguments_available(schemas[0], "What is a noun?")
-    assert arguments_available(SCHEMAS[0], "Is it raining?"), "no number needed"
+    assert arguments_available(SCHEMAS[0], "Is it raining in Oslo?"), "no number needed"
     assert choose_tool(schemas, "What is a noun?", "add", "both") is None
     assert choose_tool(schemas, "What's 9 plus 6?", "add", "both") == "add"
 
@@ -285,3 +288,56 @@ async def test_a_small_models_text_arguments_are_copied_from_the_request() -> No
         assert arguments["subject"].lower() in request_words
     finally:
         await model.close()
+
+
+def toggle_fan(room: str, on: Annotated[bool, "true to start the fan, false to stop it"]) -> str:
+    """Start or stop the fan in a room."""
+    return room
+
+
+def switch_lights(room: str, on: Annotated[bool, "true to turn on, false to turn off"]) -> str:
+    """Turn the lights in a room on or off."""
+    return room
+
+
+def convert_currency(amount: float, from_currency: str, to_currency: str) -> float:
+    """Convert an amount of money from one currency to another."""
+    return amount
+
+
+def convert_length(value: float, from_unit: str, to_unit: str) -> float:
+    """Convert a length from one unit to another."""
+    return value
+
+
+MANY: list[ToolSchema] = [
+    FunctionTool(f, description=(f.__doc__ or "").strip()).schema
+    for f in (switch_lights, toggle_fan, convert_currency, convert_length)
+] + SCHEMAS
+
+
+def test_among_similar_tools_the_thing_acted_on_decides() -> None:
+    # "turn" and "off" are in the lights tool's description; "fan" names the fan tool.
+    assert word_choice(MANY, "Turn the fan in the office off.") == "toggle_fan"
+    assert word_choice(MANY, "Switch off the lights in the hall.") == "switch_lights"
+
+
+def test_a_tool_needing_a_currency_or_a_place_the_request_lacks_is_not_chosen() -> None:
+    assert not arguments_available(MANY[2], "Convert 5 kilometers to miles.")
+    assert arguments_available(MANY[2], "Convert 5 euros to dollars.")
+    assert word_choice(MANY, "Convert 5 kilometers to miles.") == "convert_length"
+    assert word_choice(MANY, "Convert 5 euros to dollars.") == "convert_currency"
+    assert word_choice(MANY, "What is the difference between weather and climate?") is None
+    assert word_choice(MANY, "What's the weather in Lima?") == "get_weather"
+    assert word_choice(MANY, "what's the weather in lima") == "get_weather"
+
+
+def test_a_question_asking_for_an_explanation_or_advice_gets_no_call() -> None:
+    assert asks_for_text("Why is the sky blue?")
+    assert asks_for_text("Can you give me tips for writing a good email subject line?")
+    assert not asks_for_text("Turn the fan in the office off.")
+    # No tool from the model's pick alone, nor from shared words without the tool's verb...
+    assert choose_tool(MANY, "Why is the sky blue?", "toggle_fan", "both") is None
+    assert word_choice(MANY, "How do fans keep a room cool?") is None
+    # ...but a question that also names the action is still a request for it.
+    assert word_choice(MANY, "Why not turn off the lights in the hall?") == "switch_lights"

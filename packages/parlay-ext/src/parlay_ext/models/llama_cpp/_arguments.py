@@ -28,6 +28,9 @@ __all__ = [
     "flag_from_words",
     "is_currency_parameter",
     "is_email_parameter",
+    "is_place_parameter",
+    "missing_value_kind",
+    "names_a_place",
     "read_arguments",
     "requires_missing_address",
 ]
@@ -143,6 +146,60 @@ def is_currency_parameter(name: str, spec: dict[str, Any]) -> bool:
     """Whether a parameter takes a currency: free text whose name or description says so."""
     text = f"{name} {spec.get('description', '')}".lower()
     return _free_text(spec) and "currenc" in text
+
+
+_PLACE_NAME = re.compile(r"(?:^|_)(?:city|town|location|place|country|region)(?:_|$)")
+_PLACE_WORD = re.compile(r"\b(?:city|town|location|place|country|region)\b")
+# A place follows "in", "at" or "near" ("weather in oslo"), unless an article or a pronoun does.
+_PLACE_AFTER = re.compile(
+    r"\b(?:in|at|near)\s+(?!(?:the|a|an|my|your|our|this|that|it|there|here|general)\b)[a-z]{3,}",
+    re.IGNORECASE,
+)
+_SENTENCES = re.compile(r"[^.!?]+")
+
+
+def is_place_parameter(name: str, spec: dict[str, Any]) -> bool:
+    """Whether a parameter takes a place: free text named or described as a city, a location..."""
+    if not _free_text(spec):
+        return False
+    return bool(
+        _PLACE_NAME.search(name.lower())
+        or _PLACE_WORD.search(str(spec.get("description", "")).lower())
+    )
+
+
+def names_a_place(request: str) -> bool:
+    """Whether ``request`` could name a place: a capitalised word inside a sentence ("Oslo"),
+    or a word after "in", "at" or "near".
+
+    A question about weather in general ("what is the difference between weather and
+    climate?") names none: a weather tool has no city to look up.
+    """
+    if _PLACE_AFTER.search(request):
+        return True
+    for sentence in _SENTENCES.findall(request):
+        words = sentence.split()
+        if any(w[:1].isupper() and w != "I" and not w.startswith("I'") for w in words[1:]):
+            return True
+    return False
+
+
+def missing_value_kind(schema: ToolSchema, request: str) -> str | None:
+    """The kind of value a required parameter takes that ``request`` does not hold, or ``None``.
+
+    Kinds read here: an e-mail address, a currency ("convert 5 kilometers to miles" names no
+    currency, so a currency converter cannot be what it asks for) and a place.
+    """
+    properties = _properties(schema)
+    for name in _required(schema):
+        spec = properties.get(name, {})
+        if is_email_parameter(name, spec) and not email_addresses(request):
+            return "an e-mail address"
+        if is_currency_parameter(name, spec) and not currency_mentions(request):
+            return "a currency"
+        if is_place_parameter(name, spec) and not names_a_place(request):
+            return "a place"
+    return None
 
 
 def email_addresses(request: str) -> list[str]:

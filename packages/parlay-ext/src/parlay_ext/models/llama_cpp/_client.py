@@ -49,6 +49,7 @@ from parlay_ext.models.llama_cpp._prompt import (
     DecisionStrategy,
     ToolMode,
     arguments_available,
+    asks_for_text,
     choose_tool,
     confirm_messages,
     convert_messages,
@@ -327,6 +328,10 @@ class LlamaCppChatCompletionClient(
         strategy = self._tool_decision
         if strategy == "words" or (strategy == "both" and word_choice(schemas, request_text)):
             return choose_tool(schemas, request_text, None, strategy)
+        if strategy == "both" and asks_for_text(request_text):
+            # A question asking for an explanation or advice that names no tool's action gets
+            # text: the model's pick among many tools is no evidence of one.
+            return None
         model_choice = await self._ask(
             decision_messages(schemas, request_text),
             decision_grammar([s["name"] for s in schemas]),

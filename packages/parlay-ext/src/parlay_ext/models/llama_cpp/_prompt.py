@@ -24,7 +24,7 @@ from parlay_core.models import (
     UserMessage,
 )
 from parlay_core.tools import ToolSchema
-from parlay_ext.models.llama_cpp._arguments import requires_missing_address
+from parlay_ext.models.llama_cpp._arguments import missing_value_kind
 from parlay_ext.models.llama_cpp._sdk import json_schema_to_gbnf
 
 __all__ = [
@@ -35,6 +35,7 @@ __all__ = [
     "DecisionStrategy",
     "ToolMode",
     "arguments_available",
+    "asks_for_text",
     "choose_tool",
     "confirm_messages",
     "convert_messages",
@@ -44,6 +45,7 @@ __all__ = [
     "describe_parameters",
     "free_text_parameters",
     "lexical_scores",
+    "names_the_action",
     "parse_reply",
     "tool_grammar",
     "tool_instructions",
@@ -313,17 +315,29 @@ def _related(a: str, b: str) -> bool:
     return (stem >= 4 and a[:stem] == b[:stem]) or a == b
 
 
-def lexical_scores(schemas: Sequence[ToolSchema], request: str) -> dict[str, int]:
-    """How many of the request's words each tool's name, description and parameters share.
+def _name_words(schema: ToolSchema) -> list[str]:
+    return [w for w in schema["name"].lower().split("_") if w]
 
-    A parameter contributes its name, its description and its allowed (enum) values.
+
+def lexical_scores(schemas: Sequence[ToolSchema], request: str) -> dict[str, int]:
+    """How strongly the request's words tie it to each tool's name, description and parameters.
+
+    A parameter contributes its name, its description and its allowed (enum) values. Each of
+    the request's words counts once per tool, by the strongest tie: 3 for the thing the tool
+    acts on (the last word of its name: ``fan`` of ``toggle_fan``), 2 for another word of its
+    name, 1 for any other of its words. Among many similar tools the thing acted on tells them
+    apart: "turn the fan off" shares "turn" and "off" with a lights tool's description but
+    names the fan.
     """
     asked = _words(request)
     scores: dict[str, int] = {}
     for schema in schemas:
         parameters = cast("dict[str, Any]", schema.get("parameters", {}) or {})
         properties = cast("dict[str, Any]", parameters.get("properties", {}) or {})
-        words = [schema["name"].replace("_", " "), schema.get("description", "")]
+        name_words = _name_words(schema)
+        thing: set[str] = _words(name_words[-1]) if name_words else set()
+        named = _words(" ".join(name_words))
+        words = [schema.get("description", "")]
         for name, raw in properties.items():
             # A parameter's name, description and allowed values are the tool's words too
             # ("fahrenheit" names the thermostat as surely as "thermostat" does).
@@ -331,10 +345,46 @@ def lexical_scores(schemas: Sequence[ToolSchema], request: str) -> dict[str, int
             words.append(name.replace("_", " "))
             words.append(str(spec.get("description", "")))
             words += [v for v in cast("list[Any]", spec.get("enum", [])) if isinstance(v, str)]
-        text = " ".join(words)
-        offered = _words(text)
-        scores[schema["name"]] = sum(any(_related(a, o) for o in offered) for a in asked)
+        offered = _words(" ".join(words))
+        score = 0
+        for word in asked:
+            if any(_related(word, o) for o in thing):
+                score += 3
+            elif any(_related(word, o) for o in named):
+                score += 2
+            elif any(_related(word, o) for o in offered):
+                score += 1
+        scores[schema["name"]] = score
     return scores
+
+
+# Requests that ask for an explanation, advice or an opinion: text, not an action, unless
+# they also name what a tool does ("how do fans keep a room cool?" names no starting).
+_ASKS_FOR_TEXT = re.compile(
+    r"^\W*(?:why|how\s+(?:do|does|did|can|could|should|would|to)|what\s+does|summari[sz]e)\b"
+    r"|\b(?:explain\w*|describe|tips?|advice|advise|recommend\w*|opinion|difference\s+between"
+    r"|meaning\s+of)\b",
+    re.IGNORECASE,
+)
+
+
+def asks_for_text(request: str) -> bool:
+    """Whether ``request`` asks for an explanation, advice or an opinion ("why is the sky
+    blue?", "tips for writing a subject line") rather than for something to be done."""
+    return _ASKS_FOR_TEXT.search(request) is not None
+
+
+def names_the_action(schema: ToolSchema, request: str) -> bool:
+    """Whether ``request`` uses the tool's verb: its name's first words or its description's first.
+
+    ``send`` of ``send_email``, ``start`` of "Start or stop the fan". A verb too common to
+    tell anything (``get``, ``set``) is no evidence.
+    """
+    name_words = _name_words(schema)
+    verbs = _words(" ".join(name_words[:-1]))
+    description = _WORD.findall(str(schema.get("description", "")).lower())
+    verbs |= _words(" ".join(description[:1]))
+    return any(_related(a, v) for a in _words(request) for v in verbs)
 
 
 DecisionStrategy = Literal["model", "words", "both", "grammar"]
@@ -345,11 +395,18 @@ def word_choice(schemas: Sequence[ToolSchema], request: str) -> str | None:
 
     Only tools whose required numbers the request could supply count (see
     :func:`arguments_available`): "at what temperature does water boil?" shares a word with a
-    thermostat but gives it no temperature to set.
+    thermostat but gives it no temperature to set. A request asking for an explanation or
+    advice (:func:`asks_for_text`) counts a tool only if it also uses the tool's verb
+    (:func:`names_the_action`).
     """
     scores = lexical_scores(schemas, request)
+    text = asks_for_text(request)
     usable = [
-        s["name"] for s in schemas if scores[s["name"]] > 0 and arguments_available(s, request)
+        s["name"]
+        for s in schemas
+        if scores[s["name"]] > 0
+        and arguments_available(s, request)
+        and (not text or names_the_action(s, request))
     ]
     return max(usable, key=lambda name: scores[name], default=None)
 
@@ -361,14 +418,16 @@ _NUMBER = re.compile(
 
 
 def arguments_available(schema: ToolSchema, request: str) -> bool:
-    """Whether ``request`` could supply the tool's required numbers and e-mail addresses.
+    """Whether ``request`` could supply the tool's required numbers, addresses, currencies, places.
 
     A tool with a required numeric parameter cannot be what a request without any number
     asks for; a small model still picks such tools (``add`` for "what is a noun?"). Nor can a
     tool that needs an e-mail address (its parameter's name or description says so) be what a
-    request without one asks for: "how do I write a polite email?" is a question.
+    request without one asks for: "how do I write a polite email?" is a question. Likewise a
+    currency (for "convert 5 kilometers to miles") and a place (see
+    :func:`~parlay_ext.models.llama_cpp._arguments.missing_value_kind`).
     """
-    if requires_missing_address(schema, request):
+    if missing_value_kind(schema, request) is not None:
         return False
     parameters = cast("dict[str, Any]", schema.get("parameters", {}) or {})
     properties = cast("dict[str, Any]", parameters.get("properties", {}) or {})
@@ -415,8 +474,10 @@ def choose_tool(
     ``model`` takes the model's choice; ``words`` takes the tool that shares the most words
     with the request (no call when none shares any); ``both`` takes that tool when one shares
     words, and otherwise the model's choice if the model ``confirmed`` it when asked about
-    that tool alone and the request holds a number when the tool requires one. (``grammar`` is decided by the reply itself and never reaches here; it is
-    treated as ``model``.)
+    that tool alone, the request holds the kinds of value the tool requires (see
+    :func:`arguments_available`) and does not ask for an explanation or advice (see
+    :func:`asks_for_text`: the model's pick is no evidence of an action). (``grammar`` is
+    decided by the reply itself and never reaches here; it is treated as ``model``.)
 
     Returns:
         The tool's name, or ``None`` for no call.
@@ -428,7 +489,7 @@ def choose_tool(
     by_words = word_choice(schemas, request)
     if by_words is not None or strategy == "words":
         return by_words
-    if chosen is None or not confirmed:
+    if chosen is None or not confirmed or asks_for_text(request):
         return None
     picked = next(s for s in schemas if s["name"] == chosen)
     return chosen if arguments_available(picked, request) else None
