@@ -136,11 +136,13 @@ async def test_partitions_with_live_agents_stay_without_a_state_store(
     nats_server: NatsServer, namespace: str, workers: list[WorkerProcess]
 ) -> None:
     """A newcomer takes empty partitions only: counters that exist keep their count."""
-    args = ("--lease-ttl", "1.5", "--partitions", "16")
+    # A 3 s lease: on a loaded machine, a worker starved of CPU past 0.75 x 1.5 s loses its
+    # leases (as it must), and its counters then start over elsewhere: a stall, not this test.
+    args = ("--lease-ttl", "3", "--partitions", "16")
     first = await WorkerProcess(nats_server.url, namespace, *args).start()
     workers.append(first)
     client = await _client(
-        nats_server.url, namespace, partitions=16, lease=1.5, timeout=15.0, durable=False
+        nats_server.url, namespace, partitions=16, lease=3.0, timeout=15.0, durable=False
     )
     keys = ["a", "b"]
     counts = {key: 0 for key in keys}
@@ -493,13 +495,15 @@ async def test_durable_handlers_calling_their_own_partition_do_not_deadlock(
     1200 calls: more than the worker handles of one partition at once (256), and more than a
     JetStream consumer lets wait for acknowledgement by default (1000).
     """
+    # A 5 s lease: 1200 handlers share this process's event loop with the lease renewals; on a
+    # loaded machine a 2 s lease lapsed again and again, each time abandoning every handler.
     worker = NatsWorkerAgentRuntime(
-        nats_server.url, namespace=namespace, lease_ttl=2.0, partitions=4, durable=True
+        nats_server.url, namespace=namespace, lease_ttl=5.0, partitions=4, durable=True
     )
     await Nester.register(worker, "nester", Nester)
     await worker.start()
     client = await _client(
-        nats_server.url, namespace, partitions=4, lease=2.0, timeout=20.0, durable=True
+        nats_server.url, namespace, partitions=4, lease=5.0, timeout=20.0, durable=True
     )
     try:
         results = await asyncio.gather(

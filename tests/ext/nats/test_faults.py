@@ -121,10 +121,13 @@ async def test_a_worker_dying_as_its_handler_starts_fails_the_call_typed(
     WorkerUnavailableError once the cluster sees that worker gone: neither retried (the handler
     ran in part) nor left to its deadline.
     """
-    args = ("--lease-ttl", LEASE, "--partitions", "8")
+    # A 3 s lease: with 1.5 s, a first worker starved of CPU on a loaded machine lost its lease
+    # and the second took the partition (and the deadly call) over, before the first died.
+    lease = "3"
+    args = ("--lease-ttl", lease, "--partitions", "8")
     first = await WorkerProcess(nats_server.url, namespace, *args).start()
     workers.append(first)
-    client = await _client(nats_server.url, namespace, request_timeout=30.0)
+    client = await _client(nats_server.url, namespace, request_timeout=30.0, lease=lease)
     assert (await client.send_message(Sleep(0), AgentId("slow", "k"))).worker == first.worker_id
     # A second worker takes the partition over once the first is gone: the partition's holder
     # is then alive again, but the call died with the first.
