@@ -137,6 +137,8 @@ class Server:
         # Recipient headers already read: an agent gets many messages, and parsing its id (an
         # unquoting, a split, a validation) costs more than the lookup. Emptied when full.
         self._recipients: dict[str, AgentId] = {}
+        # The packed headers of an ok reply, by response type (see _reply).
+        self._ok_replies: dict[str, dict[str, str]] = {}
         # Requests that arrived since the last batch of them started (Python < 3.12).
         self._arriving: list[Msg] | None = None
 
@@ -563,7 +565,15 @@ class Server:
             data, headers = _wire.encode_error(error), {**headers, _wire.STATUS: "error"}
             headers.pop(_wire.TYPE, None)
         elif self._durable is None and headers.get(_wire.STATUS) == "ok":
-            headers = {_wire.PACKED: _wire.pack(headers)}  # the common reply: one header line
+            # The common reply: one header line, the same for every reply of a type (the client
+            # only reads the headers it is given).
+            type_name = headers.get(_wire.TYPE, "")
+            packed = self._ok_replies.get(type_name)
+            if packed is None:
+                if len(self._ok_replies) >= _RECIPIENTS_KEPT:
+                    self._ok_replies.clear()
+                packed = self._ok_replies[type_name] = {_wire.PACKED: _wire.pack(headers)}
+            headers = packed
         try:
             await self._nats.publish(target, data, headers=headers)
         except Exception as e:
