@@ -2,9 +2,11 @@
 
 Each measurement runs a new ``python -c`` child (the same interpreter as this script) that reads
 ``time.perf_counter()``, imports the module and prints the elapsed seconds; interpreter start-up
-is therefore excluded. One untimed warm-up child fills a private bytecode cache first (as an
-installed package would have its ``.pyc`` files), then the timed children run one after the other.
-We report the best and the median.
+is therefore excluded. One untimed warm-up child per module fills a private bytecode cache first
+(as an installed package would have its ``.pyc`` files). The timed children then run in rounds,
+one child per module in each round, so a burst of load from other processes falls on every
+module alike instead of on whichever happened to run then. An import is short, so there are
+three times as many runs as ``--runs``. We report the best and the median.
 
 Baseline: ``import asyncio``, which every asyncio program pays anyway (both frameworks import it).
 
@@ -23,29 +25,32 @@ start = time.perf_counter()
 import {module}
 print(time.perf_counter() - start)
 """
+IMPORT_RUNS_PER_RUN = 3
+"""Timed children per module for each of ``--runs`` (an import takes well under a second)."""
+
+
+def _interleaved(rows: Sequence[tuple[str, str, str]], runs: int) -> list[h.Measurement]:
+    """Time ``import`` of each ``(label, key, module)`` ``runs`` times, in alternating rounds."""
+    codes = [CHILD.format(module=module) for _, _, module in rows]
+    for code in codes:  # warm-up: fills the bytecode cache
+        h.subprocess_seconds(code, report_inner=True)
+    seconds: list[list[float]] = [[] for _ in rows]
+    for _ in range(runs):
+        for times, code in zip(seconds, codes, strict=True):
+            times.append(h.subprocess_seconds(code, report_inner=True))
+    return [
+        h.Measurement(label, 1, times, key)
+        for (label, key, _), times in zip(rows, seconds, strict=True)
+    ]
 
 
 def main(argv: Sequence[str] | None = None) -> None:
     settings = h.parse_args(__doc__, argv)
-    results = [
-        h.repeat_subprocess(
-            f"{fw.label} (import {fw.module_name})",
-            fw.key,
-            CHILD.format(module=fw.module_name),
-            settings,
-            report_inner=True,
-        )
-        for fw in h.frameworks()
+    rows = [
+        (f"{fw.label} (import {fw.module_name})", fw.key, fw.module_name) for fw in h.frameworks()
     ]
-    results.append(
-        h.repeat_subprocess(
-            f"{h.ASYNCIO} (import asyncio)",
-            "asyncio",
-            CHILD.format(module="asyncio"),
-            settings,
-            report_inner=True,
-        )
-    )
+    rows.append((f"{h.ASYNCIO} (import asyncio)", "asyncio", "asyncio"))
+    results = _interleaved(rows, IMPORT_RUNS_PER_RUN * settings.runs)
     summary = h.duration_table(
         "Import time (fresh interpreter, import only)",
         results,

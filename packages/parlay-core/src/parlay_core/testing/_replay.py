@@ -25,7 +25,7 @@ from parlay_core.models import (
     ModelInfo,
     PromptTokenTally,
     RequestUsage,
-    approximate_message_tokens,
+    approximate_text_tokens,
     validate_model_info,
 )
 
@@ -172,7 +172,7 @@ class ReplayChatCompletionClient(ChatCompletionClient, Component[ReplayChatCompl
         messages = call["messages"]
         prompt_tokens = self.count_tokens(messages, tools=call["tools"])
         if isinstance(scripted, str):
-            usage = RequestUsage(prompt_tokens, approximate_message_tokens(scripted))
+            usage = RequestUsage(prompt_tokens, approximate_text_tokens(scripted))
             # Every field is already of its type: skip pydantic's validation, which cost a team
             # on this client a few microseconds per turn (fields set: the same four).
             result = construct_model(
