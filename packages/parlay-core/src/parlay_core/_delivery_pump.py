@@ -24,14 +24,14 @@ from typing import Any, Generic, TypeVar
 
 from parlay_core._delivery_batch import drive
 
-__all__ = ["DeliveryPump"]
+__all__ = ["DELIVERIES_PER_TURN", "DeliveryPump"]
 
 R = TypeVar("R")
 M = TypeVar("M")
 
-# Deliveries per turn of a pump task before it yields to the event loop (a task of its own
-# takes up the rest): short enough for other tasks to keep up, long enough to amortise a task.
-_TURN = 64
+DELIVERIES_PER_TURN = 64
+"""Deliveries a runtime starts in one step of the event loop before it lets other tasks run:
+few enough for them to keep up, enough to amortise a task (or a loop step) over many."""
 
 
 class DeliveryPump(Generic[R, M]):
@@ -90,7 +90,7 @@ class DeliveryPump(Generic[R, M]):
         assert this is not None
         queue = self._queue
         deliver = self._deliver
-        budget = _TURN
+        budget = DELIVERIES_PER_TURN
         try:
             while queue:
                 recipients, message, context = queue.popleft()

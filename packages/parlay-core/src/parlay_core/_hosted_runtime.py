@@ -29,7 +29,7 @@ from parlay_core._agent_directory import AgentDirectory
 from parlay_core._agent_id import AgentId, TopicId
 from parlay_core._cancellation_token import CancellationToken, CancelScope
 from parlay_core._constants import EVENT_LOGGER_NAME, ROOT_LOGGER_NAME
-from parlay_core._delivery_pump import DeliveryPump
+from parlay_core._delivery_pump import DELIVERIES_PER_TURN, DeliveryPump
 from parlay_core._delivery_tracking import DeliveryTracking
 from parlay_core._exceptions import (
     RuntimeStateError,
@@ -310,9 +310,17 @@ class HostedRuntime(DeliveryTracking, AgentDirectory):
         # A task factory the application installed is honoured (its tasks start lazily).
         eager = loop.get_task_factory() is None
         queue = self._deliveries
+        budget = DELIVERIES_PER_TURN
+        again = False
         try:
-            # A handler that publishes appends here; the loop picks that up too (no recursion).
+            # A handler that publishes appends here; the loop picks that up too (no recursion),
+            # up to a budget, so that handlers that keep publishing do not starve other tasks.
             while queue:
+                if budget == 0:
+                    loop.call_soon(self._drain)
+                    again = True
+                    return
+                budget -= 1
                 coro = queue.popleft()
                 task: asyncio.Task[None]
                 if eager:
@@ -324,7 +332,7 @@ class HostedRuntime(DeliveryTracking, AgentDirectory):
                 self._tasks.add(task)
                 task.add_done_callback(self._tasks.discard)
         finally:
-            self._drain_scheduled = False
+            self._drain_scheduled = again
 
     def _drop_queued_deliveries(self) -> None:
         self._epoch += 1
