@@ -348,18 +348,29 @@ def tests(session: nox.Session) -> None:
 
 @nox.session(python=MATRIX_PYTHONS)
 def tests_py(session: nox.Session) -> None:
-    """Run the core (with the conformance suites) and AgentChat tests on newer interpreters.
+    """Run the core (with the conformance suites), AgentChat and NATS runtime tests on newer
+    interpreters.
 
-    Python 3.12 changed how parlay-core publishes (eager tasks instead of batches), so both paths
-    are tested; the whole suite runs in the ``tests`` session.
+    Python 3.12 changed how parlay-core publishes and how the NATS worker serves requests (eager
+    tasks instead of batches), so both paths are tested; the whole suite runs in the ``tests``
+    session.
     """
     _run(
         session,
-        dists=("core", "agentchat"),
-        extras={"agentchat": TEST_EXTRAS["agentchat"]},
+        extras={"agentchat": TEST_EXTRAS["agentchat"], "ext": "nats"},
         groups=["test"],
-        # tests/core runs the shared conformance suites (tests/conformance) on this runtime.
-        command=["pytest", "-p", "no:cacheprovider", "tests/core", "tests/agentchat"],
+        # tests/core runs the shared conformance suites (tests/conformance) on this runtime; the
+        # NATS files run them on the NATS runtime and cover its serving path.
+        command=[
+            "pytest",
+            "-p",
+            "no:cacheprovider",
+            "tests/core",
+            "tests/agentchat",
+            "tests/ext/nats/test_runtime.py",
+            "tests/ext/nats/test_conformance.py",
+            "tests/ext/nats/test_conformance_durable.py",
+        ],
     )
 
 
