@@ -161,6 +161,19 @@ def test_a_flag_takes_the_value_its_descriptions_words_give() -> None:
     assert fixed["outdoor"] is False
 
 
+def test_a_flag_named_on_is_cleared_by_off_whatever_its_description() -> None:
+    def toggle_fan(
+        room: str, on: Annotated[bool, "true to start the fan, false to stop it"]
+    ) -> str:
+        """Start or stop the fan in a room."""
+        return room
+
+    fan = FunctionTool(toggle_fan, description="Start or stop the fan in a room.").schema
+    assert flag_from_words(fan, "on", "Turn the fan in the office off.") is False
+    assert flag_from_words(fan, "on", "Turn on the fan.") is True
+    assert flag_from_words(fan, "on", "Start the fan in the bedroom.") is True
+
+
 def test_a_tool_needing_an_address_is_not_called_without_one() -> None:
     schemas = [EMAIL.schema]
     assert requires_missing_address(EMAIL.schema, "How do I write a polite email?")

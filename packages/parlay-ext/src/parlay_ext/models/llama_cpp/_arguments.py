@@ -290,6 +290,11 @@ def flag_from_words(schema: ToolSchema, name: str, request: str) -> bool | None:
     false_clause = _clause(description, "false")
     true_words = set(_content_words(true_clause if true_clause else name.replace("_", " ")))
     false_words = set(_content_words(false_clause or ""))
+    if name.lower() == "on":
+        # A flag named "on" is set by its own name and cleared by its opposite, whatever its
+        # description says ("true to start the fan": "turn the fan off" stops it).
+        true_words.add("on")
+        false_words.add("off")
     shared = true_words & false_words
     true_words -= shared | tool_words
     false_words -= shared | tool_words
