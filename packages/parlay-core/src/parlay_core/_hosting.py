@@ -65,12 +65,19 @@ class _Registration:
         self.legacy_args = legacy_args
 
 
-def _entry_point(agent: Agent) -> Callable[[Any, MessageContext], Awaitable[Any]]:
+_Entry = Callable[[Any, Any, MessageContext], Awaitable[Any]]
+
+
+def _call_on_message(agent: Agent, message: Any, ctx: MessageContext) -> Awaitable[Any]:
+    return agent.on_message(message, ctx)
+
+
+def _entry_point(cls: type[Any]) -> _Entry:
     # BaseAgent.on_message only awaits on_message_impl: calling that directly saves a coroutine
     # per message. A class that replaced on_message all the same gets its own on_message called.
-    if isinstance(agent, BaseAgent) and type(agent).on_message is BaseAgent.on_message:
-        return agent.on_message_impl
-    return agent.on_message
+    if issubclass(cls, BaseAgent) and cls.on_message is BaseAgent.on_message:
+        return cast(_Entry, cls.on_message_impl)
+    return _call_on_message
 
 
 class AgentHost:
@@ -99,8 +106,8 @@ class AgentHost:
         self.subscriptions = SubscriptionTable()
         self.serializers = SerializationRegistry()
         self.instances: dict[AgentId, Agent] = {}
-        # Per instance, what a delivery calls (see _entry_point); kept with ``instances``.
-        self._entries: dict[AgentId, Callable[[Any, MessageContext], Awaitable[Any]]] = {}
+        # Per agent class, what a delivery calls (see _entry_point).
+        self._entries: dict[type[Any], _Entry] = {}
         self._factories: dict[str, _Registration] = {}
         # Agent type -> the class of its pre-registered instances (one class per type).
         self._instance_types: dict[str, type[Any]] = {}
@@ -200,12 +207,8 @@ class AgentHost:
         if self._checkpointer is not None:
             await self._checkpointer.rehydrate(agent_id, agent)
         self._instance_types[agent_id.type] = type(agent)
-        self._add(agent_id, agent)
-        return agent_id
-
-    def _add(self, agent_id: AgentId, agent: Agent) -> None:
         self.instances[agent_id] = agent
-        self._entries[agent_id] = _entry_point(agent)
+        return agent_id
 
     # --- instances ---------------------------------------------------------------------------
 
@@ -265,7 +268,7 @@ class AgentHost:
         finally:
             _INSTANTIATION.reset(token)
         agent = self._check_made(agent_id, made, registration)
-        self._add(agent_id, agent)
+        self.instances[agent_id] = agent
         return agent
 
     async def _await_creation(
@@ -289,7 +292,7 @@ class AgentHost:
             future.exception()  # retrieved: the creator raises it itself
             raise
         else:
-            self._add(agent_id, agent)
+            self.instances[agent_id] = agent
             future.set_result(agent)
             return agent
         finally:
@@ -332,15 +335,17 @@ class AgentHost:
 
     async def deliver(self, agent_id: AgentId, message: Any, ctx: MessageContext) -> Any:
         """Hand ``message`` to the agent ``agent_id`` (creating it if needed); return its response."""
-        entry = self._entries.get(agent_id)
-        if entry is None:
-            await self.get_agent(agent_id)
-            entry = self._entries[agent_id]
+        agent = self.instances.get(agent_id)
+        if agent is None:
+            agent = await self.get_agent(agent_id)
         token = _HANDLER_AGENT.set(agent_id)
         try:
             if self._plain:
-                return await entry(message, ctx)
-            return await self._deliver_observed(agent_id, self.instances[agent_id], message, ctx)
+                entry = self._entries.get(type(agent))
+                if entry is None:
+                    entry = self._entries[type(agent)] = _entry_point(type(agent))
+                return await entry(agent, message, ctx)
+            return await self._deliver_observed(agent_id, agent, message, ctx)
         finally:
             _HANDLER_AGENT.reset(token)
 
@@ -451,7 +456,6 @@ class AgentHost:
         """
         if self._checkpointer is not None:
             self._checkpointer.forget(agent_id)
-        self._entries.pop(agent_id, None)
         return self.instances.pop(agent_id, None)
 
     async def close_agents(self) -> None:
