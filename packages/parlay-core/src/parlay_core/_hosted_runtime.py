@@ -9,7 +9,11 @@ this process without serialization.
 
 Hot paths (documented in docs/runtime.md): a direct message to a local agent runs its handler
 in the caller's task; a publish returns at once and its local recipients' handlers run in tasks
-of their own, started eagerly on Python 3.12+ and in shared batches before (``_delivery_batch``).
+of their own, started eagerly on Python 3.12+; before, a delivery pump runs them, with the
+publishes their handlers make, in as few tasks as can be (``_delivery_pump``). Either way at most
+``DELIVERIES_PER_TURN`` start in one step of the event loop. Registration and agent access are
+in ``_agent_directory``; interventions and event logging in ``_message_hooks``; messages sent
+before ``start()`` wait in the in-process runtime's ``_waiting_room``.
 """
 
 from __future__ import annotations
