@@ -101,3 +101,39 @@ async def test_a_waiting_delivery_does_not_hold_up_the_chain_behind_it() -> None
     assert [n for _, n in log] == [0, *range(CHAIN + 1)]
     gate.set()
     await runtime.close()
+
+
+async def test_a_decorator_around_a_handler_still_runs() -> None:
+    import functools
+    from collections.abc import Callable, Coroutine
+    from typing import Any
+
+    from parlay_core import AgentId, message_handler
+
+    calls: list[str] = []
+
+    def noted(
+        func: Callable[..., Coroutine[Any, Any, Any]],
+    ) -> Callable[..., Coroutine[Any, Any, Any]]:
+        @functools.wraps(func)
+        async def outer(*args: Any) -> Any:
+            calls.append("outer")
+            return await func(*args)
+
+        return outer
+
+    class Noted(RoutedAgent):
+        def __init__(self) -> None:
+            super().__init__("noted")
+
+        @noted
+        @message_handler
+        async def on_hop(self, message: Hop, ctx: MessageContext) -> int:
+            return message.n + 1
+
+    runtime = SingleThreadedAgentRuntime()
+    await Noted.register(runtime, "noted", Noted)
+    runtime.start()
+    assert await runtime.send_message(Hop(1), AgentId("noted", "k")) == 2
+    assert calls == ["outer"]
+    await runtime.close()

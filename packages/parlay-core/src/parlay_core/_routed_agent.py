@@ -139,6 +139,7 @@ def _make_handler(
     # What RoutedAgent's dispatch calls instead of the wrapper (one coroutine less per message):
     # it picks the handler by the message's exact type, so only the return check is left.
     wrapper._parlay_direct = (  # type: ignore[attr-defined]
+        wrapper,
         func,
         return_check if strict else None,
         wrong_return,
@@ -165,9 +166,11 @@ def _no_error(result: Any) -> Exception:
 def _route(handler: MessageHandler[Any, Any, Any]) -> _Route:
     router = None if handler.router is _always else handler.router
     direct = getattr(handler, "_parlay_direct", None)
-    if direct is None:  # built by other means than this module's decorators: call it as is
+    # A handler built by other means, or wrapped again by another decorator (functools.wraps
+    # copies the attribute to the outer function): call it as is, so that the outer layer runs.
+    if direct is None or direct[0] is not handler:
         return (router, cast(Func, handler), None, _no_error)
-    func, check, error = direct
+    _, func, check, error = direct
     return (router, func, check, error)
 
 
