@@ -16,7 +16,8 @@ share no word with their tool, and questions that share a word with a tool they 
 by task. ``--held-out`` runs a second set of tasks (new phrasings, five more tools of the same
 kinds), once held out, since used in development; ``--held-out-2`` runs a third set (new
 phrasings, two more tools) written before the decision step was reworked for many tools;
-``--only 3,7`` runs chosen tasks of a set. Each run also prints the CPU time per reply that is
+``--held-out-3`` a fourth (new phrasings, four more tools, near-miss questions) written before
+the decision was made to rest on the model's judgement rather than shared words; ``--only 3,7`` runs chosen tasks of a set. Each run also prints the CPU time per reply that is
 a tool call.
 
 It prints figures only; nothing asserts them. The model is slow on a busy CPU (seconds per
@@ -140,6 +141,28 @@ def convert_weight(value: float, from_unit: str, to_unit: str) -> float:
     return value
 
 
+def subtract(a: Annotated[int, "the number to subtract from"], b: int) -> int:
+    """Subtract one whole number from another."""
+    return a - b
+
+
+def convert_volume(value: float, from_unit: str, to_unit: str) -> float:
+    """Convert a volume from one unit to another."""
+    return value
+
+
+def lock_door(
+    door: Annotated[str, "which door"], locked: Annotated[bool, "true to lock, false to unlock"]
+) -> str:
+    """Lock or unlock a door of the house."""
+    return f"{door} {'locked' if locked else 'unlocked'}"
+
+
+def get_stock_price(symbol: Annotated[str, "the company's name or ticker symbol"]) -> str:
+    """Get the latest share price of a company on the stock market."""
+    return f"{symbol}: 100"
+
+
 def _tool(f: Callable[..., Any]) -> FunctionTool:
     return FunctionTool(f, description=(f.__doc__ or "").strip())
 
@@ -168,6 +191,12 @@ HELD_OUT_TOOLS = {
 }
 # The second held-out set offers two more tools of the same kinds.
 HELD_OUT_2_TOOLS = {**HELD_OUT_TOOLS, **{f.__name__: _tool(f) for f in (play_song, convert_weight)}}
+
+# The third held-out set offers four more tools of the same kinds (twenty in all).
+HELD_OUT_3_TOOLS = {
+    **HELD_OUT_2_TOOLS,
+    **{f.__name__: _tool(f) for f in (subtract, convert_volume, lock_door, get_stock_price)},
+}
 
 # A check sees the call's arguments (defaults filled in) and the request.
 Check = Callable[[dict[str, Any], str], bool]
@@ -478,6 +507,100 @@ HELD_OUT_2 = [
 ]
 
 
+# A third held-out set, written before the decision was made to rest on the model's judgement
+# rather than shared words, and run once at the end of that work: new phrasings, paraphrases
+# sharing no word with their tool, a unit that collides with a currency, near-miss questions
+# that share a word with a tool, and twenty tools offered at once.
+HELD_OUT_3 = [
+    Task("Do I need an umbrella in Dublin today?", "get_weather", _has("city", "dublin")),
+    Task("How hot is it in Cairo at the moment?", "get_weather", _has("city", "cairo")),
+    Task("Take 15 away from 40.", "subtract", _numbers(a=40, b=15)),
+    Task("What is 13 times 11?", "multiply", _add(13, 11)),
+    Task("What's the total of 250 and 99?", "add", _add(250, 99)),
+    Task(
+        "Exchange 300 Swiss francs for euros.",
+        "convert_currency",
+        _all(
+            _numbers(amount=300),
+            _names("from_currency", "franc", "chf"),
+            _names("to_currency", "eur"),
+        ),
+    ),
+    Task(
+        "How many liters are 3 gallons?",
+        "convert_volume",
+        _all(_numbers(value=3), _names("from_unit", "gallon"), _names("to_unit", "liter", "litre")),
+    ),
+    Task(
+        "Turn 5 pounds into kilograms.",
+        "convert_weight",
+        _all(
+            _numbers(value=5), _names("from_unit", "pound", "lb"), _names("to_unit", "kilo", "kg")
+        ),
+    ),
+    Task(
+        "How many feet is 100 meters?",
+        "convert_length",
+        _all(
+            _numbers(value=100), _names("from_unit", "met"), _names("to_unit", "feet", "foot", "ft")
+        ),
+    ),
+    Task("Lock the front door.", "lock_door", _all(_has("door", "front"), _is("locked", True))),
+    Task(
+        "Unlock the garage door, please.",
+        "lock_door",
+        _all(_has("door", "garage"), _is("locked", False)),
+    ),
+    Task(
+        "Lamps on in the study, please.",
+        "switch_lights",
+        _all(_has("room", "study"), _is("on", True)),
+    ),
+    Task(
+        "Get the ceiling fan spinning in the lounge.",
+        "toggle_fan",
+        _all(_has("room", "lounge"), _is("on", True)),
+    ),
+    Task("Put on Bohemian Rhapsody.", "play_song", _has("title", "bohemian")),
+    Task("Remind me in 45 minutes to check the oven.", "set_timer", _numbers(minutes=45)),
+    Task(
+        "Pull up the encyclopedia entry for Mount Everest.",
+        "search_wikipedia",
+        _has("query", "everest"),
+    ),
+    Task("What's Apple trading at today?", "get_stock_price", _names("symbol", "apple", "aapl")),
+    Task(
+        "Mail ivan@example.com with the subject Budget.",
+        "send_email",
+        _has("to", "ivan@example.com"),
+    ),
+    Task(
+        "Let june@example.org see the quarterly report file.",
+        "share_document",
+        _all(_has("email", "june@example.org"), _has("document", "report")),
+    ),
+    Task(
+        "Get me a large pie delivered, no extra cheese.",
+        "order_pizza",
+        _all(_is("size", "large"), _is("extra_cheese", False)),
+    ),
+    Task(
+        "A table for 3 at Nobu tonight, on the patio.",
+        "book_table",
+        _all(_has("restaurant", "nobu"), _numbers(people=3), _is("outdoor", True)),
+    ),
+    Task("Warm the flat up to 22 degrees.", "set_thermostat", _numbers(temperature=22)),
+    Task("Who painted the Mona Lisa?", None),
+    Task("How do door locks work?", None),
+    Task("What is the weight of an adult elephant?", None),
+    Task("Which song won Eurovision in 1974?", None),
+    Task("Why do stock markets crash?", None),
+    Task("Tell me a fun fact about octopuses.", None),
+    Task("What time zone is Tokyo in?", None),
+    Task("How many minutes should I boil an egg?", None),
+]
+
+
 def _offered(task: Task, tools: dict[str, FunctionTool]) -> list[FunctionTool]:
     return [tools[name] for name in task.tools] if task.tools else list(tools.values())
 
@@ -590,10 +713,17 @@ async def main() -> None:
         help="run the second held-out set (sixteen tools) instead of the main set",
     )
     parser.add_argument(
+        "--held-out-3",
+        action="store_true",
+        help="run the third held-out set (twenty tools) instead of the main set",
+    )
+    parser.add_argument(
         "--only", help="comma-separated task numbers (0-based) of the chosen set to run"
     )
     options = parser.parse_args()
-    if options.held_out_2:
+    if options.held_out_3:
+        tasks, tools = HELD_OUT_3, HELD_OUT_3_TOOLS
+    elif options.held_out_2:
         tasks, tools = HELD_OUT_2, HELD_OUT_2_TOOLS
     elif options.held_out:
         tasks, tools = HELD_OUT, HELD_OUT_TOOLS
