@@ -111,6 +111,30 @@ async def test_undeserializable_payload_on_the_wire(
     await worker.close()
 
 
+async def test_requests_without_headers_carry_their_fields_before_the_payload(
+    nats_server: NatsServer, namespace: str
+) -> None:
+    worker, client = await _pair(nats_server.url, namespace)
+    await client.send_message(Ping(), AgentId("echo", "a"))  # the worker holds the partitions
+    raw = await nats.connect(nats_server.url)
+    subject = Subjects(namespace).agent("echo", partition_of(AgentId("echo", "a"), 4), "a")
+    # The form Parlay's callers use: packed fields, a line break, the payload. The ok reply comes
+    # back the same way, with no headers: its response type, a line break, the payload.
+    reply = await raw.request(subject, b'r=echo/a t=Ping\n{"text": "hi"}', timeout=5)
+    assert not reply.headers
+    assert reply.data.split(b"\n", 1) == [b"Pong", b'{"text": "hi->a"}']
+    # Without a line break (or with a first line that is not UTF-8) it is no request: a typed
+    # error comes back in headers, and the worker goes on serving.
+    for data in (b"no line break", b"\xff\xfe r=echo/a\n{}", b""):
+        reply = await raw.request(subject, data, timeout=5)
+        assert reply.headers is not None and reply.headers["Parlay-Status"] == "error"
+        assert json.loads(reply.data)["type"] == "SerializationError"
+    await raw.close()
+    assert await client.send_message(Ping(), AgentId("echo", "a")) == Pong("ping->a")
+    await client.close()
+    await worker.close()
+
+
 async def test_oversize_message_is_refused_before_sending(
     nats_server: NatsServer, namespace: str
 ) -> None:

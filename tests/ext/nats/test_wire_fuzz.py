@@ -28,7 +28,17 @@ from parlay_core.exceptions import (
 from parlay_ext.runtimes.nats._calls import Caller
 from parlay_ext.runtimes.nats._cluster import Cluster
 from parlay_ext.runtimes.nats._sdk import Client
-from parlay_ext.runtimes.nats._wire import decode_error, encode_error
+from parlay_ext.runtimes.nats._wire import (
+    CALL,
+    ID,
+    RECIPIENT,
+    TYPE,
+    decode_error,
+    encode_error,
+    frame,
+    pack,
+    unframe,
+)
 from tests._fuzz import (
     DEEP,
     FUZZ,
@@ -181,3 +191,36 @@ def test_any_value_encodes_and_decodes_or_fails_typed(caller: Caller, value: Any
             caller.decode(payload, type_name)
         except ParlayError as e:
             assert isinstance(e, SerializationError), e
+
+
+@FUZZ
+@given(
+    values=st.lists(st.text(), min_size=4, max_size=4),
+    payload=odd_payloads,
+)
+def test_any_fields_travel_before_any_payload_and_come_back_as_they_were(
+    values: list[str], payload: bytes
+) -> None:
+    # A request's fields go before its payload, up to the first line break; values with spaces,
+    # percent signs or line breaks of their own must neither end the line nor split a field.
+    fields: dict[str, str] = dict(zip((RECIPIENT, TYPE, ID, CALL), values, strict=True))
+    assert unframe(frame(pack(fields), payload)) == (fields, payload)
+
+
+@FUZZ
+@given(data=st.binary())
+def test_any_headerless_data_reads_as_fields_or_fails_with_a_value_error(data: bytes) -> None:
+    try:
+        fields, payload = unframe(data)
+    except ValueError:
+        assert b"\n" not in data or not _is_utf8(data.split(b"\n", 1)[0])
+        return
+    assert data.endswith(payload) and all(isinstance(v, str) for v in fields.values())
+
+
+def _is_utf8(data: bytes) -> bool:
+    try:
+        data.decode()
+    except UnicodeDecodeError:
+        return False
+    return True

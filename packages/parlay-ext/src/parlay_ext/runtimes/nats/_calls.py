@@ -116,6 +116,8 @@ class _Pending:
     outcome: asyncio.Future[Msg]
     holder: str | None
     """The partition's holder when the call was sent, as this worker saw it."""
+    deadline: float
+    """Loop time after which the attempt fails with :class:`_Expired`."""
     handler: str | None = None
     """The worker that acknowledged the call."""
 
@@ -126,11 +128,6 @@ class _Unreceived(Exception):
 
 class _Expired(Exception):
     """The call's deadline passed without a reply."""
-
-
-def _expire(outcome: asyncio.Future[Msg]) -> None:
-    if not outcome.done():
-        outcome.set_exception(_Expired())
 
 
 _acks: set[asyncio.Task[None]] = set()  # acknowledgements being sent (a task needs a reference)
@@ -190,11 +187,14 @@ class Caller:
         self.durable: DurableQueue | None = None
         """The work-queue stream, in durable mode (set by the runtime once connected)."""
         self._calls = itertools.count(1)
-        self._call_field = _wire.pack({CALL: f"{worker_id}."})
-        """The packed call token of an attempt, but for the attempt's number."""
+        self._call_field = f" {_wire.pack({CALL: f'{worker_id}.'})}".encode()
+        """The packed call token of an attempt (after the other fields), but for its number."""
         self._routes: dict[AgentId, _Route] = {}
         self._reply_prefix = ""
         """``<inbox>.``: each attempt's reply subject is this and the attempt's number."""
+        # One timer for every attempt's deadline, set for the earliest (see _expire_due).
+        self._deadline_timer: asyncio.TimerHandle | None = None
+        self._next_expiry = float("inf")
 
     async def open(self, client: Client) -> None:
         """Subscribe ``client`` to the replies (and acknowledgements) of this worker's calls."""
@@ -455,11 +455,13 @@ class Caller:
         self, recipient: AgentId, kind: str, type_name: str, payload: bytes, ctx: MessageContext
     ) -> Msg:
         partition, subject, _ = self._route(recipient)
-        # Packed once per call (each attempt adds its call token), and checked as sent.
+        # Packed once per call (each attempt adds its call token), and checked as if sent in a
+        # header (a little more than the line before the payload: on the safe side).
         packed = _wire.pack(self.headers(kind, recipient, type_name, ctx))
         self.check_frame(
             subject, payload, {_wire.PACKED: packed}, lambda: f"A {type_name} to {recipient}"
         )
+        fields = packed.encode() + self._call_field
         loop = asyncio.get_running_loop()
         deadline = loop.time() + self._timeout
         delay = 0.005
@@ -471,7 +473,7 @@ class Caller:
                     f"{partition[1]} has no live holder (workers starting, stopping or paused)."
                 )
             reply = await self._send_once(
-                subject, payload, packed, remaining, recipient, partition, ctx
+                subject, payload, fields, remaining, recipient, partition, ctx
             )
             if reply is None:
                 # Certainly not received: wait for a holder, unless the type vanished meanwhile.
@@ -492,7 +494,7 @@ class Caller:
         self,
         subject: str,
         payload: bytes,
-        packed: str,
+        fields: bytes,
         timeout: float,
         recipient: AgentId,
         partition: Partition,
@@ -503,10 +505,13 @@ class Caller:
         call = f"{self._worker_id}.{number}"
         loop = asyncio.get_running_loop()
         outcome: asyncio.Future[Msg] = loop.create_future()
+        now = loop.time()
+        expiry = now + timeout
         self._pending[call] = _Pending(
-            partition, loop.time(), outcome, self._cluster.owner(partition)
+            partition, now, outcome, self._cluster.owner(partition), expiry
         )
-        deadline = loop.call_later(timeout, _expire, outcome)
+        if expiry < self._next_expiry:
+            self._expire_at(loop, expiry)
         token = ctx.cancellation_token
 
         def cancel() -> None:  # may run on another thread: the token can be cancelled anywhere
@@ -515,11 +520,11 @@ class Caller:
         token.add_callback(cancel)
         sent = False
         try:
+            # No headers: the fields go before the payload (see _wire.frame).
             await client.publish(
                 subject,
-                payload,
+                b"%s%d\n%s" % (fields, number, payload),
                 reply=f"{self._reply_prefix}{number}",
-                headers={_wire.PACKED: f"{packed} {self._call_field}{number}"},
             )
             sent = True
             reply = await outcome
@@ -541,8 +546,31 @@ class Caller:
             raise
         finally:
             token.remove_callback(cancel)
-            deadline.cancel()
             del self._pending[call]
+
+    def _expire_at(self, loop: asyncio.AbstractEventLoop, when: float) -> None:
+        if self._deadline_timer is not None:
+            self._deadline_timer.cancel()
+        self._next_expiry = when
+        self._deadline_timer = loop.call_at(when, self._expire_due, loop)
+
+    def _expire_due(self, loop: asyncio.AbstractEventLoop) -> None:
+        # Fail the attempts whose deadline has passed, then wake at the earliest of the others.
+        # A timer per attempt would cost every call its scheduling and cancelling, though
+        # nearly all end long before their deadline; this runs about once per request timeout.
+        self._deadline_timer = None
+        self._next_expiry = float("inf")
+        now = loop.time()
+        earliest = float("inf")
+        for pending in list(self._pending.values()):
+            if pending.outcome.done():
+                continue
+            if pending.deadline <= now:
+                pending.outcome.set_exception(_Expired())
+            elif pending.deadline < earliest:
+                earliest = pending.deadline
+        if earliest != float("inf"):
+            self._expire_at(loop, earliest)
 
     async def _cancel_remote(self, call: str) -> None:
         # The handler's worker cancels it, so no work is left running for a caller that left.
@@ -565,7 +593,20 @@ class Caller:
         pending = self._pending.get(f"{self._worker_id}.{number}")
         if pending is None or pending.outcome.done():
             return
-        # Read once, here: whoever awaits the reply finds its headers unpacked.
+        if not msg.headers:
+            # An ok reply: its response type, a line break, the payload (see _wire.frame).
+            # Read once, here: whoever awaits the reply finds it in headers, as any other.
+            data = msg.data
+            cut = data.find(b"\n")
+            if cut < 0:
+                pending.outcome.set_exception(
+                    TransportError(f"A reply without its response type came back: {data[:200]!r}")
+                )
+                return
+            msg.headers = {_wire.STATUS: "ok", _wire.TYPE: data[:cut].decode(errors="replace")}
+            msg.data = data[cut + 1 :]
+            pending.outcome.set_result(msg)
+            return
         msg.headers = headers = _wire.unpack(msg.headers)
         if headers.get(_wire.STATUS) == _ACKNOWLEDGED:
             pending.handler = headers.get(WORKER)

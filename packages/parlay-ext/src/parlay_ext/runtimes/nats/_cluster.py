@@ -170,9 +170,11 @@ class Cluster:
         now = time.monotonic()
         if now < self._trusted_from:
             return True
-        return any(
-            agent_type in w.types and now - w.seen < self._ttl for w in self._workers.values()
-        )
+        # Asked on every call to another worker: a plain loop, cheaper than any() of a generator.
+        for worker in self._workers.values():
+            if agent_type in worker.types and now - worker.seen < self._ttl:
+                return True
+        return False
 
     def distrust(self) -> None:
         """Mark the views stale (the connection to NATS is lost) until the next :meth:`resync`."""

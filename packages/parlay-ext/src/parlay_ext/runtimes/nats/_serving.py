@@ -137,8 +137,8 @@ class Server:
         # Recipient headers already read: an agent gets many messages, and parsing its id (an
         # unquoting, a split, a validation) costs more than the lookup. Emptied when full.
         self._recipients: dict[str, AgentId] = {}
-        # The packed headers of an ok reply, by response type (see _reply).
-        self._ok_replies: dict[str, dict[str, str]] = {}
+        # What goes before the payload of an ok reply, by response type (see _reply).
+        self._ok_replies: dict[str, bytes] = {}
         # Requests that arrived since the last batch of them started (Python < 3.12).
         self._arriving: list[Msg] | None = None
 
@@ -352,8 +352,11 @@ class Server:
 
     async def _serve_one(self, msg: Msg) -> str:
         """Handle one request; return what a durable message needs: ack, later or drop."""
-        headers = _wire.unpack(msg.headers)
         try:
+            if msg.headers:
+                headers, data = _wire.unpack(msg.headers), msg.data
+            else:  # a Parlay caller's request: its fields go before the payload
+                headers, data = _wire.unframe(msg.data)
             recipient = self._recipient(headers[_wire.RECIPIENT])
             type_name = headers[_wire.TYPE]
             sender = headers.get(_wire.SENDER)
@@ -375,7 +378,7 @@ class Server:
             return "later"
         try:
             self._host.check_recipient_type(recipient)
-            message = self._caller.decode(msg.data, type_name)
+            message = self._caller.decode(data, type_name)
         except Exception as e:
             await self._reply_error(msg, e)
             return "drop"
@@ -556,6 +559,21 @@ class Server:
             headers = {**headers, CALL: request.get(CALL, "")}  # which call this answers
         if not target:
             return
+        if not msg.headers and self._durable is None and headers.get(_wire.STATUS) == "ok":
+            # The common reply, to a request framed the same way: no headers (the client builds
+            # and parses them in Python), the response type before the payload.
+            type_name = headers.get(_wire.TYPE, "")
+            head = self._ok_replies.get(type_name)
+            if head is None:
+                if len(self._ok_replies) >= _RECIPIENTS_KEPT:
+                    self._ok_replies.clear()
+                head = self._ok_replies[type_name] = f"{type_name}\n".encode()
+            if len(target) + len(head) + len(data) + 512 <= self._nats.max_payload:
+                try:
+                    await self._nats.publish(target, head + data)
+                except Exception as e:
+                    logger.warning("Could not answer %s: %s", msg.subject, e)
+                return
         if frame_size(target, data, headers) + 512 > self._nats.max_payload:
             # Sending it would make the server close this worker's connection.
             error = PayloadTooLargeError(
@@ -565,15 +583,7 @@ class Server:
             data, headers = _wire.encode_error(error), {**headers, _wire.STATUS: "error"}
             headers.pop(_wire.TYPE, None)
         elif self._durable is None and headers.get(_wire.STATUS) == "ok":
-            # The common reply: one header line, the same for every reply of a type (the client
-            # only reads the headers it is given).
-            type_name = headers.get(_wire.TYPE, "")
-            packed = self._ok_replies.get(type_name)
-            if packed is None:
-                if len(self._ok_replies) >= _RECIPIENTS_KEPT:
-                    self._ok_replies.clear()
-                packed = self._ok_replies[type_name] = {_wire.PACKED: _wire.pack(headers)}
-            headers = packed
+            headers = {_wire.PACKED: _wire.pack(headers)}  # one header line instead of two
         try:
             await self._nats.publish(target, data, headers=headers)
         except Exception as e:

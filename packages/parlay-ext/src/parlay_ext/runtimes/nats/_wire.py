@@ -14,10 +14,13 @@ call id, content and tool name; ``remote_agent_id`` names the agent whose handle
 :class:`~parlay_core.exceptions.RemoteHandlerError` that also derives from the builtin exception
 class, or as a plain ``RemoteHandlerError``.
 
-A request and its ``ok`` reply carry their fields in one packed header (see :func:`pack`): the
-NATS client builds and parses headers in Python, line by line, and one line costs a fraction of
-four. Every reader accepts both forms (:func:`unpack`), so the rarer messages (errors,
-acknowledgements, cancellations, durable messages) keep one header per field.
+A request and its ``ok`` reply carry no NATS headers at all: their fields, packed in one line
+(see :func:`pack`), go before the payload, up to the first line break (see :func:`frame`). The
+NATS client builds and parses headers in Python, line by line, on both sides of every message;
+a line at the head of the payload costs one search. A message with headers is read from them
+instead (:func:`unpack` accepts a packed header or one header per field), and is answered with
+headers: the rarer messages (errors, acknowledgements, cancellations, durable messages, "no
+responders") and requests from other clients keep that form.
 """
 
 from __future__ import annotations
@@ -48,9 +51,11 @@ __all__ = [
     "WORKER",
     "decode_error",
     "encode_error",
+    "frame",
     "pack",
     "partition_of",
     "token",
+    "unframe",
     "unpack",
 ]
 
@@ -109,17 +114,42 @@ def partition_of(agent_id: AgentId, partitions: int) -> int:
 def pack(headers: dict[str, str]) -> str:
     """The value of the :data:`PACKED` header that stands for ``headers``.
 
-    A value's spaces and percent signs are escaped (as ``%20`` and ``%25``); ids and message ids
-    are already quoted, so that is rare.
+    A value's spaces, line breaks and percent signs are escaped (as ``%20``, ``%0A``, ``%0D``
+    and ``%25``); ids and message ids are already quoted, so that is rare.
     """
     return " ".join(
-        f"{_CODES.get(name, name)}={_escape(value) if ' ' in value or '%' in value else value}"
+        f"{_CODES.get(name, name)}={_escape(value) if _NEEDS_ESCAPE.search(value) else value}"
         for name, value in headers.items()
     )
 
 
+_NEEDS_ESCAPE = re.compile(r"[ %\n\r]")
+
+
 def _escape(value: str) -> str:
-    return value.replace("%", "%25").replace(" ", "%20")
+    return value.replace("%", "%25").replace(" ", "%20").replace("\n", "%0A").replace("\r", "%0D")
+
+
+def _unescape(value: str) -> str:
+    # %25 last: after escaping, every % begins one of the four codes, so this cannot misread.
+    return value.replace("%20", " ").replace("%0A", "\n").replace("%0D", "\r").replace("%25", "%")
+
+
+def frame(fields: str, payload: bytes) -> bytes:
+    """A message's data: the packed ``fields`` (see :func:`pack`), a line break, the payload."""
+    return b"%s\n%s" % (fields.encode(), payload)
+
+
+def unframe(data: bytes) -> tuple[dict[str, str], bytes]:
+    """The fields and the payload of data built by :func:`frame`.
+
+    Raises:
+        ValueError: ``data`` has no line break, or its first line is not UTF-8.
+    """
+    cut = data.find(b"\n")
+    if cut < 0:
+        raise ValueError("it has neither headers nor a line of fields before its payload")
+    return _fields_of(data[:cut].decode()), data[cut + 1 :]
 
 
 def unpack(headers: dict[str, str] | None) -> dict[str, str]:
@@ -134,13 +164,14 @@ def unpack(headers: dict[str, str] | None) -> dict[str, str]:
     packed = headers.get(PACKED)
     if packed is None:
         return headers
+    return _fields_of(packed)
+
+
+def _fields_of(packed: str) -> dict[str, str]:
     fields: dict[str, str] = {}
     for field in packed.split(" "):
         code, _, value = field.partition("=")
-        if "%" in value:
-            # %20 first: after escaping, every % begins %25 or %20, so this cannot misread.
-            value = value.replace("%20", " ").replace("%25", "%")
-        fields[_NAMES.get(code, code)] = value
+        fields[_NAMES.get(code, code)] = _unescape(value) if "%" in value else value
     return fields
 
 
