@@ -12,7 +12,6 @@ import asyncio
 import logging
 from collections import deque
 from collections.abc import Awaitable, Callable, Coroutine
-from dataclasses import dataclass
 from typing import Any
 
 from parlay_core._agent_id import AgentId
@@ -28,18 +27,26 @@ logger = logging.getLogger(ROOT_LOGGER_NAME)
 NEVER_STARTED_WARNING_DELAY = 5.0
 
 
-@dataclass(slots=True)
+# Plain classes, not dataclasses: generating a dataclass's methods at import costs more than
+# everything else in this module, and these records need only their fields.
 class _PendingSend:
-    message: Any
-    recipient: AgentId
-    ctx: MessageContext
-    future: asyncio.Future[Any]
+    __slots__ = ("ctx", "future", "message", "recipient")
+
+    def __init__(
+        self, message: Any, recipient: AgentId, ctx: MessageContext, future: asyncio.Future[Any]
+    ) -> None:
+        self.message = message
+        self.recipient = recipient
+        self.ctx = ctx
+        self.future = future
 
 
-@dataclass(slots=True)
 class _PendingPublish:
-    message: Any
-    ctx: MessageContext
+    __slots__ = ("ctx", "message")
+
+    def __init__(self, message: Any, ctx: MessageContext) -> None:
+        self.message = message
+        self.ctx = ctx
 
 
 class WaitingRoom:
