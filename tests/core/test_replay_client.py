@@ -28,6 +28,7 @@ from parlay_core.testing import ReplayChatCompletionClient
 from parlay_core.tools import ToolSchema
 
 _HELLO = [UserMessage(content="Hello there, model", source="user")]  # 4 tokens
+_WEATHER = ToolSchema(name="weather", description="The weather in a city.")
 
 _TOOL_INFO = ModelInfo(
     vision=False,
@@ -235,3 +236,50 @@ def test_dump_without_model_info_keeps_it_unset() -> None:
     assert dumped.config == {"chat_completions": ["x"]}
     loaded = ReplayChatCompletionClient.load_component(dumped)
     assert loaded.chat_completions == ["x"]
+
+
+async def test_recorded_calls_keep_each_prompt_as_it_was_sent() -> None:
+    # A caller usually re-sends a growing conversation; it may also trim it, send a prompt that
+    # shares nothing with the previous one, and change its own list and arguments afterwards.
+    client = ReplayChatCompletionClient(["a"] * 6)
+    system = SystemMessage(content="Be brief.")
+    history: list[LLMMessage] = [system, UserMessage(content="Hi", source="user")]
+    extra = {"temperature": 0}
+    sent: list[list[LLMMessage]] = []
+    for turn in range(3):
+        await client.create(history, extra_create_args=extra)
+        sent.append(list(history))
+        history.append(UserMessage(content=f"turn {turn}", source="user"))
+    del history[1:3]
+    await client.create(history)
+    sent.append(list(history))
+    other = [UserMessage(content="Something else", source="user")]
+    await client.create(other, tools=[_WEATHER])
+    sent.append(list(other))
+    chunks = [chunk async for chunk in client.create_stream(history)]
+    assert isinstance(chunks[-1], CreateResult)
+    sent.append(list(history))
+    history.clear()
+    extra["temperature"] = 1
+
+    calls = client.create_calls
+    assert [call["messages"] for call in calls] == sent
+    assert [call["extra_create_args"] for call in calls] == [{"temperature": 0}] * 3 + [{}] * 3
+    assert [call["tools"] for call in calls] == [[], [], [], [], [_WEATHER], []]
+    assert [call["stream"] for call in calls] == [False] * 5 + [True]
+    # Each record is its own list: changing one changes no other.
+    calls[0]["messages"].append(system)
+    assert calls[1]["messages"] == sent[1]
+
+
+async def test_a_held_list_of_calls_sees_later_calls() -> None:
+    client = ReplayChatCompletionClient(["a", "b", "c"])
+    await client.create(_HELLO)
+    calls = client.create_calls
+    assert len(calls) == 1
+    more = [*_HELLO, UserMessage(content="Again", source="user")]
+    await client.create(more)
+    await client.create(more, json_output=True)
+    assert client.create_calls is calls
+    assert [call["messages"] for call in calls] == [_HELLO, more, more]
+    assert [call["json_output"] for call in calls] == [None, None, True]

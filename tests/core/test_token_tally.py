@@ -180,3 +180,23 @@ def test_token_limited_context_on_the_replay_client_keeps_what_fits() -> None:
         assert kept[-1].content == "Answer 14: it depends."
 
     asyncio.run(main())
+
+
+def test_two_prompts_growing_in_turn_count_exactly() -> None:
+    # A token-limited context counts its messages, then the agent sends them with its system
+    # message in front: two prompts that grow in turn, with trims and edits in between.
+    tally = PromptTokenTally()
+    system = SystemMessage(content="You are a helpful assistant.")
+    context: list[LLMMessage] = []
+    for turn in range(12):
+        context.append(UserMessage(content=f"Question {turn}, with a few words?", source="user"))
+        _check(tally, context)
+        _check(tally, [system, *context])
+        if turn == 5:
+            del context[1:3]
+        if turn == 8:
+            _check(tally, _conversation(2))  # a third prompt pushes out one of the two
+            first = context[0]
+            assert isinstance(first, UserMessage)
+            first.content = "An edited question that is now a good deal longer than before."
+        context.append(AssistantMessage(content=f"Answer {turn}.", source="bot"))

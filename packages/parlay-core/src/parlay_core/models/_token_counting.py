@@ -158,15 +158,29 @@ def approximate_message_tokens(
     return total + sum(_tool_tokens(tool) for tool in tools)
 
 
+class _Prompt:
+    """One remembered prompt of a tally, with the estimate of each of its messages."""
+
+    __slots__ = ("counts", "messages", "total", "unstable")
+
+    def __init__(self, messages: list[LLMMessage], counts: list[int], unstable: list[int]) -> None:
+        self.messages = messages  # never changed in place: a newer prompt replaces the list
+        self.counts = counts  # the estimate of each message
+        self.total = sum(counts)
+        self.unstable = unstable  # positions whose content is a list: estimated on every call
+
+
 class PromptTokenTally:
     """Estimates successive prompts of one conversation, re-estimating only what changed.
 
     A chat client sees the same conversation again on every call, one or two messages longer.
-    The tally remembers the messages of the previous prompt and their estimates. When the
-    previous prompt is the start of the new one (the usual case) only the new messages are
-    estimated; that check compares the message objects and runs in C, so a call costs little
-    more than estimating its new messages. Any other prompt (a window that dropped messages, a
-    reordered list) reuses the estimate of every message object it already holds.
+    The tally remembers the most recent prompts (two: a model context that counts its window
+    before the agent sends it with a system message in front makes two growing prompts) and
+    the estimate of each of their messages. When a remembered prompt is the start of the new one
+    (the usual case) only the new messages are estimated; that check compares the message
+    objects and runs in C, so a call costs little more than estimating its new messages. Any
+    other prompt (a window that dropped messages, a reordered list) reuses the estimate of
+    every message object a remembered prompt holds.
 
     The result always equals :func:`approximate_message_tokens` of the same prompt: assigning
     a field of any model message makes the next call re-estimate every message, and messages
@@ -184,16 +198,12 @@ class PromptTokenTally:
         6
     """
 
-    __slots__ = ("_counts", "_edits", "_known", "_messages", "_total", "_unstable")
+    __slots__ = ("_edits", "_prompts")
+
+    _REMEMBERED = 2
 
     def __init__(self) -> None:
-        self._messages: list[LLMMessage] = []
-        self._counts: list[int] = []  # the estimate of each message of self._messages
-        self._total = 0  # sum(self._counts)
-        self._unstable: list[int] = []  # positions whose content is a list: estimated each call
-        # The stable messages of the previous prompt by id, with their estimates. The entry holds
-        # the message, so its id cannot be reused while the entry exists.
-        self._known: dict[int, tuple[LLMMessage, int]] = {}
+        self._prompts: list[_Prompt] = []  # the most recently used first
         self._edits = MESSAGE_EDITS.value  # message edits seen when the estimates were made
 
     def count(self, messages: Sequence[LLMMessage], *, tools: Sequence[object] = ()) -> int:
@@ -206,57 +216,77 @@ class PromptTokenTally:
         Returns:
             The estimated token count.
         """
-        current = list(messages)
-        previous = self._messages
-        known = len(previous)
-        tool_tokens = sum(_tool_tokens(tool) for tool in tools) if tools else 0
-        edits = MESSAGE_EDITS.value
-        # List equality compares identical items without calling __eq__, so when the previous
-        # prompt is a prefix of this one this check runs at C speed. (Equal messages that are
-        # not identical have equal estimates, so equality is enough.)
-        if edits != self._edits or len(current) < known or current[:known] != previous:
-            return self._recount(current, edits) + tool_tokens
-        counts = self._counts
-        total = self._total
-        for index in self._unstable:
-            count = _message_tokens(current[index])
-            total += count - counts[index]
-            counts[index] = count
-        for index in range(known, len(current)):
-            message = current[index]
-            count = _message_tokens(message)
-            counts.append(count)
-            total += count
-            if isinstance(message.content, str):
-                self._known[id(message)] = (message, count)
-            else:
-                self._unstable.append(index)
-        self._messages = current
-        self._total = total
-        return total + tool_tokens
+        total, _ = self.count_owned(list(messages))
+        return total + sum(_tool_tokens(tool) for tool in tools) if tools else total
 
-    def _recount(self, current: list[LLMMessage], edits: int) -> int:
-        # After an edit nothing remembered can be trusted; otherwise every message object of the
-        # previous prompt keeps its estimate wherever it now stands.
-        reusable = self._known if edits == self._edits else {}
+    def count_owned(self, messages: list[LLMMessage]) -> tuple[int, list[LLMMessage] | None]:
+        """Estimate a prompt's messages, keeping ``messages`` itself (not a copy).
+
+        For a caller that already holds its own copy of the prompt: the tally keeps that list,
+        and the caller must never change it.
+
+        Args:
+            messages: The conversation, a list that nobody changes from now on.
+
+        Returns:
+            The estimate of the messages (tools not included) and the remembered prompt that
+            ``messages`` extends (the very list given to an earlier call), or ``None`` when no
+            remembered prompt is its start.
+        """
+        edits = MESSAGE_EDITS.value
+        prompts = self._prompts
+        if edits != self._edits:
+            # After an edit in place nothing remembered can be trusted.
+            prompts.clear()
+            self._edits = edits
+        size = len(messages)
+        for position, prompt in enumerate(prompts):
+            previous = prompt.messages
+            known = len(previous)
+            # List equality compares identical items without calling __eq__, so when the
+            # remembered prompt is a prefix of this one this check runs at C speed. (Equal
+            # messages that are not identical have equal estimates, so equality is enough.)
+            if known > size or messages[:known] != previous:
+                continue
+            counts = prompt.counts
+            total = prompt.total
+            for index in prompt.unstable:
+                count = _message_tokens(messages[index])
+                total += count - counts[index]
+                counts[index] = count
+            for index in range(known, size):
+                message = messages[index]
+                count = _message_tokens(message)
+                counts.append(count)
+                total += count
+                if not isinstance(message.content, str):
+                    prompt.unstable.append(index)
+            prompt.messages = messages
+            prompt.total = total
+            if position:
+                prompts.insert(0, prompts.pop(position))
+            return total, previous
+        prompts.insert(0, self._recount(messages))
+        del prompts[self._REMEMBERED :]
+        return prompts[0].total, None
+
+    def _recount(self, messages: list[LLMMessage]) -> _Prompt:
+        # Every message object a remembered prompt holds keeps its estimate wherever it now
+        # stands. The remembered prompts hold their messages, so an id stays theirs meanwhile.
+        reusable: dict[int, int] = {}
+        for prompt in self._prompts:
+            for message, count in zip(prompt.messages, prompt.counts, strict=True):
+                if isinstance(message.content, str):
+                    reusable[id(message)] = count
         counts: list[int] = []
         unstable: list[int] = []
-        remembered: dict[int, tuple[LLMMessage, int]] = {}
-        for index, message in enumerate(current):
-            entry = reusable.get(id(message))
-            if entry is not None and entry[0] is message:
-                count = entry[1]
+        for index, message in enumerate(messages):
+            if isinstance(message.content, str):
+                count = reusable.get(id(message))
+                if count is None:
+                    count = _message_tokens(message)
             else:
                 count = _message_tokens(message)
-            counts.append(count)
-            if isinstance(message.content, str):
-                remembered[id(message)] = (message, count)
-            else:
                 unstable.append(index)
-        self._messages = current
-        self._counts = counts
-        self._total = sum(counts)
-        self._unstable = unstable
-        self._known = remembered
-        self._edits = edits
-        return self._total
+            counts.append(count)
+        return _Prompt(messages, counts, unstable)

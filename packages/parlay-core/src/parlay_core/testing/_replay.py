@@ -25,6 +25,7 @@ from parlay_core.models import (
     ModelInfo,
     PromptTokenTally,
     RequestUsage,
+    approximate_message_tokens,
     approximate_text_tokens,
     validate_model_info,
 )
@@ -36,6 +37,13 @@ __all__ = ["ReplayCall", "ReplayChatCompletionClient", "ReplayChatCompletionClie
 
 _event_logger = logging.getLogger(EVENT_LOGGER_NAME)
 _NO_EXTRA_ARGS: Mapping[str, Any] = MappingProxyType({})
+
+# A call kept compactly until `create_calls` is first read: the number of leading messages its
+# prompt shares with the previous call's prompt, the rest of its messages, then tools,
+# tool_choice, json_output, a copy of extra_create_args (None for none) and stream.
+_PendingCall = tuple[
+    int, tuple[LLMMessage, ...], tuple[Any, ...], Any, Any, Union[dict[str, Any], None], bool
+]
 
 DEFAULT_CONTEXT_WINDOW = 10_000
 """The context window the replay client pretends to have, for :meth:`remaining_tokens`."""
@@ -129,15 +137,46 @@ class ReplayChatCompletionClient(ChatCompletionClient, Component[ReplayChatCompl
         self._current_index = 0
         self._cached = True
         self._cur_usage = RequestUsage(prompt_tokens=0, completion_tokens=0)
-        self._total_usage = RequestUsage(prompt_tokens=0, completion_tokens=0)
+        self._total_prompt_tokens = 0
+        self._total_completion_tokens = 0
         self._create_calls: list[ReplayCall] = []
+        # Until create_calls is first read nobody can hold that list, so calls are kept as
+        # _PendingCall tuples and the dicts built on that first read. A team re-sends the whole
+        # conversation on every call: a copy of each prompt kept per call made the garbage
+        # collector walk every message again and again. Once read, calls are recorded at
+        # once, so a list the caller holds stays current.
+        self._pending: list[_PendingCall] = []
+        self._calls_read = False
+        self._last_prompt: list[LLMMessage] | None = None  # the previous call's, while pending
         # Every call re-sends the conversation so far; the tally estimates only what is new.
         self._tally = PromptTokenTally()
 
     @property
     def create_calls(self) -> list[ReplayCall]:
         """Every call made so far, oldest first."""
+        if self._pending:
+            self._record_pending()
+        self._calls_read = True
+        self._last_prompt = None
         return self._create_calls
+
+    def _record_pending(self) -> None:
+        prompt: list[LLMMessage] = []
+        for shared, new, tools, tool_choice, json_output, extra, stream in self._pending:
+            messages = prompt[:shared]
+            messages.extend(new)
+            self._create_calls.append(
+                ReplayCall(
+                    messages=messages,
+                    tools=list(tools),
+                    tool_choice=tool_choice,
+                    json_output=json_output,
+                    extra_create_args={} if extra is None else extra,
+                    stream=stream,
+                )
+            )
+            prompt = messages
+        self._pending.clear()
 
     @property
     def model_info(self) -> ModelInfo:
@@ -155,7 +194,12 @@ class ReplayChatCompletionClient(ChatCompletionClient, Component[ReplayChatCompl
 
     def _next(
         self,
-        call: ReplayCall,
+        messages: Sequence[LLMMessage],
+        tools: Sequence[Union[Tool, ToolSchema]],
+        tool_choice: Any,
+        json_output: bool | type[BaseModel] | None,
+        extra_create_args: Mapping[str, Any],
+        stream: bool,
         cancellation_token: CancellationToken | None,
     ) -> tuple[Union[str, CreateResult], CreateResult]:
         if cancellation_token is not None and cancellation_token.is_cancelled():
@@ -168,9 +212,36 @@ class ReplayChatCompletionClient(ChatCompletionClient, Component[ReplayChatCompl
             )
         scripted = self.chat_completions[self._current_index]
         self._current_index += 1
-        self._create_calls.append(call)
-        messages = call["messages"]
-        prompt_tokens = self.count_tokens(messages, tools=call["tools"])
+        # One copy of the prompt serves the tally and the record of this call; nobody changes it.
+        prompt = list(messages)
+        prompt_tokens, extended = self._tally.count_owned(prompt)
+        if tools:
+            prompt_tokens += approximate_message_tokens((), tools=tools)
+        if self._calls_read:
+            self._create_calls.append(
+                ReplayCall(
+                    messages=list(prompt),
+                    tools=list(tools),
+                    tool_choice=tool_choice,
+                    json_output=json_output,
+                    extra_create_args=dict(extra_create_args),
+                    stream=stream,
+                )
+            )
+        else:
+            shared = len(extended) if extended is not None and extended is self._last_prompt else 0
+            self._pending.append(
+                (
+                    shared,
+                    tuple(prompt[shared:]),
+                    tuple(tools),
+                    tool_choice,
+                    json_output,
+                    dict(extra_create_args) if extra_create_args else None,
+                    stream,
+                )
+            )
+            self._last_prompt = prompt
         if isinstance(scripted, str):
             usage = RequestUsage(prompt_tokens, approximate_text_tokens(scripted))
             # Every field is already of its type: skip pydantic's validation, which cost a team
@@ -188,14 +259,12 @@ class ReplayChatCompletionClient(ChatCompletionClient, Component[ReplayChatCompl
             usage = RequestUsage(prompt_tokens, scripted.usage.completion_tokens)
             result = scripted.model_copy(deep=True)
         self._cur_usage = usage
-        self._total_usage = RequestUsage(
-            self._total_usage.prompt_tokens + usage.prompt_tokens,
-            self._total_usage.completion_tokens + usage.completion_tokens,
-        )
+        self._total_prompt_tokens += usage.prompt_tokens
+        self._total_completion_tokens += usage.completion_tokens
         if _event_logger.isEnabledFor(logging.INFO):
             _event_logger.info(
                 LLMCallEvent(
-                    messages=[m.model_dump(mode="json") for m in messages],
+                    messages=[m.model_dump(mode="json") for m in prompt],
                     response=result.model_dump(mode="json"),
                     prompt_tokens=usage.prompt_tokens,
                     completion_tokens=usage.completion_tokens,
@@ -219,15 +288,9 @@ class ReplayChatCompletionClient(ChatCompletionClient, Component[ReplayChatCompl
             ReplayExhaustedError: Every scripted response has been used.
             asyncio.CancelledError: ``cancellation_token`` is already cancelled.
         """
-        call = ReplayCall(
-            messages=list(messages),
-            tools=list(tools),
-            tool_choice=tool_choice,
-            json_output=json_output,
-            extra_create_args=dict(extra_create_args),
-            stream=False,
-        )
-        return self._next(call, cancellation_token)[1]
+        return self._next(
+            messages, tools, tool_choice, json_output, extra_create_args, False, cancellation_token
+        )[1]
 
     async def create_stream(
         self,
@@ -247,15 +310,9 @@ class ReplayChatCompletionClient(ChatCompletionClient, Component[ReplayChatCompl
         Raises:
             ReplayExhaustedError: Every scripted response has been used.
         """
-        call = ReplayCall(
-            messages=list(messages),
-            tools=list(tools),
-            tool_choice=tool_choice,
-            json_output=json_output,
-            extra_create_args=dict(extra_create_args),
-            stream=True,
+        scripted, result = self._next(
+            messages, tools, tool_choice, json_output, extra_create_args, True, cancellation_token
         )
-        scripted, result = self._next(call, cancellation_token)
         if isinstance(scripted, str) and scripted:
             words = scripted.split(" ")
             for word in words[:-1]:
@@ -273,7 +330,7 @@ class ReplayChatCompletionClient(ChatCompletionClient, Component[ReplayChatCompl
 
     def total_usage(self) -> RequestUsage:
         """Return the usage summed over every call."""
-        return self._total_usage
+        return RequestUsage(self._total_prompt_tokens, self._total_completion_tokens)
 
     def count_tokens(
         self, messages: Sequence[LLMMessage], *, tools: Sequence[Union[Tool, ToolSchema]] = ()
