@@ -31,6 +31,7 @@ from parlay_ext.models.llama_cpp._prompt import (
     uncopied_strings,
     word_choice,
 )
+from parlay_ext.models.llama_cpp._scoring import candidate_tools, likelihood_choice
 from parlay_ext.models.llama_cpp._sdk import LlamaGrammar
 from parlay_ext.models.llama_cpp._shared import (
     acquire_model,
@@ -341,3 +342,71 @@ def test_a_question_asking_for_an_explanation_or_advice_gets_no_call() -> None:
     assert word_choice(MANY, "How do fans keep a room cool?") is None
     # ...but a question that also names the action is still a request for it.
     assert word_choice(MANY, "Why not turn off the lights in the hall?") == "switch_lights"
+
+
+def test_meaning_decides_and_shared_words_only_break_near_ties() -> None:
+    names = ["add", "multiply", "get_weather"]
+    # A clear lead is called whatever the words say.
+    assert likelihood_choice(names, [1.0, 9.0, -2.0], {"add": 3}) == "multiply"
+    # Near-tied scores: the tool sharing more words with the request wins...
+    assert likelihood_choice(names, [9.7, 9.5, 0.0], {"multiply": 3}) == "multiply"
+    # ...and without such words a near tie is no evidence of either: no call.
+    assert likelihood_choice(names, [6.1, 6.8, 0.0], {}) is None
+    # A request no tool explains scores low for all of them: no call.
+    assert likelihood_choice(names, [0.5, -1.0, 0.2], {}) is None
+    assert likelihood_choice([], [], {}) is None
+
+
+def test_candidates_are_the_tools_whose_kinds_of_value_the_request_holds() -> None:
+    def names(request: str) -> list[str]:
+        return [s["name"] for s in candidate_tools(MANY, request)]
+
+    # No number: no converter; no place: no weather.
+    assert "convert_length" not in names("Is it sunny in Lisbon right now?")
+    assert "get_weather" in names("Is it sunny in Lisbon right now?")
+    assert "get_weather" not in names("Is it sunny?")
+    # A question asking for an explanation keeps only tools whose verb it uses.
+    assert names("Why is the sky blue?") == []
+
+
+def _paraphrase_tools() -> list[ToolSchema]:
+    def convert_weight(value: float, from_unit: str, to_unit: str) -> float:
+        """Convert a weight from one unit to another."""
+        return value
+
+    def play_song(title: Annotated[str, "the title of the song"]) -> str:
+        """Play a song by its title."""
+        return title
+
+    extra = [
+        FunctionTool(f, description=(f.__doc__ or "").strip()).schema
+        for f in (convert_weight, play_song)
+    ]
+    return [*MANY, *extra]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("request_text", "expected"),
+    [
+        # Shares no word with the weather tool's name, description or parameter.
+        ("Is it sunny in Lisbon right now?", "get_weather"),
+        # Ounces are a weight: not the length converter, though both convert units.
+        ("Convert 12 ounces to grams.", "convert_weight"),
+        # A question about a city the weather tool could take, asking for no weather.
+        ("Tell me about the history of Paris.", None),
+        ("What rhymes with orange?", None),
+    ],
+)
+async def test_auto_decides_by_meaning_not_shared_words(
+    request_text: str, expected: str | None
+) -> None:
+    model = LlamaCppChatCompletionClient(quiet=True, max_tokens=48, seed=1)
+    try:
+        result = await model.create(
+            [UserMessage(content=request_text, source="user")], tools=_paraphrase_tools()
+        )
+        called = [c.name for c in result.content] if isinstance(result.content, list) else []
+        assert called == ([expected] if expected else [])
+    finally:
+        await model.close()

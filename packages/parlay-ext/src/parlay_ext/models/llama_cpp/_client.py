@@ -44,23 +44,24 @@ from parlay_ext.models.llama_cpp._model_path import check_model_path, default_mo
 from parlay_ext.models.llama_cpp._passes import copy_pass, read_pass
 from parlay_ext.models.llama_cpp._prompt import (
     CALL_OPEN,
-    NO_TOOL,
-    YES_NO_GRAMMAR,
     DecisionStrategy,
     ToolMode,
-    arguments_available,
-    asks_for_text,
     choose_tool,
-    confirm_messages,
     convert_messages,
     copy_grammar,
     decision_grammar,
     decision_messages,
     free_text_parameters,
+    lexical_scores,
     parse_reply,
     tool_grammar,
     tool_instructions,
-    word_choice,
+)
+from parlay_ext.models.llama_cpp._scoring import (
+    candidate_tools,
+    likelihood_choice,
+    score_request,
+    tool_context,
 )
 from parlay_ext.models.llama_cpp._sdk import Llama, LlamaGrammar, llama_model_n_params
 from parlay_ext.models.llama_cpp._shared import (
@@ -326,26 +327,50 @@ class LlamaCppChatCompletionClient(
         if request_text is None:
             return None
         strategy = self._tool_decision
-        if strategy == "words" or (strategy == "both" and word_choice(schemas, request_text)):
+        if strategy == "both":
+            return await self._decide_by_likelihood(schemas, request_text, cancellation_token)
+        if strategy == "words":
             return choose_tool(schemas, request_text, None, strategy)
-        if strategy == "both" and asks_for_text(request_text):
-            # A question asking for an explanation or advice that names no tool's action gets
-            # text: the model's pick among many tools is no evidence of one.
-            return None
         model_choice = await self._ask(
             decision_messages(schemas, request_text),
             decision_grammar([s["name"] for s in schemas]),
             cancellation_token,
         )
-        confirmed = True
-        if strategy == "both" and model_choice != NO_TOOL:
-            picked = [s for s in schemas if s["name"] == model_choice]
-            if picked and arguments_available(picked[0], request_text):
-                answer = await self._ask(
-                    confirm_messages(picked[0], request_text), YES_NO_GRAMMAR, cancellation_token
-                )
-                confirmed = answer == "yes"
-        return choose_tool(schemas, request_text, model_choice, strategy, confirmed=confirmed)
+        return choose_tool(schemas, request_text, model_choice, strategy)
+
+    async def _decide_by_likelihood(
+        self,
+        schemas: Sequence[ToolSchema],
+        request: str,
+        cancellation_token: CancellationToken | None,
+    ) -> str | None:
+        """The ``both`` decision: the candidate tool that best explains the request, if any.
+
+        Candidates are the tools whose required kinds of value the request holds; each is
+        scored by how much likelier the model finds the request after the tool's description
+        than after none (see ``_scoring``).
+        """
+        candidates = candidate_tools(schemas, request)
+        if not candidates:
+            return None
+        contexts = [tool_context(s) for s in candidates]
+        await run_cancellable(self.load(), cancellation_token)
+        shared = self._shared
+        assert shared is not None
+        llm = shared.llm
+        loop = asyncio.get_running_loop()
+        async with self._lock:
+            scoring = loop.run_in_executor(
+                shared.executor, score_request, llm, contexts, request, shared.scoring_cache
+            )
+            try:
+                scores = await run_cancellable(asyncio.shield(scoring), cancellation_token)
+            except asyncio.CancelledError:
+                # Scoring is short; it ends before the model takes the next request.
+                await asyncio.wait({scoring})
+                raise
+        shared_words = lexical_scores(candidates, request)
+        return likelihood_choice([s["name"] for s in candidates], scores, shared_words)
 
     def _copies_arguments(self) -> bool:
         if self._config.copy_arguments is not None:

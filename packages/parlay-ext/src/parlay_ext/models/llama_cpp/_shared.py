@@ -31,6 +31,8 @@ class SharedModel:
         default_factory=lambda: ThreadPoolExecutor(max_workers=1, thread_name_prefix="parlay-llama")
     )
     users: int = 0
+    # The tool decision's evaluated tool texts (see ``_scoring``); used on the model's thread.
+    scoring_cache: dict[tuple[int, ...], Any] = field(default_factory=dict[tuple[int, ...], Any])
 
 
 _models: dict[Hashable, SharedModel] = {}
