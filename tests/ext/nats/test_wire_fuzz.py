@@ -17,7 +17,13 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from parlay_core import AgentId, SingleThreadedAgentRuntime
+from parlay_core import (
+    AgentId,
+    CancellationToken,
+    MessageContext,
+    SingleThreadedAgentRuntime,
+    TopicId,
+)
 from parlay_core._hosting import AgentHost
 from parlay_core.exceptions import (
     ParlayError,
@@ -224,3 +230,33 @@ def _is_utf8(data: bytes) -> bool:
     except UnicodeDecodeError:
         return False
     return True
+
+
+_types = st.from_regex(r"[A-Za-z_][A-Za-z0-9_.-]{0,8}", fullmatch=True)
+_agent_ids = st.builds(AgentId, _types, st.text(min_size=1))
+_ids = st.one_of(st.none(), _agent_ids)
+
+
+@FUZZ
+@given(
+    recipient=_agent_ids,
+    kind=st.sampled_from(["rpc", "event"]),
+    type_name=st.text(),
+    message_id=st.text(),
+    sender=_ids,
+    topic=_ids,
+)
+def test_a_request_line_reads_back_as_the_headers_of_the_same_request(
+    caller: Caller,
+    recipient: AgentId,
+    kind: str,
+    type_name: str,
+    message_id: str,
+    sender: AgentId | None,
+    topic: AgentId | None,
+) -> None:
+    # The line a call sends before its payload says what the headers of a durable message say.
+    topic_id = None if topic is None else TopicId(topic.type, topic.key)
+    ctx = MessageContext(sender, topic_id, kind == "rpc", CancellationToken(), message_id)
+    line = caller._fields(caller._route(recipient)[2], kind, type_name, ctx)  # pyright: ignore[reportPrivateUsage]
+    assert unframe(line + b"\n")[0] == caller.headers(kind, recipient, type_name, ctx)

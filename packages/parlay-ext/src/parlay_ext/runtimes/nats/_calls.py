@@ -77,10 +77,12 @@ _NO_RESPONDERS = "503"
 """The status of the message the server sends to a reply subject that has no subscriber."""
 
 _Route = tuple[Partition, str, str]
-"""An agent's partition, subject and header form (see :meth:`Caller._route`)."""
+"""An agent's partition, subject and packed recipient field (see :meth:`Caller._route`)."""
 _ROUTES_KEPT = 8192
 _PLAIN_ID = re.compile(r"[A-Za-z0-9_.~-]*\Z")
 """What quoting leaves as is (a UUID message id, for one)."""
+_ID_FIELD = _wire.packed_field(_wire.ID, "")
+"""The packed message id field, but for a plain id (which needs no escaping)."""
 
 # Room for the headers added after the check (the call token, the durable reply subject and
 # message id) and the reply subject of a request.
@@ -190,6 +192,7 @@ class Caller:
         self._call_field = f" {_wire.pack({CALL: f'{worker_id}.'})}".encode()
         """The packed call token of an attempt (after the other fields), but for its number."""
         self._routes: dict[AgentId, _Route] = {}
+        self._type_fields: dict[str, str] = {}
         self._reply_prefix = ""
         """``<inbox>.``: each attempt's reply subject is this and the attempt's number."""
         # One timer for every attempt's deadline, set for the earliest (see _expire_due).
@@ -224,7 +227,8 @@ class Caller:
             if len(self._routes) >= _ROUTES_KEPT:
                 self._routes.clear()
             partition = (agent_id.type, _wire.partition_of(agent_id, self._partitions))
-            route = (partition, self.subject(agent_id, partition[1]), encode_id(agent_id))
+            recipient = _wire.packed_field(_wire.RECIPIENT, encode_id(agent_id))
+            route = (partition, self.subject(agent_id, partition[1]), recipient)
             self._routes[agent_id] = route
         return route
 
@@ -306,11 +310,14 @@ class Caller:
             headers: Its headers, as far as known (room is kept for those added later).
             what: Says what the message is, for the error text (called only then).
         """
+        self._check_frame_size(frame_size(subject, payload, headers), len(payload), what)
+
+    def _check_frame_size(self, size: int, payload: int, what: Callable[[], str]) -> None:
         limit = self._client().max_payload
-        size = frame_size(subject, payload, headers) + _HEADER_RESERVE
+        size += _HEADER_RESERVE
         if size > limit:
             raise PayloadTooLargeError(
-                f"{what()} would be {size} bytes with its headers ({len(payload)} of payload); "
+                f"{what()} would be {size} bytes with its headers ({payload} of payload); "
                 f"the NATS server accepts {limit} per message (max_payload) and would close "
                 "the connection. Use shorter agent types and keys, send a reference (a URL, an "
                 "object-store key) instead of a large payload, or raise max_payload in the "
@@ -323,7 +330,7 @@ class Caller:
         """The headers of a request to ``recipient``."""
         message_id = ctx.message_id
         headers = {
-            _wire.RECIPIENT: self._route(recipient)[2],
+            _wire.RECIPIENT: encode_id(recipient),
             _wire.TYPE: type_name,
             _wire.ID: message_id if _PLAIN_ID.match(message_id) else quote(message_id, safe=""),
         }
@@ -334,6 +341,28 @@ class Caller:
         if ctx.topic_id is not None:
             headers[_wire.TOPIC] = encode_id(ctx.topic_id)
         return headers
+
+    def _fields(self, recipient: str, kind: str, type_name: str, ctx: MessageContext) -> bytes:
+        # What headers() and pack() make of a request, without the dict between them: built for
+        # every call.
+        type_field = self._type_fields.get(type_name)
+        if type_field is None:
+            if len(self._type_fields) >= _ROUTES_KEPT:
+                self._type_fields.clear()
+            type_field = self._type_fields[type_name] = _wire.packed_field(_wire.TYPE, type_name)
+        message_id = ctx.message_id
+        if _PLAIN_ID.match(message_id):
+            line = f"{recipient} {type_field} {_ID_FIELD}{message_id}"
+        else:
+            quoted = quote(message_id, safe="")
+            line = f"{recipient} {type_field} {_wire.packed_field(_wire.ID, quoted)}"
+        if kind != "rpc":  # an absent kind is a direct message: one field less on most calls
+            line += f" {_wire.packed_field(_wire.KIND, kind)}"
+        if ctx.sender is not None:
+            line += f" {_wire.packed_field(_wire.SENDER, encode_id(ctx.sender))}"
+        if ctx.topic_id is not None:
+            line += f" {_wire.packed_field(_wire.TOPIC, encode_id(ctx.topic_id))}"
+        return line.encode()
 
     def check_hosted(self, agent_id: AgentId) -> None:
         """Raise :class:`AgentTypeNotFoundError` at once if no live worker hosts the type."""
@@ -454,14 +483,14 @@ class Caller:
     async def _request(
         self, recipient: AgentId, kind: str, type_name: str, payload: bytes, ctx: MessageContext
     ) -> Msg:
-        partition, subject, _ = self._route(recipient)
-        # Packed once per call (each attempt adds its call token), and checked as if sent in a
-        # header (a little more than the line before the payload: on the safe side).
-        packed = _wire.pack(self.headers(kind, recipient, type_name, ctx))
-        self.check_frame(
-            subject, payload, {_wire.PACKED: packed}, lambda: f"A {type_name} to {recipient}"
+        partition, subject, recipient_field = self._route(recipient)
+        # Packed once per call (each attempt adds its call token and number), and checked as sent.
+        fields = self._fields(recipient_field, kind, type_name, ctx) + self._call_field
+        self._check_frame_size(
+            len(subject) + len(fields) + 21 + len(payload),  # 21: the number, the line break
+            len(payload),
+            lambda: f"A {type_name} to {recipient}",
         )
-        fields = packed.encode() + self._call_field
         loop = asyncio.get_running_loop()
         deadline = loop.time() + self._timeout
         delay = 0.005

@@ -147,6 +147,7 @@ class Cluster:
         self._background: set[asyncio.Future[None]] = set()
         self._workers: dict[str, _Worker] = {}
         self._leases: dict[str, _Lease] = {}
+        self._lease_keys: dict[Partition, str] = {}
         # When each partition was last released by its holder (a deleted lease), monotonic time.
         self._released: dict[Partition, float] = {}
         self._unowned_since: dict[Partition, float] = {}
@@ -546,7 +547,11 @@ class Cluster:
             self._drop(lease.partition, f"its lease now names {lease.owner}", release=False)
 
     def _lease_key(self, partition: Partition) -> str:
-        return f"{token(partition[0])}.{partition[1]}"
+        # Asked on every call (owner()); partitions are few: types times partitions per type.
+        key = self._lease_keys.get(partition)
+        if key is None:
+            key = self._lease_keys[partition] = f"{token(partition[0])}.{partition[1]}"
+        return key
 
     def _lease_value(self, partition: Partition) -> bytes:
         return json.dumps(

@@ -366,7 +366,7 @@ class Server:
                 TopicId.from_str(decode_id(topic)) if topic else None,
                 headers.get(_wire.KIND) != "event",
                 CancellationToken(),
-                unquote(headers.get(_wire.ID, "")),
+                _message_id(headers.get(_wire.ID, "")),
             )
         except (KeyError, ValueError) as e:
             await self._reply_error(msg, SerializationError(f"Malformed request: {e}"))
@@ -386,7 +386,7 @@ class Server:
         task = self._track(partition)
         try:
             if ctx.is_rpc:
-                await self._serve_rpc(msg, recipient, message, ctx, headers, task)
+                await self._serve_rpc(msg, recipient, partition, message, ctx, headers, task)
             else:
                 if self._durable is None:
                     await self._reply(msg, b"", {_wire.STATUS: "ok"})
@@ -468,6 +468,7 @@ class Server:
         self,
         msg: Msg,
         recipient: AgentId,
+        partition: Partition,
         message: Any,
         ctx: MessageContext,
         headers: dict[str, str],
@@ -487,7 +488,6 @@ class Server:
         if task is not None:
             self._handlers[key] = task
         try:
-            partition = self._caller.partition(recipient)
             response = await fenced(
                 self._host.deliver(recipient, message, ctx),
                 lambda: self._may_step(partition, task),
@@ -656,6 +656,10 @@ class NatsTransport:
     async def close(self) -> None:
         """Stop serving (the runtime closes the rest)."""
         await self.stop()
+
+
+def _message_id(field: str) -> str:
+    return unquote(field) if "%" in field else field  # most ids are plain (the caller's form)
 
 
 async def _drain(sub: NatsSubscription) -> None:

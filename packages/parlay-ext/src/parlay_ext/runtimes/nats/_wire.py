@@ -53,6 +53,7 @@ __all__ = [
     "encode_error",
     "frame",
     "pack",
+    "packed_field",
     "partition_of",
     "token",
     "unframe",
@@ -117,10 +118,12 @@ def pack(headers: dict[str, str]) -> str:
     A value's spaces, line breaks and percent signs are escaped (as ``%20``, ``%0A``, ``%0D``
     and ``%25``); ids and message ids are already quoted, so that is rare.
     """
-    return " ".join(
-        f"{_CODES.get(name, name)}={_escape(value) if _NEEDS_ESCAPE.search(value) else value}"
-        for name, value in headers.items()
-    )
+    return " ".join(packed_field(name, value) for name, value in headers.items())
+
+
+def packed_field(name: str, value: str) -> str:
+    """One field of :func:`pack`: its code, ``=``, the value (escaped where it must be)."""
+    return f"{_CODES.get(name, name)}={_escape(value) if _NEEDS_ESCAPE.search(value) else value}"
 
 
 _NEEDS_ESCAPE = re.compile(r"[ %\n\r]")
