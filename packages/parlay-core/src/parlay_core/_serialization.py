@@ -64,13 +64,35 @@ class MessageSerializer(Protocol[T]):
         ...
 
 
-@dataclass
+# A dataclass (as in AutoGen) whose methods are written out: generating them would cost more at
+# import than the rest of this module. They are the ones a plain @dataclass makes.
+@dataclass(init=False, repr=False, eq=False)
 class UnknownPayload:
     """A payload whose type no registered serializer knows, kept as raw bytes."""
 
     type_name: str
     data_content_type: str
     payload: bytes
+
+    def __init__(self, type_name: str, data_content_type: str, payload: bytes) -> None:
+        self.type_name = type_name
+        self.data_content_type = data_content_type
+        self.payload = payload
+
+    def __repr__(self) -> str:
+        return (
+            f"{type(self).__qualname__}(type_name={self.type_name!r}, "
+            f"data_content_type={self.data_content_type!r}, payload={self.payload!r})"
+        )
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, UnknownPayload) or other.__class__ is not self.__class__:
+            return NotImplemented
+        return (self.type_name, self.data_content_type, self.payload) == (
+            other.type_name,
+            other.data_content_type,
+            other.payload,
+        )
 
 
 def _is_pydantic_model(cls: Any) -> bool:
