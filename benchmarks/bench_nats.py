@@ -25,6 +25,11 @@ responder process that echoes each request, on the same server): the RPC tables 
 Parlay's share of its throughput, against a target of 0.7. Without ``autogen-ext[grpc]`` the
 AutoGen rows are skipped with a note; without ``nats-server`` (or ``nats-py``) a ``--quick`` run
 prints a note and skips the whole benchmark, a full run fails.
+
+After each RPC measurement of Parlay and of bare nats-py, a further stretch of the same calls
+prints the CPU time per call of the client and of the worker processes (Linux only; read from
+``/proc``, so it holds whatever other work shares the machine): throughput on a busy machine
+wanders, CPU per call much less.
 """
 
 from __future__ import annotations
@@ -33,6 +38,7 @@ import asyncio
 import functools
 import importlib
 import importlib.util
+import os
 import shutil
 import signal
 import socket
@@ -110,6 +116,40 @@ def define_agents(fw: Any, worker: int) -> tuple[type[Any], type[Any]]:
             return Count(self.count)
 
     return Echo, Sink
+
+
+CPU_CALLS = 5000
+"""Calls of the stretch whose CPU time per call is printed."""
+
+
+def process_cpu(pid: int) -> float | None:
+    """CPU seconds (user and system) process ``pid`` has used, or None without ``/proc``."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+async def print_cpu_per_call(
+    name: str, run: Callable[[int], Awaitable[None]], calls: int, pids: Sequence[int]
+) -> None:
+    """Run ``calls`` more calls through ``run`` and print the CPU time per call of each side."""
+    if not pids or process_cpu(pids[0]) is None:
+        return
+    workers = [process_cpu(pid) or 0.0 for pid in pids]
+    client = time.process_time()
+    await run(calls)
+    client = time.process_time() - client
+    worker = sum(
+        (process_cpu(pid) or 0.0) - before for pid, before in zip(pids, workers, strict=True)
+    )
+    print(
+        f"{name}: CPU per call: client {client / calls * 1e6:.0f} us, "
+        f"worker{'s' if len(pids) > 1 else ''} {worker / calls * 1e6:.0f} us",
+        flush=True,
+    )
 
 
 def add_serializers(fw: Any, runtime: Any) -> None:
@@ -191,7 +231,9 @@ async def raw_echo(url: str) -> None:
     await nc.close()
 
 
-async def on_raw(url: str, concurrent_calls: bool, s: h.Settings) -> h.Measurement:
+async def on_raw(
+    url: str, concurrent_calls: bool, s: h.Settings, pid: int | None = None
+) -> h.Measurement:
     """Requests to :func:`raw_echo`, one at a time or ``KEYS`` gathered."""
     nc = await _module("nats").connect(url)
     payload = b'{"n": 0}'
@@ -208,10 +250,17 @@ async def on_raw(url: str, concurrent_calls: bool, s: h.Settings) -> h.Measureme
 
     try:
         if concurrent_calls:
-            return await h.measure_throughput(
+            measured = await h.measure_throughput(
                 RAW, concurrent_batch, s, key=RAW_KEY, ops_per_unit=KEYS, start_n=1
             )
-        return await h.measure_throughput(RAW, sequential_batch, s, key=RAW_KEY)
+            rounds = max(1, cpu_calls(s) // KEYS)
+            await print_cpu_per_call(
+                RAW, lambda n: concurrent_batch(n // KEYS), rounds * KEYS, cpu_pids(s, pid)
+            )
+            return measured
+        measured = await h.measure_throughput(RAW, sequential_batch, s, key=RAW_KEY)
+        await print_cpu_per_call(RAW, sequential_batch, cpu_calls(s) // 5, cpu_pids(s, pid))
+        return measured
     finally:
         await nc.close()
 
@@ -305,6 +354,15 @@ def terminate(processes: Sequence[subprocess.Popen[str]]) -> None:
 # --- the client side -------------------------------------------------------------------------
 
 
+def cpu_calls(s: h.Settings) -> int:
+    return 500 if s.quick else CPU_CALLS
+
+
+def cpu_pids(s: h.Settings, *pids: int | None) -> list[int]:
+    """The worker processes whose CPU per call is printed (none in a quick run)."""
+    return [] if s.quick else [pid for pid in pids if pid is not None]
+
+
 @dataclass(frozen=True)
 class Target:
     """How the client addresses the agents of ``workers`` workers on one framework."""
@@ -313,6 +371,8 @@ class Target:
     workers: int
     one_type: bool
     """Parlay: one ``echo`` type spread over the workers; AutoGen: ``echo{i}`` per worker."""
+    pids: tuple[int, ...] = ()
+    """The worker processes whose CPU per call is printed after an RPC measurement."""
 
     def echo(self, key: int) -> Any:
         name = "echo" if self.one_type else f"echo{key % self.workers}"
@@ -337,7 +397,9 @@ async def sequential(
         for i in range(n):
             await send(Ping(i), echoes[i % KEYS])
 
-    return await h.measure_throughput(name, batch, s, key=key)
+    measured = await h.measure_throughput(name, batch, s, key=key)
+    await print_cpu_per_call(name, batch, cpu_calls(s) // 5, cpu_pids(s, *target.pids))
+    return measured
 
 
 async def concurrent(
@@ -350,7 +412,12 @@ async def concurrent(
         for _ in range(rounds):
             await asyncio.gather(*(send(Ping(k), echo) for k, echo in enumerate(echoes)))
 
-    return await h.measure_throughput(name, batch, s, key=key, ops_per_unit=KEYS, start_n=1)
+    measured = await h.measure_throughput(name, batch, s, key=key, ops_per_unit=KEYS, start_n=1)
+    rounds = max(1, cpu_calls(s) // KEYS)
+    await print_cpu_per_call(
+        name, lambda n: batch(n // KEYS), rounds * KEYS, cpu_pids(s, *target.pids)
+    )
+    return measured
 
 
 async def publish(
@@ -398,7 +465,12 @@ async def spread(runtime: Any, target: Target, workers: int, timeout: float = 60
 
 
 async def on_parlay(
-    url: str, namespace: str, workers: int, workload: Workload, s: h.Settings
+    url: str,
+    namespace: str,
+    workers: int,
+    workload: Workload,
+    s: h.Settings,
+    pids: tuple[int, ...] = (),
 ) -> h.Measurement:
     import parlay_core as fw
     from parlay_ext.runtimes.nats import NatsWorkerAgentRuntime
@@ -407,7 +479,7 @@ async def on_parlay(
     add_serializers(fw, runtime)
     await runtime.start()
     try:
-        target = Target(fw, workers, one_type=True)
+        target = Target(fw, workers, one_type=True, pids=pids)
         split = await spread(runtime, target, workers)
         if workers > 1:
             print(f"Parlay echo keys by worker: {split}", flush=True)
@@ -502,7 +574,13 @@ def main(argv: Sequence[str] | None = None) -> int:
                         results[title].append(
                             h.run_async(
                                 functools.partial(
-                                    on_parlay, url, namespace, workers, workload, settings
+                                    on_parlay,
+                                    url,
+                                    namespace,
+                                    workers,
+                                    workload,
+                                    settings,
+                                    tuple(p.pid for p in processes),
                                 )
                             )
                         )
@@ -514,7 +592,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                 if workload is not publish:
                     results[title].append(
                         h.run_async(
-                            functools.partial(on_raw, url, workload is concurrent, settings)
+                            functools.partial(
+                                on_raw, url, workload is concurrent, settings, raw.pid
+                            )
                         )
                     )
         finally:
