@@ -22,7 +22,10 @@ Workloads (the same agents and messages on both sides):
 There is no bare-asyncio column here: the figures are bounded by the network stack and the
 broker, not by an in-process ceiling. The floor is a bare nats-py request/reply instead (a
 responder process that echoes each request, on the same server): the RPC tables also give
-Parlay's share of its throughput, against a target of 0.7. Without ``autogen-ext[grpc]`` the
+Parlay's share of its throughput, against a target of 0.7. A second informational row, **lean
+protocol client**, sends the same requests from a client of a few dozen lines that speaks NATS's
+``PUB``/``MSG`` itself (no nats-py on the calling side; no auth, TLS, reconnection, timeouts or
+headers): how much of the floor is nats-py's own Python work. Without ``autogen-ext[grpc]`` the
 AutoGen rows are skipped with a note; without ``nats-server`` (or ``nats-py``) a ``--quick`` run
 prints a note and skips the whole benchmark, a full run fails.
 
@@ -226,9 +229,118 @@ async def raw_echo(url: str) -> None:
         await msg.respond(msg.data)
 
     await nc.subscribe(RAW_SUBJECT, cb=respond)
+    await nc.flush()  # the server has the subscription before the client's first request
     print(READY, flush=True)
     await _until_terminated()
     await nc.close()
+
+
+LEAN = "lean protocol client, no nats-py (info)"
+LEAN_KEY = "lean-nats"
+
+
+class LeanClient(asyncio.Protocol):
+    """A minimal NATS request client: ``PUB`` out, ``MSG`` in, writes coalesced per loop step.
+
+    A measuring device, not a client to use: no auth, TLS, reconnection, timeouts, headers or
+    error handling beyond what the benchmark's own server sends.
+    """
+
+    def __init__(self) -> None:
+        self._loop = asyncio.get_running_loop()
+        self._buffer = bytearray()
+        self._out: list[bytes] = []
+        self._flush_scheduled = False
+        self._waiting: dict[bytes, asyncio.Future[bytes]] = {}
+        self._numbers = iter(range(1, sys.maxsize))
+        self._transport: asyncio.Transport | None = None
+        self.ready: asyncio.Future[None] = self._loop.create_future()
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        assert isinstance(transport, asyncio.Transport)
+        self._transport = transport
+        self.write(
+            b'CONNECT {"verbose":false,"pedantic":false,"protocol":1}\r\nSUB _LEAN.* 1\r\nPING\r\n'
+        )
+
+    def write(self, data: bytes) -> None:
+        self._out.append(data)
+        if not self._flush_scheduled:
+            self._flush_scheduled = True
+            self._loop.call_soon(self._flush)
+
+    def _flush(self) -> None:
+        self._flush_scheduled = False
+        if self._transport is not None:
+            self._transport.write(b"".join(self._out))
+        self._out.clear()
+
+    def data_received(self, data: bytes) -> None:
+        buffer = self._buffer
+        buffer += data
+        at = 0
+        while (end := buffer.find(b"\r\n", at)) >= 0:
+            if buffer.startswith(b"MSG ", at):  # MSG <subject> <sid> [reply] <size>
+                fields = bytes(buffer[at + 4 : end]).split(b" ")
+                start = end + 2
+                stop = start + int(fields[-1])
+                if len(buffer) < stop + 2:
+                    break  # the payload is still on its way
+                waiting = self._waiting.pop(fields[0], None)
+                if waiting is not None and not waiting.done():
+                    waiting.set_result(bytes(buffer[start:stop]))
+                at = stop + 2
+                continue
+            line = bytes(buffer[at:end])
+            at = end + 2
+            if line == b"PING":
+                self.write(b"PONG\r\n")
+            elif line == b"PONG" and not self.ready.done():
+                self.ready.set_result(None)
+        del buffer[:at]
+
+    async def request(self, subject: bytes, payload: bytes) -> bytes:
+        reply = b"_LEAN.%d" % next(self._numbers)
+        answer: asyncio.Future[bytes] = self._loop.create_future()
+        self._waiting[reply] = answer
+        self.write(b"PUB %s %s %d\r\n%s\r\n" % (subject, reply, len(payload), payload))
+        return await answer
+
+
+async def on_lean(
+    url: str, concurrent_calls: bool, s: h.Settings, pid: int | None = None
+) -> h.Measurement:
+    """Requests to :func:`raw_echo` from a :class:`LeanClient`."""
+    host, port = url.rsplit("/", 1)[1].rsplit(":", 1)
+    transport, client = await asyncio.get_running_loop().create_connection(
+        LeanClient, host, int(port)
+    )
+    await asyncio.wait_for(client.ready, 10)
+    subject, payload = RAW_SUBJECT.encode(), b'{"n": 0}'
+
+    async def sequential_batch(n: int) -> None:
+        for _ in range(n):
+            await client.request(subject, payload)
+
+    async def concurrent_batch(rounds: int) -> None:
+        for _ in range(rounds):
+            await asyncio.gather(*(client.request(subject, payload) for _ in range(KEYS)))
+
+    try:
+        if concurrent_calls:
+            measured = await h.measure_throughput(
+                LEAN, concurrent_batch, s, key=LEAN_KEY, ops_per_unit=KEYS, start_n=1
+            )
+            rounds = max(1, cpu_calls(s) // KEYS)
+            await print_cpu_per_call(
+                LEAN, lambda n: concurrent_batch(n // KEYS), rounds * KEYS, cpu_pids(s, pid)
+            )
+            return measured
+        measured = await h.measure_throughput(LEAN, sequential_batch, s, key=LEAN_KEY)
+        await print_cpu_per_call(LEAN, sequential_batch, cpu_calls(s) // 5, cpu_pids(s, pid))
+        return measured
+    finally:
+        transport.close()
 
 
 async def on_raw(
@@ -590,13 +702,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         try:
             for title, _, workload, _ in CASES:
                 if workload is not publish:
-                    results[title].append(
-                        h.run_async(
-                            functools.partial(
-                                on_raw, url, workload is concurrent, settings, raw.pid
+                    for floor in (on_raw, on_lean):
+                        results[title].append(
+                            h.run_async(
+                                functools.partial(
+                                    floor, url, workload is concurrent, settings, raw.pid
+                                )
                             )
                         )
-                    )
         finally:
             terminate([raw])
     if with_autogen:
@@ -620,7 +733,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         counts = worker_counts if scales else [1]
         for workers in counts:
             rows = [m for m in measured if f" {workers} worker" in m.name]
-            rows += [m for m in measured if m.name == RAW and workers == 1]
+            rows += [m for m in measured if m.name in (RAW, LEAN) and workers == 1]
             summary = h.throughput_table(
                 f"{title}, {workers} worker{'s' if workers > 1 else ''}",
                 unit,
