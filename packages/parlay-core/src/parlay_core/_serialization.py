@@ -198,7 +198,10 @@ class DataclassJsonMessageSerializer(MessageSerializer[T]):
         try:
             import json  # only at a process boundary; keeps `import parlay_core` lean
 
-            data = json.loads(payload)
+            # Decoding first skips json's detection of UTF-16/32, which costs more than the
+            # parse of a small message; JSON exchanged between systems is UTF-8 (RFC 8259), and
+            # a payload that is not fails as a UnicodeDecodeError, a ValueError, below.
+            data = json.loads(payload.decode())
             adapter = self._validator()
             if adapter is not None:
                 return cast(T, adapter.validate_python(data))
@@ -221,8 +224,13 @@ class DataclassJsonMessageSerializer(MessageSerializer[T]):
             if type(message) is self._cls:
                 # The common message holds only plain values: read its fields directly, without
                 # asdict's recursion and deep copies (the JSON is the same).
-                values = {name: getattr(message, name) for name in self._field_names()}
-                if all(type(value) in _PLAIN_JSON for value in values.values()):
+                values: dict[str, object] = {}
+                for name in self._field_names():
+                    value = getattr(message, name)
+                    if type(value) not in _PLAIN_JSON:
+                        break
+                    values[name] = value
+                else:
                     return json.dumps(values).encode()
             return json.dumps(dataclasses.asdict(cast(Any, message))).encode()
         except RecursionError as e:
