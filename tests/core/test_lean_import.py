@@ -70,6 +70,7 @@ def test_a_lazy_error_loads_on_first_use_and_stays_one_class() -> None:
 def test_lazy_errors_are_part_of_the_one_tree() -> None:
     import parlay_core._exceptions as private
 
+    assert set(private.__all__) <= set(dir(private))  # listed before they are loaded too
     for name in private.__all__:
         error = getattr(private, name)
         assert issubclass(error, ParlayError), name

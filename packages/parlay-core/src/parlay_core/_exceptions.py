@@ -337,3 +337,7 @@ def __getattr__(name: str) -> Any:
             globals()[name] = value  # later lookups skip this function
             return value
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})
