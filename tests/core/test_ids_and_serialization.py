@@ -24,6 +24,9 @@ def test_agent_id_value_semantics() -> None:
     assert a == AgentId(AgentType("writer"), "conv-1")
     assert hash(a) == hash(AgentId("writer", "conv-1"))
     assert a != AgentId("writer", "conv-2")
+    assert a != AgentId("editor", "conv-1")
+    assert not a != AgentId("writer", "conv-1")  # noqa: SIM202 (__ne__ itself is tested)
+    assert a != "writer/conv-1" and not a == "writer/conv-1"  # noqa: SIM201
     assert str(a) == "writer/conv-1"
     assert repr(a) == 'AgentId(type="writer", key="conv-1")'
     assert AgentId.from_str("writer/conv/1") == AgentId("writer", "conv/1")

@@ -54,7 +54,12 @@ from parlay_core._subscription import (
     default_subscription,
     type_subscription,
 )
-from parlay_core._telemetry import trace_create_agent_span, trace_invoke_agent_span, trace_tool_span
+from parlay_core._telemetry import (
+    current_tracer,
+    trace_create_agent_span,
+    trace_invoke_agent_span,
+    trace_tool_span,
+)
 
 if TYPE_CHECKING:
     from parlay_core._agent_proxy import AgentProxy
@@ -183,6 +188,7 @@ __all__ = [
     "UndeliverableException",
     "UnknownPayload",
     "are_environment_keys_allowed",
+    "current_tracer",
     "default_subscription",
     "event",
     "is_code_execution_allowed",

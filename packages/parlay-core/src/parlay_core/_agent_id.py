@@ -79,9 +79,20 @@ class AgentId:
         return self._hash
 
     def __eq__(self, other: Any) -> bool:
+        if self is other:
+            return True
         if not isinstance(other, AgentId):
             return False
         return self._type == other._type and self._key == other._key
+
+    def __ne__(self, other: Any) -> bool:
+        # Defined, not derived: ``!=`` would otherwise call __eq__ through object.__ne__, and a
+        # publish compares each recipient with the sender.
+        if self is other:
+            return False
+        if not isinstance(other, AgentId):
+            return True
+        return self._type != other._type or self._key != other._key
 
     def __str__(self) -> str:
         return f"{self._type}/{self._key}"

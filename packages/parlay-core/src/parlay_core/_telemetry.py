@@ -26,6 +26,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "SPAN_NAMESPACE",
+    "current_tracer",
     "get_tracer",
     "message_span",
     "process_span_attributes",
@@ -211,6 +212,22 @@ def _idle_span() -> Any:
 
 def _tracer_or_none(tracer: Any | None) -> Any | None:
     return tracer if tracer is not None else _global_tracer()
+
+
+def current_tracer(tracer: Any | None = None) -> Any | None:
+    """The tracer the ``trace_*_span`` functions record with, or None if they record nothing.
+
+    That is ``tracer`` if given, else the tracer of the global OpenTelemetry provider, if an
+    application installed one. Each span function looks the global provider up when called
+    (OpenTelemetry reads the environment on every look-up: a few microseconds). Code that opens
+    a span for many small steps can look it up once, pass the result as ``tracer=`` and skip
+    the span when it is None: a team does so once per run for its agents' turns, so a provider
+    installed during a run is used from the next run on.
+
+    Args:
+        tracer: A tracer to use instead of the global provider's.
+    """
+    return _tracer_or_none(tracer)
 
 
 def _idle() -> AbstractContextManager[Any]:

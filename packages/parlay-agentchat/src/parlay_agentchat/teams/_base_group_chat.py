@@ -33,7 +33,7 @@ from parlay_agentchat.messages import (
     StopMessage,
 )
 from parlay_agentchat.state import TeamState
-from parlay_agentchat.teams._container import ChatAgentContainer
+from parlay_agentchat.teams._container import ChatAgentContainer, TurnTracing
 from parlay_agentchat.teams._events import (
     ErrorDetails,
     GroupChatPause,
@@ -52,6 +52,7 @@ from parlay_core import (
     ComponentModel,
     SingleThreadedAgentRuntime,
     TypeSubscription,
+    current_tracer,
     load_component,
 )
 from parlay_core.exceptions import RuntimeStateError, StateError
@@ -185,6 +186,7 @@ class BaseGroupChat(Team, ABC, ComponentBase[BaseModel]):
         self._initialized = False
         self._is_running = False
         self._output = OutputChannel()
+        self._tracing = TurnTracing()
 
     @property
     def name(self) -> str:
@@ -272,7 +274,11 @@ class BaseGroupChat(Team, ABC, ComponentBase[BaseModel]):
     def _container_factory(self, participant: ChatAgent | Team) -> Callable[[], ChatAgentContainer]:
         def factory() -> ChatAgentContainer:
             return ChatAgentContainer(
-                self._group_topic_type, self._output_topic_type, participant, self._message_factory
+                self._group_topic_type,
+                self._output_topic_type,
+                participant,
+                self._message_factory,
+                self._tracing,
             )
 
         return factory
@@ -381,6 +387,8 @@ class BaseGroupChat(Team, ABC, ComponentBase[BaseModel]):
         queue: asyncio.Queue[object] = asyncio.Queue()
         output: list[BaseAgentEvent | BaseChatMessage] = []
         self._output.open(queue, output if collect else None)
+        # Looked up once per run, not on each turn (see TurnTracing).
+        self._tracing.set(current_tracer())
 
         def wake_reader() -> None:
             # The token may be cancelled from another thread (a UI, a signal handler), or

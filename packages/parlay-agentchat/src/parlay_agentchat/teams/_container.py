@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Mapping
+from contextlib import AbstractContextManager, nullcontext
 from typing import Any
 
 from parlay_agentchat.base import ChatAgent, Response, TaskResult, Team
@@ -25,12 +26,36 @@ from parlay_core import (
     MessageContext,
     RoutedAgent,
     TopicId,
+    current_tracer,
     event,
     rpc,
     trace_invoke_agent_span,
 )
 
-__all__ = ["ChatAgentContainer"]
+__all__ = ["ChatAgentContainer", "TurnTracing"]
+
+# A turn without a tracer: the same ``with`` statement, no span (nullcontext keeps no state).
+_NO_SPAN: AbstractContextManager[Any] = nullcontext()
+
+
+class TurnTracing:
+    """The tracer of a team's "invoke_agent" turn spans, shared by its containers.
+
+    The team looks the tracer up once at the start of each run (see
+    :func:`~parlay_core.current_tracer`); until a run has set it (in a worker process that hosts
+    participants of a team run elsewhere), every turn looks it up itself.
+    """
+
+    __slots__ = ("resolved", "tracer")
+
+    def __init__(self) -> None:
+        self.resolved = False
+        self.tracer: Any | None = None
+
+    def set(self, tracer: Any | None) -> None:
+        """Use ``tracer`` (None: no spans) for the turns of the run that is starting."""
+        self.tracer = tracer
+        self.resolved = True
 
 
 class ChatAgentContainer(RoutedAgent):
@@ -45,6 +70,7 @@ class ChatAgentContainer(RoutedAgent):
         output_topic_type: The output topic type (read by the manager for the caller).
         agent: The participant.
         message_factory: Loads dumped messages when a state is restored.
+        tracing: The team's turn tracer, or None to look the tracer up on every turn.
     """
 
     def __init__(
@@ -53,12 +79,14 @@ class ChatAgentContainer(RoutedAgent):
         output_topic_type: str,
         agent: ChatAgent | Team,
         message_factory: MessageFactory,
+        tracing: TurnTracing | None = None,
     ) -> None:
         super().__init__(description=agent.description)
         self._parent_topic_type = parent_topic_type
         self._output_topic_type = output_topic_type
         self._agent = agent
         self._message_factory = message_factory
+        self._tracing = tracing
         self._buffer: list[BaseChatMessage] = []
         # Whether the participant is a team, decided once: ``isinstance`` against the ``Team``
         # ABC (a protocol's subclass) costs microseconds, and a turn would pay it every time.
@@ -127,9 +155,22 @@ class ChatAgentContainer(RoutedAgent):
                 response: Response | None = None
                 # Each turn of an agent is one GenAI "invoke_agent" span, as in AutoGen, so a
                 # trace of a team shows who spoke when (free when no tracer provider is set).
-                with trace_invoke_agent_span(
-                    agent.name, agent_id=agent_id_text, agent_description=agent.description
-                ):
+                tracing = self._tracing
+                if tracing is not None and tracing.resolved:
+                    tracer = tracing.tracer
+                else:
+                    tracer = current_tracer()
+                span = (
+                    _NO_SPAN
+                    if tracer is None
+                    else trace_invoke_agent_span(
+                        agent.name,
+                        tracer=tracer,
+                        agent_id=agent_id_text,
+                        agent_description=agent.description,
+                    )
+                )
+                with span:
                     async for produced in agent.on_messages_stream(messages, token):
                         if isinstance(produced, Response):
                             response = produced
