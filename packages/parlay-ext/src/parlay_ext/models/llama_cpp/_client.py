@@ -142,11 +142,12 @@ class LlamaCppChatCompletionClient(
         quiet: Log loading progress without printing it.
         llama_kwargs: Further keyword arguments for ``llama_cpp.Llama``.
         tool_decision: How ``tool_choice="auto"`` decides between a call and text: ``both``
-            (default) runs a short decision step in which the model picks a tool name or
-            ``none`` under a grammar, and prefers a tool whose name, description or
-            parameters share words with the request; ``model`` uses the model's pick only;
-            ``words`` the shared words only (no model call); ``grammar`` lets the reply itself
-            start as a call or as text, in one generation.
+            (default) scores each tool whose required kinds of value the request holds by
+            how much likelier the model finds the request after the tool's description than
+            after none, and calls the best one when it clearly leads (shared words only break
+            near-ties); ``model`` lets the model pick a tool name or ``none`` under a grammar;
+            ``words`` takes the tool sharing the most words with the request (no model call);
+            ``grammar`` lets the reply itself start as a call or as text, in one generation.
         copy_arguments: Whether a call's free-text arguments (strings without an enum) are
             copied from the user's last message: a call of one tool is generated with them
             limited to runs of the message's words (and with an enum limited to the values

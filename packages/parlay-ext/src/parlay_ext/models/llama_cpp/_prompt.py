@@ -477,7 +477,9 @@ def choose_tool(
     that tool alone, the request holds the kinds of value the tool requires (see
     :func:`arguments_available`) and does not ask for an explanation or advice (see
     :func:`asks_for_text`: the model's pick is no evidence of an action). (``grammar`` is
-    decided by the reply itself and never reaches here; it is treated as ``model``.)
+    decided by the reply itself and never reaches here; it is treated as ``model``.) The
+    client's own ``both`` decides by the model's likelihood instead (see ``_scoring``); this
+    word-first combination is what it replaced.
 
     Returns:
         The tool's name, or ``None`` for no call.

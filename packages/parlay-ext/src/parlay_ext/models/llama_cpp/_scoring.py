@@ -35,8 +35,11 @@ __all__ = [
     "tool_context",
 ]
 
-_MAX_REQUEST_TOKENS = 96  # a longer request is scored on its first tokens
-_MAX_CONTEXT_TOKENS = 160  # and a tool's text on its first tokens
+# A longer request is scored on its first tokens, and a tool's text on its first tokens: the
+# cost is one evaluation of the request per candidate tool, and an agent's instructions can be
+# thousands of tokens long.
+_MAX_REQUEST_TOKENS = 48
+_MAX_CONTEXT_TOKENS = 64
 
 BASELINE_CONTEXT = "A user message:"
 """The text in front of the request when no tool is (the score's reference)."""
