@@ -279,7 +279,15 @@ class HostedRuntime(DeliveryTracking, AgentDirectory):
         if self._all_local:
             if sender is None:
                 return recipients
-            return [recipient for recipient in recipients if recipient != sender]
+            # Compare the cached hashes first: only an id with the sender's hash needs ``!=``
+            # (a Python call), and a publish compares every recipient with its sender.
+            sender_hash = sender._hash  # pyright: ignore[reportPrivateUsage]
+            return [
+                recipient
+                for recipient in recipients
+                if recipient._hash != sender_hash  # pyright: ignore[reportPrivateUsage]
+                or recipient != sender
+            ]
         is_local = self._transport.is_local
         local: list[AgentId] = []
         remote: list[AgentId] = []
