@@ -97,10 +97,14 @@ def _restore_or_evaluate(
     memory = low.llama_get_memory(llm.ctx)
     if memory is not None:
         low.llama_memory_clear(memory, True)
-    saved = cache.get(prefix)
+    saved = cache.pop(prefix, None)
     if saved is not None:
-        low.llama_state_seq_set_data(llm.ctx, saved, len(saved), _SEQUENCE)
-        return
+        if low.llama_state_seq_set_data(llm.ctx, saved, len(saved), _SEQUENCE):
+            cache[prefix] = saved  # most recently used last: the oldest is evicted first
+            return
+        # Not restored (0 bytes read): evaluate the text again, as if it was never cached.
+        if memory is not None:
+            low.llama_memory_clear(memory, True)
     if not prefix:
         return
     _fill(batch, prefix, 0, len(prefix))
