@@ -127,3 +127,25 @@ def test_dataclass_payload_holds_every_field_however_plain_its_values() -> None:
 
     payload = registry.serialize(DataMessage(Colour.RED, 3))
     assert json.loads(payload) == {"text": "red", "count": 3}
+
+
+def test_an_agent_id_unpickled_in_another_process_finds_its_dict_entry() -> None:
+    # String hashes differ between processes; an id must not carry its old hash across.
+    import os
+    import pickle
+    import subprocess
+    import sys
+
+    pickled = pickle.dumps({"ids": [AgentId("writer", "k1")]})
+    check = (
+        "import pickle, sys\n"
+        "from parlay_core import AgentId\n"
+        "(unpickled,) = pickle.loads(sys.stdin.buffer.read())['ids']\n"
+        "table = {AgentId('writer', 'k1'): 'found'}\n"
+        "print(table.get(unpickled), unpickled in {unpickled}, unpickled == AgentId('writer', 'k1'))\n"
+    )
+    env = {**os.environ, "PYTHONHASHSEED": "12345"}
+    done = subprocess.run(
+        [sys.executable, "-c", check], input=pickled, capture_output=True, env=env, check=True
+    )
+    assert done.stdout.decode().split() == ["found", "True", "True"]
