@@ -89,3 +89,23 @@ def test_mutable_defaults_are_not_shared() -> None:
     second = construct_model(WithMutableDefault, {"name": "b"})
     first.tags.append("x")
     assert second.tags == []
+
+
+MADE_BY_NEW: list[int] = []
+
+
+class WithOwnNew(BaseModel):
+    """A model whose instances are made by its own __new__, which construct must honour."""
+
+    name: str
+
+    def __new__(cls, *args: Any, **kwargs: Any) -> WithOwnNew:
+        instance = super().__new__(cls)
+        MADE_BY_NEW.append(id(instance))
+        return instance
+
+
+def test_a_model_with_its_own_new_is_made_through_it() -> None:
+    built = construct_model(WithOwnNew, {"name": "x"})
+    same(built, pydantic_built(WithOwnNew, {"name": "x"}))
+    assert id(built) in MADE_BY_NEW

@@ -200,3 +200,17 @@ def test_two_prompts_growing_in_turn_count_exactly() -> None:
             assert isinstance(first, UserMessage)
             first.content = "An edited question that is now a good deal longer than before."
         context.append(AssistantMessage(content=f"Answer {turn}.", source="bot"))
+
+
+class _TaggedUserMessage(UserMessage):
+    """A user's own subclass of a model message."""
+
+    tag: str = ""
+
+
+def test_a_subclass_of_a_message_counts_as_its_base() -> None:
+    text = "A question from a subclass, with several words."
+    tagged = _TaggedUserMessage(content=text, source="user", tag="t")
+    plain = UserMessage(content=text, source="user")
+    assert approximate_message_tokens([tagged]) == approximate_message_tokens([plain]) > 0
+    _check(PromptTokenTally(), [*_conversation(2), tagged])

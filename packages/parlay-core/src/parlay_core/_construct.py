@@ -10,6 +10,7 @@ factory, falls back to pydantic's own method, so the result is always what pydan
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, TypeVar, cast
 
 from pydantic import BaseModel
@@ -21,6 +22,27 @@ M = TypeVar("M", bound=BaseModel)
 
 _set = object.__setattr__
 _IMMUTABLE = (str, int, float, bool, bytes, type(None), frozenset)
+
+
+def _slot_setter(name: str) -> Callable[[BaseModel, Any], None]:
+    # The setter of one of BaseModel's own slots, called directly: object.__setattr__ reaches the
+    # same descriptor but first walks the class's bases to check that no C-level __setattr__ is
+    # skipped, which made the four assignments below most of the cost of a construct.
+    setter = getattr(BaseModel.__dict__.get(name), "__set__", None)
+    if setter is None:  # pragma: no cover - a pydantic that keeps them elsewhere: the usual way
+
+        def assign(model: BaseModel, value: Any) -> None:
+            _set(model, name, value)
+
+        return assign
+    return cast("Callable[[BaseModel, Any], None]", setter)
+
+
+_set_dict = _slot_setter("__dict__")
+_set_fields_set = _slot_setter("__pydantic_fields_set__")
+_set_extra = _slot_setter("__pydantic_extra__")
+_set_private = _slot_setter("__pydantic_private__")
+_new = object.__new__
 
 
 class _Plan:
@@ -37,7 +59,8 @@ _PLANS: dict[type[BaseModel], _Plan | None] = {}
 
 def _plan(cls: type[BaseModel]) -> _Plan | None:
     if (
-        cls.__pydantic_post_init__ is not None
+        cls.__new__ is not object.__new__  # built below with object.__new__
+        or cls.__pydantic_post_init__ is not None
         or cls.__pydantic_root_model__
         or cls.__private_attributes__
         or cls.model_config.get("extra") == "allow"
@@ -78,13 +101,11 @@ def construct_model(cls: type[M], values: dict[str, Any], fields_set: set[str] |
         data.update(values)
         # A value for something that is not a field changes the size: pydantic drops it.
         if len(data) == plan.size:
-            model = cls.__new__(cls)
-            _set(model, "__dict__", data)
-            _set(
-                model, "__pydantic_fields_set__", set(values) if fields_set is None else fields_set
-            )
-            _set(model, "__pydantic_extra__", None)
-            _set(model, "__pydantic_private__", None)
+            model = _new(cls)
+            _set_dict(model, data)
+            _set_fields_set(model, set(values) if fields_set is None else fields_set)
+            _set_extra(model, None)
+            _set_private(model, None)
             return model
     return _pydantic_construct(cls, fields_set, values)
 

@@ -112,23 +112,45 @@ def _tool_tokens(tool: object) -> int:
     return approximate_text_tokens(text)
 
 
+_MESSAGE_CLASSES = (SystemMessage, UserMessage, AssistantMessage, FunctionExecutionResultMessage)
+# The message class each class of message estimates as: itself, or for a subclass the class it
+# derives from. Looked up by exact type, because isinstance against a pydantic model class that
+# does not match goes through ABCMeta's subclass check, which costs more than estimating a short
+# message.
+_KIND_OF: dict[type, type | None] = {cls: cls for cls in _MESSAGE_CLASSES}
+
+
+def _kind(message: object) -> type | None:
+    cls = type(message)
+    try:
+        return _KIND_OF[cls]
+    except KeyError:
+        kind = next((base for base in _MESSAGE_CLASSES if issubclass(cls, base)), None)
+        _KIND_OF[cls] = kind
+        return kind
+
+
 def _message_tokens(message: LLMMessage) -> int:
-    if isinstance(message, SystemMessage):
-        return approximate_text_tokens(message.content)
-    if isinstance(message, UserMessage):
-        if isinstance(message.content, str):
-            return approximate_text_tokens(message.content)
+    kind = _kind(message)
+    if kind is AssistantMessage:
+        reply = cast("AssistantMessage", message)
+        thought = approximate_text_tokens(reply.thought) if reply.thought else 0
+        if isinstance(reply.content, str):
+            return thought + approximate_text_tokens(reply.content)
+        return thought + _function_call_tokens(reply.content)
+    if kind is UserMessage:
+        user = cast("UserMessage", message)
+        if isinstance(user.content, str):
+            return approximate_text_tokens(user.content)
         return sum(
             IMAGE_TOKENS if isinstance(part, Image) else approximate_text_tokens(part)
-            for part in message.content
+            for part in user.content
         )
-    if isinstance(message, AssistantMessage):
-        thought = approximate_text_tokens(message.thought) if message.thought else 0
-        if isinstance(message.content, str):
-            return thought + approximate_text_tokens(message.content)
-        return thought + _function_call_tokens(message.content)
-    if isinstance(message, FunctionExecutionResultMessage):  # pyright: ignore[reportUnnecessaryIsInstance]
-        return sum(approximate_text_tokens(result.content) for result in message.content)
+    if kind is SystemMessage:
+        return approximate_text_tokens(cast("SystemMessage", message).content)
+    if kind is FunctionExecutionResultMessage:
+        results = cast("FunctionExecutionResultMessage", message)
+        return sum(approximate_text_tokens(result.content) for result in results.content)
     return 0  # pragma: no cover - LLMMessage is a closed union
 
 
