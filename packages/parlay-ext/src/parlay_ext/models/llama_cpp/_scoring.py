@@ -8,8 +8,10 @@ shares no word with either. The score of a tool is that log-likelihood minus the
 log-likelihood with no tool in front (how much the tool explains the request beyond how
 likely the words are anyway), so scores of different requests are comparable.
 
-Each tool's text and the request are evaluated in one batch on the loaded model's own context
-(on the model's thread), with logits kept only for the request's tokens.
+Each tool's text is evaluated on the loaded model's own context (on the model's thread) once:
+its state is saved with the shared model and restored when the tool is offered again, so a
+request costs one short batch per candidate tool, with logits kept only for the request's
+tokens.
 """
 
 from __future__ import annotations
