@@ -126,3 +126,41 @@ def test_unknown_payload_is_the_dataclass_autogen_code_expects() -> None:
     assert payload != dataclasses.replace(payload, payload=b"[]")
     with pytest.raises(TypeError, match="unhashable"):
         hash(payload)
+
+
+HELLO_WORLD = """
+import asyncio
+from dataclasses import dataclass
+from parlay_core import (
+    AgentId, MessageContext, RoutedAgent, SingleThreadedAgentRuntime, message_handler,
+)
+
+@dataclass
+class Greeting:
+    text: str
+
+class Echo(RoutedAgent):
+    def __init__(self) -> None:
+        super().__init__("echoes")
+
+    @message_handler
+    async def on_greeting(self, message: Greeting, ctx: MessageContext) -> Greeting:
+        return Greeting(message.text + "!")
+
+async def main() -> None:
+    runtime = SingleThreadedAgentRuntime()
+    await Echo.register(runtime, "echo", Echo)
+    runtime.start()
+    assert await runtime.send_message(Greeting("hi"), AgentId("echo", "k")) == Greeting("hi!")
+    await runtime.stop()
+
+asyncio.run(main())
+"""
+
+
+def test_a_runtime_that_nobody_traces_does_not_import_opentelemetry() -> None:
+    # No tracer provider can exist before opentelemetry.trace is imported or named in the
+    # environment, so running a hello world must not pay for importing it.
+    loaded = _modules_after(HELLO_WORLD)
+    assert "parlay_core._single_threaded_agent_runtime" in loaded
+    assert "opentelemetry" not in loaded

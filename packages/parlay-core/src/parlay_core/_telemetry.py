@@ -14,6 +14,7 @@ two apart where that matters.
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Generator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from typing import TYPE_CHECKING, Any
@@ -64,8 +65,26 @@ def _otel() -> Any:
     return _trace_api or None
 
 
+# OpenTelemetry's variable naming a tracer provider to load when the global one is first read.
+_PROVIDER_ENV_VAR = "OTEL_PYTHON_TRACER_PROVIDER"
+
+
+def _otel_if_in_use() -> Any:
+    """``opentelemetry.trace`` if the process could have a tracer provider, else None.
+
+    A provider is installed by code that imported ``opentelemetry.trace``, or named by
+    ``OTEL_PYTHON_TRACER_PROVIDER``. Otherwise importing the package (a quarter of a hello
+    world's start-up) could only find that there is none. Not cached: it may be imported later.
+    """
+    if _trace_api is None and (
+        "opentelemetry.trace" not in sys.modules and _PROVIDER_ENV_VAR not in os.environ
+    ):
+        return None
+    return _otel()
+
+
 def _global_tracer() -> Any | None:
-    trace = _otel()
+    trace = _otel_if_in_use()
     if trace is None:
         return None
     provider = trace.get_tracer_provider()
@@ -206,7 +225,7 @@ def _ignore(*args: Any, **kwargs: Any) -> None:
 
 
 def _idle_span() -> Any:
-    trace = _otel()
+    trace = _otel_if_in_use()
     return trace.INVALID_SPAN if trace is not None else _NoSpan()
 
 
