@@ -304,9 +304,8 @@ class PromptTokenTally:
         unstable: list[int] = []
         for index, message in enumerate(messages):
             if isinstance(message.content, str):
-                count = reusable.get(id(message))
-                if count is None:
-                    count = _message_tokens(message)
+                known = reusable.get(id(message))
+                count = _message_tokens(message) if known is None else known
             else:
                 count = _message_tokens(message)
                 unstable.append(index)
