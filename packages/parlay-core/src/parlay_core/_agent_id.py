@@ -94,7 +94,7 @@ class AgentId:
             return True
         return self._type != other._type or self._key != other._key
 
-    def __reduce__(self) -> tuple[type[Self], tuple[str, str]]:
+    def __reduce__(self) -> tuple[Any, tuple[str, str]]:
         # Pickle the type and key only: the cached hash of strings differs between processes
         # (hash randomisation), so a carried-over one would break dict lookups after unpickling.
         return (type(self), (self._type, self._key))
