@@ -119,6 +119,34 @@ def _restore_or_evaluate(
     cache[prefix] = state
 
 
+def _save_sequence(llm: Llama) -> Any:
+    """The model's evaluated prompt (the sequence's memory), to put back after scoring."""
+    low = llama_low_level
+    size = low.llama_state_seq_get_size(llm.ctx, _SEQUENCE)
+    state = (ctypes.c_uint8 * size)()
+    low.llama_state_seq_get_data(llm.ctx, state, size, _SEQUENCE)
+    return state
+
+
+def _restore_sequence(llm: Llama, saved: Any, evaluated: int) -> int:
+    """Put ``saved`` back; return how many of the prompt's tokens the model may reuse.
+
+    An agent's next call sends the same long prompt plus a little: without its memory, the
+    model would evaluate all of it again (seconds per call on a long conversation). One token
+    fewer than were evaluated is reported, so that the next generation decodes the last one
+    again: the logits the model holds now are the scoring's, not the prompt's.
+    """
+    low = llama_low_level
+    memory = low.llama_get_memory(llm.ctx)
+    if memory is not None:
+        low.llama_memory_clear(memory, True)
+    if saved is None or not low.llama_state_seq_set_data(llm.ctx, saved, len(saved), _SEQUENCE):
+        if memory is not None:
+            low.llama_memory_clear(memory, True)
+        return 0
+    return max(evaluated - 1, 0)
+
+
 def _request_log_likelihood(
     llm: Llama, batch: Any, context: list[int], request: list[int], cache: StateCache
 ) -> float:
@@ -146,8 +174,8 @@ def score_request(
     """Each context's score for ``request``: its log-likelihood after the context minus after
     :data:`BASELINE_CONTEXT`.
 
-    Runs on the model's thread; ``cache`` belongs to ``llm``. The model's cached prompt is
-    dropped (the next generation evaluates its prompt afresh).
+    Runs on the model's thread; ``cache`` belongs to ``llm``. The model's evaluated prompt is
+    saved first and put back after, so the next generation reuses it.
     """
     low = llama_low_level
     target = llm.tokenize((" " + request.strip()).encode(), add_bos=False, special=False)
@@ -164,13 +192,14 @@ def score_request(
             f"The tool decision needs a batch of {size} tokens but the model's n_batch is "
             f"{llm.n_batch}: raise n_batch in llama_kwargs or shorten the tool descriptions."
         )
+    evaluated = llm.n_tokens
+    saved = _save_sequence(llm) if evaluated else None
     batch = low.llama_batch_init(size, 0, 1)
     try:
         likelihoods = [_request_log_likelihood(llm, batch, head, target, cache) for head in heads]
     finally:
         low.llama_batch_free(batch)
-        # The context's memory no longer holds what the high-level object thinks it does.
-        llm.n_tokens = 0
+        llm.n_tokens = _restore_sequence(llm, saved, evaluated)
     baseline = likelihoods[0]
     return [value - baseline for value in likelihoods[1:]]
 
