@@ -31,13 +31,11 @@ __all__ = [
     "CALL_CLOSE",
     "CALL_OPEN",
     "NO_TOOL",
-    "YES_NO_GRAMMAR",
     "DecisionStrategy",
     "ToolMode",
     "arguments_available",
     "asks_for_text",
     "choose_tool",
-    "confirm_messages",
     "convert_messages",
     "copy_grammar",
     "decision_grammar",
@@ -437,28 +435,6 @@ def arguments_available(schema: ToolSchema, request: str) -> bool:
         for name in required
     )
     return not numeric or _NUMBER.search(request) is not None
-
-
-def confirm_messages(schema: ToolSchema, request: str) -> list[dict[str, str]]:
-    """A yes-or-no question: does this one tool do what ``request`` asks?
-
-    A small model picks some tool for almost any request when asked to choose among several;
-    asked about one tool alone it says no far more often when the tool does not fit.
-    """
-    description = schema.get("description", "")
-    return [
-        {
-            "role": "user",
-            "content": (
-                f"Request: {request}\nTool: {schema['name']} ({description})\n"
-                "Does this tool do what the request asks? Answer yes or no."
-            ),
-        }
-    ]
-
-
-YES_NO_GRAMMAR = 'root ::= "yes" | "no"'
-"""The grammar of :func:`confirm_messages`' answer."""
 
 
 def choose_tool(
