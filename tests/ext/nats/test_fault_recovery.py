@@ -29,6 +29,7 @@ from parlay_core import (
 from parlay_core.exceptions import ParlayError, WorkerUnavailableError
 from parlay_ext.runtimes.nats import NatsWorkerAgentRuntime
 from parlay_ext.runtimes.nats._cluster import _score
+from parlay_ext.runtimes.nats._wire import partition_of
 from tests.ext.nats._procs import WorkerProcess
 from tests.ext.nats._server import NatsServer
 from tests.ext.nats._worker import Count, Increment, Sleep, Slept, Step
@@ -202,9 +203,21 @@ async def test_a_worker_deafened_by_a_malformed_frame_reconnects(
         nats_server.url, namespace, partitions=8, lease=1.5, timeout=3.0, durable=False
     )
 
+    # Two keys in every partition, so a batch reaches every worker that holds any partition.
+    keys: dict[int, list[str]] = {p: [] for p in range(8)}
+    for i in range(1000):
+        slot = keys[partition_of(AgentId("slow", f"k{i}"), 8)]
+        if len(slot) < 2:
+            slot.append(f"k{i}")
+    assert all(len(slot) == 2 for slot in keys.values())
+
     async def batch() -> Tally[str]:
         replies = await asyncio.gather(
-            *(client.send_message(Sleep(0), AgentId("slow", f"k{i}")) for i in range(16)),
+            *(
+                client.send_message(Sleep(0), AgentId("slow", key))
+                for slot in keys.values()
+                for key in slot
+            ),
             return_exceptions=True,
         )
         outcome = Tally[str]()
@@ -217,8 +230,7 @@ async def test_a_worker_deafened_by_a_malformed_frame_reconnects(
         return outcome
 
     await _wait_until_both_hold(nats_server.url, namespace, first, second)
-    # Both serve before the frame. Holding a lease each is not enough: while the partitions
-    # are still being shared out, one worker may hold a single partition that 16 keys miss.
+    # Both serve before the frame: the partitions may still be moving when both hold a lease.
     both = {first.worker_id, second.worker_id}
     served: set[str] = set()
 
