@@ -47,8 +47,9 @@ from parlay_core.exceptions import (
 from parlay_core.hosting import AgentHost, wire_type_name
 from parlay_ext.runtimes.nats import _wire
 from parlay_ext.runtimes.nats._cluster import Cluster, Partition
+from parlay_ext.runtimes.nats._dataconn import DataConnection
 from parlay_ext.runtimes.nats._durable import DurableQueue
-from parlay_ext.runtimes.nats._sdk import Client, Msg, nats_errors, subscribe
+from parlay_ext.runtimes.nats._sdk import Msg
 from parlay_ext.runtimes.nats._subjects import Subjects
 
 __all__ = ["ACK_DELAY", "Caller", "acknowledge", "decode_id", "encode_id", "frame_size"]
@@ -132,23 +133,14 @@ class _Expired(Exception):
     """The call's deadline passed without a reply."""
 
 
-_acks: set[asyncio.Task[None]] = set()  # acknowledgements being sent (a task needs a reference)
-
-
-def acknowledge(client: Client, subject: str, call: str, worker_id: str) -> None:
+def acknowledge(client: DataConnection, subject: str, call: str, worker_id: str) -> None:
     """Tell the caller of ``call``, on its reply ``subject``, that ``worker_id`` runs its handler.
 
     The serving worker sends it only for a handler still running after :data:`ACK_DELAY`
     seconds: a quicker handler's reply names the worker instead.
     """
-    task = asyncio.ensure_future(_ack(client, subject, call, worker_id))
-    _acks.add(task)
-    task.add_done_callback(_acks.discard)
-
-
-async def _ack(client: Client, subject: str, call: str, worker_id: str) -> None:
     with contextlib.suppress(Exception):  # a lost acknowledgement only delays a failure
-        await client.publish(
+        client.publish_nowait(
             subject, b"", headers={_wire.STATUS: _ACKNOWLEDGED, CALL: call, WORKER: worker_id}
         )
 
@@ -159,7 +151,7 @@ class Caller:
     Args:
         host: The local host (its serializers encode and decode payloads).
         cluster: The cluster view (who hosts what, who holds which partition).
-        client: A function returning the NATS connection.
+        client: A function returning the data connection (see ``_dataconn``).
         namespace: The subject prefix.
         partitions: Partitions per agent type.
         request_timeout: The deadline of every call, in seconds.
@@ -170,7 +162,7 @@ class Caller:
         self,
         host: AgentHost,
         cluster: Cluster,
-        client: Callable[[], Client],
+        client: Callable[[], DataConnection],
         *,
         namespace: str,
         partitions: int,
@@ -199,10 +191,10 @@ class Caller:
         self._deadline_timer: asyncio.TimerHandle | None = None
         self._next_expiry = float("inf")
 
-    async def open(self, client: Client) -> None:
+    async def open(self, client: DataConnection) -> None:
         """Subscribe ``client`` to the replies (and acknowledgements) of this worker's calls."""
         self._reply_prefix = f"{client.new_inbox()}."
-        await subscribe(client, f"{self._reply_prefix}*", cb=self._on_reply)
+        await client.subscribe(f"{self._reply_prefix}*", cb=self._on_reply)
 
     @property
     def worker_id(self) -> str:
@@ -549,8 +541,9 @@ class Caller:
         token.add_callback(cancel)
         sent = False
         try:
-            # No headers: the fields go before the payload (see _wire.frame).
-            await client.publish(
+            # No headers: the fields go before the payload (see _wire.frame). Written with
+            # every other message of this loop step, in one go.
+            client.publish_nowait(
                 subject,
                 b"%s%d\n%s" % (fields, number, payload),
                 reply=f"{self._reply_prefix}{number}",
@@ -567,8 +560,6 @@ class Caller:
                 f"No response from {recipient} within {timeout:.3g}s; "
                 "the handler may still be running, or may have run."
             ) from None
-        except (nats_errors.ConnectionClosedError, nats_errors.ConnectionDrainingError) as e:
-            raise TransportError(f"The NATS connection is closed: {e}") from e
         except asyncio.CancelledError:
             if sent:
                 await self._cancel_remote(call)
@@ -604,7 +595,7 @@ class Caller:
     async def _cancel_remote(self, call: str) -> None:
         # The handler's worker cancels it, so no work is left running for a caller that left.
         with contextlib.suppress(Exception):
-            await self._client().publish(self._subjects.cancel, b"", headers={CALL: call})
+            self._client().publish_nowait(self._subjects.cancel, b"", headers={CALL: call})
 
     def fail_pending(self, error: Exception) -> None:
         """Fail every call waiting for a reply (the connection that would carry it is gone)."""
@@ -612,7 +603,7 @@ class Caller:
             if not pending.outcome.done():
                 pending.outcome.set_exception(error)
 
-    async def _on_reply(self, msg: Msg) -> None:
+    def _on_reply(self, msg: Msg) -> None:
         """Hand a reply (or the server's "no responders") to the attempt waiting for it.
 
         An acknowledgement only records which worker handles the call (it says so once its

@@ -41,6 +41,7 @@ from parlay_ext.runtimes.nats._aio import cancel_and_wait
 from parlay_ext.runtimes.nats._calls import Caller
 from parlay_ext.runtimes.nats._cluster import Cluster, Partition
 from parlay_ext.runtimes.nats._connection import ConnectionSettings, connect
+from parlay_ext.runtimes.nats._dataconn import DataConnection, open_data_connection
 from parlay_ext.runtimes.nats._durable import DurableQueue
 from parlay_ext.runtimes.nats._kv import open_bucket
 from parlay_ext.runtimes.nats._sdk import Client, jetstream, js_errors, nats_errors
@@ -67,6 +68,8 @@ class _Connected:
     """What ``start()`` makes once: the connection and everything built on it."""
 
     nc: Client
+    data: DataConnection
+    """Requests, replies, acknowledgements and cancellations (nats-py carries the rest)."""
     cluster: Cluster
     caller: Caller
     durable: DurableQueue | None
@@ -266,6 +269,16 @@ class NatsWorkerAgentRuntime(HostedRuntime):
             self._settings, on_disconnect=self._on_disconnect, on_reconnect=self._on_reconnect
         )
         try:
+            data = await open_data_connection(
+                self._settings,
+                on_disconnect=self._on_data_disconnect,
+                on_reconnect=self._on_data_reconnect,
+            )
+        except BaseException:
+            with contextlib.suppress(Exception):
+                await nc.close()
+            raise
+        try:
             js = jetstream(nc)
             # The cluster calls the server back, and the server serves what the cluster holds:
             # the callbacks find the server once it is made, before the cluster opens.
@@ -278,6 +291,12 @@ class NatsWorkerAgentRuntime(HostedRuntime):
             async def on_lose(agent_type: str, partition: int, graceful: bool) -> None:
                 if server is not None:
                     await server.on_lose(agent_type, partition, graceful)
+                if graceful:
+                    # The hand-over (a key-value write, on the other connection) must not
+                    # overtake the last replies: callers take a released partition whose call
+                    # is unanswered for a call nobody received, and send it again.
+                    with contextlib.suppress(Exception):
+                        await data.flush(timeout=2)
 
             def on_revoke(partition: Partition) -> None:
                 if server is not None:
@@ -302,7 +321,7 @@ class NatsWorkerAgentRuntime(HostedRuntime):
             caller = Caller(
                 self._host,
                 cluster,
-                lambda: nc,
+                lambda: data,
                 namespace=self._namespace,
                 partitions=self._partitions,
                 request_timeout=self._request_timeout,
@@ -323,7 +342,7 @@ class NatsWorkerAgentRuntime(HostedRuntime):
             server = Server(
                 self,
                 self._host,
-                nc,
+                data,
                 cluster,
                 caller,
                 queue,
@@ -342,6 +361,8 @@ class NatsWorkerAgentRuntime(HostedRuntime):
             await server.open()
         except (js_errors.ServiceUnavailableError, nats_errors.NoRespondersError) as e:
             with contextlib.suppress(Exception):
+                await data.close()
+            with contextlib.suppress(Exception):
                 await nc.close()
             raise TransportError(
                 "JetStream is not enabled on the NATS server; start it with -js (and a storage "
@@ -349,10 +370,12 @@ class NatsWorkerAgentRuntime(HostedRuntime):
             ) from e
         except BaseException:
             with contextlib.suppress(Exception):
+                await data.close()
+            with contextlib.suppress(Exception):
                 await nc.close()
             raise
         self._nats_transport.server = server
-        return _Connected(nc, cluster, caller, queue, server)
+        return _Connected(nc, data, cluster, caller, queue, server)
 
     def _has_agents(self, partition: Partition) -> bool:
         agent_type, number = partition
@@ -382,6 +405,20 @@ class NatsWorkerAgentRuntime(HostedRuntime):
             link.caller.fail_pending(error)
             if link.durable is not None:
                 link.durable.fail_pending(error)
+
+    async def _on_data_disconnect(self) -> None:
+        # The replies to the calls in flight would have come on the lost socket.
+        link = self._link
+        if link is not None and not self._closed:
+            link.caller.fail_pending(
+                TransportError(
+                    "The connection to NATS was lost while waiting for the reply; the handler "
+                    "may have run. The runtime reconnects by itself."
+                )
+            )
+
+    async def _on_data_reconnect(self) -> None:
+        logger.info("Worker %s: its NATS data connection is back", self.worker_id)
 
     async def _on_reconnect(self) -> None:
         logger.info("Worker %s reconnected to NATS", self.worker_id)
@@ -435,6 +472,10 @@ class NatsWorkerAgentRuntime(HostedRuntime):
         if link is not None:
             # A round trip first: the last replies ("moved", or a handler's answer) must reach
             # the server before the socket closes, or a caller would wait for its deadline.
+            with contextlib.suppress(Exception):
+                await link.data.flush(timeout=2)
+            with contextlib.suppress(Exception):
+                await link.data.close()
             with contextlib.suppress(Exception):
                 await link.nc.flush(timeout=2)
             with contextlib.suppress(Exception):

@@ -58,9 +58,10 @@ from parlay_ext.runtimes.nats._calls import (
     decode_id,
     frame_size,
 )
+from parlay_ext.runtimes.nats._dataconn import DataConnection, DataSubscription
 from parlay_ext.runtimes.nats._durable import REPLY, DurableQueue, keep_in_progress
 from parlay_ext.runtimes.nats._fencing import fenced
-from parlay_ext.runtimes.nats._sdk import Client, Msg, NatsSubscription, subscribe
+from parlay_ext.runtimes.nats._sdk import Msg
 from parlay_ext.runtimes.nats._subjects import Subjects
 
 if TYPE_CHECKING:
@@ -85,7 +86,7 @@ class Server:
     Args:
         work: The runtime: its delivery bookkeeping counts what arrives over NATS.
         host: The runtime's host.
-        nc: The connection.
+        nc: The data connection (requests, replies and cancellations; see ``_dataconn``).
         cluster: The cluster view (who holds which partition).
         caller: Sends this worker's calls and published messages.
         durable: The work-queue stream, in durable mode.
@@ -100,7 +101,7 @@ class Server:
         self,
         work: HostedRuntime,
         host: AgentHost,
-        nc: Client,
+        nc: DataConnection,
         cluster: Cluster,
         caller: Caller,
         durable: DurableQueue | None,
@@ -125,7 +126,7 @@ class Server:
         # worker lost the partition's lease while they ran (a stall): see fence.
         self._running_in: dict[Partition, set[asyncio.Task[Any]]] = {}
         self._fenced: set[asyncio.Task[Any]] = set()
-        self._partition_subs: dict[Partition, NatsSubscription] = {}
+        self._partition_subs: dict[Partition, DataSubscription] = {}
         self._handlers: dict[str, asyncio.Task[Any]] = {}
         # Calls whose handlers run and are not acknowledged yet: when each started and where
         # its caller waits, oldest first. One timer serves them all (see _acknowledge_late).
@@ -144,7 +145,7 @@ class Server:
 
     async def open(self) -> None:
         """Start taking in cancellations and replies (``start()`` calls it once)."""
-        await subscribe(self._nats, self._subjects.cancel, cb=self._on_cancel)
+        await self._nats.subscribe(self._subjects.cancel, cb=self._on_cancel)
         await self._caller.open(self._nats)  # the replies to this worker's calls
 
     # --- routing (what NatsTransport asks once started) ------------------------------------
@@ -245,8 +246,8 @@ class Server:
             return
         subject = self._subjects.partition(agent_type, partition)
         # A queue group: should two subscriptions ever overlap, a message still goes to one.
-        self._partition_subs[key] = await subscribe(
-            self._nats, f"{subject}.*", queue=subject, cb=self._on_agent_message
+        self._partition_subs[key] = await self._nats.subscribe(
+            f"{subject}.*", queue=subject, cb=self._on_agent_message
         )
 
     async def unsubscribe_all(self) -> None:
@@ -282,7 +283,7 @@ class Server:
         for agent_id in moving:
             self._host.release(agent_id)
 
-    async def _on_agent_message(self, msg: Msg) -> None:
+    def _on_agent_message(self, msg: Msg) -> None:
         # Counted before the task starts, so stop_when_idle() never sees a gap.
         self._work.work_started()
         if _EAGER_TASKS:
@@ -542,7 +543,7 @@ class Server:
             del waiting[key]
             acknowledge(self._nats, reply, key, self._caller.worker_id)
 
-    async def _on_cancel(self, msg: Msg) -> None:
+    def _on_cancel(self, msg: Msg) -> None:
         call = (msg.headers or {}).get(CALL, "")
         self._cancelled.append(call)
         task = self._handlers.get(call)
@@ -662,8 +663,8 @@ def _message_id(field: str) -> str:
     return unquote(field) if "%" in field else field  # most ids are plain (the caller's form)
 
 
-async def _drain(sub: NatsSubscription) -> None:
+async def _drain(sub: DataSubscription) -> None:
     # Draining, not unsubscribing: messages the server already routed here are still taken in
     # (and answered "moved", so their callers retry) instead of vanishing into a timeout.
     with contextlib.suppress(Exception):
-        await sub.drain()  # type: ignore[no-untyped-call,unused-ignore]
+        await sub.drain()
