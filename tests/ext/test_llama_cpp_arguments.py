@@ -14,8 +14,9 @@ from typing import Annotated, Any, Literal
 
 import pytest
 
+from parlay_core import FunctionCall
 from parlay_core.models import UserMessage
-from parlay_core.tools import FunctionTool
+from parlay_core.tools import FunctionTool, ToolSchema
 from parlay_ext.models.llama_cpp import LlamaCppChatCompletionClient
 from parlay_ext.models.llama_cpp._arguments import (
     Choice,
@@ -28,6 +29,7 @@ from parlay_ext.models.llama_cpp._arguments import (
     read_arguments,
     requires_missing_address,
 )
+from parlay_ext.models.llama_cpp._passes import read_pass
 from parlay_ext.models.llama_cpp._prompt import arguments_available, choose_tool
 from parlay_ext.models.llama_cpp._sdk import LlamaGrammar
 
@@ -144,6 +146,53 @@ def test_equal_from_and_to_text_values_send_the_target_back_to_the_model() -> No
     assert choices == [Choice("to_unit", ("far", "kilometres"), "side-unit")]
     different = {"value": 5, "from_unit": "miles", "to_unit": "kilometres"}
     assert read_arguments(LENGTH.schema, different, "5 miles in kilometres") == (different, [])
+
+
+def subtract(a: Annotated[int, "the number to subtract from"], b: int) -> int:
+    """Subtract one whole number from another."""
+    return a - b
+
+
+def test_the_requests_word_order_puts_two_units_on_their_sides() -> None:
+    swapped = {"value": 5, "from_unit": "kilograms", "to_unit": "pounds"}
+    # The unit after "into" (or "to", "in") is the target...
+    fixed, _ = read_arguments(LENGTH.schema, swapped, "Turn 5 pounds into kilograms.")
+    assert (fixed["from_unit"], fixed["to_unit"]) == ("pounds", "kilograms")
+    # ...else the unit written right after the number is the source.
+    asked = {"value": 100, "from_unit": "feet", "to_unit": "meters"}
+    fixed, _ = read_arguments(LENGTH.schema, asked, "How many feet is 100 meters?")
+    assert (fixed["from_unit"], fixed["to_unit"]) == ("meters", "feet")
+    # A call that already agrees with the request is kept.
+    right = {"value": 5, "from_unit": "kilometers", "to_unit": "miles"}
+    assert read_arguments(LENGTH.schema, right, "Convert 5 kilometers to miles.")[0] == right
+
+
+async def test_a_target_chosen_again_is_put_on_its_side() -> None:
+    # The model gave both units the same value and, asked again for the target, chose the
+    # source's word: the request's word order puts the two back on their sides.
+    async def run(schema: ToolSchema, grammar: str) -> tuple[str, int, int]:
+        assert '\\"pounds\\"' in grammar, "pounds is offered for the target"
+        arguments = {"value": 5, "from_unit": "kilograms", "to_unit": "pounds"}
+        call = {"name": schema["name"], "arguments": arguments}
+        return f"<tool_call>{json.dumps(call)}</tool_call>", 10, 5
+
+    same = {"value": 5, "from_unit": "kilograms", "to_unit": "kilograms"}
+    call = FunctionCall(id="1", name="convert_length", arguments=json.dumps(same))
+    calls, _, _ = await read_pass([LENGTH.schema], [call], "Turn 5 pounds into kilograms.", run)
+    arguments = json.loads(calls[0].arguments)
+    assert (arguments["from_unit"], arguments["to_unit"]) == ("pounds", "kilograms")
+
+
+def test_a_number_goes_where_its_parameters_description_says() -> None:
+    schema = _tool(subtract).schema
+    # "the number to subtract from": the number after "from", whichever comes first.
+    fixed, _ = read_arguments(schema, {"a": 15, "b": 40}, "Take 15 away from 40.")
+    assert fixed == {"a": 40, "b": 15}
+    fixed, _ = read_arguments(schema, {"a": 40, "b": 15}, "Subtract 15 from 40.")
+    assert fixed == {"a": 40, "b": 15}
+    # No "from" in the request: the model's order stands.
+    fixed, _ = read_arguments(schema, {"a": 9, "b": 4}, "What is 9 minus 4?")
+    assert fixed == {"a": 9, "b": 4}
 
 
 def test_a_flag_takes_the_value_its_descriptions_words_give() -> None:

@@ -27,6 +27,7 @@ from parlay_ext.models.llama_cpp._prompt import (
     describe_parameters,
     free_text_parameters,
     lexical_scores,
+    names_the_action,
     tool_instructions,
     uncopied_strings,
     word_choice,
@@ -80,14 +81,8 @@ def test_words_shared_with_a_tool_pick_it() -> None:
     assert choose_tool(SCHEMAS, "Tell me a joke.", "send_email", "words") is None
 
 
-def test_each_strategy_combines_the_model_and_the_words() -> None:
-    # The words win when they point at a tool, whatever the model said.
-    assert choose_tool(SCHEMAS, "Weather in Rome?", "send_email", "both") == "get_weather"
-    # With no shared word the model's pick stands only if it confirmed it.
-    assert choose_tool(SCHEMAS, "Is it raining in Oslo?", "get_weather", "both") == "get_weather"
-    # ...and the request holds the place the tool needs: no city, no weather call.
-    assert choose_tool(SCHEMAS, "Is it raining?", "get_weather", "both") is None
-    assert choose_tool(SCHEMAS, "Tell me a joke.", "send_email", "both", confirmed=False) is None
+def test_the_model_strategy_takes_only_an_offered_tool() -> None:
+    assert choose_tool(SCHEMAS, "Weather in Rome?", "get_weather", "model") == "get_weather"
     assert choose_tool(SCHEMAS, "Weather in Rome?", "none", "model") is None
     assert choose_tool(SCHEMAS, "Hi", "not_a_tool", "model") is None
 
@@ -102,8 +97,8 @@ def test_a_model_pick_needing_a_number_the_request_lacks_is_dropped() -> None:
     assert arguments_available(schemas[0], "add three and five")
     assert not arguments_available(schemas[0], "What is a noun?")
     assert arguments_available(SCHEMAS[0], "Is it raining in Oslo?"), "no number needed"
-    assert choose_tool(schemas, "What is a noun?", "add", "both") is None
-    assert choose_tool(schemas, "What's 9 plus 6?", "add", "both") == "add"
+    assert [s["name"] for s in candidate_tools(schemas, "What is a noun?")] == ["send_email"]
+    assert "add" in [s["name"] for s in candidate_tools(schemas, "What's 9 plus 6?")]
 
 
 def set_thermostat(
@@ -337,8 +332,8 @@ def test_a_question_asking_for_an_explanation_or_advice_gets_no_call() -> None:
     assert asks_for_text("Why is the sky blue?")
     assert asks_for_text("Can you give me tips for writing a good email subject line?")
     assert not asks_for_text("Turn the fan in the office off.")
-    # No tool from the model's pick alone, nor from shared words without the tool's verb...
-    assert choose_tool(MANY, "Why is the sky blue?", "toggle_fan", "both") is None
+    # No tool from shared words without the tool's verb...
+    assert candidate_tools(MANY, "Why is the sky blue?") == []
     assert word_choice(MANY, "How do fans keep a room cool?") is None
     # ...but a question that also names the action is still a request for it.
     assert word_choice(MANY, "Why not turn off the lights in the hall?") == "switch_lights"
@@ -367,6 +362,31 @@ def test_candidates_are_the_tools_whose_kinds_of_value_the_request_holds() -> No
     assert "get_weather" not in names("Is it sunny?")
     # A question asking for an explanation keeps only tools whose verb it uses.
     assert names("Why is the sky blue?") == []
+
+
+def test_a_question_asking_how_or_why_gets_no_candidate() -> None:
+    def lock_door(door: str, locked: bool) -> str:
+        """Lock or unlock a door of the house."""
+        return door
+
+    def get_stock_price(symbol: str) -> str:
+        """Get the latest share price of a company on the stock market."""
+        return symbol
+
+    schemas = [
+        FunctionTool(f, description=(f.__doc__ or "").strip()).schema
+        for f in (lock_door, get_stock_price)
+    ]
+    # How something works or why it happens is explained, whatever words it shares with a
+    # tool: "locks" is lock_door's verb, "stock" a word of get_stock_price's name.
+    assert candidate_tools(schemas, "How do door locks work?") == []
+    assert candidate_tools(schemas, "Why do stock markets crash?") == []
+    # Only a name's first word is its verb: "stock" is what get_stock_price acts on.
+    assert not names_the_action(schemas[1], "Can you explain the stock market?")
+    assert names_the_action(schemas[0], "Can you explain and lock the back door?")
+    # "Why not..." suggests an action: the tool whose verb it uses stays a candidate.
+    assert candidate_tools(schemas, "Why not lock the back door?") == schemas[:1]
+    assert schemas[0] in candidate_tools(schemas, "Lock the front door.")
 
 
 def _paraphrase_tools() -> list[ToolSchema]:

@@ -31,6 +31,7 @@ __all__ = [
     "is_place_parameter",
     "missing_value_kind",
     "names_a_place",
+    "order_sides",
     "read_arguments",
     "requires_missing_address",
 ]
@@ -349,6 +350,13 @@ def read_arguments(
       else the only one left; with several left, the model chooses (a :class:`Choice`).
     - Currency parameters take the currencies the request names, distinct ones: a source
       (``from_...``) the amount's currency, a target (``to_...``) another one.
+    - A source and a target text parameter (``from_unit``, ``to_unit``) given two of the
+      request's words the wrong way round are swapped: the word after "to", "into" or "in"
+      is the target, else the word right after the number is the source ("turn 5 pounds
+      into kilograms", "how many feet is 100 meters").
+    - A number whose parameter's description ends with a preposition ("the number to
+      subtract from") is the one the request writes after that preposition ("take 15 away
+      from 40"): two numbers the model swapped are swapped back.
     - A boolean takes the value its description's words in the request give
       (:func:`flag_from_words`), when they give one.
 
@@ -387,13 +395,114 @@ def read_arguments(
             values = [fixed.get(n) for n in currency_names]
             if len(set(map(str, values))) < len(values) or any(v not in currencies for v in values):
                 fixed[currency_names[0]] = currencies[0]
+    order_sides(schema, fixed, request)
     choices += _distinct_sides(schema, fixed, request, {*email_names, *currency_names})
+    _order_numbers(schema, fixed, request)
     for name, spec in properties.items():
         if spec.get("type") == "boolean":
             flag = flag_from_words(schema, name, request)
             if flag is not None:
                 fixed[name] = flag
     return fixed, choices
+
+
+_TARGET_MARKERS = frozenset(["to", "into", "in"])
+_DESCRIPTION_PREPOSITION = re.compile(r"\b(from|by|into|to|of|than)\W*$")
+
+
+def _word_positions(request: str) -> list[str]:
+    return [t.strip(".,;:!?\"'()").lower() for t in request.split()]
+
+
+def _find(words: Sequence[str], value: str) -> int | None:
+    """Where the request holds the one-word ``value`` (by its stem: "kilogram"/"kilograms")."""
+    lowered = value.strip().lower()
+    if not lowered or " " in lowered:
+        return None
+    for i, word in enumerate(words):
+        if word == lowered or (min(len(word), len(lowered)) >= 4 and word[:4] == lowered[:4]):
+            return i
+    return None
+
+
+def order_sides(schema: ToolSchema, fixed: dict[str, Any], request: str) -> None:
+    """Swap a source and a target text parameter that the request's word order contradicts.
+
+    A small model often copies a conversion's two units in the order it read them, whatever
+    their roles; the request's word order says which is which: the word after "to", "into"
+    or "in" is the target, else the word right after the number is the source. Currencies
+    and addresses are read by their own rules. Changes ``fixed`` in place.
+    """
+    pairs: dict[str, dict[int, str]] = {}
+    for name, spec in _properties(schema).items():
+        side = _side(name)
+        own_rules = is_email_parameter(name, spec) or is_currency_parameter(name, spec)
+        if _free_text(spec) and not own_rules and side < 2:
+            thing = _TARGET.sub("_", _SOURCE.sub("_", name.lower())).strip("_")
+            pairs.setdefault(thing, {})[side] = name
+    words = _word_positions(request)
+    for pair in pairs.values():
+        if len(pair) != 2:
+            continue
+        source, target = fixed.get(pair[0]), fixed.get(pair[1])
+        if not (isinstance(source, str) and isinstance(target, str)):
+            continue
+        at_source, at_target = _find(words, source), _find(words, target)
+        if at_source is None or at_target is None or at_source == at_target:
+            continue
+
+        def marked(i: int) -> bool:
+            return i > 0 and words[i - 1] in _TARGET_MARKERS
+
+        def after_number(i: int) -> bool:
+            return i > 0 and _NUMBER.match(words[i - 1]) is not None
+
+        if marked(at_source) and not marked(at_target):
+            swap = True
+        elif marked(at_target) and not marked(at_source):
+            swap = False
+        else:
+            swap = after_number(at_target) and not after_number(at_source)
+        if swap:
+            fixed[pair[0]], fixed[pair[1]] = target, source
+
+
+def _order_numbers(schema: ToolSchema, fixed: dict[str, Any], request: str) -> None:
+    """Swap two numbers back when a parameter's description names the word before its number.
+
+    ``subtract(a: "the number to subtract from", b)`` for "take 15 away from 40": ``a`` is
+    the number after "from", whichever number the request writes first.
+    """
+    properties = _properties(schema)
+    numeric = [n for n, s in properties.items() if s.get("type") in ("integer", "number")]
+    words = _word_positions(request)
+    for name in numeric:
+        match = _DESCRIPTION_PREPOSITION.search(str(properties[name].get("description", "")))
+        if match is None:
+            continue
+        marker = match.group(1).lower()
+        wanted = next(
+            (
+                words[i + 1]
+                for i in range(len(words) - 1)
+                if words[i] == marker and _NUMBER.match(words[i + 1])
+            ),
+            None,
+        )
+        if wanted is None:
+            continue
+        value = float(wanted.lstrip("$€£¥").replace(",", ""))
+        if _as_number(fixed.get(name)) == value:
+            continue
+        other = next((n for n in numeric if n != name and _as_number(fixed.get(n)) == value), None)
+        if other is not None:
+            fixed[name], fixed[other] = fixed[other], fixed[name]
+
+
+def _as_number(value: Any) -> float | None:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    return float(value)
 
 
 def _distinct_sides(

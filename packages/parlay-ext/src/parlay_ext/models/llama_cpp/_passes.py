@@ -13,7 +13,7 @@ from typing import Any, cast
 
 from parlay_core import FunctionCall
 from parlay_core.tools import ToolSchema
-from parlay_ext.models.llama_cpp._arguments import choice_grammar, read_arguments
+from parlay_ext.models.llama_cpp._arguments import choice_grammar, order_sides, read_arguments
 from parlay_ext.models.llama_cpp._prompt import copy_grammar, parse_reply, uncopied_strings
 
 __all__ = ["Run", "copy_pass", "read_pass"]
@@ -99,6 +99,9 @@ async def read_pass(
         elif values:
             fixed[choice.name] = values[0]
         used.add(json.dumps(fixed.get(choice.name)))
+    if choices:
+        # A target the model chose again may stand where the source belongs.
+        order_sides(schema, fixed, request)
     if fixed == arguments:
         return calls, prompt_tokens, completion_tokens
     ordered = {k: fixed[k] for k in order if k in fixed}

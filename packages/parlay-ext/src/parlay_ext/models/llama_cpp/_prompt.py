@@ -35,6 +35,7 @@ __all__ = [
     "ToolMode",
     "arguments_available",
     "asks_for_text",
+    "asks_how_or_why",
     "choose_tool",
     "convert_messages",
     "copy_grammar",
@@ -372,14 +373,27 @@ def asks_for_text(request: str) -> bool:
     return _ASKS_FOR_TEXT.search(request) is not None
 
 
-def names_the_action(schema: ToolSchema, request: str) -> bool:
-    """Whether ``request`` uses the tool's verb: its name's first words or its description's first.
+# Questions about how or why something is: they ask for an explanation whatever words they
+# share with a tool ("how do door locks work?", "why do stock markets crash?").
+_ASKS_HOW_OR_WHY = re.compile(r"^\W*(?:why(?!\s+not\b)|how\s+(?:do|does|did))\b", re.IGNORECASE)
 
-    ``send`` of ``send_email``, ``start`` of "Start or stop the fan". A verb too common to
-    tell anything (``get``, ``set``) is no evidence.
+
+def asks_how_or_why(request: str) -> bool:
+    """Whether ``request`` asks why something is or how it works ("why do stock markets
+    crash?", "how do door locks work?"): an explanation, never an action ("why not turn the
+    lights off?" suggests one)."""
+    return _ASKS_HOW_OR_WHY.search(request) is not None
+
+
+def names_the_action(schema: ToolSchema, request: str) -> bool:
+    """Whether ``request`` uses the tool's verb: its name's first word or its description's.
+
+    ``send`` of ``send_email``, ``start`` of "Start or stop the fan". Only the first word is
+    a verb: the ``stock`` of ``get_stock_price`` is the thing it acts on. A verb too common
+    to tell anything (``get``, ``set``) is no evidence.
     """
     name_words = _name_words(schema)
-    verbs = _words(" ".join(name_words[:-1]))
+    verbs = _words(" ".join(name_words[:1])) if len(name_words) > 1 else set[str]()
     description = _WORD.findall(str(schema.get("description", "")).lower())
     verbs |= _words(" ".join(description[:1]))
     return any(_related(a, v) for a in _words(request) for v in verbs)
@@ -441,36 +455,23 @@ def choose_tool(
     schemas: Sequence[ToolSchema],
     request: str,
     model_choice: str | None,
-    strategy: DecisionStrategy = "both",
-    *,
-    confirmed: bool = True,
+    strategy: Literal["model", "words", "grammar"],
 ) -> str | None:
-    """Decide which tool to call, if any, from the model's choice and the request's words.
+    """Decide which tool to call, if any, for the ``model`` and ``words`` strategies.
 
-    ``model`` takes the model's choice; ``words`` takes the tool that shares the most words
-    with the request (no call when none shares any); ``both`` takes that tool when one shares
-    words, and otherwise the model's choice if the model ``confirmed`` it when asked about
-    that tool alone, the request holds the kinds of value the tool requires (see
-    :func:`arguments_available`) and does not ask for an explanation or advice (see
-    :func:`asks_for_text`: the model's pick is no evidence of an action). (``grammar`` is
-    decided by the reply itself and never reaches here; it is treated as ``model``.) The
-    client's own ``both`` decides by the model's likelihood instead (see ``_scoring``); this
-    word-first combination is what it replaced.
+    ``model`` takes the model's choice when it names an offered tool; ``words`` takes the tool
+    that shares the most words with the request (no call when none shares any; see
+    :func:`word_choice`). (``grammar`` is decided by the reply itself and never reaches here;
+    it is treated as ``model``.) The default ``both`` decides by the model's likelihood
+    instead (see ``_scoring``).
 
     Returns:
         The tool's name, or ``None`` for no call.
     """
+    if strategy == "words":
+        return word_choice(schemas, request)
     names = {s["name"] for s in schemas}
-    chosen = model_choice if model_choice in names else None
-    if strategy in ("model", "grammar"):
-        return chosen
-    by_words = word_choice(schemas, request)
-    if by_words is not None or strategy == "words":
-        return by_words
-    if chosen is None or not confirmed or asks_for_text(request):
-        return None
-    picked = next(s for s in schemas if s["name"] == chosen)
-    return chosen if arguments_available(picked, request) else None
+    return model_choice if model_choice in names else None
 
 
 def _call_schema(schemas: Sequence[ToolSchema]) -> dict[str, Any]:

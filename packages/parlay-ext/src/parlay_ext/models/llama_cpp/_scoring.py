@@ -23,7 +23,12 @@ from typing import Any, cast
 
 from parlay_core.exceptions import ModelClientError
 from parlay_core.tools import ToolSchema
-from parlay_ext.models.llama_cpp._prompt import arguments_available, asks_for_text, names_the_action
+from parlay_ext.models.llama_cpp._prompt import (
+    arguments_available,
+    asks_for_text,
+    asks_how_or_why,
+    names_the_action,
+)
 from parlay_ext.models.llama_cpp._sdk import Llama, llama_low_level, numpy
 
 __all__ = [
@@ -223,9 +228,12 @@ def candidate_tools(schemas: Sequence[ToolSchema], request: str) -> list[ToolSch
     """The tools ``request`` could be asking for, judged by the kinds of value it holds.
 
     A tool whose required number, e-mail address, currency or place the request lacks is not
-    a candidate (see :func:`arguments_available`); a request asking for an explanation or
+    a candidate (see :func:`arguments_available`); a question asking how or why something is
+    has none (see :func:`asks_how_or_why`), and another request asking for an explanation or
     advice keeps only tools whose verb it uses (see :func:`names_the_action`).
     """
+    if asks_how_or_why(request):
+        return []
     text = asks_for_text(request)
     return [
         s
