@@ -36,6 +36,7 @@ from urllib.parse import unquote, urlparse
 
 from parlay_core import ROOT_LOGGER_NAME
 from parlay_core.exceptions import PayloadTooLargeError, TransportError
+from parlay_ext.runtimes.nats._aio import cancel_and_wait
 from parlay_ext.runtimes.nats._connection import ConnectionSettings, redact, transport_error
 from parlay_ext.runtimes.nats._sdk import Msg
 
@@ -463,10 +464,7 @@ class DataConnection:
         if self._ping_timer is not None:
             self._ping_timer.cancel()
         reconnecting, self._reconnecting = self._reconnecting, None
-        if reconnecting is not None:
-            reconnecting.cancel()
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await reconnecting
+        await cancel_and_wait(reconnecting)
         wire = self._wire
         if wire is not None and wire.transport is not None:
             self._flush_out()
@@ -480,6 +478,12 @@ class DataConnection:
     # --- connecting -----------------------------------------------------------------------
 
     async def connect_first(self) -> None:
+        """Connect to the first server that answers (see :func:`open_data_connection`)."""
+        if self._settings.options.get("tls_handshake_first"):
+            raise TransportError(
+                "tls_handshake_first is not supported by the runtime's data connection: let "
+                "the server send its INFO before the TLS handshake (the NATS default)."
+            )
         errors: list[BaseException] = []
         for server in self._servers:
             try:
@@ -582,6 +586,7 @@ class DataConnection:
         return options
 
     def update_info(self, info: dict[str, Any]) -> None:
+        """Take in the server's INFO: its limits, and the cluster's other servers."""
         self.server_info.update(info)
         if "max_payload" in info:
             self.max_payload = int(info["max_payload"])
@@ -598,6 +603,11 @@ class DataConnection:
     # --- writing --------------------------------------------------------------------------
 
     def write_frame(self, frame: bytes, wire: _Wire | None = None) -> None:
+        """Queue protocol bytes for the end of this loop step (or for the reconnection).
+
+        Raises:
+            TransportError: Closed, or too much waits for the reconnection.
+        """
         if self._transport is None:
             if self._closed:
                 raise TransportError("The NATS data connection is closed.")
@@ -621,10 +631,13 @@ class DataConnection:
 
     def _schedule_flush(self) -> None:
         self._flush_scheduled = True
-        self._loop.call_soon(self._flush_out)
+        self._loop.call_soon(self._scheduled_flush)
+
+    def _scheduled_flush(self) -> None:
+        self._flush_scheduled = False
+        self._flush_out()
 
     def _flush_out(self) -> None:
-        self._flush_scheduled = False
         transport = self._transport
         if transport is None or not self._out:
             return
@@ -644,6 +657,7 @@ class DataConnection:
         )
 
     def redact(self, text: str) -> str:
+        """``text`` without any credential of these settings."""
         return redact(text, self._secrets)
 
     # --- pings and failures ---------------------------------------------------------------
@@ -669,6 +683,7 @@ class DataConnection:
         self._schedule_ping()
 
     def on_pong(self) -> None:
+        """The server answered the oldest PING."""
         self._pings_out = 0
         if self._pongs:
             waiter = self._pongs.popleft()
@@ -683,6 +698,7 @@ class DataConnection:
                 waiter.exception()
 
     def on_wire_lost(self, wire: _Wire) -> None:
+        """A socket closed: if it was the live one, report it and reconnect."""
         if wire is not self._wire:
             return  # a failed handshake: its attempt reports it
         self._wire = None
