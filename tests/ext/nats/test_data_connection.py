@@ -95,6 +95,13 @@ async def test_request_and_reply_with_and_without_headers(
     first, second = sorted(await _next(got, arrived, 2), key=lambda m: m.subject)
     assert (first.subject, first.data, first.headers) == (f"{inbox}.1", b"PLAIN", {"Echo": "none"})
     assert (second.data, second.headers) == (b"WITH", {"Echo": "a b: c"})
+    # A burst written in one loop step arrives whole and in order (it leaves in parts).
+    burst, burst_arrived, take_burst = _inbox()
+    await requester.subscribe("burst", cb=take_burst)
+    await requester.flush()
+    for i in range(50):
+        responder.publish_nowait("burst", b"%d" % i)
+    assert [m.data for m in await _next(burst, burst_arrived, 50)] == [b"%d" % i for i in range(50)]
     assert requester.server_info["server_id"]
     assert requester.max_payload == nats_server_max_payload(requester)
 
