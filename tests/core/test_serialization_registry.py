@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import json
+from dataclasses import asdict, dataclass
+from enum import IntEnum
 
 import pytest
 from google.protobuf import any_pb2, timestamp_pb2, wrappers_pb2
+from hypothesis import given
+from hypothesis import strategies as st
 from pydantic import BaseModel
 
 from parlay_core import (
@@ -18,6 +22,7 @@ from parlay_core import (
     try_get_known_serializers_for_type,
 )
 from parlay_core.exceptions import SerializationError, UnknownMessageTypeError
+from tests._fuzz import FUZZ
 
 
 class Greeting(BaseModel):
@@ -123,6 +128,60 @@ def test_a_flat_dataclass_keeps_autogens_bytes() -> None:
     serializer = DataclassJsonMessageSerializer(_Flat)
     assert serializer.serialize(_Flat("hello")) == b'{"message": "hello"}'
     assert serializer.deserialize(b'{"message": "hello"}') == _Flat("hello")
+
+
+@dataclass
+class _Plain:
+    text: str
+    number: int
+    ratio: float
+    flag: bool
+    nothing: None
+
+
+class _Level(IntEnum):
+    LOW = 1
+
+
+@dataclass
+class _Empty:
+    pass
+
+
+@FUZZ
+@given(
+    text=st.text(),
+    number=st.integers(),
+    ratio=st.floats(allow_nan=True, allow_infinity=True),
+    flag=st.booleans(),
+)
+def test_a_flat_dataclass_is_written_as_json_dumps_writes_it(
+    text: str, number: int, ratio: float, flag: bool
+) -> None:
+    # Another process (or AutoGen) reads these bytes: they are json.dumps' own, whatever the
+    # values (escapes, big integers, NaN and infinities included), and they read back.
+    serializer = DataclassJsonMessageSerializer(_Plain)
+    message = _Plain(text, number, ratio, flag, None)
+    payload = serializer.serialize(message)
+    assert payload == json.dumps(asdict(message)).encode()
+    back = serializer.deserialize(payload)
+    assert (back.text, back.number, back.flag, back.nothing) == (text, number, flag, None)
+    assert back.ratio == ratio or (back.ratio != back.ratio and ratio != ratio)
+
+
+def test_a_dataclass_with_other_values_or_no_fields_is_still_json_dumps_output() -> None:
+    assert DataclassJsonMessageSerializer(_Empty).serialize(_Empty()) == b"{}"
+    # An enum (a subclass of int) is written as json.dumps writes it.
+    serializer = DataclassJsonMessageSerializer(_Plain)
+    message = _Plain("a", _Level.LOW, 0.5, True, None)
+    assert serializer.serialize(message) == json.dumps(asdict(message)).encode()
+
+
+def test_a_payload_with_whitespace_around_it_is_read_and_trailing_data_is_refused() -> None:
+    serializer = DataclassJsonMessageSerializer(_Flat)
+    assert serializer.deserialize(b' \n{"message": "hi"}\r\n ') == _Flat("hi")
+    with pytest.raises(SerializationError, match="_Flat"):
+        serializer.deserialize(b'{"message": "hi"} {}')
 
 
 def test_a_nested_payload_of_the_wrong_shape_is_a_serialization_error() -> None:

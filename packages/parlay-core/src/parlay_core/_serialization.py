@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol, TypeVar, cast, runtime_checkable
 
@@ -140,8 +140,70 @@ def _holds_structured_types(annotation: Any) -> bool:
     return any(_holds_structured_types(arg) for arg in typing.get_args(annotation))
 
 
-_PLAIN_JSON = frozenset({str, int, float, bool, type(None)})
-"""Types whose values JSON holds as they are (exact types: a subclass may serialize otherwise)."""
+def _float_json(value: float) -> str:
+    # As json.dumps writes a float (allow_nan, its default, included).
+    if value != value:
+        return "NaN"
+    if value == _INFINITY:
+        return "Infinity"
+    if value == -_INFINITY:
+        return "-Infinity"
+    return float.__repr__(value)
+
+
+def _bool_json(value: bool) -> str:
+    return "true" if value else "false"
+
+
+def _null_json(value: None) -> str:
+    return "null"
+
+
+_INFINITY = float("inf")
+
+
+class _Json:
+    """The json functions of the serializers, made on first use (``import parlay_core`` does
+    not import json: only a process boundary needs it)."""
+
+    def __init__(self) -> None:
+        import json
+        from json.encoder import encode_basestring_ascii
+
+        self.dumps = json.dumps
+        self.loads = json.loads
+        self.quote = encode_basestring_ascii
+        self._raw_decode = json.JSONDecoder().raw_decode
+        # The JSON text of a value of each plain type, as json.dumps writes it (exact types: a
+        # subclass, an enum for one, may serialize otherwise).
+        self.plain: dict[type[Any], Callable[[Any], str]] = {
+            str: encode_basestring_ascii,
+            int: int.__repr__,
+            float: _float_json,
+            bool: _bool_json,
+            type(None): _null_json,
+        }
+
+    def parse(self, text: str) -> Any:
+        """``json.loads(text)``, without its wrapper's cost for a bare JSON value."""
+        try:
+            value, end = self._raw_decode(text)
+        except ValueError:
+            value, end = None, -1
+        if end != len(text):
+            # Whitespace around the value, or an error: json.loads reads it, or says why not.
+            value = self.loads(text)
+        return value
+
+
+_json: _Json | None = None
+
+
+def _json_functions() -> _Json:
+    global _json
+    if _json is None:
+        _json = _Json()
+    return _json
 
 
 class DataclassJsonMessageSerializer(MessageSerializer[T]):
@@ -161,6 +223,9 @@ class DataclassJsonMessageSerializer(MessageSerializer[T]):
         self._adapter: Any = None  # a pydantic TypeAdapter, made on first use for nested types
         self._nested: bool | None = None
         self._names: tuple[str, ...] | None = None
+        # Each field's name and the JSON text before its value ('{"n": ', ', "name": '), made
+        # on first use (see serialize).
+        self._heads: tuple[tuple[str, str], ...] | None = None
 
     def _field_names(self) -> tuple[str, ...]:
         names = self._names
@@ -194,15 +259,23 @@ class DataclassJsonMessageSerializer(MessageSerializer[T]):
                 self._adapter = TypeAdapter(self._cls)
         return self._adapter
 
+    def _field_heads(self) -> tuple[tuple[str, str], ...]:
+        heads = self._heads
+        if heads is None:
+            quote = _json_functions().quote
+            heads = self._heads = tuple(
+                (name, f"{', ' if i else '{'}{quote(name)}: ")
+                for i, name in enumerate(self._field_names())
+            )
+        return heads
+
     def deserialize(self, payload: bytes) -> T:
         try:
-            import json  # only at a process boundary; keeps `import parlay_core` lean
-
             # Decoding first skips json's detection of UTF-16/32, which costs more than the
             # parse of a small message; JSON exchanged between systems is UTF-8 (RFC 8259), and
             # a payload that is not fails as a UnicodeDecodeError, a ValueError, below.
-            data = json.loads(payload.decode())
-            adapter = self._validator()
+            data = (_json or _json_functions()).parse(payload.decode())
+            adapter = self._adapter if self._nested is not None else self._validator()
             if adapter is not None:
                 return cast(T, adapter.validate_python(data))
             return self._cls(**data)
@@ -216,23 +289,26 @@ class DataclassJsonMessageSerializer(MessageSerializer[T]):
 
     def serialize(self, message: T) -> bytes:
         try:
-            import json
-
-            adapter = self._validator()
+            functions = _json or _json_functions()
+            adapter = self._adapter if self._nested is not None else self._validator()
             if adapter is not None:
                 return cast(bytes, adapter.dump_json(message))
             if type(message) is self._cls:
-                # The common message holds only plain values: read its fields directly, without
-                # asdict's recursion and deep copies (the JSON is the same).
-                values: dict[str, object] = {}
-                for name in self._field_names():
-                    value = getattr(message, name)
-                    if type(value) not in _PLAIN_JSON:
+                # The common message holds only plain values: written field by field, without
+                # asdict's recursion and deep copies, nor json.dumps' encoder made for each call
+                # (the JSON is the same).
+                plain = functions.plain
+                parts: list[str] = []
+                for name, head in self._heads or self._field_heads():
+                    value: object = getattr(message, name)
+                    text = plain.get(type(value))
+                    if text is None:
                         break
-                    values[name] = value
+                    parts.append(head)
+                    parts.append(text(value))
                 else:
-                    return json.dumps(values).encode()
-            return json.dumps(dataclasses.asdict(cast(Any, message))).encode()
+                    return f"{''.join(parts)}}}".encode() if parts else b"{}"
+            return functions.dumps(dataclasses.asdict(cast(Any, message))).encode()
         except RecursionError as e:
             raise _too_deep(self._type_name, e) from e
         except (TypeError, ValueError) as e:  # ValueError: a circular reference

@@ -5,35 +5,73 @@ out. After a stall it runs in the event loop's first pass, before the timers and
 waiting resume their tasks, but not before the task steps that were *already queued* when the
 process froze (a handler whose ``sleep`` ended just then): those run first, and such a step may
 finish the handler while the partition's next holder runs the same agent. So the runtime also
-checks before each step it passes to a handler: :func:`fenced` wraps the handler's awaitable, and
-every time the task resumes it, asks ``may_step()`` first. When the lease is no longer proven,
-``CancelledError`` is thrown into the handler instead of resuming it, so it takes no further step.
+checks before each step it passes to a handler: a :class:`Fence` stands between the task and the
+handler's awaitable, and every time the task resumes it, asks :meth:`Fence.may_step` first. When
+the lease is no longer proven, ``CancelledError`` is thrown into the handler instead of resuming
+it, so it takes no further step.
+
+A fence also tells when its delivery first waits (:meth:`Fence.on_wait`): only from then on can
+anything else run while the handler is in progress (the cluster's fence timer, a cancellation, a
+hand-over), so that is when a delivery needs to be found; most handlers answer in their first
+step and never are.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Generator
-from typing import Any, TypeVar
+from collections.abc import Awaitable, Generator
+from typing import Any
 
-__all__ = ["fenced"]
-
-T = TypeVar("T")
+__all__ = ["Fence"]
 
 
-class _Fenced(Generator[Any, Any, T]):
-    """The iterator that stands between a task and its handler: see :func:`fenced`."""
+class Fence(Generator[Any, Any, Any]):
+    """A delivery's awaitable, awaited with :meth:`may_step` asked before each of its steps.
 
-    __slots__ = ("_inner", "_may_step")
+    Await the fence itself (``await fence``), once. A subclass says whether the delivery may go
+    on (:meth:`may_step`, also asked before the first step) and learns when it first waits
+    (:meth:`on_wait`); :attr:`waited` tells afterwards whether it ever did.
 
-    def __init__(self, inner: Generator[Any, Any, T], may_step: Callable[[], bool]) -> None:
-        self._inner = inner
-        self._may_step = may_step
+    Args:
+        work: The delivery (a handler's coroutine).
+    """
+
+    __slots__ = ("_inner", "waited")
+
+    def __init__(self, work: Awaitable[Any]) -> None:
+        self._inner = work.__await__()
+        self.waited = False
+
+    def __await__(self) -> Generator[Any, Any, Any]:
+        return self
+
+    def may_step(self) -> bool:
+        """Whether the delivery may take its next step; if not, it gets ``CancelledError``."""
+        raise NotImplementedError
+
+    def on_wait(self) -> None:
+        """Called once, when the delivery first waits (the task is about to suspend)."""
+
+    def __next__(self) -> Any:
+        # A task's first step, and every step after an awaited future without a result, comes
+        # here (send(None) is next()): written out, not forwarded to send(), since it is the
+        # one step of most deliveries.
+        if not self.may_step():
+            return self._inner.throw(asyncio.CancelledError())
+        signal = self._inner.send(None)
+        if not self.waited:
+            self.waited = True
+            self.on_wait()
+        return signal
 
     def send(self, value: Any) -> Any:
-        if self._may_step():
-            return self._inner.send(value)
-        return self._inner.throw(asyncio.CancelledError())
+        if not self.may_step():
+            return self._inner.throw(asyncio.CancelledError())
+        signal = self._inner.send(value)
+        if not self.waited:
+            self.waited = True
+            self.on_wait()
+        return signal
 
     def throw(self, typ: Any, val: Any = None, tb: Any = None) -> Any:
         # A cancellation or error thrown in by the task goes to the handler as it is.
@@ -43,26 +81,3 @@ class _Fenced(Generator[Any, Any, T]):
 
     def close(self) -> None:
         self._inner.close()
-
-
-class _Awaitable(Awaitable[T]):
-    __slots__ = ("_may_step", "_work")
-
-    def __init__(self, work: Awaitable[T], may_step: Callable[[], bool]) -> None:
-        self._work = work
-        self._may_step = may_step
-
-    def __await__(self) -> Generator[Any, Any, T]:
-        return _Fenced(self._work.__await__(), self._may_step)
-
-
-def fenced(work: Awaitable[T], may_step: Callable[[], bool]) -> Awaitable[T]:
-    """``work``, awaited with ``may_step()`` asked before each of its steps.
-
-    Args:
-        work: A handler's delivery (a coroutine).
-        may_step: Whether the handler may go on now; when it returns False, the handler gets
-            ``CancelledError`` at the point where it waits, and never takes that step. It is
-            also asked before the first step.
-    """
-    return _Awaitable(work, may_step)

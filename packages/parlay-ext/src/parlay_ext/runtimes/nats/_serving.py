@@ -60,7 +60,7 @@ from parlay_ext.runtimes.nats._calls import (
 )
 from parlay_ext.runtimes.nats._dataconn import DataConnection, DataSubscription
 from parlay_ext.runtimes.nats._durable import REPLY, DurableQueue, keep_in_progress
-from parlay_ext.runtimes.nats._fencing import fenced
+from parlay_ext.runtimes.nats._fencing import Fence
 from parlay_ext.runtimes.nats._sdk import Msg
 from parlay_ext.runtimes.nats._subjects import Subjects
 
@@ -115,20 +115,21 @@ class Server:
         self._host = host
         self._nats = nc
         self._cluster = cluster
+        self.lease_valid = cluster.lease_valid
+        """Whether this worker can still prove it holds a partition's lease (see _Delivery)."""
         self._caller = caller
         self._durable = durable
         self._subjects = subjects
         self._loopback = loopback
         self._request_timeout = request_timeout
         self._pinned = pinned
-        self._busy: dict[Partition, int] = {}
-        # The tasks delivering to each partition's agents, and those cancelled because this
-        # worker lost the partition's lease while they ran (a stall): see fence.
-        self._running_in: dict[Partition, set[asyncio.Task[Any]]] = {}
-        self._fenced: set[asyncio.Task[Any]] = set()
+        # The deliveries to each partition's agents that wait (see _Delivery): a hand-over waits
+        # for them, and a lost lease cancels them (see fence).
+        self._running_in: dict[Partition, set[_Delivery]] = {}
         self._partition_subs: dict[Partition, DataSubscription] = {}
+        # The tasks of the calls whose handlers wait, by call token (a cancellation names it).
         self._handlers: dict[str, asyncio.Task[Any]] = {}
-        # Calls whose handlers run and are not acknowledged yet: when each started and where
+        # Calls whose handlers wait and are not acknowledged yet: when each started and where
         # its caller waits, oldest first. One timer serves them all (see _acknowledge_late).
         self._unacknowledged: dict[str, tuple[float, str]] = {}
         self._ack_timer: asyncio.TimerHandle | None = None
@@ -195,15 +196,11 @@ class Server:
 
     async def deliver_local(self, recipient: AgentId, message: Any, ctx: MessageContext) -> Any:
         partition = self._caller.partition(recipient)
-        self._busy[partition] = self._busy.get(partition, 0) + 1
-        task = self._track(partition)
+        delivery = _Delivery(self, partition, self._host.deliver(recipient, message, ctx))
         try:
-            return await fenced(
-                self._host.deliver(recipient, message, ctx),
-                lambda: self._may_step(partition, task),
-            )
+            return await delivery
         except asyncio.CancelledError:
-            if not self._was_fenced(task):
+            if not self._was_fenced(delivery):
                 raise
             if ctx.is_rpc:
                 raise WorkerUnavailableError(
@@ -213,8 +210,8 @@ class Server:
                 ) from None
             return None
         finally:
-            self._untrack(partition, task)
-            self._busy[partition] -= 1
+            if delivery.waited:
+                self._done_waiting(delivery)
 
     async def _send_remote_event(
         self, recipient: AgentId, encoded: tuple[str, bytes], ctx: MessageContext
@@ -274,7 +271,7 @@ class Server:
             # Let running handlers finish before the next holder creates these agents again.
             loop = asyncio.get_running_loop()
             deadline = loop.time() + self._request_timeout
-            while self._busy.get(key, 0) > 0 and loop.time() < deadline:
+            while self._running_in.get(key) and loop.time() < deadline:
                 await asyncio.sleep(0.01)
             store = self._host.state_store
             if store is not None and moving:
@@ -383,28 +380,35 @@ class Server:
         except Exception as e:
             await self._reply_error(msg, e)
             return "drop"
-        self._busy[partition] = self._busy.get(partition, 0) + 1
-        task = self._track(partition)
+        work = self._host.deliver(recipient, message, ctx)
+        if ctx.is_rpc:
+            call = headers.get(CALL, "")
+            # A handler still waiting after a moment tells the caller who handles its call: if
+            # this worker dies, the caller learns it from the cluster view instead of waiting
+            # for its deadline. A quicker handler's reply says it instead. (Durable mode needs
+            # neither: a dead worker's messages are handed on; its reply subject belongs to the
+            # stream.)
+            late_ack = msg.reply if call and self._durable is None else ""
+            delivery = _Delivery(self, partition, work, call, late_ack)
+        else:
+            delivery = _Delivery(self, partition, work)
         try:
             if ctx.is_rpc:
-                await self._serve_rpc(msg, recipient, partition, message, ctx, headers, task)
+                await self._serve_rpc(msg, recipient, ctx, delivery)
             else:
                 if self._durable is None:
                     await self._reply(msg, b"", {_wire.STATUS: "ok"})
                 try:
-                    await fenced(
-                        self._host.deliver(recipient, message, ctx),
-                        lambda: self._may_step(partition, task),
-                    )
+                    await delivery
                 except Exception as e:
                     self._work.event_handler_failed(e, recipient, message)
         except asyncio.CancelledError:
-            if not self._was_fenced(task):
+            if not self._was_fenced(delivery):
                 raise
             return "later"  # durable: handed to the partition's next holder
         finally:
-            self._untrack(partition, task)
-            self._busy[partition] -= 1
+            if delivery.waited:
+                self._done_waiting(delivery)
         return "ack"
 
     def _recipient(self, header: str) -> AgentId:
@@ -418,86 +422,77 @@ class Server:
 
     # --- fencing: a partition lost while its handlers ran -------------------------------------
 
-    def _track(self, partition: Partition) -> asyncio.Task[Any] | None:
-        task = asyncio.current_task()
-        if task is not None:
-            self._running_in.setdefault(partition, set()).add(task)
-        return task
+    def delivery_waits(self, delivery: _Delivery) -> None:
+        """Make a delivery that waits findable: by fence, a hand-over, a cancellation, a timer."""
+        task = asyncio.current_task()  # the task that is about to suspend with it
+        delivery.task = task
+        running = self._running_in.get(delivery.partition)
+        if running is None:
+            running = self._running_in[delivery.partition] = set()
+        running.add(delivery)
+        call = delivery.call
+        if call and task is not None:
+            self._handlers[call] = task
+        if delivery.late_ack:
+            loop = asyncio.get_running_loop()
+            self._unacknowledged[call] = (loop.time(), delivery.late_ack)
+            if self._ack_timer is None:
+                self._ack_timer = loop.call_later(ACK_DELAY, self._acknowledge_late)
 
-    def _untrack(self, partition: Partition, task: asyncio.Task[Any] | None) -> None:
-        running = self._running_in.get(partition)
-        if running is not None and task is not None:
-            running.discard(task)
+    def _done_waiting(self, delivery: _Delivery) -> None:
+        running = self._running_in.get(delivery.partition)
+        if running is not None:
+            running.discard(delivery)
             if not running:
-                del self._running_in[partition]
+                del self._running_in[delivery.partition]
+        if delivery.call:
+            self._handlers.pop(delivery.call, None)
+            if delivery.late_ack:
+                self._unacknowledged.pop(delivery.call, None)
 
     def fence(self, partition: Partition) -> None:
         """Abandon every delivery to ``partition`` now: this worker no longer holds its lease.
 
         Called synchronously by the cluster, before any of these tasks resumes (after a stall,
-        for example): the next holder may already be delivering to the same agents.
+        for example): the next holder may already be delivering to the same agents. A delivery
+        that never waited is not running (it ended within its first step).
         """
-        for task in self._running_in.pop(partition, set()):
-            if not task.done():
-                self._fenced.add(task)
+        for delivery in list(self._running_in.get(partition, ())):
+            task = delivery.task
+            if not delivery.fenced and task is not None and not task.done():
+                delivery.fenced = delivery.cancelled = True
                 task.cancel()
 
-    def _may_step(self, partition: Partition, task: asyncio.Task[Any] | None) -> bool:
-        # Asked before every step of a handler (see _fencing): the fence timer cannot run
-        # before a step that was already queued when the process stalled, so this catches it.
-        if self._cluster.lease_valid(partition):
-            return True
+    def step_refused(self, delivery: _Delivery) -> bool:
+        """Abandon a delivery whose partition lease is not proven (see _Delivery.may_step)."""
         # Abandoned by the caller (it throws CancelledError into the handler), not cancelled:
         # a cancellation requested now would land on the task's next wait, after the clean-up.
-        self._untrack(partition, task)
-        if task is not None:
-            self._fenced.add(task)
+        delivery.fenced = True
         self._cluster.check_validity()  # the partition's other handlers are abandoned too
         return False
 
-    def _was_fenced(self, task: asyncio.Task[Any] | None) -> bool:
-        if task is None or task not in self._fenced:
+    def _was_fenced(self, delivery: _Delivery) -> bool:
+        if not delivery.fenced:
             return False
-        self._fenced.discard(task)
-        # Our own cancellation, handled here: the task ends normally (uncancel: Python 3.11+).
-        uncancel: Callable[[], int] | None = getattr(task, "uncancel", None)
-        if uncancel is not None:
-            uncancel()
+        task = delivery.task
+        if delivery.cancelled and task is not None:
+            # Our own cancellation, handled here: the task ends normally (uncancel: 3.11+).
+            delivery.cancelled = False
+            uncancel: Callable[[], int] | None = getattr(task, "uncancel", None)
+            if uncancel is not None:
+                uncancel()
         return True
 
     async def _serve_rpc(
-        self,
-        msg: Msg,
-        recipient: AgentId,
-        partition: Partition,
-        message: Any,
-        ctx: MessageContext,
-        headers: dict[str, str],
-        task: asyncio.Task[Any] | None,
+        self, msg: Msg, recipient: AgentId, ctx: MessageContext, delivery: _Delivery
     ) -> None:
-        key = headers.get(CALL, "")
-        # A handler still running after a moment tells the caller who handles its call: if this
-        # worker dies, the caller learns it from the cluster view instead of waiting for its
-        # deadline. A quicker handler's reply says it instead. (Durable mode needs neither: a
-        # dead worker's messages are handed on; its reply subject belongs to the stream.)
-        late_ack = bool(key and msg.reply and self._durable is None)
-        if late_ack:
-            loop = asyncio.get_running_loop()
-            self._unacknowledged[key] = (loop.time(), msg.reply)
-            if self._ack_timer is None:
-                self._ack_timer = loop.call_later(ACK_DELAY, self._acknowledge_late)
-        if task is not None:
-            self._handlers[key] = task
         try:
-            response = await fenced(
-                self._host.deliver(recipient, message, ctx),
-                lambda: self._may_step(partition, task),
-            )
+            response = await delivery
         except Exception as e:
             await self._reply_error(msg, e)
             return
         except asyncio.CancelledError:
-            if task in self._fenced and self._durable is None:
+            if delivery.fenced and self._durable is None:
                 # Durable mode stays silent: the stream hands the message to the next holder.
                 await self._reply_error(
                     msg,
@@ -508,10 +503,6 @@ class Server:
                     ),
                 )
             raise
-        finally:
-            self._handlers.pop(key, None)
-            if late_ack:
-                self._unacknowledged.pop(key, None)
         try:
             if response is None:
                 type_name, data = _wire.NONE_TYPE, b""
@@ -592,6 +583,54 @@ class Server:
 
     async def _reply_error(self, msg: Msg, error: BaseException) -> None:
         await self._reply(msg, _wire.encode_error(error), {_wire.STATUS: "error"})
+
+
+class _Delivery(Fence):
+    """One delivery to an agent of a partition this worker holds, fenced (see ``_fencing``).
+
+    Made for every request served and every local call, and registered where it can be found
+    (fence, a hand-over, a cancellation, the late acknowledgement) only once it waits: a handler
+    that answers within its first step, as most do, needs none of that bookkeeping.
+
+    Args:
+        server: The server that delivers it.
+        partition: The recipient's partition.
+        work: The delivery (the host's ``deliver`` coroutine).
+        call: The call token of a served request (a cancellation names it), or empty.
+        late_ack: The reply subject to acknowledge the call on if its handler still runs
+            after ``ACK_DELAY``, or empty.
+    """
+
+    __slots__ = ("call", "cancelled", "fenced", "late_ack", "partition", "server", "task")
+
+    def __init__(
+        self,
+        server: Server,
+        partition: Partition,
+        work: Awaitable[Any],
+        call: str = "",
+        late_ack: str = "",
+    ) -> None:
+        Fence.__init__(self, work)
+        self.server = server
+        self.partition = partition
+        self.call = call
+        self.late_ack = late_ack
+        self.task: asyncio.Task[Any] | None = None
+        """The task running it, once it waits."""
+        self.fenced = False
+        """Abandoned: the lease of its partition was lost while it ran."""
+        self.cancelled = False
+        """Its task was cancelled by :meth:`Server.fence` (and not uncancelled yet)."""
+
+    def may_step(self) -> bool:
+        # Asked before every step of the handler: the fence timer cannot run before a step that
+        # was already queued when the process stalled, so this catches it.
+        server = self.server
+        return server.lease_valid(self.partition) or server.step_refused(self)
+
+    def on_wait(self) -> None:
+        self.server.delivery_waits(self)
 
 
 class NatsTransport:
