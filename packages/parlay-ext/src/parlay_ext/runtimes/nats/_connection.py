@@ -45,7 +45,10 @@ def redact(text: str, secrets: Sequence[str | None] = ()) -> str:
 
 @dataclass
 class ConnectionSettings:
-    """How to reach NATS; every field is passed through to ``nats.connect``.
+    """How to reach NATS: the settings of both of a worker's connections.
+
+    Every field is passed through to ``nats.connect`` (JetStream, the key-value buckets), and
+    the data connection of the request/reply path takes the same (see ``_dataconn``).
 
     Attributes:
         servers: Server URLs (``nats://host:4222``, ``tls://...``), tried in turn.
@@ -67,7 +70,8 @@ class ConnectionSettings:
             a frame it cannot parse) looks connected but hears nothing, not even the server's
             answers to its pings: so it reconnects within about ``ping_interval`` times
             ``max_outstanding_pings + 1`` seconds instead of nats-py's default six minutes.
-        options: Any further ``nats.connect`` keyword arguments.
+        options: Any further ``nats.connect`` keyword arguments (the data connection reads
+            ``inbox_prefix`` and ``no_echo`` among them, and refuses ``tls_handshake_first``).
     """
 
     servers: Sequence[str] = ("nats://127.0.0.1:4222",)
@@ -90,7 +94,7 @@ class ConnectionSettings:
 def transport_error(
     error: BaseException, servers: Sequence[str], secrets: Sequence[str | None] = ()
 ) -> TransportError:
-    """Translate a nats-py connection failure into a :class:`TransportError` (credentials hidden).
+    """Translate a connection failure (of nats-py or the data connection) into a :class:`TransportError` (credentials hidden).
 
     Args:
         error: The failure.
