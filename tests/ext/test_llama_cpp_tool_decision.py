@@ -430,3 +430,44 @@ async def test_auto_decides_by_meaning_not_shared_words(
         assert called == ([expected] if expected else [])
     finally:
         await model.close()
+
+
+def _home_tools() -> list[ToolSchema]:
+    def lock_door(
+        door: Annotated[str, "which door"],
+        locked: Annotated[bool, "true to lock, false to unlock"],
+    ) -> str:
+        """Lock or unlock a door of the house."""
+        return door
+
+    def get_stock_price(symbol: Annotated[str, "the company's name or ticker symbol"]) -> str:
+        """Get the latest share price of a company on the stock market."""
+        return symbol
+
+    def convert_weight(value: float, from_unit: str, to_unit: str) -> float:
+        """Convert a weight from one unit to another."""
+        return value
+
+    tools = (lock_door, get_stock_price, convert_weight)
+    return [FunctionTool(f, description=(f.__doc__ or "").strip()).schema for f in tools]
+
+
+@pytest.mark.slow
+async def test_auto_explains_how_and_why_and_acts_on_requests() -> None:
+    model = LlamaCppChatCompletionClient(quiet=True, max_tokens=32, seed=1)
+    try:
+        for question in ("How do door locks work?", "Why do stock markets crash?"):
+            answer = await model.create(
+                [UserMessage(content=question, source="user")], tools=_home_tools()
+            )
+            assert isinstance(answer.content, str), question
+        result = await model.create(
+            [UserMessage(content="Turn 5 pounds into kilograms.", source="user")],
+            tools=_home_tools(),
+        )
+        assert isinstance(result.content, list)
+        assert result.content[0].name == "convert_weight"
+        arguments = json.loads(result.content[0].arguments)
+        assert (arguments["from_unit"], arguments["to_unit"]) == ("pounds", "kilograms")
+    finally:
+        await model.close()
