@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import shutil
+import signal
 import socket
 import ssl
 import subprocess
@@ -217,11 +218,11 @@ async def test_unanswered_pings_make_it_reconnect() -> None:
         connection = await _open(settings, events)
         process = server._process  # pyright: ignore[reportPrivateUsage]
         assert process is not None
-        process.send_signal(19)  # SIGSTOP
+        process.send_signal(signal.SIGSTOP)
         try:
             await asyncio.wait_for(events.lost.wait(), 10)
         finally:
-            process.send_signal(18)  # SIGCONT
+            process.send_signal(signal.SIGCONT)
         try:
             await asyncio.wait_for(events.back.wait(), 20)
             await connection.flush()
