@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import base64
 import logging
 import shutil
 import signal
@@ -19,7 +20,12 @@ import pytest
 from parlay_core import AgentId, MessageContext, RoutedAgent, rpc
 from parlay_core.exceptions import PayloadTooLargeError, TransportAuthError, TransportError
 from parlay_ext.runtimes.nats import ConnectionSettings, NatsWorkerAgentRuntime
-from parlay_ext.runtimes.nats._dataconn import DataConnection, DataMsg, open_data_connection
+from parlay_ext.runtimes.nats._dataconn import (
+    DataConnection,
+    DataMsg,
+    _nkey_auth,  # pyright: ignore[reportPrivateUsage]
+    open_data_connection,
+)
 from tests.ext.nats._server import NatsServer
 
 
@@ -365,3 +371,18 @@ async def test_tls_with_a_verified_certificate(tmp_path: Path) -> None:
                 tls_url, namespace="tls", partitions=2, tls=trusted, tls_hostname="nats.test"
             )
         )
+
+
+def test_a_creds_file_gives_its_jwt_and_signs_the_nonce_with_its_seed(tmp_path: Path) -> None:
+    # A server in operator mode checks the JWT itself; here, what the connection sends for it.
+    seed, _ = _user_seed()
+    creds = tmp_path / "user.creds"
+    creds.write_text(
+        "-----BEGIN NATS USER JWT-----\neyJhbGciOi.the-user-jwt.sig\n------END NATS USER JWT------\n\n"
+        "************************* IMPORTANT *************************\n\n"
+        f"-----BEGIN USER NKEY SEED-----\n{seed.decode()}\n------END USER NKEY SEED------\n"
+    )
+    auth = _nkey_auth(ConnectionSettings(user_credentials=str(creds)), "server-nonce")
+    assert auth["jwt"] == "eyJhbGciOi.the-user-jwt.sig" and "nkey" not in auth
+    verifier: Any = nkeys.from_seed(bytearray(seed))
+    assert verifier.verify(b"server-nonce", base64.b64decode(auth["sig"]))
