@@ -58,8 +58,12 @@ class Transport(Protocol):
         ``agent_id``'s type; called only for types this process does not host."""
         ...
 
-    async def send(self, message: Any, recipient: AgentId, ctx: MessageContext) -> Any:
-        """Deliver a direct message to an agent elsewhere and return its response."""
+    def send(self, message: Any, recipient: AgentId, ctx: MessageContext) -> Awaitable[Any]:
+        """Deliver a direct message to an agent elsewhere; awaiting it returns the response.
+
+        An ``async def`` does; so does a plain method that returns the coroutine doing the work
+        (one coroutine less on every remote call).
+        """
         ...
 
     def publish(self, message: Any, recipients: Sequence[AgentId], ctx: MessageContext) -> None:

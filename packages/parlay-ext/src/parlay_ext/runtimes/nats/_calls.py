@@ -178,12 +178,15 @@ class Caller:
         self._timeout = request_timeout
         self._worker_id = worker_id
         self._pending: dict[str, _Pending] = {}
+        """The attempts waiting for their reply, by number (the last token of its subject)."""
         self.durable: DurableQueue | None = None
         """The work-queue stream, in durable mode (set by the runtime once connected)."""
         self._calls = itertools.count(1)
         self._call_field = f" {_wire.pack({CALL: f'{worker_id}.'})}".encode()
         """The packed call token of an attempt (after the other fields), but for its number."""
         self._routes: dict[AgentId, _Route] = {}
+        self._wire_names: dict[type[object], str] = {}
+        """The wire name of each message class sent, once its serializer is registered."""
         self._type_fields: dict[str, str] = {}
         self._reply_prefix = ""
         """``<inbox>.``: each attempt's reply subject is this and the attempt's number."""
@@ -235,22 +238,47 @@ class Caller:
             SerializationError: The value cannot be serialized (its serializer failed).
         """
         serializers = self._host.serializers
-        if type(message) in _JSON_TYPES:
-            type_name = _JSON_PREFIX + type(message).__name__
-            try:
-                payload = json.dumps(message).encode()
-            except RecursionError as e:
-                raise SerializationError(
-                    f"A {type_name} value is too deeply nested to send ({e}). Flatten it."
-                ) from e
-            except (TypeError, ValueError) as e:
-                raise SerializationError(
-                    f"A {type_name} value cannot be sent as JSON: {e}. Send JSON-friendly "
-                    "values (str keys; str, numbers, lists, dicts), or a dataclass or pydantic "
-                    "model."
-                ) from e
+        cls = cast("type[object]", type(message))
+        type_name = self._wire_names.get(cls)
+        if type_name is None:
+            if cls in _JSON_TYPES:
+                return self._encode_json(message)
+            type_name = self._wire_name(message)
+        try:
+            payload = serializers.serialize(message, type_name=type_name)
+        except SerializationError:
+            raise
+        except (TypeError, ValueError, RecursionError) as e:
+            # A registered serializer's own failure (json.dumps in a custom serializer).
+            raise SerializationError(
+                f"The serializer of {type_name} failed: {type(e).__name__}: {e}"
+            ) from e
+        if len(payload) > self._client().max_payload:
             self.check_size(payload, type_name)
-            return type_name, payload
+        return type_name, payload
+
+    def _encode_json(self, message: Any) -> tuple[str, bytes]:
+        # A plain JSON value (see _JSON_TYPES) travels as itself.
+        type_name = _JSON_PREFIX + type(message).__name__
+        try:
+            payload = json.dumps(message).encode()
+        except RecursionError as e:
+            raise SerializationError(
+                f"A {type_name} value is too deeply nested to send ({e}). Flatten it."
+            ) from e
+        except (TypeError, ValueError) as e:
+            raise SerializationError(
+                f"A {type_name} value cannot be sent as JSON: {e}. Send JSON-friendly "
+                "values (str keys; str, numbers, lists, dicts), or a dataclass or pydantic "
+                "model."
+            ) from e
+        self.check_size(payload, type_name)
+        return type_name, payload
+
+    def _wire_name(self, message: Any) -> str:
+        # The first message of its class: its wire name, once its serializer is registered;
+        # then remembered (serializers are added, never removed).
+        serializers = self._host.serializers
         type_name = wire_type_name(message)
         if not serializers.is_registered(type_name):
             cls = cast("type[object]", type(message))
@@ -262,17 +290,10 @@ class Caller:
                     "pydantic model, or call runtime.add_message_serializer(...)."
                 )
             serializers.add_serializer(known)
-        try:
-            payload = serializers.serialize(message, type_name=type_name)
-        except SerializationError:
-            raise
-        except (TypeError, ValueError, RecursionError) as e:
-            # A registered serializer's own failure (json.dumps in a custom serializer).
-            raise SerializationError(
-                f"The serializer of {type_name} failed: {type(e).__name__}: {e}"
-            ) from e
-        self.check_size(payload, type_name)
-        return type_name, payload
+        if len(self._wire_names) >= _ROUTES_KEPT:
+            self._wire_names.clear()
+        self._wire_names[cast("type[object]", type(message))] = type_name
+        return type_name
 
     def check_size(self, payload: bytes, type_name: str) -> None:
         """Raise :class:`PayloadTooLargeError` if ``payload`` alone exceeds the server's limit.
@@ -476,97 +497,82 @@ class Caller:
         self, recipient: AgentId, kind: str, type_name: str, payload: bytes, ctx: MessageContext
     ) -> Msg:
         partition, subject, recipient_field = self._route(recipient)
-        # Packed once per call (each attempt adds its call token and number), and checked as sent.
+        # Packed once per call (each attempt adds its call number), and checked as sent.
         fields = self._fields(recipient_field, kind, type_name, ctx) + self._call_field
-        self._check_frame_size(
-            len(subject) + len(fields) + 21 + len(payload),  # 21: the number, the line break
-            len(payload),
-            lambda: f"A {type_name} to {recipient}",
-        )
+        client = self._client()
+        # 21: the attempt's number and the line break.
+        size = len(subject) + len(fields) + 21 + len(payload) + _HEADER_RESERVE
+        if size > client.max_payload:
+            self._check_frame_size(size, len(payload), lambda: f"A {type_name} to {recipient}")
         loop = asyncio.get_running_loop()
-        deadline = loop.time() + self._timeout
+        now = loop.time()
+        deadline = now + self._timeout
         delay = 0.005
+        token = ctx.cancellation_token
         while True:
-            remaining = deadline - loop.time()
+            remaining = deadline - now
             if remaining <= 0:
                 raise WorkerUnavailableError(
                     f"No worker served {recipient} within {self._timeout:g}s: its partition "
                     f"{partition[1]} has no live holder (workers starting, stopping or paused)."
                 )
-            reply = await self._send_once(
-                subject, payload, fields, remaining, recipient, partition, ctx
+            # One attempt: its number names its reply subject and, with this worker's id, the
+            # call (for the worker's acknowledgement and a cancellation).
+            number = next(self._calls)
+            key = str(number)
+            outcome: asyncio.Future[Msg] = loop.create_future()
+            expiry = now + remaining
+            self._pending[key] = _Pending(
+                partition, now, outcome, self._cluster.owner(partition), expiry
             )
+            if expiry < self._next_expiry:
+                self._expire_at(loop, expiry)
+
+            def cancel(outcome: asyncio.Future[Msg] = outcome) -> None:
+                # It may run on another thread: the token can be cancelled anywhere.
+                loop.call_soon_threadsafe(outcome.cancel)
+
+            token.add_callback(cancel)
+            sent = False
+            try:
+                # No headers: the fields go before the payload (see _wire.frame). Written with
+                # every other message of this loop step, in one go.
+                client.publish_nowait(
+                    subject,
+                    b"%s%d\n%s" % (fields, number, payload),
+                    reply=self._reply_prefix + key,
+                )
+                sent = True
+                reply: Msg | None = await outcome
+            except _Unreceived:
+                reply = None
+            except _Expired:
+                raise RequestTimeoutError(
+                    f"No response from {recipient} within {remaining:.3g}s; "
+                    "the handler may still be running, or may have run."
+                ) from None
+            except asyncio.CancelledError:
+                if sent:
+                    await self._cancel_remote(f"{self._worker_id}.{number}")
+                raise
+            finally:
+                token.remove_callback(cancel)
+                del self._pending[key]
+            if reply is not None:
+                headers = reply.headers
+                status = headers.get(_wire.STATUS) if headers else None
+                if status == "ok":
+                    return reply
+                if status != "moved":  # moved: its worker no longer holds the partition
+                    if not headers or headers.get("Status") != _NO_RESPONDERS:
+                        raise _wire.decode_error(reply.data, recipient)
+                    reply = None
             if reply is None:
                 # Certainly not received: wait for a holder, unless the type vanished meanwhile.
                 self.check_hosted(recipient)
-                await asyncio.sleep(min(delay, max(deadline - loop.time(), 0)))
-                delay = min(delay * 2, 0.2)
-                continue
-            status = reply.headers.get(_wire.STATUS) if reply.headers else None
-            if status == "ok":
-                return reply
-            if status == "moved":
-                await asyncio.sleep(min(delay, max(deadline - loop.time(), 0)))
-                delay = min(delay * 2, 0.2)
-                continue
-            raise _wire.decode_error(reply.data, recipient)
-
-    async def _send_once(
-        self,
-        subject: str,
-        payload: bytes,
-        fields: bytes,
-        timeout: float,
-        recipient: AgentId,
-        partition: Partition,
-        ctx: MessageContext,
-    ) -> Msg | None:
-        client = self._client()
-        number = next(self._calls)
-        call = f"{self._worker_id}.{number}"
-        loop = asyncio.get_running_loop()
-        outcome: asyncio.Future[Msg] = loop.create_future()
-        now = loop.time()
-        expiry = now + timeout
-        self._pending[call] = _Pending(
-            partition, now, outcome, self._cluster.owner(partition), expiry
-        )
-        if expiry < self._next_expiry:
-            self._expire_at(loop, expiry)
-        token = ctx.cancellation_token
-
-        def cancel() -> None:  # may run on another thread: the token can be cancelled anywhere
-            loop.call_soon_threadsafe(outcome.cancel)
-
-        token.add_callback(cancel)
-        sent = False
-        try:
-            # No headers: the fields go before the payload (see _wire.frame). Written with
-            # every other message of this loop step, in one go.
-            client.publish_nowait(
-                subject,
-                b"%s%d\n%s" % (fields, number, payload),
-                reply=f"{self._reply_prefix}{number}",
-            )
-            sent = True
-            reply = await outcome
-            if reply.headers and reply.headers.get("Status") == _NO_RESPONDERS:
-                return None
-            return reply
-        except _Unreceived:
-            return None
-        except _Expired:
-            raise RequestTimeoutError(
-                f"No response from {recipient} within {timeout:.3g}s; "
-                "the handler may still be running, or may have run."
-            ) from None
-        except asyncio.CancelledError:
-            if sent:
-                await self._cancel_remote(call)
-            raise
-        finally:
-            token.remove_callback(cancel)
-            del self._pending[call]
+            await asyncio.sleep(min(delay, max(deadline - loop.time(), 0)))
+            delay = min(delay * 2, 0.2)
+            now = loop.time()
 
     def _expire_at(self, loop: asyncio.AbstractEventLoop, when: float) -> None:
         if self._deadline_timer is not None:
@@ -609,8 +615,7 @@ class Caller:
         An acknowledgement only records which worker handles the call (it says so once its
         handler has run for :data:`ACK_DELAY`).
         """
-        number = msg.subject[len(self._reply_prefix) :]
-        pending = self._pending.get(f"{self._worker_id}.{number}")
+        pending = self._pending.get(msg.subject[len(self._reply_prefix) :])
         if pending is None or pending.outcome.done():
             return
         if not msg.headers:

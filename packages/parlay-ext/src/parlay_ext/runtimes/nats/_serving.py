@@ -171,9 +171,10 @@ class Server:
         """Raise :class:`AgentTypeNotFoundError` if no live worker hosts ``agent_id``'s type."""
         self._caller.check_hosted(agent_id)
 
-    async def send(self, message: Any, recipient: AgentId, ctx: MessageContext) -> Any:
-        """Call an agent on another worker over NATS and return its response."""
-        return await self._caller.call(message, recipient, ctx)
+    def send(self, message: Any, recipient: AgentId, ctx: MessageContext) -> Awaitable[Any]:
+        """Call an agent on another worker over NATS: awaiting it returns the response."""
+        # The caller's coroutine itself, not one more around it: every call passes here.
+        return self._caller.call(message, recipient, ctx)
 
     def publish(self, message: Any, recipients: Sequence[AgentId], ctx: MessageContext) -> None:
         """Send a published message to agents on other workers, each counted until sent."""
@@ -676,9 +677,13 @@ class NatsTransport:
         """Raise :class:`AgentTypeNotFoundError` if no live worker hosts the type."""
         self._started().check_recipient(agent_id)
 
-    async def send(self, message: Any, recipient: AgentId, ctx: MessageContext) -> Any:
-        """Call an agent on another worker over NATS."""
-        return await self._started().send(message, recipient, ctx)
+    def send(self, message: Any, recipient: AgentId, ctx: MessageContext) -> Awaitable[Any]:
+        """Call an agent on another worker over NATS: awaiting it returns the response.
+
+        Raises:
+            RuntimeStateError: Not started (raised here, before anything is awaited).
+        """
+        return self._started().send(message, recipient, ctx)
 
     def publish(self, message: Any, recipients: Sequence[AgentId], ctx: MessageContext) -> None:
         """Send a published message to agents on other workers."""
