@@ -1,8 +1,8 @@
 """How well the embedded offline model uses tools with ``tool_choice="auto"``.
 
 Runs a fixed set of tool tasks on ``LlamaCppChatCompletionClient`` (the bundled SmolLM2 unless
-``--model PATH``), fully offline, through ``create()`` with the client's default decision
-strategy, as an agent calls it, and prints:
+``--model PATH``, also spelled ``--model-path PATH``), fully offline, through ``create()`` with
+the client's default decision strategy, as an agent calls it, and prints:
 
 - the share of tasks decided right (the expected tool when one clearly applies, no call when
   none does);
@@ -899,7 +899,12 @@ async def _end_to_end(tasks: list[Task], tools: dict[str, FunctionTool], model: 
 
 async def main() -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
-    parser.add_argument("--model", help="a GGUF chat model (default: the bundled SmolLM2)")
+    parser.add_argument(
+        "--model",
+        "--model-path",
+        dest="model",
+        help="a GGUF chat model, passed as model_path= (default: the bundled SmolLM2)",
+    )
     parser.add_argument("--quick", action="store_true", help="the first six tasks only")
     parser.add_argument(
         "--strategies",
