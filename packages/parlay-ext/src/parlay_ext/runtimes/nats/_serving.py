@@ -368,18 +368,18 @@ class Server:
                 _message_id(headers.get(_wire.ID, "")),
             )
         except (KeyError, ValueError) as e:
-            await self._reply_error(msg, SerializationError(f"Malformed request: {e}"))
+            self._reply_error(msg, SerializationError(f"Malformed request: {e}"))
             return "drop"
         partition = self._caller.partition(recipient)
         if not self._work.is_running or not self._cluster.holds(partition):
             if self._durable is None:
-                await self._reply(msg, b"", {_wire.STATUS: "moved"})
+                self._reply(msg, b"", {_wire.STATUS: "moved"})
             return "later"
         try:
             self._host.check_recipient_type(recipient)
             message = self._caller.decode(data, type_name)
         except Exception as e:
-            await self._reply_error(msg, e)
+            self._reply_error(msg, e)
             return "drop"
         work = self._host.deliver(recipient, message, ctx)
         if ctx.is_rpc:
@@ -394,22 +394,51 @@ class Server:
         else:
             delivery = _Delivery(self, partition, work)
         try:
-            if ctx.is_rpc:
-                await self._serve_rpc(msg, recipient, ctx, delivery)
-            else:
+            if not ctx.is_rpc:
                 if self._durable is None:
-                    await self._reply(msg, b"", {_wire.STATUS: "ok"})
+                    self._reply(msg, b"", {_wire.STATUS: "ok"})
                 try:
                     await delivery
                 except Exception as e:
                     self._work.event_handler_failed(e, recipient, message)
+                return "ack"
+            try:
+                response = await delivery
+            except Exception as e:
+                self._reply_error(msg, e)
+                return "ack"
         except asyncio.CancelledError:
             if not self._was_fenced(delivery):
                 raise
+            if ctx.is_rpc and self._durable is None:
+                # Durable mode stays silent: the stream hands the message to the next holder.
+                self._reply_error(
+                    msg,
+                    WorkerUnavailableError(
+                        f"The worker handling the call to {recipient} lost its partition lease "
+                        "while the handler ran (it stalled for longer than the lease) and "
+                        "abandoned the handler midway; it may have run in part."
+                    ),
+                )
             return "later"  # durable: handed to the partition's next holder
         finally:
             if delivery.waited:
                 self._done_waiting(delivery)
+        try:
+            if response is None:
+                type_name, data = _wire.NONE_TYPE, b""
+            else:
+                type_name, data = self._caller.encode(response)
+        except Exception as e:
+            # Answered at once with a typed error (and, in durable mode, acknowledged): the
+            # handler ran, and running it again would produce the same unsendable value.
+            error = e if isinstance(e, SerializationError) else SerializationError(str(e))
+            with contextlib.suppress(TypeError):  # keeps the subclass when it takes a message
+                error = type(error)(f"The response of {recipient} cannot be sent back: {e}")
+            self._reply_error(msg, error)
+            return "ack"
+        if msg.headers or self._durable is not None or not self._reply_ok(msg, type_name, data):
+            self._reply(msg, data, {_wire.STATUS: "ok", _wire.TYPE: type_name})
         return "ack"
 
     def _recipient(self, header: str) -> AgentId:
@@ -484,41 +513,6 @@ class Server:
                 uncancel()
         return True
 
-    async def _serve_rpc(
-        self, msg: Msg, recipient: AgentId, ctx: MessageContext, delivery: _Delivery
-    ) -> None:
-        try:
-            response = await delivery
-        except Exception as e:
-            await self._reply_error(msg, e)
-            return
-        except asyncio.CancelledError:
-            if delivery.fenced and self._durable is None:
-                # Durable mode stays silent: the stream hands the message to the next holder.
-                await self._reply_error(
-                    msg,
-                    WorkerUnavailableError(
-                        f"The worker handling the call to {recipient} lost its partition lease "
-                        "while the handler ran (it stalled for longer than the lease) and "
-                        "abandoned the handler midway; it may have run in part."
-                    ),
-                )
-            raise
-        try:
-            if response is None:
-                type_name, data = _wire.NONE_TYPE, b""
-            else:
-                type_name, data = self._caller.encode(response)
-        except Exception as e:
-            # Answered at once with a typed error (and, in durable mode, acknowledged): the
-            # handler ran, and running it again would produce the same unsendable value.
-            error = e if isinstance(e, SerializationError) else SerializationError(str(e))
-            with contextlib.suppress(TypeError):  # keeps the subclass when it takes a message
-                error = type(error)(f"The response of {recipient} cannot be sent back: {e}")
-            await self._reply_error(msg, error)
-            return
-        await self._reply(msg, data, {_wire.STATUS: "ok", _wire.TYPE: type_name})
-
     def _acknowledge_late(self) -> None:
         # Acknowledge every call whose handler has run for ACK_DELAY, then wake again when the
         # oldest of the rest reaches it. (A timer per call would cost each call its scheduling
@@ -542,7 +536,28 @@ class Server:
         if task is not None:
             task.cancel()
 
-    async def _reply(self, msg: Msg, data: bytes, headers: dict[str, str]) -> None:
+    def _reply_ok(self, msg: Msg, type_name: str, data: bytes) -> bool:
+        """Answer a request that came without headers with its handler's response; False if
+        the answer needs the general form (see _reply)."""
+        # The common reply, to a request framed the same way: no headers (the client builds
+        # and parses them in Python), the response type before the payload.
+        target = msg.reply
+        if not target:
+            return True
+        head = self._ok_replies.get(type_name)
+        if head is None:
+            if len(self._ok_replies) >= _RECIPIENTS_KEPT:
+                self._ok_replies.clear()
+            head = self._ok_replies[type_name] = f"{type_name}\n".encode()
+        if len(target) + len(head) + len(data) + 512 > self._nats.max_payload:
+            return False  # too large: _reply answers with an error instead
+        try:
+            self._nats.publish_nowait(target, head + data)
+        except Exception as e:
+            logger.warning("Could not answer %s: %s", msg.subject, e)
+        return True
+
+    def _reply(self, msg: Msg, data: bytes, headers: dict[str, str]) -> None:
         # A durable message's own reply subject acknowledges it to the stream: the caller's
         # reply subject travels in a header instead.
         target = msg.reply
@@ -552,21 +567,6 @@ class Server:
             headers = {**headers, CALL: request.get(CALL, "")}  # which call this answers
         if not target:
             return
-        if not msg.headers and self._durable is None and headers.get(_wire.STATUS) == "ok":
-            # The common reply, to a request framed the same way: no headers (the client builds
-            # and parses them in Python), the response type before the payload.
-            type_name = headers.get(_wire.TYPE, "")
-            head = self._ok_replies.get(type_name)
-            if head is None:
-                if len(self._ok_replies) >= _RECIPIENTS_KEPT:
-                    self._ok_replies.clear()
-                head = self._ok_replies[type_name] = f"{type_name}\n".encode()
-            if len(target) + len(head) + len(data) + 512 <= self._nats.max_payload:
-                try:
-                    await self._nats.publish(target, head + data)
-                except Exception as e:
-                    logger.warning("Could not answer %s: %s", msg.subject, e)
-                return
         if frame_size(target, data, headers) + 512 > self._nats.max_payload:
             # Sending it would make the server close this worker's connection.
             error = PayloadTooLargeError(
@@ -578,12 +578,12 @@ class Server:
         elif self._durable is None and headers.get(_wire.STATUS) == "ok":
             headers = {_wire.PACKED: _wire.pack(headers)}  # one header line instead of two
         try:
-            await self._nats.publish(target, data, headers=headers)
+            self._nats.publish_nowait(target, data, headers=headers)
         except Exception as e:
             logger.warning("Could not answer %s: %s", msg.subject, e)
 
-    async def _reply_error(self, msg: Msg, error: BaseException) -> None:
-        await self._reply(msg, _wire.encode_error(error), {_wire.STATUS: "error"})
+    def _reply_error(self, msg: Msg, error: BaseException) -> None:
+        self._reply(msg, _wire.encode_error(error), {_wire.STATUS: "error"})
 
 
 class _Delivery(Fence):
