@@ -12,6 +12,11 @@ from typing import Any
 
 __all__ = ["CancelScope", "CancellationToken"]
 
+# One lock for every token, because cancel() may be called from another thread (a UI, a signal
+# handler). Held only to read and swap a token's callbacks, never while one runs, so tokens do
+# not contend in practice; a lock per token cost every message an allocation.
+_LOCK = threading.Lock()
+
 
 class CancellationToken:
     """A token that cancels pending asynchronous work when :meth:`cancel` is called.
@@ -20,17 +25,15 @@ class CancellationToken:
     added with :meth:`add_callback` run once. A token cannot be reset; make a new one.
     """
 
-    __slots__ = ("_callbacks", "_cancelled", "_lock")
+    __slots__ = ("_callbacks", "_cancelled")
 
     def __init__(self) -> None:
         self._cancelled = False
-        # A lock, because cancel() may be called from another thread (a UI, a signal handler).
-        self._lock = threading.Lock()
         self._callbacks: list[Callable[[], None]] = []
 
     def cancel(self) -> None:
         """Cancel every linked future and run every callback, once."""
-        with self._lock:
+        with _LOCK:
             if self._cancelled:
                 return
             self._cancelled = True
@@ -44,7 +47,7 @@ class CancellationToken:
 
     def add_callback(self, callback: Callable[[], None]) -> None:
         """Run ``callback`` on cancellation (at once if the token is already cancelled)."""
-        with self._lock:
+        with _LOCK:
             if not self._cancelled:
                 self._callbacks.append(callback)
                 return
@@ -56,7 +59,7 @@ class CancellationToken:
         A runtime that links a token to one delivery removes its callback once the delivery is
         over, so a long-lived token does not keep every finished delivery alive.
         """
-        with self._lock:
+        with _LOCK:
             try:
                 self._callbacks.remove(callback)
             except ValueError:

@@ -19,7 +19,7 @@ step and never are.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Generator
+from collections.abc import Coroutine, Generator
 from typing import Any
 
 __all__ = ["Fence"]
@@ -33,13 +33,14 @@ class Fence(Generator[Any, Any, Any]):
     (:meth:`on_wait`); :attr:`waited` tells afterwards whether it ever did.
 
     Args:
-        work: The delivery (a handler's coroutine).
+        work: The delivery (a handler's coroutine: driven as it is, without an ``__await__``
+            wrapper).
     """
 
     __slots__ = ("_inner", "waited")
 
-    def __init__(self, work: Awaitable[Any]) -> None:
-        self._inner = work.__await__()
+    def __init__(self, work: Coroutine[Any, Any, Any]) -> None:
+        self._inner = work
         self.waited = False
 
     def __await__(self) -> Generator[Any, Any, Any]:

@@ -136,9 +136,10 @@ class Server:
         # Calls their callers cancelled, remembered for a while: a durable message that is
         # still queued when its call is cancelled is dropped instead of handled.
         self._cancelled: deque[str] = deque(maxlen=4096)
-        # Recipient headers already read: an agent gets many messages, and parsing its id (an
-        # unquoting, a split, a validation) costs more than the lookup. Emptied when full.
-        self._recipients: dict[str, AgentId] = {}
+        # Recipient headers already read, with the recipient's partition: an agent gets many
+        # messages, and parsing its id (an unquoting, a split, a validation, a hash) costs more
+        # than the lookup. Emptied when full.
+        self._recipients: dict[str, tuple[AgentId, Partition]] = {}
         # What goes before the payload of an ok reply, by response type (see _reply).
         self._ok_replies: dict[str, bytes] = {}
         # Requests that arrived since the last batch of them started (Python < 3.12).
@@ -356,7 +357,7 @@ class Server:
                 headers, data = _wire.unpack(msg.headers), msg.data
             else:  # a Parlay caller's request: its fields go before the payload
                 headers, data = _wire.unframe(msg.data)
-            recipient = self._recipient(headers[_wire.RECIPIENT])
+            recipient, partition = self._recipient(headers[_wire.RECIPIENT])
             type_name = headers[_wire.TYPE]
             sender = headers.get(_wire.SENDER)
             topic = headers.get(_wire.TOPIC)
@@ -370,7 +371,6 @@ class Server:
         except (KeyError, ValueError) as e:
             self._reply_error(msg, SerializationError(f"Malformed request: {e}"))
             return "drop"
-        partition = self._caller.partition(recipient)
         if not self._work.is_running or not self._cluster.holds(partition):
             if self._durable is None:
                 self._reply(msg, b"", {_wire.STATUS: "moved"})
@@ -441,10 +441,11 @@ class Server:
             self._reply(msg, data, {_wire.STATUS: "ok", _wire.TYPE: type_name})
         return "ack"
 
-    def _recipient(self, header: str) -> AgentId:
+    def _recipient(self, header: str) -> tuple[AgentId, Partition]:
         recipient = self._recipients.get(header)
         if recipient is None:
-            recipient = AgentId.from_str(decode_id(header))
+            agent_id = AgentId.from_str(decode_id(header))
+            recipient = (agent_id, self._caller.partition(agent_id))
             if len(self._recipients) >= _RECIPIENTS_KEPT:
                 self._recipients.clear()
             self._recipients[header] = recipient
@@ -608,11 +609,12 @@ class _Delivery(Fence):
         self,
         server: Server,
         partition: Partition,
-        work: Awaitable[Any],
+        work: Coroutine[Any, Any, Any],
         call: str = "",
         late_ack: str = "",
     ) -> None:
-        Fence.__init__(self, work)
+        self._inner = work  # as Fence.__init__ does, without one more call per delivery
+        self.waited = False
         self.server = server
         self.partition = partition
         self.call = call
