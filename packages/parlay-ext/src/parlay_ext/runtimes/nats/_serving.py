@@ -663,9 +663,13 @@ class NatsTransport:
     ) -> Awaitable[Any]:
         return self._started().deliver_local(recipient, message, ctx)
 
+    # ready, check_recipient and send run on every call to another worker: each tests the
+    # server itself rather than through _started(), one Python call less.
+
     def ready(self) -> None:
         """Raise :class:`RuntimeStateError` before the first ``start()``."""
-        self._started()
+        if self.server is None:
+            raise RuntimeStateError(NOT_STARTED)
 
     def is_local(self, agent_id: AgentId) -> bool:
         """Whether this worker serves ``agent_id`` now (never before ``start()``)."""
@@ -677,7 +681,10 @@ class NatsTransport:
 
     def check_recipient(self, agent_id: AgentId) -> None:
         """Raise :class:`AgentTypeNotFoundError` if no live worker hosts the type."""
-        self._started().check_recipient(agent_id)
+        server = self.server
+        if server is None:
+            raise RuntimeStateError(NOT_STARTED)
+        server.check_recipient(agent_id)
 
     def send(self, message: Any, recipient: AgentId, ctx: MessageContext) -> Awaitable[Any]:
         """Call an agent on another worker over NATS: awaiting it returns the response.
@@ -685,7 +692,10 @@ class NatsTransport:
         Raises:
             RuntimeStateError: Not started (raised here, before anything is awaited).
         """
-        return self._started().send(message, recipient, ctx)
+        server = self.server
+        if server is None:
+            raise RuntimeStateError(NOT_STARTED)
+        return server.send(message, recipient, ctx)
 
     def publish(self, message: Any, recipients: Sequence[AgentId], ctx: MessageContext) -> None:
         """Send a published message to agents on other workers."""
