@@ -500,9 +500,8 @@ class Caller:
         # Packed once per call (each attempt adds its call number), and checked as sent.
         fields = self._fields(recipient_field, kind, type_name, ctx) + self._call_field
         client = self._client()
-        # 21: the attempt's number and the line break.
-        size = len(subject) + len(fields) + 21 + len(payload) + _HEADER_RESERVE
-        if size > client.max_payload:
+        size = len(subject) + len(fields) + 21 + len(payload)  # 21: the number, a line break
+        if size + _HEADER_RESERVE > client.max_payload:
             self._check_frame_size(size, len(payload), lambda: f"A {type_name} to {recipient}")
         loop = asyncio.get_running_loop()
         now = loop.time()
