@@ -33,7 +33,7 @@ from parlay_core.exceptions import (
 )
 from parlay_ext.runtimes.nats._calls import Caller
 from parlay_ext.runtimes.nats._cluster import Cluster
-from parlay_ext.runtimes.nats._sdk import Client
+from parlay_ext.runtimes.nats._dataconn import DataConnection
 from parlay_ext.runtimes.nats._wire import (
     CALL,
     ID,
@@ -64,9 +64,9 @@ class Note:
     extra: Any = None
 
 
-def _connection() -> Client:
+def _connection() -> DataConnection:
     # encode() reads only the server's max_payload from the connection.
-    return cast(Client, SimpleNamespace(max_payload=1024 * 1024))
+    return cast(DataConnection, SimpleNamespace(max_payload=1024 * 1024))
 
 
 @pytest.fixture(scope="module")
